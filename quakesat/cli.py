@@ -1,0 +1,203 @@
+"""The ``quakesat`` command line: one console script, one subcommand per pipeline stage.
+
+Each subcommand only parses its options and calls the stage's public function; heavy
+imports (h5py, scipy, matplotlib, torch) happen inside the subcommand that needs them, so
+``quakesat decode`` runs on the flight-side dependencies alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from quakesat import __version__
+from quakesat.errors import QuakesatError
+
+
+# ─── simulate ───────────────────────────────────────────────────────────────────────────
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="write a simulated earthquakes.h5 (QuakeSet schema)",
+        description=(
+            "Simulate Sentinel-1 IW GRD-like bitemporal tiles around synthetic earthquakes "
+            "and write them in the published QuakeSet HDF5 schema, plus ground truth the "
+            "reader ignores (epicenter pixel, change mask, land cover). See docs/simulator.md."
+        ),
+    )
+    p.add_argument("--events", type=int, default=40, help="number of earthquake events (default 40)")
+    p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same file (default 0)")
+    p.add_argument("--out", type=Path, required=True, help="output .h5 path (overwritten)")
+    p.add_argument(
+        "--size", type=int, default=512,
+        help="tile side in pixels (default 512 as in QuakeSet; smaller is faster for tests)",
+    )
+    p.add_argument(
+        "--patches", type=int, default=None,
+        help="patches per event (default: 1 to 4, drawn per event)",
+    )
+    p.add_argument(
+        "--identical-negatives", type=float, default=0.0, metavar="SHARE",
+        help=(
+            "share of negative pairs written with pixel-identical before/pre images, emulating "
+            "the artifact of the real file (~0.68 there; DESIGN §5). Default 0"
+        ),
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_simulate)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from quakesat.models.simulate import SimulationConfig, simulate_file
+
+    config = SimulationConfig(
+        events=args.events,
+        seed=args.seed,
+        size=args.size,
+        patches_per_event=args.patches,
+        identical_negative_share=args.identical_negatives,
+    )
+    summary = simulate_file(args.out, config, progress=not args.quiet)
+    print(json.dumps(summary))
+    return 0
+
+
+# ─── data ───────────────────────────────────────────────────────────────────────────────
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="inspect an earthquakes.h5 file (real or simulated)")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="{info}")
+    info = data_sub.add_parser(
+        "info",
+        help="events, patches, splits, samples per task, magnitudes, NaN share",
+        description=(
+            "Summarize a QuakeSet file without loading it whole: events, patches, splits, "
+            "samples per task (1, 2, 5, 6) and split, magnitude histogram, no-data (NaN) "
+            "share and the share of pixel-identical negative pairs."
+        ),
+    )
+    info.add_argument("file", type=Path, help="path to earthquakes.h5")
+    info.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    info.add_argument("--png", type=Path, default=None, help="also render a sample pre/post/change PNG here")
+    info.set_defaults(func=_cmd_data_info)
+
+
+def _cmd_data_info(args: argparse.Namespace) -> int:
+    from quakesat.models.inspect import describe_file, format_summary, render_sample_png
+
+    summary = describe_file(args.file)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(format_summary(summary))
+    if args.png is not None:
+        render_sample_png(args.file, args.png)
+        print(f"wrote {args.png}", file=sys.stderr)
+    return 0
+
+
+# ─── decode ─────────────────────────────────────────────────────────────────────────────
+def _add_decode(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "decode",
+        help="downlink messages -> JSON lines (the ground side)",
+        description=(
+            "Decode downlink messages (docs/downlink.md) into one JSON object per message. "
+            "Malformed messages are reported on stderr with the failed check, and the exit "
+            "status is 1 if any message was malformed."
+        ),
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--hex", nargs="+", metavar="HEX", help="one or more messages as hex strings")
+    src.add_argument("file", nargs="?", type=Path, help="a binary stream of concatenated messages")
+    p.set_defaults(func=_cmd_decode)
+
+
+def _cmd_decode(args: argparse.Namespace) -> int:
+    from quakesat.errors import DecodeError
+    from quakesat.runtime.message import MESSAGE_LENGTH, decode, iter_stream, to_json_dict
+
+    results: list[tuple[int, object]] = []
+    if args.hex is not None:
+        for index, text in enumerate(args.hex):
+            try:
+                data = bytes.fromhex(text)
+            except ValueError:
+                results.append((index, DecodeError("not_hex", f"{text!r} is not a hex string")))
+                continue
+            try:
+                results.append((index, decode(data)))
+            except DecodeError as err:
+                results.append((index, err))
+    else:
+        data = args.file.read_bytes()
+        results = [(offset // MESSAGE_LENGTH, item) for offset, item in iter_stream(data)]
+
+    bad = 0
+    for index, item in results:
+        if isinstance(item, DecodeError):
+            bad += 1
+            print(json.dumps({"index": index, "error": item.reason, "detail": str(item)}), file=sys.stderr)
+        else:
+            print(json.dumps(to_json_dict(item)))
+    return 1 if bad else 0
+
+
+# ─── demo ───────────────────────────────────────────────────────────────────────────────
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="the main job end to end on built-in defaults",
+        description=(
+            "Run every stage that exists today on built-in defaults: simulate a small "
+            "QuakeSet file, inspect it (JSON + PNG), encode and decode sample downlink "
+            "messages. Later stages (train, export, runtimes, profile) join as they land."
+        ),
+    )
+    p.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
+    p.add_argument("--events", type=int, default=12, help="simulated events (default 12)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(func=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from quakesat.demo import run_demo
+
+    return run_demo(args.out, events=args.events, seed=args.seed)
+
+
+# ─── entry point ────────────────────────────────────────────────────────────────────────
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="quakesat",
+        description="On-board earthquake detection for SAR satellites (QuakeSet).",
+    )
+    parser.add_argument("--version", action="version", version=f"quakesat {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_simulate(sub)
+    _add_data(sub)
+    _add_decode(sub)
+    _add_demo(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the process exit status.
+
+    Errors quakesat raises on purpose (bad file, bad schema, bad option values) become one
+    line on stderr and exit status 2, never a traceback.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except QuakesatError as err:
+        print(f"quakesat {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Domain errors shared by every stage; each subclasses the builtin it refines.
+
+Messages say what was expected, what was found, and what to do next. No stage uses
+``assert`` on user input (asserts vanish under ``python -O``).
+"""
+
+from __future__ import annotations
+
+
+class QuakesatError(Exception):
+    """Base class of every error quakesat raises on purpose."""
+
+
+class DatasetNotFoundError(QuakesatError, FileNotFoundError):
+    """An ``earthquakes.h5`` path does not exist or is not a readable HDF5 file."""
+
+
+class QuakeSetFormatError(QuakesatError, ValueError):
+    """An HDF5 file does not follow the QuakeSet schema (DESIGN §2.1).
+
+    The message names the offending group or dataset and what was expected there.
+    """
+
+
+class PreprocessError(QuakesatError, ValueError):
+    """A tile or a preprocessing configuration cannot be preprocessed as asked."""
+
+
+class MessageFieldError(QuakesatError, ValueError):
+    """A downlink message field is out of the range its encoding can carry."""
+
+
+class DecodeError(QuakesatError, ValueError):
+    """Bytes are not a valid downlink message.
+
+    Attributes:
+        reason: a stable snake_case code naming the failed check (e.g. ``crc_mismatch``);
+            the golden vectors and the C++ decoder use the same codes.
+        detail: a human sentence with the values involved.
+        offset: byte offset of the message in a stream, when decoding a stream.
+    """
+
+    def __init__(self, reason: str, detail: str = "", offset: int | None = None) -> None:
+        self.reason = reason
+        self.detail = detail
+        self.offset = offset
+        where = f" at byte offset {offset}" if offset is not None else ""
+        text = f"malformed downlink message{where}: {reason}"
+        super().__init__(f"{text} ({detail})" if detail else text)
