@@ -1,0 +1,21 @@
+"""The flight side stays light: importing quakesat.runtime pulls in no training libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("torch", "sklearn", "h5py", "scipy", "matplotlib", "onnx", "quakesat.models", "quakesat.export")
+
+
+def test_runtime_import_pulls_no_training_libraries() -> None:
+    code = (
+        "import sys, json, importlib\n"
+        "import quakesat.runtime, quakesat.runtime.preprocess\n"
+        "for name in ('quakesat.runtime.message', 'quakesat.runtime.status'):\n"
+        "    importlib.import_module(name)\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == []
