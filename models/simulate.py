@@ -65,7 +65,7 @@ class SimulationConfig:
     identical_negative_share: float = 0.0
     before_share: float = 0.9
     nodata_share: float = 0.15
-    max_offset_km: float = 12.0
+    max_offset_km: float = 4.0
     coseismic: CoseismicConfig = field(default_factory=CoseismicConfig)
 
     def __post_init__(self) -> None:
@@ -81,34 +81,55 @@ class SimulationConfig:
                 raise SimulationError(f"{name} must be within 0..1, got {value}")
 
 
+def split_counts(n: int) -> dict[str, int]:
+    """Events per split for ``n`` events: the :data:`SPLIT_SHARES` rounded, every split
+    non-empty from three events on, and the remainder in ``train``."""
+    counts = {name: int(round(share * n)) for name, share in SPLIT_SHARES.items() if name != "train"}
+    if n >= 3:
+        counts = {name: max(1, count) for name, count in counts.items()}
+    counts = {"train": n - sum(counts.values()), **counts}
+    return counts
+
+
 def assign_splits(magnitudes: np.ndarray, rng: np.random.Generator) -> list[str]:
-    """Event-level splits with the :data:`SPLIT_SHARES`, stratified by magnitude.
+    """Event-level splits with the counts of :func:`split_counts`, stratified by magnitude.
 
     Events are walked in magnitude order and each goes to the split furthest behind its
-    quota, so every magnitude range is spread over the three splits; ties are broken at
-    random. With three events or more, every split gets at least one.
+    pro-rata quota (among splits not yet full), so every magnitude range is spread over
+    the three splits; ties are broken at random.
     """
     n = len(magnitudes)
-    names = list(SPLIT_SHARES)
-    quota = np.array([SPLIT_SHARES[s] for s in names]) * n
-    if n >= 3:
-        quota = np.maximum(quota, 1.0)
+    counts = split_counts(n)
+    names = list(counts)
+    quota = np.array([counts[name] for name in names], dtype=float)
     order = np.lexsort((rng.random(n), magnitudes))
     given = np.zeros(len(names))
     splits = [""] * n
     for rank, index in enumerate(order):
-        expected = quota * (rank + 1) / n
-        choice = int(np.argmax(expected - given + 1e-9 * rng.random(len(names))))
+        behind = quota * (rank + 1) / n - given + 1e-9 * rng.random(len(names))
+        behind[given >= quota] = -np.inf
+        choice = int(np.argmax(behind))
         given[choice] += 1
         splits[index] = names[choice]
     return splits
 
 
 def _draw_magnitudes(rng: np.random.Generator, n: int) -> np.ndarray:
-    values = rng.normal(MAGNITUDE_MEAN, MAGNITUDE_STD, size=n)
+    """mb values rounded to 0.1 as catalogues give them, all strictly above MAGNITUDE_MIN."""
+    values = np.round(rng.normal(MAGNITUDE_MEAN, MAGNITUDE_STD, size=n), 1)
     while (low := values <= MAGNITUDE_MIN).any():
-        values[low] = rng.normal(MAGNITUDE_MEAN, MAGNITUDE_STD, size=int(low.sum()))
-    return np.round(values, 1)
+        values[low] = np.round(rng.normal(MAGNITUDE_MEAN, MAGNITUDE_STD, size=int(low.sum())), 1)
+    return values
+
+
+def _draw_event_ids(rng: np.random.Generator, n: int) -> list[str]:
+    """Distinct ISC-like numeric event ids (strings of nine digits)."""
+    ids: set[int] = set()
+    while len(ids) < n:
+        ids.update(int(v) for v in rng.integers(600_000_000, 700_000_000, size=n - len(ids)))
+    ordered = sorted(ids)
+    rng.shuffle(ordered)
+    return [str(v) for v in ordered]
 
 
 def _simulate_patch(
@@ -173,7 +194,7 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
     rng = np.random.default_rng(config.seed)
     magnitudes = _draw_magnitudes(rng, config.events)
     splits = assign_splits(magnitudes, rng)
-    event_ids = rng.choice(np.arange(600_000_000, 700_000_000), size=config.events, replace=False)
+    event_ids = _draw_event_ids(rng, config.events)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n_patches = 0
@@ -183,11 +204,11 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
         h5.attrs["simulation_config"] = json.dumps(asdict(config))
         for index in tqdm(range(config.events), desc="simulate", unit="event", disable=not progress):
             magnitude = float(magnitudes[index])
-            depth_km = float(np.clip(rng.lognormal(np.log(15.0), 0.5), 3.0, 70.0))
+            depth_km = float(np.clip(rng.lognormal(np.log(10.0), 0.5), 2.0, 50.0))
             lat = float(rng.uniform(-55.0, 65.0))
             lon = float(rng.uniform(-180.0, 180.0))
             event_time = int(rng.integers(1_420_070_400, 1_704_067_200))  # 2015 .. 2023 UTC
-            group = h5.create_group(str(event_ids[index]))
+            group = h5.create_group(event_ids[index])
             group.attrs.update({
                 "magnitude": magnitude, "split": splits[index], "latitude": lat, "longitude": lon,
                 "depth": depth_km, "hypocenter": np.array([lat, lon, depth_km]), "time": event_time,

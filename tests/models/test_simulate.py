@@ -291,10 +291,6 @@ def test_magnitudes_follow_the_paper_distribution():
     assert abs(values.std() - 0.44) < 0.1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_draw_magnitudes redraws values <= 4.0 and then rounds to 0.1 mb, so a draw in "
-    "(4.0, 4.05) becomes 4.0, breaking 'mb > 4' (about 4 in 100,000 draws)"
-))
 def test_magnitudes_stay_above_four_after_rounding():
     values = _draw_magnitudes(np.random.default_rng(5), 1_000_000)
     assert values.min() > 4.0
@@ -323,11 +319,6 @@ def test_small_event_counts_fill_every_split(n):
         assert set(assign_splits(magnitudes, np.random.default_rng(seed))) == set(SPLITS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "assign_splits with 3 events gives train/validation/train: the quota floor of 1 makes "
-    "the quotas sum to 4.1 > 3, so at the last rank train (2.1 - 1) is further behind than "
-    "test (1 - 0) and test stays empty, contrary to its docstring"
-))
 def test_three_events_give_one_event_per_split():
     for seed in range(5):
         magnitudes = _draw_magnitudes(np.random.default_rng(seed), 3)
