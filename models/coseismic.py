@@ -41,24 +41,32 @@ class CoseismicConfig:
     """Knobs of the damage model (the ``gain`` is the difficulty calibration knob).
 
     Attributes:
-        gain: multiplier on every damage density.
+        gain: multiplier on every damage density; the difficulty calibration set it to 2
+            (docs/simulator.md, "Difficulty"), so that with the covers below the damaged
+            share of a strongly shaken patch often exceeds 10 %.
         landslide_mmi: intensity at which half the susceptible slopes can fail.
         building_mmi: intensity at which damage to built-up blocks becomes likely.
         liquefaction_mmi: intensity at which saturated flat ground can liquefy.
         mmi_width: softness of the thresholds (logistic scale, intensity units).
-        landslide_per_km2, building_per_km2, liquefaction_per_km2: object densities at full
-            susceptibility and intensity well above threshold.
+        landslide_cover, building_cover, liquefaction_cover: share of the susceptible ground
+            that fails when shaking is well above the threshold (before overlaps); the
+            epicentral areas of strong shallow events reach such shares (see docs/simulator.md).
     """
 
-    gain: float = 1.0
-    landslide_mmi: float = 6.5
-    building_mmi: float = 7.0
-    liquefaction_mmi: float = 7.0
+    gain: float = 2.0
+    landslide_mmi: float = 6.0
+    building_mmi: float = 6.0
+    liquefaction_mmi: float = 6.0
     mmi_width: float = 0.5
-    landslide_per_km2: float = 12.0
-    building_per_km2: float = 25.0
-    liquefaction_per_km2: float = 6.0
-    max_objects: int = 4000
+    landslide_cover: float = 0.7
+    building_cover: float = 0.8
+    liquefaction_cover: float = 0.7
+    max_objects: int = 6000
+
+
+#: Mean area (pixels) of one object of each kind, from the shape draws below; converts an
+#: areal cover into a seed rate per pixel.
+MEAN_OBJECT_AREA_PX = {"landslide": 84.0, "building": 90.0, "liquefaction": 292.0}
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
@@ -106,18 +114,18 @@ def coseismic_change(
     rows, cols = np.mgrid[0:size, 0:size]
     epicentral_km = np.hypot(rows - epicenter_rc[0], cols - epicenter_rc[1]) * PIXEL_SPACING_M / 1000.0
     mmi = intensity_mmi(magnitude, np.hypot(epicentral_km, depth_km))
-    pixel_km2 = (PIXEL_SPACING_M / 1000.0) ** 2
     cover = scene.land_cover
     change = np.zeros((size, size, 2))
     mask = np.zeros((size, size), dtype=np.uint8)
 
-    def rate(threshold: float, per_km2: float, susceptibility: np.ndarray) -> np.ndarray:
-        return config.gain * per_km2 * pixel_km2 * susceptibility * _logistic((mmi - threshold) / config.mmi_width)
+    def rate(threshold: float, cover: float, kind: str, susceptibility: np.ndarray) -> np.ndarray:
+        share = config.gain * cover * susceptibility * _logistic((mmi - threshold) / config.mmi_width)
+        return share / MEAN_OBJECT_AREA_PX[kind]
 
     # Landslides: steep, unbuilt, dry ground; elongated down the slope.
-    slope_susceptibility = np.clip((scene.slope - 10.0) / 25.0, 0.0, 1.0)
+    slope_susceptibility = np.clip((scene.slope - 5.0) / 20.0, 0.0, 1.0)
     slope_susceptibility[np.isin(cover, (LandCover.WATER, LandCover.URBAN))] = 0.0
-    for r0, c0 in _seeds(rng, rate(config.landslide_mmi, config.landslide_per_km2, slope_susceptibility), config.max_objects):
+    for r0, c0 in _seeds(rng, rate(config.landslide_mmi, config.landslide_cover, "landslide", slope_susceptibility), config.max_objects):
         length = float(np.clip(rng.lognormal(np.log(14.0), 0.6), 4, 80))
         width = max(2.0, length / rng.uniform(2.5, 5.0))
         d_row, d_col = scene.downslope[:, r0, c0]
@@ -132,7 +140,7 @@ def coseismic_change(
 
     # Building damage: collapsed blocks lose their double-bounce return.
     urban = (cover == LandCover.URBAN).astype(float)
-    for r0, c0 in _seeds(rng, rate(config.building_mmi, config.building_per_km2, urban), config.max_objects):
+    for r0, c0 in _seeds(rng, rate(config.building_mmi, config.building_cover, "building", urban), config.max_objects):
         half = int(rng.integers(2, 7))
         rr, cc = np.mgrid[max(0, r0 - half) : min(size, r0 + half + 1), max(0, c0 - half) : min(size, c0 + half + 1)]
         inside = cover[rr, cc] == LandCover.URBAN
@@ -145,7 +153,7 @@ def coseismic_change(
     if water.any():
         near_water = ndimage.distance_transform_edt(~water) * PIXEL_SPACING_M < 300.0
         prone = (near_water & ~water & (scene.slope < 3.0) & (cover != LandCover.URBAN)).astype(float)
-        for r0, c0 in _seeds(rng, rate(config.liquefaction_mmi, config.liquefaction_per_km2, prone), config.max_objects):
+        for r0, c0 in _seeds(rng, rate(config.liquefaction_mmi, config.liquefaction_cover, "liquefaction", prone), config.max_objects):
             radius = float(rng.uniform(3.0, 15.0))
             half = int(radius) + 1
             rr, cc = np.mgrid[max(0, r0 - half) : min(size, r0 + half + 1), max(0, c0 - half) : min(size, c0 + half + 1)]

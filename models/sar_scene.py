@@ -56,8 +56,14 @@ CLASS_TEXTURE_DB: dict[LandCover, float] = {
 MOISTURE_SENSITIVE = (LandCover.CROPLAND, LandCover.GRASSLAND, LandCover.BARE)
 #: VV dB change from the driest to the wettest surface (C-band sensitivity of a few tenths
 #: of a dB per volumetric %, over a ~20 % swing); VH follows with a smaller factor.
-MOISTURE_SWING_DB = 5.0
+MOISTURE_SWING_DB = 3.5
 VH_MOISTURE_FACTOR = 0.7
+#: Probability that a crop parcel changes state between two acquisitions (harvest, tillage,
+#: emergence, irrigation), and the dB spread of its new state.
+CROP_JUMP_PROBABILITY = 0.3
+CROP_JUMP_DB = 4.0
+#: Probability that an acquisition follows rain (wet surface).
+RAIN_PROBABILITY = 0.35
 
 
 def smooth_noise(rng: np.random.Generator, size: int, scale_px: float) -> np.ndarray:
@@ -183,17 +189,17 @@ class Conditions:
 def sample_conditions(rng: np.random.Generator, scene: Scene, previous: Conditions | None = None) -> Conditions:
     """Draw the conditions of an acquisition, correlated with the previous one when given.
 
-    Crop parcels keep their state with probability 0.8 and otherwise jump (harvest,
+    Crop parcels keep their state or, with :data:`CROP_JUMP_PROBABILITY`, jump (harvest,
     ploughing, growth); soil moisture is a fresh draw (rain comes and goes within days).
     """
     n_parcels = int(scene.parcels.max()) + 1
     if previous is None:
         crop_state = rng.normal(0.0, 2.0, size=(n_parcels, 2))
     else:
-        jump = rng.random(n_parcels) < 0.2
+        jump = rng.random(n_parcels) < CROP_JUMP_PROBABILITY
         crop_state = previous.crop_state.copy()
-        crop_state[jump] = rng.normal(0.0, 3.0, size=(int(jump.sum()), 2))
-    rained = rng.random() < 0.35
+        crop_state[jump] = rng.normal(0.0, CROP_JUMP_DB, size=(int(jump.sum()), 2))
+    rained = rng.random() < RAIN_PROBABILITY
     return Conditions(
         soil_moisture=float(rng.uniform(0.55, 1.0) if rained else rng.uniform(0.0, 0.45)),
         crop_state=crop_state,

@@ -68,7 +68,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 # ─── data ───────────────────────────────────────────────────────────────────────────────
 def _add_data(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="inspect an earthquakes.h5 file (real or simulated)")
-    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="{info}")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="{info,difficulty}")
     info = data_sub.add_parser(
         "info",
         help="events, patches, splits, samples per task, magnitudes, NaN share",
@@ -82,6 +82,18 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     info.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     info.add_argument("--png", type=Path, default=None, help="also render a sample pre/post/change PNG here")
     info.set_defaults(func=_cmd_data_info)
+    difficulty = data_sub.add_parser(
+        "difficulty",
+        help="how hard is task 1 here: PCA + RandomForest vs a log-ratio threshold",
+        description=(
+            "Fit the two reference baselines of the simulator's calibration on the "
+            "bitemporal detection task (train + validation) and score them on the test "
+            "split and by event-grouped 5-fold cross-validation (docs/simulator.md)."
+        ),
+    )
+    difficulty.add_argument("file", type=Path, help="path to earthquakes.h5")
+    difficulty.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    difficulty.set_defaults(func=_cmd_data_difficulty)
 
 
 def _cmd_data_info(args: argparse.Namespace) -> int:
@@ -95,6 +107,20 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     if args.png is not None:
         render_sample_png(args.file, args.png)
         print(f"wrote {args.png}", file=sys.stderr)
+    return 0
+
+
+def _cmd_data_difficulty(args: argparse.Namespace) -> int:
+    from quakesat.models.calibration import difficulty_report
+
+    report = difficulty_report(args.file, progress=not args.json)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for name in ("random_forest", "random_forest_raw", "log_ratio"):
+            if name in report:
+                print(f"{name:18s} {report[name]}")
+        print(f"{'majority class':18s} {report['majority_accuracy']}  ({report['samples']} samples)")
     return 0
 
 
