@@ -185,13 +185,14 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
     p.add_argument("--events", type=int, default=12, help="simulated events (default 12)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--size", type=int, default=512, help="tile side in pixels (default 512)")
     p.set_defaults(func=_cmd_demo)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from quakesat.demo import run_demo
 
-    return run_demo(args.out, events=args.events, seed=args.seed)
+    return run_demo(args.out, events=args.events, seed=args.seed, size=args.size)
 
 
 # ─── entry point ────────────────────────────────────────────────────────────────────────

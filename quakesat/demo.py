@@ -65,8 +65,15 @@ def _baseline_messages(data: Path, threshold: float, event_above: bool, out: Pat
     }
 
 
-def run_demo(out: Path, events: int = 12, seed: int = 0) -> int:
-    """Run the demo into ``out``; return the exit status (0 on success)."""
+def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int:
+    """Run the demo into ``out``; return the exit status (0 on success).
+
+    Args:
+        out: output folder (created).
+        events: simulated earthquake events.
+        seed: random seed of the simulation.
+        size: tile side in pixels (512 as in QuakeSet; smaller for quick checks).
+    """
     from quakesat.models.calibration import difficulty_report
     from quakesat.models.inspect import describe_file, format_summary, render_sample_png
     from quakesat.models.simulate import SimulationConfig, simulate_file
@@ -77,8 +84,8 @@ def run_demo(out: Path, events: int = 12, seed: int = 0) -> int:
     report: dict[str, Any] = {"out": str(out)}
     started = time.perf_counter()
 
-    t = _stage(f"simulate {events} events (seed {seed}) -> {data}")
-    report["simulate"] = simulate_file(data, SimulationConfig(events=events, seed=seed))
+    t = _stage(f"simulate {events} events (seed {seed}, {size} x {size} tiles) -> {data}")
+    report["simulate"] = simulate_file(data, SimulationConfig(events=events, seed=seed, size=size))
     print(f"   {report['simulate']['patches']} patches in {time.perf_counter() - t:.1f} s")
 
     t = _stage("inspect (quakesat data info)")
