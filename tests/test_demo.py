@@ -1,0 +1,126 @@
+"""``quakesat demo`` end to end on a tiny file, and ``quakesat data difficulty --json``.
+
+The demo runs once per module (6 events, 64 px tiles: seconds); each test checks one of its
+outputs against the file it simulated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quakesat.cli import main
+from quakesat.errors import DecodeError
+from quakesat.models.quakeset import QuakeSetFile, Task
+from quakesat.runtime.message import MESSAGE_LENGTH, TileReport, iter_stream, to_json_dict
+
+EVENTS = 6
+SIZE = 64
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+OUTPUTS = ("earthquakes.h5", "data_info.json", "sample.png", "messages.bin", "messages.jsonl", "demo_report.json")
+DIFFICULTY_KEYS = {
+    "file", "samples", "test_samples", "positive_share", "majority_accuracy", "features",
+    "random_forest", "random_forest_raw", "log_ratio", "seconds",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the demo through the CLI once; return its output folder."""
+    out = tmp_path_factory.mktemp("demo") / "out"  # not yet there: the demo creates it
+    assert main(["demo", "--out", str(out), "--events", str(EVENTS), "--size", str(SIZE)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def test_refs(demo: Path) -> list:
+    with QuakeSetFile(demo / "earthquakes.h5") as qs:
+        return qs.samples(Task.BITEMPORAL_DETECTION, "test")
+
+
+def _report(demo: Path) -> dict[str, Any]:
+    return json.loads((demo / "demo_report.json").read_text())
+
+
+def test_writes_every_output(demo: Path) -> None:
+    for name in OUTPUTS:
+        assert (demo / name).is_file(), name
+
+
+def test_simulated_file_has_the_requested_events_and_size(demo: Path) -> None:
+    with QuakeSetFile(demo / "earthquakes.h5") as qs:
+        assert len(qs.events) == EVENTS
+        info = qs.events[0]
+        assert qs.image_shape(info.event_id, info.patches[0]) == (SIZE, SIZE, 2)
+
+
+def test_data_info(demo: Path) -> None:
+    info = json.loads((demo / "data_info.json").read_text())
+    assert info["events"] == EVENTS
+
+
+def test_sample_png(demo: Path) -> None:
+    data = (demo / "sample.png").read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and len(data) > len(PNG_SIGNATURE)
+
+
+def test_one_message_per_test_pair(demo: Path, test_refs: list) -> None:
+    data = (demo / "messages.bin").read_bytes()
+    assert test_refs, "the demo file has no task-1 test samples; pick another seed/size"
+    assert len(data) % MESSAGE_LENGTH == 0
+    assert len(data) == MESSAGE_LENGTH * len(test_refs)
+
+
+def test_messages_decode_without_error(demo: Path, test_refs: list) -> None:
+    decoded = [item for _, item in iter_stream((demo / "messages.bin").read_bytes())]
+    errors = [item for item in decoded if isinstance(item, DecodeError)]
+    assert errors == []
+    assert all(isinstance(item, TileReport) for item in decoded)
+    assert [m.seq for m in decoded] == list(range(len(test_refs)))
+    assert [m.tile_id for m in decoded] == list(range(len(test_refs)))
+    assert all(m.model_id == 0 and m.magnitude == 0.0 for m in decoded)
+
+
+def test_jsonl_is_the_decoded_stream(demo: Path) -> None:
+    lines = (demo / "messages.jsonl").read_text().splitlines()
+    objects = [json.loads(line) for line in lines]
+    stream = [to_json_dict(item) for _, item in iter_stream((demo / "messages.bin").read_bytes())]
+    assert objects == stream
+    assert len(objects) == len((demo / "messages.bin").read_bytes()) // MESSAGE_LENGTH
+    for obj in objects:
+        assert obj["model_id"] == "0000"
+        assert obj["kind"] == "tile_report"
+        assert 0.0 <= obj["confidence"] <= 1.0
+
+
+def test_report_agrees_with_the_outputs(demo: Path, test_refs: list) -> None:
+    report = _report(demo)
+    objects = [json.loads(line) for line in (demo / "messages.jsonl").read_text().splitlines()]
+    messages = report["messages"]
+    assert messages["messages"] == len(objects) == len(test_refs)
+    assert messages["bytes"] == (demo / "messages.bin").stat().st_size
+    assert messages["events_flagged"] == sum(obj["event"] for obj in objects)
+    # Messages follow the reader's test order, so the accuracy can be recomputed from labels.
+    correct = sum(obj["event"] == bool(ref.label) for obj, ref in zip(objects, test_refs))
+    assert messages["baseline_accuracy"] == round(correct / len(objects), 4)
+    assert report["data_info"]["events"] == EVENTS
+    assert DIFFICULTY_KEYS <= set(report["difficulty"])
+    assert report["simulate"]["events"] == EVENTS
+
+
+def test_data_difficulty_json(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()  # drop anything captured earlier
+    path = demo / "earthquakes.h5"
+    assert main(["data", "difficulty", str(path), "--json"]) == 0
+    out, _ = capsys.readouterr()
+    report = json.loads(out)  # the whole of stdout is one JSON object
+    assert isinstance(report, dict)
+    assert DIFFICULTY_KEYS <= set(report)
+    assert report["file"] == str(path)
+    # Same file, same seeds: the CLI agrees with what the demo measured.
+    in_demo = _report(demo)["difficulty"]
+    for key in DIFFICULTY_KEYS - {"seconds"}:
+        assert report[key] == in_demo[key], key
