@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from quakesat.errors import ConfigError
 from quakesat.models.features import shallow_config, shallow_features
 from quakesat.models.quakeset import QuakeSetFile, Task
 from quakesat.runtime.change import changed_share
@@ -26,7 +27,7 @@ from quakesat.runtime.change import changed_share
 RANDOM_STATE = 0
 
 
-def _pca_random_forest(n_samples: int) -> Any:
+def _pca_random_forest(n_samples: int, n_features: int) -> Any:
     from sklearn.decomposition import PCA
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline
@@ -34,7 +35,7 @@ def _pca_random_forest(n_samples: int) -> Any:
 
     # Fewer components than the paper's ~2000: a PCA cannot have more components than
     # samples, and a few hundred tiles support a few dozen.
-    components = max(2, min(50, n_samples // 4))
+    components = max(1, min(50, n_samples // 4, n_features))
     return make_pipeline(
         StandardScaler(),
         PCA(n_components=components, random_state=RANDOM_STATE),
@@ -42,17 +43,17 @@ def _pca_random_forest(n_samples: int) -> Any:
     )
 
 
-def _raw_random_forest(n_samples: int) -> Any:
+def _raw_random_forest(n_samples: int, n_features: int) -> Any:
     from sklearn.ensemble import RandomForestClassifier
 
-    del n_samples  # same signature as the other model factories
+    del n_samples, n_features  # same signature as the other model factories
     return RandomForestClassifier(n_estimators=300, random_state=RANDOM_STATE, n_jobs=-1)
 
 
-def _threshold_rule(n_samples: int = 0) -> Any:
+def _threshold_rule(n_samples: int = 0, n_features: int = 1) -> Any:
     from sklearn.tree import DecisionTreeClassifier
 
-    del n_samples
+    del n_samples, n_features
     return DecisionTreeClassifier(max_depth=1, random_state=RANDOM_STATE)  # one threshold
 
 
@@ -71,7 +72,7 @@ def difficulty_report(path: str | Path, progress: bool = False) -> dict[str, Any
     with QuakeSetFile(path) as qs:
         refs = qs.samples(Task.BITEMPORAL_DETECTION)
         if not refs:
-            raise ValueError(f"{path}: no task-1 samples")
+            raise ConfigError(f"{path}: no task-1 samples")
         side = qs.image_shape(refs[0].event_id, refs[0].patch)[0]
         config = shallow_config(side)
         features, shares, labels, groups, splits = [], [], [], [], []
@@ -91,11 +92,11 @@ def difficulty_report(path: str | Path, progress: bool = False) -> dict[str, Any
     def score(make: Any, data: np.ndarray) -> dict[str, float | None]:
         result: dict[str, float | None] = {"test_accuracy": None, "cv_accuracy": None}
         if test.any() and (~test).any() and len(set(y[~test])) == 2:
-            model = make(int((~test).sum()))
+            model = make(int((~test).sum()), data.shape[1])
             model.fit(data[~test], y[~test])
             result["test_accuracy"] = round(float(np.mean(model.predict(data[test]) == y[test])), 4)
         if n_folds >= 2:
-            model = make(int(len(y) * (n_folds - 1) / n_folds))
+            model = make(int(len(y) * (n_folds - 1) / n_folds), data.shape[1])
             cv = cross_val_score(model, data, y, groups=groups, cv=GroupKFold(n_splits=n_folds))
             result["cv_accuracy"] = round(float(cv.mean()), 4)
         return result

@@ -59,8 +59,9 @@ MOISTURE_SENSITIVE = (LandCover.CROPLAND, LandCover.GRASSLAND, LandCover.BARE)
 MOISTURE_SWING_DB = 3.5
 VH_MOISTURE_FACTOR = 0.7
 #: Probability that a crop parcel changes state between two acquisitions (harvest, tillage,
-#: emergence, irrigation), and the dB spread of its new state.
-CROP_JUMP_PROBABILITY = 0.3
+#: emergence, irrigation), drawn per acquisition from this range (quiet weeks and busy
+#: seasons), and the dB spread of its new state.
+CROP_JUMP_PROBABILITY = (0.05, 0.6)
 CROP_JUMP_DB = 4.0
 #: Probability that an acquisition follows rain (wet surface).
 RAIN_PROBABILITY = 0.35
@@ -189,14 +190,14 @@ class Conditions:
 def sample_conditions(rng: np.random.Generator, scene: Scene, previous: Conditions | None = None) -> Conditions:
     """Draw the conditions of an acquisition, correlated with the previous one when given.
 
-    Crop parcels keep their state or, with :data:`CROP_JUMP_PROBABILITY`, jump (harvest,
+    Crop parcels keep their state or, with :data:`CROP_JUMP_PROBABILITY` (a range: the season), jump (harvest,
     ploughing, growth); soil moisture is a fresh draw (rain comes and goes within days).
     """
     n_parcels = int(scene.parcels.max()) + 1
     if previous is None:
         crop_state = rng.normal(0.0, 2.0, size=(n_parcels, 2))
     else:
-        jump = rng.random(n_parcels) < CROP_JUMP_PROBABILITY
+        jump = rng.random(n_parcels) < rng.uniform(*CROP_JUMP_PROBABILITY)
         crop_state = previous.crop_state.copy()
         crop_state[jump] = rng.normal(0.0, CROP_JUMP_DB, size=(int(jump.sum()), 2))
     rained = rng.random() < RAIN_PROBABILITY

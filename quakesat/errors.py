@@ -22,6 +22,14 @@ class QuakeSetFormatError(QuakesatError, ValueError):
     """
 
 
+class ConfigError(QuakesatError, ValueError):
+    """An option or a combination of options is invalid; the message lists the valid ones."""
+
+
+class ModelNotFoundError(QuakesatError, FileNotFoundError):
+    """A model folder or artifact is missing; the message says which command makes it."""
+
+
 class PreprocessError(QuakesatError, ValueError):
     """A tile or a preprocessing configuration cannot be preprocessed as asked."""
 

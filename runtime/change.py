@@ -30,7 +30,7 @@ def log_ratio_db(first: np.ndarray, second: np.ndarray, looks: int = 3) -> np.nd
         values = np.asarray(image, dtype=np.float64)
         values = np.where(np.isfinite(values) & (values > 0), values, np.nan)
         h, w = (values.shape[0] // looks) * looks, (values.shape[1] // looks) * looks
-        blocks = values[:h, :w].reshape(h // looks, looks, w // looks, looks, -1)
+        blocks = values[:h, :w].reshape(h // looks, looks, w // looks, looks, values.shape[2])
         return blocks.mean(axis=(1, 3))  # any no-data pixel makes its block no-data
 
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -134,12 +134,6 @@ def test_planted_signal_is_solved_by_the_log_ratio(no_signal: Path, tmp_path: Pa
     assert 0.0 <= lr["threshold"] < 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _pca_random_forest asks for n_samples // 4 PCA components without capping "
-    "at the feature count; small tiles (16 px -> 6 features; 64 px -> 24) with enough samples "
-    "raise sklearn's ValueError 'n_components=... must be between 0 and min(n_samples, n_features)'",
-)
 def test_many_samples_of_small_tiles(tmp_path_factory: pytest.TempPathFactory) -> None:
     # 16 px tiles give 3 x 2 x 1 x 1 = 6 features per pair; 12 events give ~50 samples,
     # so the PCA is asked for more components than there are features.

@@ -1,0 +1,105 @@
+"""QuakeSet samples as torch tensors, through the one shared preprocessing.
+
+Wraps :class:`quakesat.models.quakeset.QuakeSetFile` (one HDF5 handle) and
+``quakesat.runtime.preprocess``; optionally keeps the preprocessed tensors in memory, since
+a training run reads every sample once per epoch and the preprocessing is the costly part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from quakesat.models.quakeset import QuakeSetFile, SampleRef, Task
+from quakesat.runtime.preprocess import PreprocessConfig, preprocess_image, preprocess_pair
+
+#: Keep preprocessed samples in memory while they fit in this many bytes.
+CACHE_LIMIT_BYTES = 4 << 30
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Training targets of one sample."""
+
+    label: float  # 1 event, 0 none
+    magnitude: float  # mb, 0 for negatives
+    location: tuple[float, float]  # epicentre offset from the tile centre, half-tile units
+    has_location: bool  # ground truth known and the epicentre lies inside the tile
+
+
+def location_target(attrs: dict, side: int) -> tuple[tuple[float, float], bool]:
+    """Epicentre offset (row, col) from the tile centre in units of half the tile side.
+
+    Uses the simulator's ``epicenter_row``/``epicenter_col`` patch attributes; the real file
+    has none, and an epicentre outside the tile is no target either.
+    """
+    row, col = attrs.get("epicenter_row"), attrs.get("epicenter_col")
+    if row is None or col is None:
+        return (0.0, 0.0), False
+    half = side / 2.0
+    centre = (side - 1) / 2.0
+    offset = ((float(row) - centre) / half, (float(col) - centre) / half)
+    inside = abs(offset[0]) <= 1.0 and abs(offset[1]) <= 1.0
+    return (offset if inside else (0.0, 0.0)), inside
+
+
+class TorchQuakeSet(Dataset):
+    """``(x, targets)`` pairs for one task and split, ``x`` a float32 ``C x H x W`` tensor.
+
+    Args:
+        source: an open :class:`QuakeSetFile`.
+        task: the QuakeSet task (its samples: pairs for 1/2, single images for 5/6).
+        split: ``train``, ``validation``, ``test`` or None for all.
+        config: the shared preprocessing constants (with the network's multilook factor).
+        cache: keep preprocessed tensors in memory (if they fit in :data:`CACHE_LIMIT_BYTES`).
+    """
+
+    def __init__(self, source: QuakeSetFile, task: Task, split: str | None, config: PreprocessConfig,
+                 cache: bool = True) -> None:
+        self.source = source
+        self.task = Task.parse(task)
+        self.refs: list[SampleRef] = source.samples(self.task, split)
+        self.config = config
+        self._cache: dict[int, torch.Tensor] | None = None
+        if cache and self.refs:
+            first = self.refs[0]
+            c, h, w = config.output_shape(*source.image_shape(first.event_id, first.patch)[:2],
+                                          images=len(first.images))
+            if c * h * w * 4 * len(self.refs) <= CACHE_LIMIT_BYTES:
+                self._cache = {}
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def input_shape(self) -> tuple[int, int, int]:
+        """Shape ``(C, H, W)`` of one input tensor."""
+        return tuple(self[0][0].shape)  # type: ignore[return-value]
+
+    def targets(self, index: int) -> Targets:
+        """Targets of sample ``index`` (reads attributes only, no pixels)."""
+        ref = self.refs[index]
+        side = self.source.image_shape(ref.event_id, ref.patch)[0]
+        location, known = (0.0, 0.0), False
+        if ref.label == 1:
+            location, known = location_target(self.source.patch_attrs(ref.event_id, ref.patch), side)
+        return Targets(float(ref.label), float(ref.magnitude), location, known)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        if self._cache is not None and index in self._cache:
+            x = self._cache[index]
+        else:
+            images = self.source.read(self.refs[index])
+            array = preprocess_pair(*images, self.config) if len(images) == 2 else preprocess_image(images[0], self.config)
+            x = torch.from_numpy(np.ascontiguousarray(array))
+            if self._cache is not None:
+                self._cache[index] = x
+        t = self.targets(index)
+        return x, {
+            "event": torch.tensor(t.label, dtype=torch.float32),
+            "magnitude": torch.tensor(t.magnitude, dtype=torch.float32),
+            "location": torch.tensor(t.location, dtype=torch.float32),
+            "has_location": torch.tensor(t.has_location, dtype=torch.bool),
+        }

@@ -1,0 +1,100 @@
+"""Training and evaluation of networks: schedule, losses, determinism, folders, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from quakesat.cli import main  # noqa: E402
+from quakesat.errors import ConfigError, ModelNotFoundError  # noqa: E402
+from quakesat.models.evaluate import evaluate  # noqa: E402
+from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
+from quakesat.models.torch_data import location_target  # noqa: E402
+from quakesat.models.train import TrainConfig, compute_loss, cosine_with_warmup, load_network, train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_file(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("train") / "small.h5"
+    simulate_file(path, SimulationConfig(events=8, seed=4, size=64), progress=False)
+    return path
+
+
+def test_schedule_warms_up_linearly_then_follows_a_cosine() -> None:
+    factor = cosine_with_warmup(total_steps=100, warmup_share=0.1)
+    assert [factor(s) for s in (0, 4, 9)] == pytest.approx([0.1, 0.5, 1.0])
+    assert factor(10) == pytest.approx(1.0)
+    assert factor(55) == pytest.approx(0.5 * (1 + math.cos(math.pi * 45 / 90)))
+    assert factor(100) == pytest.approx(0.0)
+
+
+def test_loss_is_the_weighted_sum_of_the_heads_present() -> None:
+    outputs = {"event": torch.tensor([0.0, 0.0]), "magnitude": torch.tensor([5.0, 1.0]),
+               "location": torch.tensor([[0.5, 0.0], [0.0, 0.0]])}
+    targets = {"event": torch.tensor([1.0, 0.0]), "magnitude": torch.tensor([6.0, 0.0]),
+               "location": torch.tensor([[0.0, 0.0], [0.0, 0.0]]), "has_location": torch.tensor([True, False])}
+    bce = math.log(2.0)  # logit 0 against either label
+    mse = (1.0 + 1.0) / 2
+    location = (0.25 + 0.0) / 2  # only the first sample has a location
+    loss = compute_loss(outputs, targets, {"event": 1.0, "magnitude": 0.1, "location": 2.0})
+    assert float(loss) == pytest.approx(bce + 0.1 * mse + 2.0 * location)
+    # A magnitude-only network uses plain MSE, whatever the multi-head weight.
+    alone = compute_loss({"magnitude": outputs["magnitude"]}, targets, {"magnitude": 0.1})
+    assert float(alone) == pytest.approx(mse)
+
+
+def test_location_target_in_half_tile_units() -> None:
+    assert location_target({"epicenter_row": 31.5, "epicenter_col": 63.5}, 64) == ((0.0, 1.0), True)
+    assert location_target({"epicenter_row": 0.0, "epicenter_col": 31.5}, 64)[0] == pytest.approx((-31.5 / 32, 0.0))
+    assert location_target({"epicenter_row": 200.0, "epicenter_col": 10.0}, 64) == ((0.0, 0.0), False)
+    assert location_target({}, 64) == ((0.0, 0.0), False)
+
+
+@pytest.mark.parametrize("options", [dict(model="resnet"), dict(task="segment"), dict(task="multi", input="single"),
+                                     dict(epochs=0)])
+def test_bad_options_are_refused(options: dict) -> None:
+    with pytest.raises(ConfigError):
+        TrainConfig(**options)
+
+
+def test_same_seed_same_trained_weights(small_file, tmp_path) -> None:
+    config = TrainConfig(model="quakelite", task="multi", epochs=1, downsample=2, seed=3)
+    train(small_file, tmp_path / "a", config, progress=False)
+    train(small_file, tmp_path / "b", config, progress=False)
+    a, config_a = load_network(tmp_path / "a")
+    b, _ = load_network(tmp_path / "b")
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.equal(pa, pb), name
+    assert config_a["preprocess"]["version"] == 1 and config_a["preprocess"]["downsample"] == 2
+    assert config_a["paper_task"] == 1 and config_a["net_spec"]["location"] is True
+    assert config_a["input_shape"] == [4, 32, 32]
+
+
+def test_train_then_evaluate_single_image_magnitude(small_file, tmp_path) -> None:
+    summary = train(small_file, tmp_path / "m", TrainConfig(task="magnitude", input="single", epochs=1, downsample=2),
+                    progress=False)
+    assert summary["paper_task"] == 6 and summary["input_shape"] == [2, 32, 32]
+    report = evaluate(small_file, tmp_path / "m", "test")
+    assert set(report["magnitude"]) >= {"mae", "magnitude_accuracy"}
+    assert "detection" not in report
+    assert report["macs"] > 0 and report["params"] > 0 and report["ms_per_tile"] > 0
+
+
+def test_evaluate_without_a_model_folder_says_how_to_make_one(small_file, tmp_path) -> None:
+    with pytest.raises(ModelNotFoundError, match="quakesat train"):
+        evaluate(small_file, tmp_path / "nothing")
+
+
+def test_cli_train_and_evaluate(small_file, tmp_path, capsys) -> None:
+    out = tmp_path / "cli"
+    assert main(["train", "--data", str(small_file), "--out", str(out), "--epochs", "1", "--downsample", "2",
+                 "--quiet"]) == 0
+    assert "validation" in json.loads(capsys.readouterr().out)
+    assert main(["evaluate", "--data", str(small_file), "--model-dir", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["paper_task"] == 1 and 0.0 <= report["detection"]["accuracy"] <= 1.0
+    assert main(["train", "--data", str(small_file), "--out", str(out), "--model", "vgg"]) == 2
