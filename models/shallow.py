@@ -19,6 +19,8 @@ Pickled models run code when loaded: load only files you wrote or trust.
 
 from __future__ import annotations
 
+import json
+
 import math
 import os
 import time
@@ -449,3 +451,28 @@ def load_shallow(path: str | os.PathLike[str]) -> Pipeline:
             format version.
     """
     return load_shallow_with_info(path)[0]
+
+
+def train_shallow_folder(
+    data: str | os.PathLike[str], out: str | os.PathLike[str], name: str, task: Task | int | str,
+    seed: int = 0, progress: bool = False,
+) -> dict[str, Any]:
+    """``quakesat train`` for a shallow model: fit on ``train``, write ``model.joblib`` and
+    ``config.json`` (family ``shallow``) into ``out``; return the config."""
+    from quakesat import __version__
+
+    pipeline, info = fit_shallow(data, name, task, split="train", seed=seed, progress=progress)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_shallow(pipeline, out / "model.joblib", info)
+    config = {
+        "quakesat_version": __version__,
+        "family": "shallow",
+        "model": name,
+        "paper_task": int(Task.parse(task)),
+        "preprocess": info["preprocess"],
+        "info": info,
+        "data": {"file": str(data), "train_samples": info["n_samples"]},
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    return config

@@ -216,6 +216,19 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
     return summary
 
 
+def paper_task_of(task: str, input_kind: str) -> Task:
+    """The QuakeSet task number that ``--task`` and ``--input`` select.
+
+    Raises:
+        ConfigError: a combination with no paper task (e.g. multi-head on a single image).
+    """
+    try:
+        return Task(PAPER_TASK[(task, input_kind)])
+    except KeyError:
+        raise ConfigError(f"task {task!r} with input {input_kind!r} is not supported; "
+                          f"choose from {sorted(PAPER_TASK)}") from None
+
+
 def load_network(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild a trained network from its folder, in eval mode.
 

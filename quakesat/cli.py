@@ -136,7 +136,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--data", type=Path, required=True, help="earthquakes.h5 (real or simulated)")
-    p.add_argument("--model", default="quakelite", help="network: mobilenetv2 | quakelite (default quakelite)")
+    p.add_argument("--model", default="quakelite",
+                   help=("network: mobilenetv2 | quakelite (default); or a shallow scikit-learn model: "
+                         "svc-rbf | svc-cubic | svr-rbf | svr-cubic | random-forest | random-forest-nopca"))
     p.add_argument("--task", choices=("detect", "magnitude", "multi"), default="detect",
                    help="detect (paper task 1/5), magnitude (2/6), or multi (event + magnitude + location)")
     p.add_argument("--input", choices=("bitemporal", "single"), default="bitemporal",
@@ -154,6 +156,17 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from quakesat.models.shallow import SHALLOW_MODELS
+
+    if args.model in SHALLOW_MODELS:
+        from quakesat.models.shallow import train_shallow_folder
+        from quakesat.models.train import paper_task_of
+
+        config = train_shallow_folder(args.data, args.out, args.model, paper_task_of(args.task, args.input),
+                                      seed=args.seed, progress=not args.quiet)
+        print(json.dumps({"out": str(args.out), "model": args.model, "samples": config["info"]["n_samples"],
+                          "seconds": config["info"]["seconds"]}))
+        return 0
     from quakesat.models.train import TrainConfig, train
 
     config = TrainConfig(model=args.model, task=args.task, input=args.input, epochs=args.epochs,

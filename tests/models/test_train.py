@@ -98,3 +98,17 @@ def test_cli_train_and_evaluate(small_file, tmp_path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["paper_task"] == 1 and 0.0 <= report["detection"]["accuracy"] <= 1.0
     assert main(["train", "--data", str(small_file), "--out", str(out), "--model", "vgg"]) == 2
+
+
+@pytest.mark.parametrize("model, task, key", [("svc-rbf", "detect", "detection"), ("svr-cubic", "magnitude", "magnitude")])
+def test_cli_trains_and_evaluates_shallow_models(small_file, tmp_path, capsys, model, task, key) -> None:
+    out = tmp_path / model
+    assert main(["train", "--data", str(small_file), "--model", model, "--task", task, "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert json.loads((out / "config.json").read_text())["family"] == "shallow"
+    assert main(["evaluate", "--data", str(small_file), "--model-dir", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["family"] == "shallow" and report["model"] == model and key in report
+    # A detector name asked to regress is refused by name, not with a traceback.
+    assert main(["train", "--data", str(small_file), "--model", "svc-rbf", "--task", "magnitude",
+                 "--out", str(tmp_path / "bad")]) == 2
