@@ -66,7 +66,7 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
 
 def _evaluate_shallow(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
     from quakesat.models.quakeset import QuakeSetFile, Task
-    from quakesat.models.shallow import load_shallow_data, load_shallow_with_info, predict_shallow
+    from quakesat.models.shallow import load_shallow_data, load_shallow_with_info, predict_shallow, single_threaded
     from quakesat.runtime.preprocess import PreprocessConfig
 
     pipeline, info = load_shallow_with_info(model_dir / "model.joblib")
@@ -76,6 +76,7 @@ def _evaluate_shallow(data: Path, model_dir: Path, split: str) -> dict[str, Any]
     if len(samples.labels) == 0:
         raise ConfigError(f"{data}: no samples for task {int(task)} in split {split!r}")
     predictions = predict_shallow(pipeline, samples.features)
+    single_threaded(pipeline)
     times = []
     for row in samples.features[:TIMED_TILES]:
         start = time.perf_counter()

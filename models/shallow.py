@@ -476,3 +476,15 @@ def train_shallow_folder(
     }
     (out / "config.json").write_text(json.dumps(config, indent=2))
     return config
+
+
+def single_threaded(pipeline: Pipeline) -> Pipeline:
+    """Set every step that has ``n_jobs`` to one job (in place) and return the pipeline.
+
+    Timing one tile at a time with a process pool is mostly pool overhead; on board there is
+    one tile and one core for it.
+    """
+    for _, step in pipeline.steps:
+        if "n_jobs" in step.get_params():
+            step.set_params(n_jobs=1)
+    return pipeline

@@ -206,6 +206,30 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_results(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "results",
+        help="train every model on one file and write the paper-shaped result tables",
+        description=(
+            "Train the shallow baselines and the networks of the default benchmark on the "
+            "train split, score them on the test split, and write results.json, "
+            "results_tables.md and accuracy_vs_macs.png (docs/results.md explains them)."
+        ),
+    )
+    p.add_argument("--data", type=Path, required=True, help="earthquakes.h5")
+    p.add_argument("--out", type=Path, required=True, help="folder for the results and the trained models")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_results)
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    from quakesat.models.results import run_results
+
+    rows = run_results(args.data, args.out, progress=not args.quiet)
+    print(json.dumps({"rows": len(rows), "out": str(args.out)}))
+    return 0
+
+
 # ─── decode ─────────────────────────────────────────────────────────────────────────────
 def _add_decode(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -290,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(sub)
     _add_train(sub)
     _add_evaluate(sub)
+    _add_results(sub)
     _add_decode(sub)
     _add_demo(sub)
     return parser
