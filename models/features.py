@@ -10,6 +10,7 @@ the change it is asked to detect (measured: docs/simulator.md, "Difficulty").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -29,9 +30,7 @@ def shallow_config(tile_side: int, base: PreprocessConfig | None = None) -> Prep
     factor = SHALLOW_DOWNSAMPLE
     while factor > 1 and tile_side % factor:
         factor //= 2
-    base = base or PreprocessConfig()
-    return PreprocessConfig(**{**base.to_dict(), "downsample": factor, "clip_db": tuple(base.clip_db),
-                               "mean_db": tuple(base.mean_db), "std_db": tuple(base.std_db)})
+    return replace(base or PreprocessConfig(), downsample=factor)
 
 
 def shallow_features(images: Sequence[np.ndarray], config: PreprocessConfig) -> np.ndarray:
