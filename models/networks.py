@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from quakesat.errors import ConfigError
+
 #: Head names in the order exporters flatten them.
 HEADS = ("event", "magnitude", "location")
 
@@ -213,9 +215,9 @@ def build_network(name: str, spec: NetSpec) -> nn.Module:
     """Instantiate a network by name.
 
     Raises:
-        ValueError: unknown name (the message lists the known ones).
+        ConfigError: unknown name (the message lists the known ones).
     """
     try:
         return NETWORKS[name](spec)
     except KeyError:
-        raise ValueError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}") from None
+        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}") from None
