@@ -22,38 +22,30 @@ import numpy as np
 from quakesat.errors import ConfigError
 from quakesat.models.features import shallow_config, shallow_features
 from quakesat.models.quakeset import QuakeSetFile, Task
+from quakesat.models.shallow import build_shallow
 from quakesat.runtime.change import changed_share
 
 RANDOM_STATE = 0
 
 
-def _pca_random_forest(n_samples: int, n_features: int) -> Any:
-    from sklearn.decomposition import PCA
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+#: PCA size of the difficulty check: fewer components than the paper's ~2000, since a few
+#: hundred tiles support a few dozen (and a PCA cannot have more than samples - 1).
+CALIBRATION_COMPONENTS = 50
 
-    # Fewer components than the paper's ~2000: a PCA cannot have more components than
-    # samples, and a few hundred tiles support a few dozen.
-    components = max(1, min(50, n_samples // 4, n_features))
-    return make_pipeline(
-        StandardScaler(),
-        PCA(n_components=components, random_state=RANDOM_STATE),
-        RandomForestClassifier(n_estimators=300, random_state=RANDOM_STATE, n_jobs=-1),
-    )
+
+def _pca_random_forest(n_samples: int, n_features: int) -> Any:
+    return build_shallow("random-forest", False, n_samples, n_features, seed=RANDOM_STATE,
+                         max_components=max(1, min(CALIBRATION_COMPONENTS, n_samples // 4)))
 
 
 def _raw_random_forest(n_samples: int, n_features: int) -> Any:
-    from sklearn.ensemble import RandomForestClassifier
-
-    del n_samples, n_features  # same signature as the other model factories
-    return RandomForestClassifier(n_estimators=300, random_state=RANDOM_STATE, n_jobs=-1)
+    return build_shallow("random-forest-nopca", False, n_samples, n_features, seed=RANDOM_STATE)
 
 
 def _threshold_rule(n_samples: int = 0, n_features: int = 1) -> Any:
     from sklearn.tree import DecisionTreeClassifier
 
-    del n_samples, n_features
+    del n_samples, n_features  # same signature as the other model factories
     return DecisionTreeClassifier(max_depth=1, random_state=RANDOM_STATE)  # one threshold
 
 

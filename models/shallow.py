@@ -160,6 +160,7 @@ def build_shallow(
     n_features: int,
     seed: int = 0,
     n_jobs: int | None = -1,
+    max_components: int = N_PCA_MAX,
 ) -> Pipeline:
     """Build an unfitted shallow model.
 
@@ -170,6 +171,8 @@ def build_shallow(
         n_features: features per sample (sets the PCA size).
         seed: random state of the PCA solver and the forest.
         n_jobs: forest worker threads (-1: every core).
+        max_components: a tighter cap on the PCA size than the paper's (the simulator's
+            difficulty check uses 50).
 
     Returns:
         ``scale → pca → model`` (see :func:`pca_components`), or ``model`` alone for
@@ -180,7 +183,7 @@ def build_shallow(
             samples, or no features.
     """
     check_model_name(name, regression)
-    components = pca_components(n_samples, n_features)
+    components = min(max_components, pca_components(n_samples, n_features))
     model = _estimator(name, regression, seed, n_jobs)
     if name not in PAPER_MODELS:
         return Pipeline([(STEP_MODEL, model)])

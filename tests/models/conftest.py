@@ -57,7 +57,7 @@ def write_fixture(path: Path) -> QuakeSetFixture:
             group.attrs["magnitude"] = spec["magnitude"]
             group.attrs["split"] = spec["split"]
             for patch, has_before in spec["patches"].items():
-                pg = group.create_group(patch)
+                group.create_group(patch)
                 arrays = {"pre": image(), "post": image()}
                 if has_before:
                     arrays["before"] = image()

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from quakesat.runtime.message import (
-    APID,
     HealthReport,
     LATLON_SCALE,
     MAGNITUDE_MAX,
