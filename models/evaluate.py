@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,19 @@ from quakesat.models.metrics import detection_report, magnitude_report
 
 #: Tiles timed one by one (batch 1, as on board) after one warm-up call.
 TIMED_TILES = 16
+
+
+def median_ms_per_tile(run: Callable[[Any], Any], inputs: Sequence[Any]) -> float:
+    """Median wall time (ms) of ``run`` over the first :data:`TIMED_TILES` inputs, after one
+    untimed warm-up call on the first input."""
+    inputs = list(inputs[:TIMED_TILES])
+    run(inputs[0])
+    times = []
+    for item in inputs:
+        start = time.perf_counter()
+        run(item)
+        times.append(time.perf_counter() - start)
+    return round(1000 * float(np.median(times)), 3)
 
 
 def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
@@ -40,21 +54,15 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
         outputs = predict(net, dataset)
         labels = np.array([r.label for r in dataset.refs])
         magnitudes = np.array([r.magnitude for r in dataset.refs])
-        times = []
+        tiles = [dataset[index][0][None] for index in range(min(TIMED_TILES, len(dataset)))]
         with torch.no_grad():
-            x0 = dataset[0][0][None]
-            net(x0)  # warm-up
-            for index in range(min(TIMED_TILES, len(dataset))):
-                x = dataset[index][0][None]
-                start = time.perf_counter()
-                net(x)
-                times.append(time.perf_counter() - start)
+            ms_per_tile = median_ms_per_tile(net, tiles)
     macs, _ = count_macs(net, tuple(config["input_shape"]))
     report: dict[str, Any] = {
         "params": count_parameters(net),
         "macs": macs,
         "input_shape": config["input_shape"],
-        "ms_per_tile": round(1000 * float(np.median(times)), 3),
+        "ms_per_tile": ms_per_tile,
         "threads": torch.get_num_threads(),
     }
     if "event" in outputs:
@@ -77,15 +85,11 @@ def _evaluate_shallow(data: Path, model_dir: Path, split: str) -> dict[str, Any]
         raise ConfigError(f"{data}: no samples for task {int(task)} in split {split!r}")
     predictions = predict_shallow(pipeline, samples.features)
     single_threaded(pipeline)
-    times = []
-    for row in samples.features[:TIMED_TILES]:
-        start = time.perf_counter()
-        predict_shallow(pipeline, row[None])
-        times.append(time.perf_counter() - start)
+    ms_per_tile = median_ms_per_tile(lambda row: predict_shallow(pipeline, row[None]), samples.features)
     report: dict[str, Any] = {
         "family": "shallow", "model": info["model"], "paper_task": int(task),
         "features": int(samples.features.shape[1]), "pca_components": info.get("n_components"),
-        "ms_per_tile": round(1000 * float(np.median(times)), 3),
+        "ms_per_tile": ms_per_tile,
     }
     if task.is_regression:
         report["magnitude"] = magnitude_report(samples.labels, samples.magnitudes, predictions)

@@ -78,6 +78,7 @@ class ResultRow:
 
 
 def _shallow_rows(data: Path, out: Path, progress: bool) -> list[ResultRow]:
+    from quakesat.models.evaluate import median_ms_per_tile
     from quakesat.models.metrics import detection_report, magnitude_report
     from quakesat.models.shallow import (
         build_shallow,
@@ -99,16 +100,13 @@ def _shallow_rows(data: Path, out: Path, progress: bool) -> list[ResultRow]:
                 seconds = time.perf_counter() - started
                 predictions = predict_shallow(pipeline, test.features)
                 single_threaded(pipeline)
-                start = time.perf_counter()
-                for row in test.features[:16]:
-                    predict_shallow(pipeline, row[None])
-                ms = 1000 * (time.perf_counter() - start) / min(16, len(test.features))
+                ms = median_ms_per_tile(lambda row: predict_shallow(pipeline, row[None]), test.features)
                 if task.is_regression:
                     report = magnitude_report(test.labels, test.magnitudes, predictions)
                     accuracy, mae, mag_acc = report["magnitude_accuracy"], report["mae"], report["magnitude_accuracy"]
                 else:
                     accuracy, mae, mag_acc = detection_report(test.labels, predictions)["accuracy"], None, None
-                rows.append(ResultRow(name, int(task), "shallow", accuracy, mae, mag_acc, None, None, round(ms, 3),
+                rows.append(ResultRow(name, int(task), "shallow", accuracy, mae, mag_acc, None, None, ms,
                                       round(seconds, 1), {"features": int(train.features.shape[1])},
                                       PAPER_NUMBERS.get((name, int(task)))))
                 print(f"   {name:22s} task {int(task)}  acc {accuracy}  mae {mae}  ({seconds:.1f} s)", flush=True)

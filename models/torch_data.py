@@ -63,6 +63,8 @@ class TorchQuakeSet(Dataset):
         self.task = Task.parse(task)
         self.refs: list[SampleRef] = source.samples(self.task, split)
         self.config = config
+        # Targets come from attributes only: read them once, not once per item per epoch.
+        self._targets = [self._read_targets(ref) for ref in self.refs]
         self._cache: dict[int, torch.Tensor] | None = None
         if cache and self.refs:
             first = self.refs[0]
@@ -79,8 +81,10 @@ class TorchQuakeSet(Dataset):
         return tuple(self[0][0].shape)  # type: ignore[return-value]
 
     def targets(self, index: int) -> Targets:
-        """Targets of sample ``index`` (reads attributes only, no pixels)."""
-        ref = self.refs[index]
+        """Targets of sample ``index``."""
+        return self._targets[index]
+
+    def _read_targets(self, ref: SampleRef) -> Targets:
         side = self.source.image_shape(ref.event_id, ref.patch)[0]
         location, known = (0.0, 0.0), False
         if ref.label == 1:
