@@ -42,7 +42,7 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
     from quakesat.models.macs import count_macs, count_parameters
     from quakesat.models.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
-    from quakesat.models.train import load_network, predict
+    from quakesat.models.train import EVENT_THRESHOLD, load_network, predict
     from quakesat.runtime.preprocess import PreprocessConfig
 
     net, config = load_network(model_dir)
@@ -66,7 +66,7 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
         "threads": torch.get_num_threads(),
     }
     if "event" in outputs:
-        report["detection"] = detection_report(labels, (outputs["event"] >= 0.5).astype(int))
+        report["detection"] = detection_report(labels, (outputs["event"] >= EVENT_THRESHOLD).astype(int))
     if "magnitude" in outputs:
         report["magnitude"] = magnitude_report(labels, magnitudes, outputs["magnitude"])
     return {"family": "cnn", "model": config["train"]["model"], "paper_task": config["paper_task"], **report}

@@ -23,6 +23,7 @@ import numpy as np
 from quakesat import __version__
 from quakesat.errors import QuakesatError
 from quakesat.models.coseismic import CoseismicConfig, coseismic_change
+from quakesat.models.parallel import default_workers, ordered_map
 from quakesat.models.sar_scene import PIXEL_SPACING_M, make_scene, nodata_border, render, sample_conditions
 
 #: Magnitude distribution of QuakeSet events (mb > 4, about N(5.64, 0.44); issue #2 / paper).
@@ -132,6 +133,25 @@ def _draw_event_ids(rng: np.random.Generator, n: int) -> list[str]:
     return [str(v) for v in ordered]
 
 
+@dataclass(frozen=True)
+class _PatchJob:
+    """Everything one patch's pixels depend on; its random stream is seeded by
+    (seed, event index, patch index), so the bytes do not depend on the worker count."""
+
+    config: SimulationConfig
+    event_index: int
+    patch_index: int
+    magnitude: float
+    depth_km: float
+    offset_m: tuple[float, float]
+    times: dict[str, int]
+
+
+def _run_patch_job(job: _PatchJob) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    rng = np.random.default_rng([job.config.seed, job.event_index, job.patch_index])
+    return _simulate_patch(rng, job.config, job.magnitude, job.depth_km, job.offset_m, job.times)
+
+
 def _simulate_patch(
     rng: np.random.Generator, config: SimulationConfig, magnitude: float, depth_km: float,
     offset_m: tuple[float, float], times: dict[str, int],
@@ -176,73 +196,88 @@ def _simulate_patch(
     return images, attrs
 
 
-def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(), progress: bool = True) -> dict[str, Any]:
+def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(), progress: bool = True,
+                  workers: int | None = None) -> dict[str, Any]:
     """Simulate ``config.events`` earthquakes and write them to ``path`` (overwritten).
+
+    Event-level draws (magnitude, split, place, time, patch offsets) come from one stream
+    seeded by ``config.seed``; each patch's pixels from a stream seeded by (seed, event,
+    patch). The file is therefore the same for any ``workers``.
 
     Args:
         path: output HDF5 file.
         config: what to simulate.
         progress: show a progress bar on stderr.
+        workers: processes rendering patches (None: :func:`default_workers`).
 
     Returns:
-        A JSON-serialisable summary: file, events, patches, splits, seconds.
+        A JSON-serialisable summary: file, events, patches, splits, workers, seconds.
     """
     import h5py
     from tqdm import tqdm
 
     started = time.perf_counter()
+    workers = default_workers() if workers is None else max(1, int(workers))
     rng = np.random.default_rng(config.seed)
     magnitudes = _draw_magnitudes(rng, config.events)
     splits = assign_splits(magnitudes, rng)
     event_ids = _draw_event_ids(rng, config.events)
+    events: list[dict[str, Any]] = []
+    jobs: list[_PatchJob] = []
+    for index in range(config.events):
+        magnitude = float(magnitudes[index])
+        depth_km = float(np.clip(rng.lognormal(np.log(10.0), 0.5), 2.0, 50.0))
+        lat = float(rng.uniform(-55.0, 65.0))
+        lon = float(rng.uniform(-180.0, 180.0))
+        event_time = int(rng.integers(1_420_070_400, 1_704_067_200))  # 2015 .. 2023 UTC
+        count = config.patches_per_event or int(rng.integers(1, 5))
+        offsets = []
+        for p in range(count):
+            distance = config.max_offset_km * 1000.0 * math.sqrt(rng.random())
+            azimuth = rng.uniform(0.0, 2.0 * math.pi)
+            offset = (distance * math.cos(azimuth), distance * math.sin(azimuth))  # (north, east) m
+            offsets.append(offset)
+            pre = event_time - int(rng.integers(1, REPEAT_DAYS + 1)) * SECONDS_PER_DAY
+            times = {
+                "before": pre - REPEAT_DAYS * int(rng.integers(1, 4)) * SECONDS_PER_DAY,
+                "pre": pre,
+                "post": event_time + int(rng.integers(1, REPEAT_DAYS + 1)) * SECONDS_PER_DAY,
+            }
+            jobs.append(_PatchJob(config, index, p, magnitude, depth_km, offset, times))
+        events.append({"id": event_ids[index], "lat": lat, "lon": lon, "offsets": offsets, "attrs": {
+            "magnitude": magnitude, "split": splits[index], "latitude": lat, "longitude": lon,
+            "depth": depth_km, "hypocenter": np.array([lat, lon, depth_km]), "time": event_time,
+        }})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    n_patches = 0
     split_counts = {name: 0 for name in SPLIT_SHARES}
-    with h5py.File(path, "w") as h5:
+    results = ordered_map(_run_patch_job, jobs, workers)
+    with h5py.File(path, "w") as h5, tqdm(total=len(jobs), desc="simulate", unit="patch", disable=not progress) as bar:
         h5.attrs["simulator"] = f"quakesat {__version__}"
         h5.attrs["simulation_config"] = json.dumps(asdict(config))
-        for index in tqdm(range(config.events), desc="simulate", unit="event", disable=not progress):
-            magnitude = float(magnitudes[index])
-            depth_km = float(np.clip(rng.lognormal(np.log(10.0), 0.5), 2.0, 50.0))
-            lat = float(rng.uniform(-55.0, 65.0))
-            lon = float(rng.uniform(-180.0, 180.0))
-            event_time = int(rng.integers(1_420_070_400, 1_704_067_200))  # 2015 .. 2023 UTC
-            group = h5.create_group(event_ids[index])
-            group.attrs.update({
-                "magnitude": magnitude, "split": splits[index], "latitude": lat, "longitude": lon,
-                "depth": depth_km, "hypocenter": np.array([lat, lon, depth_km]), "time": event_time,
-            })
-            split_counts[splits[index]] += 1
-            count = config.patches_per_event or int(rng.integers(1, 5))
-            offsets = []
-            for p in range(count):
-                distance = config.max_offset_km * 1000.0 * math.sqrt(rng.random())
-                azimuth = rng.uniform(0.0, 2.0 * math.pi)
-                offset = (distance * math.cos(azimuth), distance * math.sin(azimuth))  # (north, east) m
-                offsets.append(offset)
-                pre = event_time - int(rng.integers(1, REPEAT_DAYS + 1)) * SECONDS_PER_DAY
-                times = {
-                    "before": pre - REPEAT_DAYS * int(rng.integers(1, 4)) * SECONDS_PER_DAY,
-                    "pre": pre,
-                    "post": event_time + int(rng.integers(1, REPEAT_DAYS + 1)) * SECONDS_PER_DAY,
-                }
-                images, attrs = _simulate_patch(rng, config, magnitude, depth_km, offset, times)
+        for event in events:
+            group = h5.create_group(event["id"])
+            group.attrs.update(event["attrs"])
+            split_counts[event["attrs"]["split"]] += 1
+            lat, lon = event["lat"], event["lon"]
+            for p, offset in enumerate(event["offsets"]):
+                images, attrs = next(results)
                 patch = group.create_group(f"patch_{p}")
                 for name, array in images.items():
                     patch.create_dataset(name, data=array, chunks=array.shape if array.ndim == 3 else None)
                 attrs["center_lat"] = lat + offset[0] / METRES_PER_DEGREE
                 attrs["center_lon"] = lon + offset[1] / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6))
                 patch.attrs.update(attrs)
+                bar.update()
             # Like the real file: x / y datasets beside the patches (here: patch-centre
             # offsets east / north of the epicentre, metres).
-            group.create_dataset("x", data=np.array([o[1] for o in offsets]))
-            group.create_dataset("y", data=np.array([o[0] for o in offsets]))
-            n_patches += count
+            group.create_dataset("x", data=np.array([o[1] for o in event["offsets"]]))
+            group.create_dataset("y", data=np.array([o[0] for o in event["offsets"]]))
     return {
         "file": str(path),
         "events": config.events,
-        "patches": n_patches,
+        "patches": len(jobs),
         "splits": split_counts,
+        "workers": workers,
         "seconds": round(time.perf_counter() - started, 2),
     }

@@ -7,12 +7,14 @@ a training run reads every sample once per epoch and the preprocessing is the co
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from quakesat.models.parallel import ordered_map
 from quakesat.models.quakeset import QuakeSetFile, SampleRef, Task
 from quakesat.runtime.preprocess import PreprocessConfig, preprocess_image, preprocess_pair
 
@@ -91,13 +93,32 @@ class TorchQuakeSet(Dataset):
             location, known = location_target(self.source.patch_attrs(ref.event_id, ref.patch), side)
         return Targets(float(ref.label), float(ref.magnitude), location, known)
 
+    def input_array(self, index: int) -> np.ndarray:
+        """Sample ``index`` read and preprocessed (no cache)."""
+        images = self.source.read(self.refs[index])
+        array = preprocess_pair(*images, self.config) if len(images) == 2 else preprocess_image(images[0], self.config)
+        return np.ascontiguousarray(array)
+
+    def preload(self, workers: int | None = None) -> None:
+        """Fill the cache with every sample, preprocessed by ``workers`` forked processes
+        (None: one per CPU, at most 16). Without a cache, or where processes cannot be
+        forked, it does nothing and samples are preprocessed on first use."""
+        if self._cache is None or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        global _PRELOADING
+        missing = [index for index in range(len(self)) if index not in self._cache]
+        _PRELOADING = self  # inherited by the forked workers; nothing large is pickled
+        try:
+            for index, array in zip(missing, ordered_map(_preload_one, missing, workers, chunksize=4)):
+                self._cache[index] = torch.from_numpy(array)
+        finally:
+            _PRELOADING = None
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         if self._cache is not None and index in self._cache:
             x = self._cache[index]
         else:
-            images = self.source.read(self.refs[index])
-            array = preprocess_pair(*images, self.config) if len(images) == 2 else preprocess_image(images[0], self.config)
-            x = torch.from_numpy(np.ascontiguousarray(array))
+            x = torch.from_numpy(self.input_array(index))
             if self._cache is not None:
                 self._cache[index] = x
         t = self.targets(index)
@@ -107,3 +128,12 @@ class TorchQuakeSet(Dataset):
             "location": torch.tensor(t.location, dtype=torch.float32),
             "has_location": torch.tensor(t.has_location, dtype=torch.bool),
         }
+
+
+#: The dataset :meth:`TorchQuakeSet.preload` is filling (read by its forked workers).
+_PRELOADING: TorchQuakeSet | None = None
+
+
+def _preload_one(index: int) -> np.ndarray:
+    assert _PRELOADING is not None, "preload workers must be forked from TorchQuakeSet.preload"
+    return _PRELOADING.input_array(index)

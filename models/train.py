@@ -5,6 +5,12 @@ a cosine schedule after a 10 % linear warm-up, cross-entropy for detection (one 
 binary cross-entropy, the two-class cross-entropy's equivalent), MSE for magnitude, and a
 weighted sum of them (plus the epicentre offset where known) for the multi-head network.
 
+The multi-head network's magnitude head is *conditional*: it is trained on event samples
+only (mb given that an earthquake hit) and its reported magnitude is that value where the
+event head fires and 0 elsewhere (the paper's convention for "no event"). A magnitude-only
+network regresses the paper's target directly (0 for negatives), which asks one linear head
+to be both a detector and a regressor; docs/results.md compares the two.
+
 A model folder holds ``model.pt`` (state dict) and ``config.json``: the network, task, input
 kind, training options, the preprocessing constants and version (one definition,
 ``quakesat.runtime.preprocess``), the data it saw and its validation metrics.
@@ -37,6 +43,9 @@ PAPER_TASK = {("detect", "bitemporal"): 1, ("magnitude", "bitemporal"): 2,
               ("detect", "single"): 5, ("magnitude", "single"): 6, ("multi", "bitemporal"): 1}
 #: Default multilook factor of each network's input (see README "Models").
 DEFAULT_DOWNSAMPLE = {"mobilenetv2": 1, "quakelite": 4}
+#: Event probability from which a tile counts as an event in training-side metrics.
+EVENT_THRESHOLD = 0.5
+DEVICES = ("cpu", "cuda", "auto")
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,8 @@ class TrainConfig:
     downsample: int | None = None  # None: the network's default
     loss_weights: dict[str, float] = field(default_factory=lambda: {"event": 1.0, "magnitude": 0.1, "location": 1.0})
     threads: int | None = None
+    data_workers: int | None = None  # processes preprocessing the tiles once (None: one per CPU, <= 16)
+    device: str = "cpu"  # cpu | cuda | auto (cuda when available); results do not depend on it beyond float noise
 
     def __post_init__(self) -> None:
         if self.model not in NETWORKS:
@@ -64,6 +75,8 @@ class TrainConfig:
                              f"choose from {sorted(PAPER_TASK)}")
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
             raise ConfigError("epochs and batch size must be >= 1 and the learning rate > 0")
+        if self.device not in DEVICES:
+            raise ConfigError(f"unknown device {self.device!r}; choose one of {list(DEVICES)}")
 
     @property
     def paper_task(self) -> Task:
@@ -83,6 +96,20 @@ class TrainConfig:
         """The shared preprocessing with this network's multilook factor."""
         factor = self.downsample if self.downsample is not None else DEFAULT_DOWNSAMPLE[self.model]
         return PreprocessConfig(downsample=factor)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``cpu``, ``cuda`` (an error if torch sees no GPU) or ``auto``."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: torch sees no CUDA device here; use --device cpu or auto")
+    return torch.device(name)
+
+
+def conditional_magnitude(outputs: dict[str, torch.Tensor] | dict[str, np.ndarray]) -> bool:
+    """True for a multi-head output: its magnitude is mb given an event (see the module doc)."""
+    return "event" in outputs and "magnitude" in outputs
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -108,14 +135,22 @@ def cosine_with_warmup(total_steps: int, warmup_share: float) -> Any:
 
 def compute_loss(outputs: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
                  weights: dict[str, float]) -> torch.Tensor:
-    """Weighted sum of the losses of the heads the network has."""
-    loss = torch.zeros(())
+    """Weighted sum of the losses of the heads the network has.
+
+    A multi-head network's magnitude loss covers event samples only (conditional magnitude).
+    """
+    loss = torch.zeros((), device=next(iter(outputs.values())).device)
     if "event" in outputs:
         loss = loss + weights.get("event", 1.0) * nn.functional.binary_cross_entropy_with_logits(
             outputs["event"], targets["event"])
     if "magnitude" in outputs:
-        mag_weight = weights.get("magnitude", 1.0) if len(outputs) > 1 else 1.0
-        loss = loss + mag_weight * nn.functional.mse_loss(outputs["magnitude"], targets["magnitude"])
+        if conditional_magnitude(outputs):
+            events = targets["event"] > 0.5
+            if events.any():
+                loss = loss + weights.get("magnitude", 1.0) * nn.functional.mse_loss(
+                    outputs["magnitude"][events], targets["magnitude"][events])
+        else:
+            loss = loss + nn.functional.mse_loss(outputs["magnitude"], targets["magnitude"])
     if "location" in outputs:
         known = targets["has_location"]
         if known.any():
@@ -126,15 +161,25 @@ def compute_loss(outputs: dict[str, torch.Tensor], targets: dict[str, torch.Tens
 
 @torch.no_grad()
 def predict(net: nn.Module, dataset: TorchQuakeSet, batch_size: int = 16) -> dict[str, np.ndarray]:
-    """Run ``net`` over a dataset; returns each head's outputs (event as probability)."""
+    """Run ``net`` over a dataset; returns each head's outputs (event as probability).
+
+    For a multi-head network ``magnitude`` is the reported magnitude (the conditional
+    magnitude where the event probability reaches :data:`EVENT_THRESHOLD`, else 0) and
+    ``magnitude_given_event`` the head's raw output.
+    """
     net.eval()
+    device = next(net.parameters()).device
     collected: dict[str, list[np.ndarray]] = {}
     for x, _ in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        for name, value in net(x).items():
+        for name, value in net(x.to(device)).items():
             if name == "event":
                 value = torch.sigmoid(value)
-            collected.setdefault(name, []).append(value.numpy())
-    return {name: np.concatenate(parts) for name, parts in collected.items()}
+            collected.setdefault(name, []).append(value.float().cpu().numpy())
+    outputs = {name: np.concatenate(parts) for name, parts in collected.items()}
+    if conditional_magnitude(outputs):
+        outputs["magnitude_given_event"] = outputs["magnitude"]
+        outputs["magnitude"] = np.where(outputs["event"] >= EVENT_THRESHOLD, outputs["magnitude"], 0.0)
+    return outputs
 
 
 def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool = True) -> dict[str, Any]:
@@ -152,6 +197,7 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
 
     if config.threads:
         torch.set_num_threads(config.threads)
+    device = resolve_device(config.device)
     generator = seed_everything(config.seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,13 +208,20 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
         val_set = TorchQuakeSet(qs, config.paper_task, "validation", preprocess)
         if len(train_set) == 0:
             raise ConfigError(f"{data}: no training samples for task {int(config.paper_task)}")
+        train_set.preload(config.data_workers)
+        val_set.preload(config.data_workers)
         net = build_network(config.model, config.spec())
         magnitude_head = getattr(getattr(net, "heads", None), "magnitude", None)
         if magnitude_head is not None:
-            # Start the regressor at the mean target (negatives count as 0) instead of 0, so
-            # the few epochs of the paper's schedule go to learning, not to finding the offset.
+            # Start the regressor at the mean target instead of 0, so the few epochs of the
+            # paper's schedule go to learning, not to finding the offset. The target is mb
+            # over event samples for a conditional head, else over all (negatives count 0).
+            spec = config.spec()
+            events_only = spec.event and spec.magnitude
+            targets = [r.magnitude for r in train_set.refs if r.label == 1 or not events_only]
             with torch.no_grad():
-                magnitude_head.bias.fill_(float(np.mean([r.magnitude for r in train_set.refs])))
+                magnitude_head.bias.fill_(float(np.mean(targets)) if targets else 0.0)
+        net = net.to(device)
         loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, generator=generator)
         optimiser = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         total = config.epochs * len(loader)
@@ -178,9 +231,11 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             net.train()
             running, seen = 0.0, 0
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", disable=not progress)
-            for x, targets in bar:
+            for x, batch_targets in bar:
+                x = x.to(device, non_blocking=True)
+                batch_targets = {name: value.to(device, non_blocking=True) for name, value in batch_targets.items()}
                 optimiser.zero_grad()
-                loss = compute_loss(net(x), targets, config.loss_weights)
+                loss = compute_loss(net(x), batch_targets, config.loss_weights)
                 loss.backward()
                 optimiser.step()
                 schedule.step()
@@ -194,7 +249,7 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             labels = np.array([r.label for r in val_set.refs])
             magnitudes = np.array([r.magnitude for r in val_set.refs])
             if "event" in outputs:
-                metrics["detection"] = detection_report(labels, (outputs["event"] >= 0.5).astype(int))
+                metrics["detection"] = detection_report(labels, (outputs["event"] >= EVENT_THRESHOLD).astype(int))
             if "magnitude" in outputs:
                 metrics["magnitude"] = magnitude_report(labels, magnitudes, outputs["magnitude"])
         input_shape = train_set.input_shape()
@@ -209,9 +264,11 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             "data": {"file": str(data), "train_samples": len(train_set), "validation_samples": len(val_set)},
             "history": history,
             "validation": metrics,
+            "magnitude_given_event": bool(config.spec().event and config.spec().magnitude),
+            "device": str(device),
             "seconds": round(time.perf_counter() - started, 1),
         }
-    torch.save(net.state_dict(), out / "model.pt")
+    torch.save({name: value.cpu() for name, value in net.state_dict().items()}, out / "model.pt")
     (out / "config.json").write_text(json.dumps(summary, indent=2))
     return summary
 
@@ -241,5 +298,5 @@ def load_network(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
                                  "make one with `quakesat train --out DIR`")
     config = json.loads((model_dir / "config.json").read_text())
     net = build_network(config["train"]["model"], NetSpec(**config["net_spec"]))
-    net.load_state_dict(torch.load(model_dir / "model.pt", weights_only=True))
+    net.load_state_dict(torch.load(model_dir / "model.pt", weights_only=True, map_location="cpu"))
     return net.eval(), config

@@ -47,6 +47,9 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes rendering patches (default: the CPUs available, at most 16); "
+                        "the file is the same for any count")
     p.set_defaults(func=_cmd_simulate)
 
 
@@ -60,7 +63,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         patches_per_event=args.patches,
         identical_negative_share=args.identical_negatives,
     )
-    summary = simulate_file(args.out, config, progress=not args.quiet)
+    summary = simulate_file(args.out, config, progress=not args.quiet, workers=args.workers)
     print(json.dumps(summary))
     return 0
 
@@ -150,6 +153,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--downsample", type=int, default=None,
                    help="multilook factor of the input (default: mobilenetv2 1, quakelite 4)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
+                   help="where a network trains (default cpu; auto: cuda when torch sees one)")
     p.add_argument("--out", type=Path, required=True, help="model folder to write")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_train)
@@ -171,7 +176,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     config = TrainConfig(model=args.model, task=args.task, input=args.input, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                         downsample=args.downsample, threads=args.threads)
+                         downsample=args.downsample, threads=args.threads, device=args.device)
     summary = train(args.data, args.out, config, progress=not args.quiet)
     print(json.dumps({"out": str(args.out), "validation": summary["validation"], "seconds": summary["seconds"]}))
     return 0
@@ -218,14 +223,21 @@ def _add_results(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data", type=Path, required=True, help="earthquakes.h5")
     p.add_argument("--out", type=Path, required=True, help="folder for the results and the trained models")
+    p.add_argument("--preset", choices=("default", "full-resolution"), default="default",
+                   help="network rows: the default benchmark, or MobileNetV2 at 512 x 512 against "
+                        "QuakeLite over three seeds (for a GPU)")
+    p.add_argument("--no-shallow", action="store_true", help="skip the shallow baselines")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
+                   help="where networks train (default cpu)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_results)
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
-    from quakesat.models.results import run_results
+    from quakesat.models.results import PRESETS, run_results
 
-    rows = run_results(args.data, args.out, progress=not args.quiet)
+    rows = run_results(args.data, args.out, PRESETS[args.preset], shallow=not args.no_shallow,
+                       progress=not args.quiet, device=args.device)
     print(json.dumps({"rows": len(rows), "out": str(args.out)}))
     return 0
 

@@ -40,9 +40,10 @@ BASE = SimulationConfig(events=6, seed=11, size=SIZE, before_share=0.5, nodata_s
 
 
 # ─── helpers ────────────────────────────────────────────────────────────────────────────
-def write(tmp_path_factory: pytest.TempPathFactory, config: SimulationConfig, name: str) -> Path:
+def write(tmp_path_factory: pytest.TempPathFactory, config: SimulationConfig, name: str,
+          workers: int = 1) -> Path:
     path = tmp_path_factory.mktemp("simulate") / name
-    simulate_file(path, config, progress=False)
+    simulate_file(path, config, progress=False, workers=workers)
     return path
 
 
@@ -179,8 +180,8 @@ def test_sample_counts_follow_the_paper_rules(base_file):
 
 
 # ─── 2. determinism ─────────────────────────────────────────────────────────────────────
-def test_same_config_gives_the_same_file_contents(base_file, tmp_path_factory):
-    again = write(tmp_path_factory, BASE, "again.h5")
+def test_same_config_gives_the_same_file_contents_for_any_worker_count(base_file, tmp_path_factory):
+    again = write(tmp_path_factory, BASE, "again.h5", workers=3)
     with h5py.File(base_file, "r") as a, h5py.File(again, "r") as b:
         first, second = all_members(a), all_members(b)
     assert first.keys() == second.keys()

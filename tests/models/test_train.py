@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -33,18 +34,62 @@ def test_schedule_warms_up_linearly_then_follows_a_cosine() -> None:
 
 
 def test_loss_is_the_weighted_sum_of_the_heads_present() -> None:
-    outputs = {"event": torch.tensor([0.0, 0.0]), "magnitude": torch.tensor([5.0, 1.0]),
+    outputs = {"event": torch.tensor([0.0, 0.0]), "magnitude": torch.tensor([5.0, 3.0]),
                "location": torch.tensor([[0.5, 0.0], [0.0, 0.0]])}
     targets = {"event": torch.tensor([1.0, 0.0]), "magnitude": torch.tensor([6.0, 0.0]),
                "location": torch.tensor([[0.0, 0.0], [0.0, 0.0]]), "has_location": torch.tensor([True, False])}
     bce = math.log(2.0)  # logit 0 against either label
-    mse = (1.0 + 1.0) / 2
+    conditional_mse = 1.0  # multi-head: magnitude error on the event sample only (6 vs 5)
     location = (0.25 + 0.0) / 2  # only the first sample has a location
     loss = compute_loss(outputs, targets, {"event": 1.0, "magnitude": 0.1, "location": 2.0})
-    assert float(loss) == pytest.approx(bce + 0.1 * mse + 2.0 * location)
-    # A magnitude-only network uses plain MSE, whatever the multi-head weight.
+    assert float(loss) == pytest.approx(bce + 0.1 * conditional_mse + 2.0 * location)
+    # A magnitude-only network regresses the paper's target (0 for the negative) with plain
+    # MSE over every sample, whatever the multi-head weight.
     alone = compute_loss({"magnitude": outputs["magnitude"]}, targets, {"magnitude": 0.1})
-    assert float(alone) == pytest.approx(mse)
+    assert float(alone) == pytest.approx((1.0 + 9.0) / 2)
+    # A batch without events adds no magnitude term to the multi-head loss.
+    negatives = {name: value[1:] for name, value in targets.items()}
+    only_negative = compute_loss({"event": outputs["event"][1:], "magnitude": outputs["magnitude"][1:]}, negatives,
+                                 {"event": 1.0, "magnitude": 0.1})
+    assert float(only_negative) == pytest.approx(bce)
+
+
+def test_multi_head_reports_its_magnitude_only_where_the_event_head_fires(small_file) -> None:
+    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.models.torch_data import TorchQuakeSet
+    from quakesat.models.train import EVENT_THRESHOLD, predict
+    from quakesat.runtime.preprocess import PreprocessConfig
+
+    class TwoHeads(torch.nn.Module):
+        """Event logit = mean post-minus-pre VV (centred on this file), magnitude = 5.5."""
+
+        def __init__(self, centre: float) -> None:
+            super().__init__()
+            self.centre = torch.nn.Parameter(torch.tensor(centre))
+
+        def forward(self, x):
+            change = (x[:, 2] - x[:, 0]).mean(dim=(1, 2))
+            return {"event": 100 * (change - self.centre), "magnitude": torch.full_like(change, 5.5)}
+
+    with QuakeSetFile(small_file) as qs:
+        tiles = TorchQuakeSet(qs, 1, None, PreprocessConfig(downsample=2))
+        changes = [float((tiles[i][0][2] - tiles[i][0][0]).mean()) for i in range(len(tiles))]
+        outputs = predict(TwoHeads(float(np.median(changes))), tiles)
+    fires = outputs["event"] >= EVENT_THRESHOLD
+    assert fires.any() and (~fires).any()
+    assert np.all(outputs["magnitude"][fires] == pytest.approx(5.5))
+    assert np.all(outputs["magnitude"][~fires] == 0.0)
+    assert np.all(outputs["magnitude_given_event"] == pytest.approx(5.5))
+
+
+def test_cuda_is_refused_clearly_where_torch_sees_no_gpu() -> None:
+    from quakesat.models.train import resolve_device
+
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="no CUDA device"):
+            resolve_device("cuda")
 
 
 def test_location_target_in_half_tile_units() -> None:
@@ -55,7 +100,7 @@ def test_location_target_in_half_tile_units() -> None:
 
 
 @pytest.mark.parametrize("options", [dict(model="resnet"), dict(task="segment"), dict(task="multi", input="single"),
-                                     dict(epochs=0)])
+                                     dict(epochs=0), dict(device="tpu")])
 def test_bad_options_are_refused(options: dict) -> None:
     with pytest.raises(ConfigError):
         TrainConfig(**options)
@@ -112,3 +157,18 @@ def test_cli_trains_and_evaluates_shallow_models(small_file, tmp_path, capsys, m
     # A detector name asked to regress is refused by name, not with a traceback.
     assert main(["train", "--data", str(small_file), "--model", "svc-rbf", "--task", "magnitude",
                  "--out", str(tmp_path / "bad")]) == 2
+
+
+def test_preloaded_samples_equal_samples_preprocessed_on_demand(small_file) -> None:
+    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.models.torch_data import TorchQuakeSet
+    from quakesat.runtime.preprocess import PreprocessConfig
+
+    with QuakeSetFile(small_file) as qs:
+        preloaded = TorchQuakeSet(qs, 1, "train", PreprocessConfig(downsample=2))
+        preloaded.preload(workers=2)
+        assert len(preloaded._cache) == len(preloaded), "preload fills the whole cache"
+        on_demand = TorchQuakeSet(qs, 1, "train", PreprocessConfig(downsample=2), cache=False)
+        assert len(preloaded) == len(on_demand) > 2
+        for index in range(len(on_demand)):
+            assert torch.equal(preloaded[index][0], on_demand[index][0]), index
