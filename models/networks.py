@@ -18,11 +18,16 @@ units of the half tile side).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import nn
 
 from quakesat.errors import ConfigError
+
+#: QuakeLite's channel widths: the default, and ``quakelite-wide`` (about 2.4x the MACs).
+QUAKELITE_WIDTHS = (16, 24, 32, 64, 96)
+QUAKELITE_WIDE_WIDTHS = (32, 48, 64, 128, 192)
 
 #: Head names in the order exporters flatten them.
 HEADS = ("event", "magnitude", "location")
@@ -174,7 +179,7 @@ class QuakeLite(nn.Module):
         widths: channels of the stem and of each stage; every stage halves the resolution.
     """
 
-    def __init__(self, spec: NetSpec = NetSpec(), widths: tuple[int, ...] = (16, 24, 32, 64, 96)) -> None:
+    def __init__(self, spec: NetSpec = NetSpec(), widths: tuple[int, ...] = QUAKELITE_WIDTHS) -> None:
         super().__init__()
         self.spec = spec
         self.bitemporal = spec.in_channels == 4
@@ -208,7 +213,11 @@ def _init_weights(module: nn.Module) -> None:
 
 
 #: Network names accepted by ``quakesat train --model``.
-NETWORKS = {"mobilenetv2": MobileNetV2, "quakelite": QuakeLite}
+NETWORKS = {
+    "mobilenetv2": MobileNetV2,
+    "quakelite": QuakeLite,
+    "quakelite-wide": partial(QuakeLite, widths=QUAKELITE_WIDE_WIDTHS),
+}
 
 
 def build_network(name: str, spec: NetSpec) -> nn.Module:

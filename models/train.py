@@ -42,7 +42,7 @@ from quakesat.runtime.preprocess import PreprocessConfig
 PAPER_TASK = {("detect", "bitemporal"): 1, ("magnitude", "bitemporal"): 2,
               ("detect", "single"): 5, ("magnitude", "single"): 6, ("multi", "bitemporal"): 1}
 #: Default multilook factor of each network's input (see README "Models").
-DEFAULT_DOWNSAMPLE = {"mobilenetv2": 1, "quakelite": 4}
+DEFAULT_DOWNSAMPLE = {"mobilenetv2": 1, "quakelite": 2, "quakelite-wide": 2}
 #: Event probability from which a tile counts as an event in training-side metrics.
 EVENT_THRESHOLD = 0.5
 DEVICES = ("cpu", "cuda", "auto")
