@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from quakesat.runtime.features import flat_features
 from quakesat.runtime.preprocess import PreprocessConfig, preprocess_image
 
 #: Multilook factor for shallow features: 512 x 512 tiles become 16 x 16 (a 320 m grid),
@@ -44,7 +45,5 @@ def shallow_features(images: Sequence[np.ndarray], config: PreprocessConfig) -> 
         For one image: the preprocessed image flattened. For a pair: first, second and
         second minus first, flattened.
     """
-    planes = [preprocess_image(image, config) for image in images]
-    if len(planes) == 2:
-        planes.append(planes[1] - planes[0])
-    return np.concatenate([p.ravel() for p in planes]).astype(np.float32)
+    tile = np.concatenate([preprocess_image(image, config) for image in images], axis=0)
+    return flat_features(tile[None])[0]

@@ -7,6 +7,7 @@ a training run reads every sample once per epoch and the preprocessing is the co
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 from dataclasses import dataclass
 
@@ -77,6 +78,14 @@ class TorchQuakeSet(Dataset):
 
     def __len__(self) -> int:
         return len(self.refs)
+
+    def subset(self, indices: list[int]) -> TorchQuakeSet:
+        """A dataset of the samples at ``indices`` (same file, task and preprocessing)."""
+        chosen = copy.copy(self)
+        chosen.refs = [self.refs[i] for i in indices]
+        chosen._targets = [self._targets[i] for i in indices]
+        chosen._cache = None if self._cache is None else {}
+        return chosen
 
     def input_shape(self) -> tuple[int, int, int]:
         """Shape ``(C, H, W)`` of one input tensor."""

@@ -242,6 +242,64 @@ def _cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+# ─── export ─────────────────────────────────────────────────────────────────────────────
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export a trained model to ONNX / TFLite (fp32 and int8) behind a fidelity gate",
+        description=(
+            "Export a trained model folder: fp32 and int8 ONNX (onnxruntime static QDQ, calibration "
+            "methods and per-channel/per-tensor compared on the validation split, the best kept), "
+            "fp32 and int8 TFLite (litert-torch, where installed), or skl2onnx for a shallow model. "
+            "Writes manifest.json (hashes, preprocessing, thresholds, graph facts, fidelity, "
+            "latency), fidelity.md and fidelity.png. Exits with status 2 if an artifact fails the "
+            "fidelity gate on the held-out split (docs/export.md)."
+        ),
+    )
+    p.add_argument("--model-dir", type=Path, required=True, help="folder written by quakesat train")
+    p.add_argument("--data", type=Path, required=True, help="earthquakes.h5 (calibration and held-out tiles)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the artifacts and manifest.json")
+    p.add_argument("--formats", type=_csv, default=("onnx", "tflite"),
+                   help="comma-separated: onnx, tflite (default both; tflite needs quakesat[tflite])")
+    p.add_argument("--no-int8", dest="int8", action="store_false", help="fp32 artifacts only")
+    p.add_argument("--calibration-tiles", type=int, default=128,
+                   help="train-split tiles for int8 calibration, balanced by label (default 128)")
+    p.add_argument("--calibration-methods", type=_csv, default=("minmax", "entropy", "percentile"),
+                   help="onnxruntime calibration methods to compare (default minmax,entropy,percentile)")
+    p.add_argument("--per-channel", choices=("both", "yes", "no"), default="both",
+                   help="int8 ONNX weight scales per output channel, per tensor, or compare both (default)")
+    p.add_argument("--split", default="test", help="held-out split for the fidelity gate (default test)")
+    p.add_argument("--min-agreement", type=float, default=0.99,
+                   help="gate: least share of tiles whose event flag matches fp32 (default 0.99)")
+    p.add_argument("--max-mae-drift", type=float, default=0.05,
+                   help="gate: largest change of magnitude MAE, mb (default 0.05)")
+    p.add_argument("--threads", type=int, default=1, help="inference threads for scoring and latency (default 1)")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from quakesat.export.exporter import ExportOptions, export_model
+    from quakesat.export.fidelity import GateLimits
+
+    per_channel = {"both": (True, False), "yes": (True,), "no": (False,)}[args.per_channel]
+    options = ExportOptions(formats=args.formats, int8=args.int8, calibration_tiles=args.calibration_tiles,
+                            calibration_methods=args.calibration_methods, per_channel=per_channel,
+                            split=args.split, limits=GateLimits(args.min_agreement, args.max_mae_drift),
+                            threads=args.threads)
+    manifest = export_model(args.model_dir, args.data, args.out, options)
+    print(json.dumps({
+        "out": str(args.out), "seconds": manifest["seconds"], "default_artifact": manifest["default_artifact"],
+        "artifacts": {a["name"]: {"flag_agreement": a["fidelity"]["flag_agreement"],
+                                  "mae_drift": a["fidelity"].get("mae_drift"), "ms_per_tile": a["latency_ms"],
+                                  "bytes": a["bytes"]} for a in manifest["artifacts"]},
+    }))
+    return 0
+
+
 # ─── decode ─────────────────────────────────────────────────────────────────────────────
 def _add_decode(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -327,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_evaluate(sub)
     _add_results(sub)
+    _add_export(sub)
     _add_decode(sub)
     _add_demo(sub)
     return parser

@@ -55,3 +55,26 @@ class DecodeError(QuakesatError, ValueError):
         where = f" at byte offset {offset}" if offset is not None else ""
         text = f"malformed downlink message{where}: {reason}"
         super().__init__(f"{text} ({detail})" if detail else text)
+
+
+class ManifestError(QuakesatError, ValueError):
+    """A ``manifest.json`` is missing, unreadable, of another version, or lacks a field."""
+
+
+class ArtifactHashError(QuakesatError, ValueError):
+    """An artifact's SHA-256 differs from the one its manifest records (tampered or stale)."""
+
+
+class BackendError(QuakesatError, RuntimeError):
+    """An inference backend is not installed, cannot open an artifact, or failed to run it."""
+
+
+class ExportError(QuakesatError, ValueError):
+    """A model cannot be exported as asked (unknown format, missing exporter, bad model)."""
+
+
+class FidelityGateError(QuakesatError):
+    """An exported artifact disagrees with the model it came from beyond the gate's limits.
+
+    The artifacts and the fidelity report are still written, so the numbers can be read.
+    """

@@ -1,0 +1,48 @@
+"""From head outputs to the decision a message carries: event flag, magnitude, confidence.
+
+One rule for every stage that decides (export's fidelity gate, the runtime, evaluation of
+artifacts), with its thresholds from the manifest's ``decision`` block:
+
+- a tile is an event when the event probability reaches ``event_threshold`` (models with an
+  event head) **and** the magnitude reaches ``magnitude_min`` (models with a magnitude head:
+  the paper's "predicted magnitude < 1 means no event");
+- the reported magnitude is the head's value; for a head trained on events only
+  (``magnitude_given_event``) it is reported where the tile is an event and 0 elsewhere;
+- the confidence is the probability of the decision taken (``p`` for an event, ``1 - p``
+  otherwise); a magnitude-only model has no probability and reports 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Defaults written into new manifests (the paper's rule and a symmetric threshold).
+DEFAULT_DECISION = {"event_threshold": 0.5, "magnitude_min": 1.0}
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Per-tile decisions of a batch."""
+
+    event: np.ndarray  # bool (N,)
+    magnitude: np.ndarray  # float32 (N,), 0 where the model has no magnitude head
+    confidence: np.ndarray  # float32 (N,) in [0, 1]
+
+
+def decide(heads: dict[str, np.ndarray], decision: dict[str, float], magnitude_given_event: bool) -> Decisions:
+    """Apply the manifest's decision rule to a batch of head outputs (see module doc)."""
+    n = len(next(iter(heads.values())))
+    event = np.ones(n, dtype=bool)
+    probability = None
+    if "event" in heads:
+        probability = np.asarray(heads["event"], dtype=np.float32)
+        event &= probability >= decision["event_threshold"]
+    magnitude = np.zeros(n, dtype=np.float32)
+    if "magnitude" in heads:
+        raw = np.asarray(heads["magnitude"], dtype=np.float32)
+        event &= raw >= decision["magnitude_min"]
+        magnitude = np.where(event, raw, 0.0).astype(np.float32) if magnitude_given_event else raw
+    confidence = np.ones(n, dtype=np.float32) if probability is None else np.where(event, probability, 1 - probability)
+    return Decisions(event, magnitude, np.clip(confidence, 0.0, 1.0).astype(np.float32))

@@ -1,0 +1,253 @@
+"""quakesat export: artifacts agree with torch, the manifest is complete, the gate bites."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+pytest.importorskip("skl2onnx")
+
+from quakesat.cli import main  # noqa: E402
+from quakesat.errors import ArtifactHashError, ConfigError, FidelityGateError, ModelNotFoundError  # noqa: E402
+from quakesat.export.exporter import ExportOptions, export_model  # noqa: E402
+from quakesat.export.fidelity import GateLimits, compare, gate_failures  # noqa: E402
+from quakesat.export.tflite_export import tflite_available  # noqa: E402
+from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
+from quakesat.models.train import TrainConfig, load_network, train  # noqa: E402
+from quakesat.runtime.decision import DEFAULT_DECISION, decide  # noqa: E402
+from quakesat.runtime.manifest import load_manifest, sha256_file  # noqa: E402
+from quakesat.runtime.model import ExportedModel  # noqa: E402
+
+FORMATS = ("onnx", "tflite") if tflite_available() else ("onnx",)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("export") / "small.h5"
+    simulate_file(path, SimulationConfig(events=16, seed=5, size=64), progress=False, workers=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def multi_model(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "multi"
+    # Trained hard on purpose: its outputs must differ between tiles for agreement to mean anything.
+    train(data, out, TrainConfig(model="quakelite", task="multi", epochs=20, lr=1e-2, downsample=2), progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def exported(data: Path, multi_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("export") / "artifacts"
+    manifest = export_model(multi_model, data, out, ExportOptions(formats=FORMATS, calibration_tiles=32))
+    return out, manifest
+
+
+def _held_out(data: Path, manifest: dict) -> np.ndarray:
+    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.models.torch_data import TorchQuakeSet
+    from quakesat.runtime.preprocess import PreprocessConfig
+
+    with QuakeSetFile(data) as qs:
+        tiles = TorchQuakeSet(qs, manifest["model"]["paper_task"], "test", PreprocessConfig.from_dict(manifest["preprocess"]))
+        return np.stack([tiles[i][0].numpy() for i in range(len(tiles))])
+
+
+# ─── artifacts and manifest ─────────────────────────────────────────────────────────────
+def test_every_format_and_precision_is_written_and_listed_with_its_hash(exported) -> None:
+    out, manifest = exported
+    names = {a["name"] for a in manifest["artifacts"]}
+    expected = {"onnx-fp32", "onnx-int8"} | ({"tflite-fp32", "tflite-int8"} if "tflite" in FORMATS else set())
+    assert names == expected
+    for entry in manifest["artifacts"]:
+        assert sha256_file(out / entry["path"]) == entry["sha256"]
+        assert entry["bytes"] == (out / entry["path"]).stat().st_size
+        assert entry["model_id"] == int(entry["sha256"][:4], 16)
+    assert manifest["default_artifact"] == "onnx-int8"
+    assert (out / "fidelity.md").read_text().count("| onnx-") == 2
+    assert (out / "fidelity.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_manifest_carries_preprocessing_thresholds_heads_and_graph_facts(exported, multi_model) -> None:
+    out, manifest = exported
+    config = json.loads((multi_model / "config.json").read_text())
+    assert manifest["preprocess"] == config["preprocess"]
+    assert manifest["input"]["tile_shape"] == config["input_shape"] == [4, 32, 32]
+    assert manifest["input"]["raw_side"] == 64
+    assert manifest["decision"] == DEFAULT_DECISION
+    assert manifest["model"]["heads"] == ["event", "magnitude", "location"]
+    assert manifest["model"]["magnitude_given_event"] is True
+    graph = manifest["graph"]
+    assert graph["operators"]["Conv"] >= 5 and graph["params"] > 0
+    assert graph["macs"] == sum(layer["macs"] for layer in graph["layers"])
+    # The file on disk parses with the runtime's strict reader.
+    assert set(load_manifest(out).artifacts) == {a["name"] for a in manifest["artifacts"]}
+
+
+def test_graph_macs_equal_the_torch_count_of_the_same_network(exported, multi_model) -> None:
+    from quakesat.models.macs import count_macs
+
+    net, config = load_network(multi_model)
+    assert exported[1]["graph"]["macs"] == count_macs(net, tuple(config["input_shape"]))[0]
+
+
+def test_calibration_methods_and_granularities_are_compared_and_the_best_kept(exported) -> None:
+    _, manifest = exported
+    comparison = manifest["calibration"]["comparison"]
+    assert {(c["method"], c["per_channel"]) for c in comparison} == {
+        (m, p) for m in ("minmax", "entropy", "percentile") for p in (True, False)}
+    chosen = [c for c in comparison if c.get("chosen")]
+    assert len(chosen) == 1
+    assert chosen[0]["flag_agreement"] == max(c["flag_agreement"] for c in comparison)
+    int8 = next(a for a in manifest["artifacts"] if a["name"] == "onnx-int8")
+    assert (int8["quantization"]["method"], int8["quantization"]["per_channel"]) == (
+        chosen[0]["method"], chosen[0]["per_channel"])
+    assert manifest["calibration"]["tiles"] <= 32 and manifest["calibration"]["split"] == "train"
+
+
+# ─── same tiles, same decisions ─────────────────────────────────────────────────────────
+@pytest.mark.parametrize("name, tolerance", [("onnx-fp32", 1e-5), ("onnx-int8", 0.05), ("tflite-fp32", 1e-4),
+                                             ("tflite-int8", 0.08)])
+def test_artifacts_decide_like_torch_on_the_same_tiles(exported, data, multi_model, name, tolerance) -> None:
+    out, manifest = exported
+    if name.startswith("tflite") and "tflite" not in FORMATS:
+        pytest.skip("litert-torch not installed")
+    tiles = _held_out(data, manifest)
+    net, _ = load_network(multi_model)
+    with torch.no_grad():
+        raw = net(torch.from_numpy(tiles))
+    reference = {"event": torch.sigmoid(raw["event"]).numpy(), "magnitude": raw["magnitude"].numpy(),
+                 "location": raw["location"].numpy()}
+    heads = ExportedModel.open(out, name).heads(tiles)
+    for head in reference:
+        assert np.max(np.abs(heads[head] - reference[head])) <= tolerance * max(1.0, np.abs(reference[head]).max()), head
+    ours, theirs = decide(heads, DEFAULT_DECISION, True), decide(reference, DEFAULT_DECISION, True)
+    assert np.mean(ours.event == theirs.event) >= 0.99
+    entry = next(a for a in manifest["artifacts"] if a["name"] == name)
+    assert entry["fidelity"]["flag_agreement"] >= 0.99 and entry["gate_failures"] == []
+    assert entry["latency_ms"] > 0
+
+
+# ─── hashes ─────────────────────────────────────────────────────────────────────────────
+def test_a_tampered_artifact_fails_the_hash_check(exported, tmp_path) -> None:
+    out, _ = exported
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    with open(copy / "model.int8.onnx", "r+b") as handle:
+        handle.seek(200)
+        byte = handle.read(1)
+        handle.seek(200)
+        handle.write(bytes([byte[0] ^ 0x01]))
+    with pytest.raises(ArtifactHashError, match="tampered"):
+        ExportedModel.open(copy, "onnx-int8")
+    ExportedModel.open(copy, "onnx-fp32")  # the untouched artifact still opens
+    (copy / "model.fp32.onnx").unlink()
+    with pytest.raises(ModelNotFoundError, match="missing"):
+        ExportedModel.open(copy, "onnx-fp32")
+
+
+# ─── the gate ───────────────────────────────────────────────────────────────────────────
+def test_a_bad_calibration_fails_the_gate(exported, data, tmp_path) -> None:
+    """Calibrating on blank tiles squeezes every activation range to nothing: the int8
+    model then answers the same for every tile, and the gate must say so."""
+    from quakesat.export.onnx_export import quantize_onnx_int8
+    from quakesat.runtime.backends import OnnxRuntimeBackend
+
+    out, manifest = exported
+    tiles = _held_out(data, manifest)
+    blank = np.zeros((8, *tiles.shape[1:]), dtype=np.float32)
+    quantize_onnx_int8(out / "model.fp32.onnx", tmp_path / "bad.onnx", blank, "minmax", True)
+    good = OnnxRuntimeBackend(out / "model.fp32.onnx").run(tiles)
+    bad = OnnxRuntimeBackend(tmp_path / "bad.onnx").run(tiles)
+    fidelity = compare(good, bad, np.zeros(len(tiles)), np.zeros(len(tiles)), DEFAULT_DECISION, True)
+    assert fidelity["event_abs_error"]["max"] > 0.01
+    strict = GateLimits(min_agreement=1.0, max_mae_drift=0.0)
+    assert gate_failures(fidelity, strict), fidelity
+
+
+def test_gate_failures_name_each_broken_limit() -> None:
+    fidelity = {"flag_agreement": 0.9, "flags_changed": 3, "tiles": 30, "mae_drift": 0.2}
+    failures = gate_failures(fidelity, GateLimits())
+    assert len(failures) == 2 and "flag agreement" in failures[0] and "MAE drift" in failures[1]
+    assert gate_failures({**fidelity, "flag_agreement": 0.99, "mae_drift": 0.05}, GateLimits()) == []
+
+
+def test_export_exits_2_and_still_writes_the_report_when_the_gate_fails(data, multi_model, tmp_path, capsys) -> None:
+    out = tmp_path / "strict"
+    code = main(["export", "--model-dir", str(multi_model), "--data", str(data), "--out", str(out),
+                 "--formats", "onnx", "--calibration-methods", "minmax", "--per-channel", "yes",
+                 "--min-agreement", "1.01"])
+    assert code == 2
+    assert "fidelity gate failed" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert all(entry["gate_failures"] for entry in manifest["artifacts"])
+    assert (out / "fidelity.md").exists()
+
+
+def test_cli_export_prints_one_json_line(data, multi_model, tmp_path, capsys) -> None:
+    out = tmp_path / "cli"
+    assert main(["export", "--model-dir", str(multi_model), "--data", str(data), "--out", str(out),
+                 "--formats", "onnx", "--no-int8"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["artifacts"]) == {"onnx-fp32"} and summary["artifacts"]["onnx-fp32"]["flag_agreement"] == 1.0
+
+
+@pytest.mark.parametrize("options", [dict(formats=("coreml",)), dict(calibration_methods=("kl",)),
+                                     dict(calibration_tiles=0), dict(per_channel=())])
+def test_bad_export_options_are_refused(options) -> None:
+    with pytest.raises(ConfigError):
+        replace(ExportOptions(), **options)
+
+
+def test_export_without_a_trained_model_says_how_to_make_one(data, tmp_path) -> None:
+    with pytest.raises(ModelNotFoundError, match="quakesat train"):
+        export_model(tmp_path / "nothing", data, tmp_path / "out")
+
+
+# ─── shallow models ─────────────────────────────────────────────────────────────────────
+@pytest.mark.parametrize("model, task", [("svc-rbf", "detect"), ("random-forest", "detect"),
+                                         ("svr-cubic", "magnitude")])
+def test_shallow_pipelines_export_with_skl2onnx_and_agree(data, tmp_path, model, task, capsys) -> None:
+    folder = tmp_path / model
+    assert main(["train", "--data", str(data), "--model", model, "--task", task, "--out", str(folder), "--quiet"]) == 0
+    capsys.readouterr()
+    manifest = export_model(folder, data, tmp_path / "out", ExportOptions(formats=("onnx",)))
+    (entry,) = manifest["artifacts"]
+    assert entry["layout"] == "features" and entry["precision"] == "fp32"
+    assert entry["fidelity"]["flag_agreement"] == 1.0
+    head = "magnitude" if task == "magnitude" else "event"
+    assert entry["fidelity"][f"{head}_abs_error"]["max"] < 0.01  # float32 ONNX vs float64 scikit-learn
+    assert any("int8" in note for note in manifest["notes"])
+
+
+# ─── torch-free loading ─────────────────────────────────────────────────────────────────
+def test_the_runtime_loads_and_runs_an_artifact_without_torch(exported, data) -> None:
+    out, manifest = exported
+    tiles = _held_out(data, manifest)[:3]
+    np.save(out.parent / "tiles.npy", tiles)
+    code = (
+        "import sys, json, numpy as np\n"
+        "for name in ('torch', 'sklearn', 'h5py', 'quakesat.models', 'quakesat.export'):\n"
+        "    sys.modules[name] = None  # any import of these now fails\n"
+        "from quakesat.runtime.model import ExportedModel\n"
+        f"tiles = np.load({str(out.parent / 'tiles.npy')!r})\n"
+        "result = {}\n"
+        f"for name in {[a['name'] for a in manifest['artifacts']]!r}:\n"
+        f"    heads = ExportedModel.open({str(out)!r}, name).heads(tiles)\n"
+        "    result[name] = heads['event'].tolist()\n"
+        "print(json.dumps(result))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert set(result) == {a["name"] for a in manifest["artifacts"]}
+    assert all(len(values) == 3 for values in result.values())
