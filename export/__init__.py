@@ -1,4 +1,3 @@
-"""Export side of quakesat: turns trained checkpoints into int8 artifacts and a manifest.
-
-Empty until the export issue lands; declared now so the package layout is fixed.
+"""Export side of quakesat: trained models to fp32/int8 ONNX and TFLite (skl2onnx for shallow
+pipelines), a manifest with hashes and constants, and a fidelity gate (docs/export.md).
 """

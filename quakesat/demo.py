@@ -2,10 +2,11 @@
 
 Today: simulate a small QuakeSet file → inspect it (JSON + PNG) → measure how hard it is
 (PCA + RandomForest vs a log-ratio threshold) → train the low-resource multi-head network
-(QuakeLite) and a shallow baseline, evaluate both on the test split → run the log-ratio
-baseline over the test tiles and encode one downlink message per tile → decode them on the
-"ground" → a report. The export and runtime stages replace the baseline detector in the
-message path as they land.
+(QuakeLite) and a shallow baseline, evaluate both on the test split → export both (ONNX and
+TFLite, fp32 and int8, skl2onnx; manifest and fidelity gate) → run the exported int8 model,
+loaded from its manifest with no torch on the path, over the test tiles and encode one
+downlink message per tile (the log-ratio baseline's messages beside them for comparison) →
+decode them on the "ground" → a report.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ def _stage(name: str) -> float:
     return time.perf_counter()
 
 
-def _baseline_messages(data: Path, threshold: float, event_above: bool, out: Path) -> dict[str, Any]:
-    """Encode one tile report per test pair with the log-ratio baseline's decision."""
+def _write_messages(data: Path, out: Path, name: str, decide_tile: Any, model_id: int) -> dict[str, Any]:
+    """One tile report per bitemporal test pair, decided by ``decide_tile(first, second)``
+    → (event, magnitude, confidence); writes ``<name>.bin`` and its decode ``<name>.jsonl``."""
     from quakesat.models.quakeset import QuakeSetFile, Task
-    from quakesat.runtime.change import changed_share
     from quakesat.runtime.message import TileReport, encode, iter_stream, to_json_dict
 
     stream = bytearray()
@@ -37,34 +38,86 @@ def _baseline_messages(data: Path, threshold: float, event_above: bool, out: Pat
     with QuakeSetFile(data) as qs:
         refs = qs.samples(Task.BITEMPORAL_DETECTION, "test")
         for seq, ref in enumerate(refs):
-            first, second = qs.read(ref)
-            share = changed_share(first, second)
+            event, magnitude, confidence = decide_tile(*qs.read(ref))
             attrs = qs.patch_attrs(ref.event_id, ref.patch)
-            event = bool(np.isfinite(share) and (share > threshold) == event_above)
             correct += int(event == bool(ref.label))
-            report = TileReport(
-                seq=seq,
-                tile_id=seq,
-                time=int(attrs.get(f"time_{ref.images[1]}", 0)),
-                lat=float(attrs.get("center_lat", 0.0)),
-                lon=float(attrs.get("center_lon", 0.0)),
-                magnitude=0.0,  # the baseline estimates no magnitude
-                confidence=float(min(1.0, abs(share - threshold) / max(threshold, 1e-6))) if np.isfinite(share) else 0.0,
-                model_id=BASELINE_MODEL_ID,
-                event=event,
-            )
-            stream += encode(report)
-    (out / "messages.bin").write_bytes(bytes(stream))
+            stream += encode(TileReport(
+                seq=seq, tile_id=seq, time=int(attrs.get(f"time_{ref.images[1]}", 0)),
+                lat=float(attrs.get("center_lat", 0.0)), lon=float(attrs.get("center_lon", 0.0)),
+                magnitude=float(magnitude), confidence=float(confidence), model_id=model_id, event=bool(event),
+            ))
+    (out / f"{name}.bin").write_bytes(bytes(stream))
     decoded = [to_json_dict(item) for _, item in iter_stream(bytes(stream))]
-    with (out / "messages.jsonl").open("w") as fh:
+    with (out / f"{name}.jsonl").open("w") as fh:
         for obj in decoded:
             fh.write(json.dumps(obj) + "\n")
-    return {
-        "messages": len(decoded),
-        "bytes": len(stream),
-        "events_flagged": sum(obj["event"] for obj in decoded),
-        "baseline_accuracy": round(correct / max(len(decoded), 1), 4),
-    }
+    return {"file": str(out / f"{name}.bin"), "messages": len(decoded), "bytes": len(stream),
+            "events_flagged": sum(obj["event"] for obj in decoded),
+            "accuracy": round(correct / max(len(decoded), 1), 4)}
+
+
+def _baseline_decider(threshold: float, event_above: bool) -> Any:
+    """The log-ratio rule: event when the changed share is beyond the fitted threshold."""
+    from quakesat.runtime.change import changed_share
+
+    def decide_tile(first: np.ndarray, second: np.ndarray) -> tuple[bool, float, float]:
+        share = changed_share(first, second)
+        if not np.isfinite(share):
+            return False, 0.0, 0.0
+        confidence = min(1.0, abs(share - threshold) / max(threshold, 1e-6))
+        return bool((share > threshold) == event_above), 0.0, confidence  # no magnitude estimate
+
+    return decide_tile
+
+
+def _model_decider(model: Any) -> Any:
+    """The exported model: shared preprocessing, heads, the manifest's decision rule."""
+    from quakesat.runtime.decision import decide
+    from quakesat.runtime.preprocess import preprocess_pair
+
+    config = model.preprocess_config
+    given_event = bool(model.manifest.raw["model"]["magnitude_given_event"])
+
+    def decide_tile(first: np.ndarray, second: np.ndarray) -> tuple[bool, float, float]:
+        heads = model.heads(preprocess_pair(first, second, config)[None])
+        decision = decide(heads, model.manifest.decision, given_event)
+        return bool(decision.event[0]), float(decision.magnitude[0]), float(decision.confidence[0])
+
+    return decide_tile
+
+
+def _export(out: Path) -> dict[str, Any]:
+    """Export the demo's two models next to them. An artifact that fails the fidelity gate
+    is reported and not used: the messages come from the first one that passed."""
+    from quakesat.errors import FidelityGateError
+    from quakesat.export.exporter import ExportOptions, export_model
+    from quakesat.export.tflite_export import tflite_available
+
+    data = out / "earthquakes.h5"
+    formats = ("onnx", "tflite") if tflite_available() else ("onnx",)
+    summary: dict[str, Any] = {}
+    for name in ("quakelite", "random-forest-nopca"):
+        folder = out / "artifacts" / name
+        gate = "passed"
+        try:
+            manifest = export_model(out / name, data, folder, ExportOptions(formats=formats))
+        except FidelityGateError as err:
+            gate = str(err)
+            print(f"   {name}: {err}")
+            manifest = json.loads((folder / "manifest.json").read_text())
+        passed = [a["name"] for a in manifest["artifacts"] if not a["gate_failures"]]
+        preferred = [manifest["default_artifact"], *passed]
+        summary[name] = {
+            "seconds": manifest["seconds"], "gate": gate,
+            "use": next((a for a in preferred if a in passed), None),
+            "artifacts": {a["name"]: {"bytes": a["bytes"], "flag_agreement": a["fidelity"]["flag_agreement"],
+                                      "mae_drift": a["fidelity"].get("mae_drift"), "ms_per_tile": a["latency_ms"],
+                                      "gate_failures": a["gate_failures"]}
+                          for a in manifest["artifacts"]},
+        }
+        if "tflite" not in formats:
+            summary[name]["note"] = "TFLite skipped: litert-torch not installed (pip install 'quakesat[tflite]')"
+    return summary
 
 
 def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
@@ -127,13 +180,25 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     for name, result in report["models"].items():
         print(f"   {name}: {json.dumps(result)}")
 
-    t = _stage("baseline detector -> downlink messages -> ground decode")
+    t = _stage("export: ONNX / TFLite, fp32 + int8, manifest, fidelity gate (held-out split)")
+    report["export"] = _export(out)
+    for name, result in report["export"].items():
+        print(f"   {name}: {json.dumps(result)}")
+
+    t = _stage("exported model (from its manifest, no torch) -> downlink messages -> ground decode")
+    from quakesat.runtime.model import ExportedModel
+
+    model = ExportedModel.open(out / "artifacts" / "quakelite", report["export"]["quakelite"]["use"])
+    report["messages"] = {"artifact": model.artifact.name, "model_id": f"0x{model.model_id:04x}",
+                          **_write_messages(data, out, "messages", _model_decider(model), model.model_id)}
     # The rule fitted on train + validation by the difficulty check; 0.5 if it found none.
     threshold = difficulty["log_ratio"]["threshold"] or 0.5
-    event_above = difficulty["log_ratio"]["event_above"]
-    report["messages"] = {"threshold": threshold, **_baseline_messages(data, threshold, event_above, out)}
-    print(f"   {report['messages']['messages']} messages, {report['messages']['bytes']} bytes "
-          f"-> {out / 'messages.bin'}, decoded -> {out / 'messages.jsonl'}")
+    report["baseline_messages"] = {"threshold": threshold, **_write_messages(
+        data, out, "baseline_messages", _baseline_decider(threshold, difficulty["log_ratio"]["event_above"]),
+        BASELINE_MODEL_ID)}
+    print(f"   {report['messages']['messages']} messages, {report['messages']['bytes']} bytes, "
+          f"accuracy {report['messages']['accuracy']} -> {out / 'messages.bin'}, decoded -> {out / 'messages.jsonl'}")
+    print(f"   log-ratio baseline for comparison: accuracy {report['baseline_messages']['accuracy']}")
 
     report["seconds"] = round(time.perf_counter() - started, 1)
     (out / "demo_report.json").write_text(json.dumps(report, indent=2))

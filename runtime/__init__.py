@@ -1,5 +1,8 @@
-"""The flight side of quakesat: preprocessing and the downlink message codec.
+"""The flight side of quakesat: preprocessing, the decision rule, exported models, the
+downlink message codec.
 
-Imports numpy and the standard library only: never torch, scikit-learn, h5py, nor anything
-from ``quakesat.models`` / ``quakesat.export``. This is what flies (DESIGN §1).
+Imports numpy and the standard library only; an inference backend (onnxruntime or
+ai-edge-litert, the ``runtime`` extra) is imported when a model is opened. Never torch,
+scikit-learn, h5py, nor anything from ``quakesat.models`` / ``quakesat.export``. This is what
+flies (DESIGN §1).
 """

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from quakesat.errors import ArtifactHashError, ManifestError, ModelNotFoundError
+from quakesat.runtime.message import model_id_from_sha256
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "quakesat-manifest"
@@ -83,7 +84,7 @@ class Artifact:
     @property
     def model_id(self) -> int:
         """The 16-bit id that messages carry: the first two bytes of the SHA-256."""
-        return int(self.sha256[:4], 16)
+        return model_id_from_sha256(self.sha256)
 
 
 @dataclass(frozen=True)

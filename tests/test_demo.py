@@ -20,7 +20,9 @@ from quakesat.runtime.message import MESSAGE_LENGTH, TileReport, iter_stream, to
 EVENTS = 6
 SIZE = 64
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-OUTPUTS = ("earthquakes.h5", "data_info.json", "sample.png", "messages.bin", "messages.jsonl", "demo_report.json")
+OUTPUTS = ("earthquakes.h5", "data_info.json", "sample.png", "messages.bin", "messages.jsonl", "baseline_messages.bin",
+           "baseline_messages.jsonl", "artifacts/quakelite/manifest.json", "artifacts/quakelite/fidelity.md",
+           "artifacts/random-forest-nopca/manifest.json", "demo_report.json")
 DIFFICULTY_KEYS = {
     "file", "samples", "test_samples", "positive_share", "majority_accuracy", "features",
     "random_forest", "random_forest_raw", "log_ratio", "seconds",
@@ -81,7 +83,14 @@ def test_messages_decode_without_error(demo: Path, test_refs: list) -> None:
     assert all(isinstance(item, TileReport) for item in decoded)
     assert [m.seq for m in decoded] == list(range(len(test_refs)))
     assert [m.tile_id for m in decoded] == list(range(len(test_refs)))
-    assert all(m.model_id == 0 and m.magnitude == 0.0 for m in decoded)
+    manifest = json.loads((demo / "artifacts" / "quakelite" / "manifest.json").read_text())
+    used = next(a for a in manifest["artifacts"] if a["name"] == _report(demo)["messages"]["artifact"])
+    assert used["gate_failures"] == []
+    assert all(m.model_id == used["model_id"] for m in decoded)
+    # The magnitude head is conditional: a magnitude only where the event flag is set.
+    assert all(m.magnitude == 0.0 for m in decoded if not m.event)
+    baseline = [item for _, item in iter_stream((demo / "baseline_messages.bin").read_bytes())]
+    assert len(baseline) == len(decoded) and all(m.model_id == 0 and m.magnitude == 0.0 for m in baseline)
 
 
 def test_jsonl_is_the_decoded_stream(demo: Path) -> None:
@@ -91,7 +100,7 @@ def test_jsonl_is_the_decoded_stream(demo: Path) -> None:
     assert objects == stream
     assert len(objects) == len((demo / "messages.bin").read_bytes()) // MESSAGE_LENGTH
     for obj in objects:
-        assert obj["model_id"] == "0000"
+        assert obj["model_id"] == _report(demo)["messages"]["model_id"][2:]
         assert obj["kind"] == "tile_report"
         assert 0.0 <= obj["confidence"] <= 1.0
 
@@ -105,7 +114,8 @@ def test_report_agrees_with_the_outputs(demo: Path, test_refs: list) -> None:
     assert messages["events_flagged"] == sum(obj["event"] for obj in objects)
     # Messages follow the reader's test order, so the accuracy can be recomputed from labels.
     correct = sum(obj["event"] == bool(ref.label) for obj, ref in zip(objects, test_refs))
-    assert messages["baseline_accuracy"] == round(correct / len(objects), 4)
+    assert messages["accuracy"] == round(correct / len(objects), 4)
+    assert set(report["export"]) == {"quakelite", "random-forest-nopca"}
     assert report["data_info"]["events"] == EVENTS
     assert DIFFICULTY_KEYS <= set(report["difficulty"])
     assert report["simulate"]["events"] == EVENTS

@@ -6,14 +6,18 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("torch", "sklearn", "h5py", "scipy", "matplotlib", "onnx", "quakesat.models", "quakesat.export")
+HEAVY = ("torch", "sklearn", "h5py", "scipy", "matplotlib", "onnx", "quakesat.models", "quakesat.export",
+         # inference backends are imported when a model is opened, not when the runtime is
+         "onnxruntime", "ai_edge_litert")
 
 
 def test_runtime_import_pulls_no_training_libraries() -> None:
     code = (
         "import sys, json, importlib\n"
         "import quakesat.runtime, quakesat.runtime.preprocess\n"
-        "for name in ('quakesat.runtime.message', 'quakesat.runtime.status'):\n"
+        "for name in ('quakesat.runtime.message', 'quakesat.runtime.status', 'quakesat.runtime.model',\n"
+        "             'quakesat.runtime.manifest', 'quakesat.runtime.backends', 'quakesat.runtime.decision',\n"
+        "             'quakesat.runtime.features', 'quakesat.runtime.change'):\n"
         "    importlib.import_module(name)\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
     )

@@ -1,0 +1,72 @@
+"""Check that an environment with only the ``runtime`` extra (no torch) runs exported models.
+
+Two steps, two interpreters (``.ci/run`` uses them):
+
+    python scripts/flight_env_check.py make DIR   # full environment: simulate, train, export
+    python scripts/flight_env_check.py run DIR    # runtime-only environment: load and run
+
+``make`` writes a tiny exported model (every format the full environment can export) and
+preprocessed test tiles into DIR. ``run`` asserts torch cannot be imported, opens every
+artifact from ``DIR/artifacts/manifest.json`` alone (hash checked), runs it on the tiles and
+checks that it decides like the fp32 ONNX artifact.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+
+def make(folder: Path) -> None:
+    import numpy as np
+
+    from quakesat.export.exporter import ExportOptions, export_model
+    from quakesat.export.tflite_export import tflite_available
+    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.models.simulate import SimulationConfig, simulate_file
+    from quakesat.models.torch_data import TorchQuakeSet
+    from quakesat.models.train import TrainConfig, train
+    from quakesat.runtime.preprocess import PreprocessConfig
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = folder / "small.h5"
+    simulate_file(data, SimulationConfig(events=16, seed=5, size=64), progress=False, workers=1)
+    train(data, folder / "model", TrainConfig(model="quakelite", task="multi", epochs=20, lr=1e-2, downsample=2),
+          progress=False)
+    formats = ("onnx", "tflite") if tflite_available() else ("onnx",)
+    export_model(folder / "model", data, folder / "artifacts",
+                 ExportOptions(formats=formats, calibration_tiles=32, calibration_methods=("minmax",)))
+    with QuakeSetFile(data) as qs:
+        tiles = TorchQuakeSet(qs, 1, "test", PreprocessConfig(downsample=2))
+        np.save(folder / "tiles.npy", np.stack([tiles[i][0].numpy() for i in range(len(tiles))]))
+    print(f"made {folder} with formats {formats}")
+
+
+def run(folder: Path) -> None:
+    import numpy as np
+
+    from quakesat.runtime.decision import decide
+    from quakesat.runtime.manifest import load_manifest
+    from quakesat.runtime.model import ExportedModel
+
+    if importlib.util.find_spec("torch") is not None:
+        raise SystemExit("torch is importable here: this check must run in a runtime-only environment")
+    manifest = load_manifest(folder / "artifacts")
+    tiles = np.load(folder / "tiles.npy")
+    decisions = {}
+    for name in manifest.artifacts:
+        heads = ExportedModel.open(folder / "artifacts", name).heads(tiles)
+        decisions[name] = decide(heads, manifest.decision, manifest.raw["model"]["magnitude_given_event"]).event
+    reference = decisions["onnx-fp32"]
+    agreement = {name: float(np.mean(flags == reference)) for name, flags in decisions.items()}
+    print(json.dumps({"torch": False, "tiles": int(len(tiles)), "agreement_with_onnx_fp32": agreement}))
+    if min(agreement.values()) < 0.9:
+        raise SystemExit("an artifact decides unlike the fp32 ONNX model in the runtime-only environment")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("make", "run"):
+        raise SystemExit(__doc__)
+    {"make": make, "run": run}[sys.argv[1]](Path(sys.argv[2]))
