@@ -251,3 +251,18 @@ def test_the_runtime_loads_and_runs_an_artifact_without_torch(exported, data) ->
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert set(result) == {a["name"] for a in manifest["artifacts"]}
     assert all(len(values) == 3 for values in result.values())
+
+
+@pytest.mark.parametrize("task, input_kind, heads", [("detect", "single", ["event"]), ("magnitude", "bitemporal", ["magnitude"])])
+def test_single_head_and_single_image_networks_export_too(data, tmp_path, task, input_kind, heads) -> None:
+    folder = tmp_path / "model"
+    train(data, folder, TrainConfig(model="quakelite", task=task, input=input_kind, epochs=1, downsample=2),
+          progress=False)
+    manifest = export_model(folder, data, tmp_path / "out",
+                            ExportOptions(formats=("onnx",), calibration_tiles=16, calibration_methods=("minmax",),
+                                          per_channel=(True,)))
+    assert manifest["model"]["heads"] == heads
+    assert manifest["input"]["tile_shape"][0] == (2 if input_kind == "single" else 4)
+    assert manifest["model"]["paper_task"] == {"single": 5, "bitemporal": 2}[input_kind]
+    for entry in manifest["artifacts"]:
+        assert list(entry["outputs"]) == heads and entry["gate_failures"] == []
