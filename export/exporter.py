@@ -58,6 +58,7 @@ class ExportOptions:
     limits: GateLimits = field(default_factory=GateLimits)
     threads: int = 1
     seed: int = 0
+    try_float_stem: bool = True
 
     def __post_init__(self) -> None:
         unknown = set(self.formats) - set(FORMATS)
@@ -194,20 +195,28 @@ def _export_cnn(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.nda
     if opts.int8 and "onnx" in opts.formats:
         candidates = []
         with tempfile.TemporaryDirectory(prefix="quakesat-calib-") as scratch:
+
+            def try_candidate(method: str, per_channel: bool, float_stem: bool) -> dict[str, Any]:
+                candidate = Path(scratch) / f"{method}-{int(per_channel)}-{int(float_stem)}.onnx"
+                with ex.timed(f"onnx_int8_{method}"):
+                    settings = quantize_onnx_int8(ex.out / "model.fp32.onnx", candidate, calibration.tiles,
+                                                  method, per_channel, float_stem)
+                outputs = OnnxRuntimeBackend(candidate, opts.threads).run(selection.tiles)
+                got = {h: select_head(outputs, _ref(ref), len(selection.tiles))
+                       for h, ref in _cnn_outputs(heads, "onnx").items()}
+                scores = compare(selection_reference, got, selection.labels, selection.magnitudes, decision,
+                                 given_event)
+                result = {"method": method, "per_channel": per_channel, "float_stem": float_stem,
+                          "file": str(candidate), "settings": settings, **scores}
+                candidates.append(result)
+                return result
+
             for method in opts.calibration_methods:
                 for per_channel in opts.per_channel:
-                    candidate = Path(scratch) / f"{method}-{int(per_channel)}.onnx"
-                    with ex.timed(f"onnx_int8_{method}"):
-                        settings = quantize_onnx_int8(ex.out / "model.fp32.onnx", candidate, calibration.tiles,
-                                                      method, per_channel)
-                    outputs = OnnxRuntimeBackend(candidate, opts.threads).run(selection.tiles)
-                    got = {h: select_head(outputs, _ref(ref), len(selection.tiles))
-                           for h, ref in _cnn_outputs(heads, "onnx").items()}
-                    scores = compare(selection_reference, got, selection.labels, selection.magnitudes, decision,
-                                     given_event)
-                    candidates.append({"method": method, "per_channel": per_channel, "file": str(candidate),
-                                       "settings": settings, **scores})
+                    try_candidate(method, per_channel, False)
             best = _best(candidates)
+            if opts.try_float_stem:  # the best setting again, with the input path in float
+                best = _best([best, try_candidate(best["method"], best["per_channel"], True)])
             best["chosen"] = True
             shutil.copyfile(best["file"], ex.out / "model.int8.onnx")
         for c in candidates:

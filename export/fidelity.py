@@ -108,11 +108,11 @@ def write_report(path: str | Path, manifest: dict[str, Any], reference_name: str
     if calibration and calibration.get("comparison"):
         rows += ["", f"## int8 calibration ({calibration['tiles']} tiles from split `{calibration['split']}`; "
                      f"choice scored on split `{calibration['scored_on']}`)", "",
-                 "| method | per-channel | flag agreement | event mean abs err | magnitude mean abs err | chosen |",
-                 "|---|---|---|---|---|---|"]
+                 "| method | per-channel | float stem | flag agreement | event mean abs err | magnitude mean abs err | chosen |",
+                 "|---|---|---|---|---|---|---|"]
         for c in calibration["comparison"]:
             magnitude = c.get("magnitude_abs_error", {}).get("mean")
-            rows.append(f"| {c['method']} | {c['per_channel']} | {c['flag_agreement']:.4f} | "
+            rows.append(f"| {c['method']} | {c['per_channel']} | {c.get('float_stem', False)} | {c['flag_agreement']:.4f} | "
                         f"{c.get('event_abs_error', {}).get('mean', float('nan')):.4f} | "
                         f"{'—' if magnitude is None else f'{magnitude:.4f}'} | {'yes' if c.get('chosen') else ''} |")
     Path(path).write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -115,8 +115,19 @@ def _head_nodes(model: Any) -> list[str]:
     return sorted(set(keep))
 
 
+def _stem_nodes(model: Any) -> list[str]:
+    """Nodes from the graph input up to and including the first convolution (graph order is
+    topological): for QuakeLite the bitemporal difference and the stem that sees it."""
+    stem: list[str] = []
+    for node in model.graph.node:
+        stem.append(node.name)
+        if node.op_type == "Conv":
+            return stem
+    return []
+
+
 def quantize_onnx_int8(fp32_path: str | Path, out_path: str | Path, calibration_tiles: np.ndarray,
-                       method: str = "minmax", per_channel: bool = True) -> dict[str, Any]:
+                       method: str = "minmax", per_channel: bool = True, float_stem: bool = False) -> dict[str, Any]:
     """Static int8 quantization (QDQ) of an fp32 ONNX network.
 
     Args:
@@ -125,6 +136,9 @@ def quantize_onnx_int8(fp32_path: str | Path, out_path: str | Path, calibration_
         calibration_tiles: ``(N, C, H, W)`` float32 preprocessed tiles.
         method: ``minmax``, ``entropy`` or ``percentile``.
         per_channel: per-output-channel weight scales (else one scale per tensor).
+        float_stem: keep the input path up to the first convolution in float. A bitemporal
+            difference taken from uint8-quantized images loses the small changes it exists
+            for (measured on the benchmark QuakeLite: flag agreement 0.960 → 0.990).
 
     Returns:
         The quantization settings, for the manifest.
@@ -145,7 +159,9 @@ def quantize_onnx_int8(fp32_path: str | Path, out_path: str | Path, calibration_
         try:
             with silenced():
                 quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
-                float_nodes = _head_nodes(onnx.load(str(prepared)))
+                prepared_model = onnx.load(str(prepared))
+                float_nodes = sorted(set(_head_nodes(prepared_model)) |
+                                     set(_stem_nodes(prepared_model) if float_stem else []))
                 quantize_static(
                     str(prepared), str(out_path), _TileReader(np.asarray(calibration_tiles, dtype=np.float32)),
                     quant_format=QuantFormat.QDQ, per_channel=per_channel, weight_type=QuantType.QInt8,
@@ -153,9 +169,10 @@ def quantize_onnx_int8(fp32_path: str | Path, out_path: str | Path, calibration_
                     nodes_to_exclude=float_nodes, extra_options={"CalibTensorRangeSymmetric": False},
                 )
         except Exception as err:
-            raise ExportError(f"onnxruntime quantization ({method}, per_channel={per_channel}) failed: {err}") from err
+            raise ExportError(f"onnxruntime quantization ({method}, per_channel={per_channel}, "
+                              f"float_stem={float_stem}) failed: {err}") from err
     return {"tool": "onnxruntime.quantization.quantize_static", "format": "QDQ", "weights": "int8",
-            "activations": "uint8", "method": method, "per_channel": per_channel,
+            "activations": "uint8", "method": method, "per_channel": per_channel, "float_stem": float_stem,
             "calibration_tiles": int(len(calibration_tiles)), "float_nodes": float_nodes}
 
 

@@ -103,14 +103,17 @@ def test_graph_macs_equal_the_torch_count_of_the_same_network(exported, multi_mo
 def test_calibration_methods_and_granularities_are_compared_and_the_best_kept(exported) -> None:
     _, manifest = exported
     comparison = manifest["calibration"]["comparison"]
-    assert {(c["method"], c["per_channel"]) for c in comparison} == {
+    assert {(c["method"], c["per_channel"]) for c in comparison if not c["float_stem"]} == {
         (m, p) for m in ("minmax", "entropy", "percentile") for p in (True, False)}
+    # The best of those is tried once more with the input path in float.
+    (stem,) = [c for c in comparison if c["float_stem"]]
     chosen = [c for c in comparison if c.get("chosen")]
     assert len(chosen) == 1
     assert chosen[0]["flag_agreement"] == max(c["flag_agreement"] for c in comparison)
     int8 = next(a for a in manifest["artifacts"] if a["name"] == "onnx-int8")
-    assert (int8["quantization"]["method"], int8["quantization"]["per_channel"]) == (
-        chosen[0]["method"], chosen[0]["per_channel"])
+    assert (int8["quantization"]["method"], int8["quantization"]["per_channel"], int8["quantization"]["float_stem"]) == (
+        chosen[0]["method"], chosen[0]["per_channel"], chosen[0]["float_stem"])
+    assert int8["quantization"]["float_nodes"], "the heads' last layers stay in float"
     assert manifest["calibration"]["tiles"] <= 32 and manifest["calibration"]["split"] == "train"
 
 
