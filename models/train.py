@@ -222,7 +222,11 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             with torch.no_grad():
                 magnitude_head.bias.fill_(float(np.mean(targets)) if targets else 0.0)
         net = net.to(device)
-        loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, generator=generator)
+        # A last batch of one sample cannot train batch norm (and at 1 x 1 feature maps torch
+        # refuses it): drop it; it is another sample in the next epoch's shuffle.
+        lone_last = len(train_set) % config.batch_size == 1 and len(train_set) > config.batch_size
+        loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True, generator=generator,
+                            drop_last=lone_last)
         optimiser = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         total = config.epochs * len(loader)
         schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, cosine_with_warmup(total, config.warmup_share))
