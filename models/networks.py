@@ -168,8 +168,8 @@ class DepthwiseSeparable(nn.Sequential):
 class QuakeLite(nn.Module):
     """Low-resource bitemporal net for int8 on ARM cores.
 
-    Expects its input multilooked by the shared preprocessing (e.g. ``downsample=4``: a
-    512 x 512 tile becomes 128 x 128, which also suppresses speckle the way SAR processors
+    Expects its input multilooked by the shared preprocessing (by default ``downsample=2``:
+    a 512 x 512 tile becomes 256 x 256, which also suppresses speckle the way SAR processors
     do). For a bitemporal input (4 channels) the stem sees both images and their change
     (second minus first: the log-ratio in normalised dB), so change is a first-layer
     feature rather than something the network must discover.

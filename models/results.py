@@ -48,10 +48,10 @@ class CnnRow:
 #: under-trains on a dataset this small (docs/results.md, "Recipe").
 PAPER_RECIPE = {"lr": 1e-4, "epochs": 6}
 
-#: The default benchmark's networks. MobileNetV2 is trained at 128 x 128 (multilook 4):
-#: one epoch at 512 x 512 takes longer than the whole benchmark's share on 2 CPU cores
-#: (docs/results.md, "Cost"); its MACs are reported at both sizes, and the
-#: ``full-resolution`` preset trains it at 512 x 512 where a GPU is at hand.
+#: The default benchmark's networks, all at 128 x 128 (multilook 4; QuakeLite's own default
+#: is 2): one epoch of MobileNetV2 at 512 x 512 takes longer than the whole benchmark's share
+#: on 2 CPU cores (docs/results.md, "Cost"). The ``full-resolution`` preset trains it at
+#: 512 x 512, and QuakeLite at 256 x 256, where a GPU is at hand.
 DEFAULT_CNN_ROWS: tuple[CnnRow, ...] = (
     CnnRow("mobilenetv2", "detect"),
     CnnRow("mobilenetv2", "magnitude"),
