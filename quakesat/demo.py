@@ -29,7 +29,8 @@ def _stage(name: str) -> float:
 
 def _write_messages(data: Path, out: Path, name: str, decide_tile: Any, model_id: int) -> dict[str, Any]:
     """One tile report per bitemporal test pair, decided by ``decide_tile(first, second)``
-    → (event, magnitude, confidence); writes ``<name>.bin`` and its decode ``<name>.jsonl``."""
+    → (event, magnitude, confidence, status); writes ``<name>.bin`` and its decode
+    ``<name>.jsonl``."""
     from quakesat.models.quakeset import QuakeSetFile, Task
     from quakesat.runtime.message import TileReport, encode, iter_stream, to_json_dict
 
@@ -38,13 +39,14 @@ def _write_messages(data: Path, out: Path, name: str, decide_tile: Any, model_id
     with QuakeSetFile(data) as qs:
         refs = qs.samples(Task.BITEMPORAL_DETECTION, "test")
         for seq, ref in enumerate(refs):
-            event, magnitude, confidence = decide_tile(*qs.read(ref))
+            event, magnitude, confidence, status = decide_tile(*qs.read(ref))
             attrs = qs.patch_attrs(ref.event_id, ref.patch)
             correct += int(event == bool(ref.label))
             stream += encode(TileReport(
                 seq=seq, tile_id=seq, time=int(attrs.get(f"time_{ref.images[1]}", 0)),
                 lat=float(attrs.get("center_lat", 0.0)), lon=float(attrs.get("center_lon", 0.0)),
                 magnitude=float(magnitude), confidence=float(confidence), model_id=model_id, event=bool(event),
+                status=status,
             ))
     (out / f"{name}.bin").write_bytes(bytes(stream))
     decoded = [to_json_dict(item) for _, item in iter_stream(bytes(stream))]
@@ -59,29 +61,37 @@ def _write_messages(data: Path, out: Path, name: str, decide_tile: Any, model_id
 def _baseline_decider(threshold: float, event_above: bool) -> Any:
     """The log-ratio rule: event when the changed share is beyond the fitted threshold."""
     from quakesat.runtime.change import changed_share
+    from quakesat.runtime.status import Status
 
-    def decide_tile(first: np.ndarray, second: np.ndarray) -> tuple[bool, float, float]:
+    def decide_tile(first: np.ndarray, second: np.ndarray) -> tuple[bool, float, float, Status]:
         share = changed_share(first, second)
         if not np.isfinite(share):
-            return False, 0.0, 0.0
+            return False, 0.0, 0.0, Status.ALL_NODATA
         confidence = min(1.0, abs(share - threshold) / max(threshold, 1e-6))
-        return bool((share > threshold) == event_above), 0.0, confidence  # no magnitude estimate
+        return bool((share > threshold) == event_above), 0.0, confidence, Status.OK  # no magnitude estimate
 
     return decide_tile
 
 
 def _model_decider(model: Any) -> Any:
-    """The exported model: shared preprocessing, heads, the manifest's decision rule."""
+    """The exported model: input checks, shared preprocessing, heads, the manifest's decision
+    rule. A tile that fails the checks gets its status and no event, without the model."""
     from quakesat.runtime.decision import decide
     from quakesat.runtime.preprocess import preprocess_pair
+    from quakesat.runtime.status import Status
+    from quakesat.runtime.validate import check_pair
 
     config = model.preprocess_config
     given_event = bool(model.manifest.raw["model"]["magnitude_given_event"])
+    side = int(model.manifest.raw["input"]["raw_side"])
 
-    def decide_tile(first: np.ndarray, second: np.ndarray) -> tuple[bool, float, float]:
+    def decide_tile(first: np.ndarray, second: np.ndarray) -> tuple[bool, float, float, Status]:
+        check = check_pair(first, second, side, config)
+        if not check.processable:
+            return False, 0.0, 0.0, check.status
         heads = model.heads(preprocess_pair(first, second, config)[None])
         decision = decide(heads, model.manifest.decision, given_event)
-        return bool(decision.event[0]), float(decision.magnitude[0]), float(decision.confidence[0])
+        return bool(decision.event[0]), float(decision.magnitude[0]), float(decision.confidence[0]), check.status
 
     return decide_tile
 

@@ -134,3 +134,17 @@ def test_data_difficulty_json(demo: Path, capsys: pytest.CaptureFixture[str]) ->
     in_demo = _report(demo)["difficulty"]
     for key in DIFFICULTY_KEYS - {"seconds"}:
         assert report[key] == in_demo[key], key
+
+
+def test_message_status_is_the_input_check_of_each_tile(demo: Path, test_refs: list) -> None:
+    """Model messages carry the input check's status; a bad tile never carries an event."""
+    from quakesat.runtime.status import StatusCategory
+    from quakesat.runtime.validate import check_pair
+
+    decoded = [item for _, item in iter_stream((demo / "messages.bin").read_bytes())]
+    with QuakeSetFile(demo / "earthquakes.h5") as qs:
+        expected = [check_pair(*qs.read(ref), SIZE).status for ref in test_refs]
+    assert [m.status for m in decoded] == expected
+    for message in decoded:
+        if message.status.category not in (StatusCategory.OK, StatusCategory.DEGRADED):
+            assert not message.event and message.magnitude == 0.0
