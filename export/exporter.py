@@ -23,8 +23,8 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from quakesat.errors import ConfigError, ExportError, FidelityGateError, ModelNo
 from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_scatter, write_report
 from quakesat.export.onnx_export import CALIBRATION_METHODS
 from quakesat.runtime.decision import DEFAULT_DECISION
-from quakesat.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, sha256_file
+from quakesat.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, OutputRef, sha256_file
 from quakesat.runtime.model import ExportedModel
 from quakesat.runtime.preprocess import PreprocessConfig
 
@@ -151,13 +151,9 @@ def _cnn_outputs(heads: list[str], fmt: str) -> dict[str, dict]:
 def _torch_heads(net: Any, tiles: np.ndarray) -> dict[str, np.ndarray]:
     import torch
 
-    collected: dict[str, list[np.ndarray]] = {}
-    with torch.no_grad():
-        for start in range(0, len(tiles), 16):
-            for name, value in net(torch.from_numpy(tiles[start:start + 16])).items():
-                value = torch.sigmoid(value) if name == "event" else value
-                collected.setdefault(name, []).append(value.numpy())
-    return {name: np.concatenate(parts) for name, parts in collected.items()}
+    from quakesat.models.train import head_outputs
+
+    return head_outputs(net, (torch.from_numpy(tiles[start:start + 16]) for start in range(0, len(tiles), 16)))
 
 
 def _export_cnn(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.ndarray], Any, _Tiles]:
@@ -202,7 +198,7 @@ def _export_cnn(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.nda
                     settings = quantize_onnx_int8(ex.out / "model.fp32.onnx", candidate, calibration.tiles,
                                                   method, per_channel, float_stem)
                 outputs = OnnxRuntimeBackend(candidate, opts.threads).run(selection.tiles)
-                got = {h: select_head(outputs, _ref(ref), len(selection.tiles))
+                got = {h: select_head(outputs, OutputRef.from_dict(ref), len(selection.tiles))
                        for h, ref in _cnn_outputs(heads, "onnx").items()}
                 scores = compare(selection_reference, got, selection.labels, selection.magnitudes, decision,
                                  given_event)
@@ -249,12 +245,6 @@ def _export_cnn(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.nda
     finally:
         torch.set_num_threads(threads)
     return reference, reference_ms, held_out
-
-
-def _ref(data: dict[str, Any]) -> Any:
-    from quakesat.runtime.manifest import OutputRef
-
-    return OutputRef.from_dict(data)
 
 
 def _export_shallow(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.ndarray], Any, _Tiles]:

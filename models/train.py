@@ -22,6 +22,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,20 @@ def compute_loss(outputs: dict[str, torch.Tensor], targets: dict[str, torch.Tens
 
 
 @torch.no_grad()
+def head_outputs(net: nn.Module, batches: Iterable[torch.Tensor]) -> dict[str, np.ndarray]:
+    """Each head's raw outputs over input ``batches``, concatenated (event as probability);
+    ``net`` in eval mode, batches moved to its device."""
+    net.eval()
+    device = next(net.parameters()).device
+    collected: dict[str, list[np.ndarray]] = {}
+    for x in batches:
+        for name, value in net(x.to(device)).items():
+            if name == "event":
+                value = torch.sigmoid(value)
+            collected.setdefault(name, []).append(value.float().cpu().numpy())
+    return {name: np.concatenate(parts) for name, parts in collected.items()}
+
+
 def predict(net: nn.Module, dataset: TorchQuakeSet, batch_size: int = 16) -> dict[str, np.ndarray]:
     """Run ``net`` over a dataset; returns each head's outputs (event as probability).
 
@@ -167,15 +182,7 @@ def predict(net: nn.Module, dataset: TorchQuakeSet, batch_size: int = 16) -> dic
     magnitude where the event probability reaches :data:`EVENT_THRESHOLD`, else 0) and
     ``magnitude_given_event`` the head's raw output.
     """
-    net.eval()
-    device = next(net.parameters()).device
-    collected: dict[str, list[np.ndarray]] = {}
-    for x, _ in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        for name, value in net(x.to(device)).items():
-            if name == "event":
-                value = torch.sigmoid(value)
-            collected.setdefault(name, []).append(value.float().cpu().numpy())
-    outputs = {name: np.concatenate(parts) for name, parts in collected.items()}
+    outputs = head_outputs(net, (x for x, _ in DataLoader(dataset, batch_size=batch_size, shuffle=False)))
     if conditional_magnitude(outputs):
         outputs["magnitude_given_event"] = outputs["magnitude"]
         outputs["magnitude"] = np.where(outputs["event"] >= EVENT_THRESHOLD, outputs["magnitude"], 0.0)

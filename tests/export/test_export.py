@@ -17,7 +17,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("skl2onnx")
 
 from quakesat.cli import main  # noqa: E402
-from quakesat.errors import ArtifactHashError, ConfigError, FidelityGateError, ModelNotFoundError  # noqa: E402
+from quakesat.errors import ArtifactHashError, ConfigError, ModelNotFoundError  # noqa: E402
 from quakesat.export.exporter import ExportOptions, export_model  # noqa: E402
 from quakesat.export.fidelity import GateLimits, compare, gate_failures  # noqa: E402
 from quakesat.export.tflite_export import tflite_available  # noqa: E402
