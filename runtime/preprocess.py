@@ -134,6 +134,10 @@ def nodata_fraction(image: np.ndarray) -> float:
 def multilook(linear: np.ndarray, factor: int) -> np.ndarray:
     """Mean of the finite values in each ``factor x factor`` block, per band.
 
+    The block is summed in row-major order (``x[0,0] + x[0,1] + ... + x[k-1,k-1]``, skipping
+    non-finite values) and divided by the count of finite values: the order is part of the
+    definition, so that the C++ twin reproduces the float64 sums exactly.
+
     Args:
         linear: ``H x W x B`` array of linear intensities (float64), NaN for no data.
         factor: block side; H and W must be multiples of it.
@@ -144,10 +148,14 @@ def multilook(linear: np.ndarray, factor: int) -> np.ndarray:
     if factor == 1:
         return linear
     height, width, bands = linear.shape
-    blocks = linear.reshape(height // factor, factor, width // factor, factor, bands)
-    finite = np.isfinite(blocks)
-    total = np.where(finite, blocks, 0.0).sum(axis=(1, 3))
-    count = finite.sum(axis=(1, 3))
+    total = np.zeros((height // factor, width // factor, bands), dtype=np.float64)
+    count = np.zeros(total.shape, dtype=np.int64)
+    for row in range(factor):
+        for col in range(factor):
+            part = linear[row::factor, col::factor]
+            finite = np.isfinite(part)
+            total += np.where(finite, part, 0.0)
+            count += finite
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
