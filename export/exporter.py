@@ -13,7 +13,9 @@ Calibration uses tiles of the *train* split, through the shared preprocessing, b
 between events and non-events (default 128: enough for the activation ranges of a small
 CNN to settle, measured in docs/export.md, while keeping the Entropy/Percentile histograms
 quick). The method is chosen on the *validation* split; the gate runs on the *test* split,
-which neither choice saw.
+which neither choice saw. The runtime's change-gate threshold and location method are
+calibrated on the validation split too (:mod:`quakesat.models.onboard_calibration`) and
+written into the manifest's ``gate`` and ``locate`` blocks.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from quakesat import __version__
 from quakesat.errors import ConfigError, ExportError, FidelityGateError, ModelNotFoundError
 from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_scatter, write_report
 from quakesat.export.onnx_export import CALIBRATION_METHODS
+from quakesat.models.onboard_calibration import calibrate_onboard
 from quakesat.runtime.decision import DEFAULT_DECISION
+from quakesat.runtime.gate import DEFAULT_MAX_MISSED
 from quakesat.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, OutputRef, sha256_file
 from quakesat.runtime.model import ExportedModel
 from quakesat.runtime.preprocess import PreprocessConfig
@@ -59,6 +63,7 @@ class ExportOptions:
     threads: int = 1
     seed: int = 0
     try_float_stem: bool = True
+    gate_max_missed: float = DEFAULT_MAX_MISSED
 
     def __post_init__(self) -> None:
         unknown = set(self.formats) - set(FORMATS)
@@ -354,6 +359,11 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
     manifest["latency"] = {"threads": options.threads, "reference_ms": reference_ms,
                            "note": "median of single-tile runs after one warm-up; model only (no preprocessing)"}
     ex.seconds["score_artifacts"] = round(time.perf_counter() - scoring_started, 2)
+    if input_kind == "bitemporal":
+        with ex.timed("onboard_calibration"):
+            fp32 = next(e["name"] for e in manifest["artifacts"] if e["precision"] == "fp32")
+            manifest.update(calibrate_onboard(data, options.selection_split, options.gate_max_missed,
+                                              model=ExportedModel.open(out, fp32, threads=options.threads)))
     manifest["seconds"] = round(time.perf_counter() - started, 1)
     manifest["stage_seconds"] = ex.seconds
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2))

@@ -119,3 +119,81 @@ def evaluate(data: str | Path, model_dir: str | Path, split: str = "test") -> di
         raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(evaluators)}")
     result = evaluators[family](Path(data), model_dir, split)
     return {"data": str(data), "model_dir": str(model_dir), "split": split, **result}
+
+
+#: Tiles per model call when scoring an artifact (batching only; decisions are per tile).
+ARTIFACT_BATCH = 16
+
+
+def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str = "test", artifact: str | None = None,
+                       threads: int = 1) -> dict[str, Any]:
+    """Score an exported artifact on ``split`` of ``data`` through the flight-side pieces
+    (manifest, hash check, input checks, shared preprocessing, backend, decision rule), in
+    batches and without the change gate: the reference the runtime's messages are checked
+    against (``quakesat run --evaluate``).
+
+    Returns:
+        JSON-ready dict: artifact, model id, ``n``, ``detection`` (the decision rule),
+        ``magnitude`` (where the model has a magnitude head; magnitudes as reported),
+        ``shortcut`` (:func:`~quakesat.models.metrics.shortcut_report`), ``bad_input`` (tiles
+        the input checks stopped), and ``per_tile``: ``[event, magnitude]`` in split order.
+
+    Raises:
+        ModelNotFoundError, ManifestError, ArtifactHashError, BackendError: as
+            :meth:`~quakesat.runtime.model.ExportedModel.open`.
+        ConfigError: no bitemporal samples in the split.
+    """
+    from quakesat.models.metrics import shortcut_report
+    from quakesat.models.quakeset import QuakeSetFile, Task
+    from quakesat.runtime.decision import decide
+    from quakesat.runtime.model import ExportedModel
+    from quakesat.runtime.preprocess import preprocess_image, preprocess_pair
+    from quakesat.runtime.validate import check_pair
+
+    model = ExportedModel.open(artifacts, artifact, threads)
+    manifest = model.manifest
+    config, side = model.preprocess_config, int(manifest.raw["input"]["raw_side"])
+    bitemporal = int(manifest.raw["input"].get("images", 2)) == 2
+    given_event = bool(manifest.raw["model"].get("magnitude_given_event", False))
+    labels, magnitudes, identical, events, predicted = [], [], [], [], []
+    bad_input = 0
+    pending: list[tuple[int, np.ndarray]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        heads = model.heads(np.stack([tile for _, tile in pending]))
+        decision = decide(heads, manifest.decision, given_event)
+        for row, (index, _) in enumerate(pending):
+            events[index], predicted[index] = bool(decision.event[row]), float(decision.magnitude[row])
+        pending.clear()
+
+    with QuakeSetFile(data) as qs:
+        refs = qs.samples(Task.BITEMPORAL_DETECTION, split)
+        if not refs:
+            raise ConfigError(f"{data}: no bitemporal samples in split {split!r}")
+        for index, ref in enumerate(refs):
+            first, second = qs.read(ref)
+            labels.append(ref.label)
+            magnitudes.append(ref.magnitude)
+            identical.append(bool(np.array_equal(first, second, equal_nan=True)))
+            events.append(False)
+            predicted.append(0.0)
+            if not check_pair(first, second, side, config).processable:
+                bad_input += 1
+                continue
+            tile = preprocess_pair(first, second, config) if bitemporal else preprocess_image(second, config)
+            pending.append((index, tile))
+            if len(pending) == ARTIFACT_BATCH:
+                flush()
+        flush()
+    report: dict[str, Any] = {
+        "data": str(data), "artifacts": str(artifacts), "artifact": model.artifact.name,
+        "model_id": f"0x{model.model_id:04x}", "split": split, "n": len(labels), "bad_input": bad_input,
+        "detection": detection_report(labels, np.asarray(events, dtype=int)),
+        "shortcut": shortcut_report(labels, np.asarray(events, dtype=int), identical),
+    }
+    if "magnitude" in model.artifact.outputs:
+        report["magnitude"] = magnitude_report(labels, magnitudes, np.clip(predicted, 0.0, None))
+    report["per_tile"] = [[bool(e), round(m, 4)] for e, m in zip(events, predicted)]
+    return report

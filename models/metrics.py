@@ -305,3 +305,38 @@ def magnitude_report(
         "threshold": float(threshold),
         "counts": counts,
     }
+
+
+def shortcut_report(labels: ArrayLike, predicted: ArrayLike, identical: ArrayLike, digits: int = 4) -> dict[str, Any]:
+    """Detection scored with and without the identical-pair shortcut (DESIGN §5).
+
+    In the published QuakeSet about 68 % of the negative pairs are pixel-identical images, so
+    "identical means no event" alone scores high. This report separates them:
+
+    Args:
+        labels: true label per sample, 0 or 1.
+        predicted: predicted event per sample, 0 or 1.
+        identical: whether the sample's two images are pixel-identical.
+
+    Returns:
+        ``hard``: :func:`detection_report` over every sample except the identical negatives
+        (None if that leaves nothing); ``hard_negatives`` and ``identical_negatives``: their
+        count, false alarms and specificity (share correctly called quiet; None when empty).
+    """
+    truth, pred = _pair(labels, predicted, ("labels", "predicted"))
+    truth, pred = _binary(truth, "labels"), _binary(pred, "predicted")
+    same = np.asarray(identical, dtype=bool).reshape(-1)
+    if same.size != truth.size:
+        raise MetricInputError(f"identical has {same.size} values for {truth.size} labels")
+
+    def negatives(mask: np.ndarray) -> dict[str, Any]:
+        n = int(mask.sum())
+        alarms = int(pred[mask].sum())
+        return {"n": n, "false_alarms": alarms, "specificity": _round((n - alarms) / n, digits) if n else None}
+
+    keep = ~((truth == 0) & same)
+    return {
+        "hard": detection_report(truth[keep], pred[keep], digits=digits) if keep.any() else None,
+        "hard_negatives": negatives((truth == 0) & ~same),
+        "identical_negatives": negatives((truth == 0) & same),
+    }

@@ -193,16 +193,26 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--data", type=Path, required=True, help="earthquakes.h5")
-    p.add_argument("--model-dir", type=Path, required=True, help="folder written by quakesat train")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model-dir", type=Path, help="folder written by quakesat train (torch / scikit-learn)")
+    which.add_argument("--artifacts", type=Path,
+                       help="folder written by quakesat export: score an exported artifact the way the flight "
+                            "runtime runs it (no gate), with accuracy on the hard (non-identical) negatives")
+    p.add_argument("--artifact", default=None, help="with --artifacts: which artifact (default: the manifest's)")
     p.add_argument("--split", default="test", help="train | validation | test (default test)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_evaluate)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from quakesat.models.evaluate import evaluate
+    from quakesat.models.evaluate import evaluate, evaluate_artifacts
 
-    report = evaluate(args.data, args.model_dir, args.split)
+    if args.artifacts is not None:
+        report = evaluate_artifacts(args.data, args.artifacts, args.split, args.artifact)
+        if not args.json:
+            report.pop("per_tile")
+    else:
+        report = evaluate(args.data, args.model_dir, args.split)
     if args.json:
         print(json.dumps(report))
     else:
@@ -239,6 +249,95 @@ def _cmd_results(args: argparse.Namespace) -> int:
     rows = run_results(args.data, args.out, PRESETS[args.preset], shallow=not args.no_shallow,
                        progress=not args.quiet, device=args.device)
     print(json.dumps({"rows": len(rows), "out": str(args.out)}))
+    return 0
+
+
+# ─── run ────────────────────────────────────────────────────────────────────────────────
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="tiles -> flight runtime -> downlink messages (binary stream + JSON lines)",
+        description=(
+            "Run the flight runtime (quakesat.runtime, no torch) of an exported model over tiles: "
+            "input checks, change gate, preprocessing, inference, decision, location, 32-byte "
+            "messages through the bounded onboard queue, drained at the end as one ground contact. "
+            "Writes OUT, OUT's decode as .jsonl and a .report.json (profile, evaluation). "
+            "A missing or tampered model is not an error: every tile then carries its status."
+        ),
+    )
+    p.add_argument("--artifacts", type=Path, required=True, help="folder written by quakesat export")
+    p.add_argument("--artifact", default=None, help="which artifact of the manifest (default: its default)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", type=Path, help="earthquakes.h5: its bitemporal pairs (task 1) are the tiles")
+    src.add_argument("--pre", type=Path, help="pre-event image, H x W x 2 float32 .npy (with --post, --lat, --lon)")
+    p.add_argument("--split", default="test", help="with --data: train | validation | test | all (default test)")
+    p.add_argument("--limit", type=int, default=None, help="with --data: at most this many tiles")
+    p.add_argument("--assume-time", type=int, default=None,
+                   help="with --data: acquisition time (Unix s) for tiles whose file records none (the real file)")
+    p.add_argument("--post", type=Path, help="post-event image .npy")
+    p.add_argument("--lat", type=float, help="latitude of the tile centre, degrees")
+    p.add_argument("--lon", type=float, help="longitude of the tile centre, degrees")
+    p.add_argument("--time", type=int, default=None, help="acquisition time of --post, Unix s (default: now)")
+    p.add_argument("--tile-id", type=int, default=0, help="tile id carried in the message (default 0)")
+    p.add_argument("--pixel-spacing", type=float, default=10.0, help="metres per pixel (default 10)")
+    p.add_argument("--out", type=Path, required=True, help="binary message stream to write (e.g. messages.bin)")
+    p.add_argument("--gate", choices=("off", "identical", "manifest"), default="manifest",
+                   help="change gate: off, identical pairs only, or the manifest's calibrated threshold (default)")
+    p.add_argument("--locate", choices=("auto", "head", "change", "centre"), default="auto",
+                   help="location of flagged events: the manifest's choice (default), head, change peak, centre")
+    p.add_argument("--emit", choices=("all", "alerts"), default="all",
+                   help="a message per tile (default) or only events, bad input and model faults")
+    p.add_argument("--health-every", type=int, default=100, help="tiles between health messages (default 100)")
+    p.add_argument("--queue-capacity", type=int, default=1024, help="onboard queue capacity (default 1024)")
+    p.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+    p.add_argument("--evaluate", action="store_true",
+                   help="with --data: score the messages (overall, hard negatives, gate, location)")
+    p.add_argument("--profile", action="store_true", help="print the time per stage and tiles/s")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=_cmd_run)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import logging
+    import time as _time
+
+    from quakesat.errors import ConfigError
+    from quakesat.run import file_tiles, format_profile, npy_tile, run_tiles
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    config = RuntimeConfig(gate=args.gate, locate=args.locate, emit=args.emit, health_every=args.health_every,
+                           queue_capacity=args.queue_capacity, threads=args.threads)
+    if args.data is not None:
+        split = None if args.split == "all" else args.split
+        items = file_tiles(args.data, split, args.limit, args.assume_time)
+    else:
+        if args.post is None or args.lat is None or args.lon is None:
+            raise ConfigError("--pre needs --post, --lat and --lon")
+        when = int(_time.time()) if args.time is None else args.time
+        tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, args.pixel_spacing)
+        items = iter([(tile, None, read_seconds)])
+    runtime = FlightRuntime.open(args.artifacts, args.artifact, config)
+    report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['tiles']} tiles -> {report['messages']} messages, {report['bytes']} bytes, "
+          f"{report['events_flagged']} events -> {report['stream']} (decoded: {report['decoded']})")
+    if report["fault"]:
+        print(f"model fault: {report['fault']['status']}: {report['fault']['detail']}")
+    if args.profile:
+        print(format_profile(report["profile"]))
+    if "evaluation" in report:
+        ev = report["evaluation"]
+        hard = ev["shortcut"]["hard"] or {}
+        print(f"accuracy {ev['detection']['accuracy']} (F1 {ev['detection']['f1']}); without identical negatives "
+              f"{hard.get('accuracy')}; hard negatives {ev['shortcut']['hard_negatives']}")
+        if "magnitude" in ev:
+            print(f"magnitude MAE {ev['magnitude']['mae']} mb (events only {ev['magnitude']['mae_events']})")
+        print(f"gate: {json.dumps(ev['gate'])}")
+        print(f"location: {json.dumps(ev['location'])}")
+    print(f"report: {report['report']}")
     return 0
 
 
@@ -386,6 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate(sub)
     _add_results(sub)
     _add_export(sub)
+    _add_run(sub)
     _add_decode(sub)
     _add_demo(sub)
     return parser

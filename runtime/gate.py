@@ -36,7 +36,7 @@ class GateVerdict:
     """Whether the network may be skipped, and why."""
 
     skip: bool
-    statistic: float  # changed share; 0.0 for identical images, NaN when not computable
+    statistic: float  # changed share; 0.0 for identical images, NaN when not computed or computable
     identical: bool
 
 
@@ -54,6 +54,8 @@ class ChangeGate:
         """The verdict for one pair of checked ``H x W x 2`` images."""
         if first.shape == second.shape and np.array_equal(first, second, equal_nan=True):
             return GateVerdict(True, 0.0, True)
+        if self.threshold <= 0.0:  # identical pairs only: no statistic could skip anything
+            return GateVerdict(False, float("nan"), False)
         statistic = changed_share(first, second)
         if math.isnan(statistic):
             return GateVerdict(False, statistic, False)

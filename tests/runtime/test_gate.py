@@ -29,11 +29,16 @@ def test_a_changed_pair_passes_a_low_threshold_and_a_quiet_one_is_skipped_by_a_h
     before, after = speckled(1), speckled(2)
     changed = after.copy()
     changed[:24] *= 10.0  # +10 dB over half the tile
-    quiet = ChangeGate(0.0).judge(before, after)
-    loud = ChangeGate(0.0).judge(before, changed)
-    assert not quiet.skip and not quiet.identical and loud.statistic > quiet.statistic
+    quiet = ChangeGate(1.0).judge(before, after)
+    loud = ChangeGate(1.0).judge(before, changed)
+    assert not quiet.identical and loud.statistic > quiet.statistic
     gate = ChangeGate(threshold=(quiet.statistic + loud.statistic) / 2)
     assert gate.judge(before, after).skip and not gate.judge(before, changed).skip
+
+
+def test_an_identical_only_gate_computes_no_statistic_and_skips_nothing_else() -> None:
+    verdict = ChangeGate(0.0).judge(speckled(1), speckled(1) * 1.0001)
+    assert not verdict.skip and not verdict.identical and np.isnan(verdict.statistic)
 
 
 def test_a_pair_with_no_shared_valid_pixel_is_never_skipped() -> None:

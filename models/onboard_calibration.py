@@ -1,0 +1,101 @@
+"""Calibrate the flight runtime's change gate and location method on a split with ground truth.
+
+Run at export time on the validation split, written into the manifest (``gate`` and
+``locate`` blocks) and read by :class:`quakesat.runtime.flight.FlightRuntime`:
+
+- **gate**: the changed-share statistic of every bitemporal pair; the threshold is the
+  largest that skips at most ``max_missed`` (0.5 %) of the split's events
+  (:func:`quakesat.runtime.gate.calibrate_threshold`). Reported beside it: how many events,
+  hard (non-identical) negatives and identical negatives the threshold would skip.
+- **locate**: for every event tile whose epicentre lies inside it (simulator ground truth),
+  the distance from the epicentre of each location estimate — the tile centre, the change
+  peak, and the model's location head where it has one. The method with the smallest median
+  error is chosen; the tile centre wins ties and splits without ground truth (the real file).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quakesat.runtime.gate import DEFAULT_MAX_MISSED, ChangeGate, calibrate_threshold
+from quakesat.runtime.locate import change_peak, head_to_pixel
+from quakesat.runtime.preprocess import preprocess_pair
+from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M
+
+
+def _pixel_error_m(pixel: tuple[float, float] | None, truth: tuple[float, float], spacing: float) -> float | None:
+    return None if pixel is None else math.hypot(pixel[0] - truth[0], pixel[1] - truth[1]) * spacing
+
+
+def _median(values: list[float]) -> float | None:
+    return round(float(np.median(values)), 1) if values else None
+
+
+def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: float = DEFAULT_MAX_MISSED,
+                      model: Any = None) -> dict[str, Any]:
+    """The manifest's ``gate`` and ``locate`` blocks, measured on ``split`` of ``data``.
+
+    Args:
+        data: an ``earthquakes.h5``.
+        split: the split to calibrate on (never the test split the results are reported on).
+        max_missed: the share of events the gate may skip.
+        model: an opened :class:`quakesat.runtime.model.ExportedModel`; its location head,
+            if it has one, is scored too.
+    """
+    from quakesat.models.quakeset import QuakeSetFile, Task
+
+    probe = ChangeGate(0.0)
+    rows: list[tuple[int, bool, float]] = []
+    errors: dict[str, list[float]] = {"centre": [], "change": []}
+    with_head = model is not None and "location" in model.manifest.heads
+    if with_head:
+        errors["head"] = []
+        config = model.preprocess_config
+    with QuakeSetFile(data) as qs:
+        for ref in qs.samples(Task.BITEMPORAL_DETECTION, split):
+            first, second = qs.read(ref)
+            verdict = probe.judge(first, second)
+            rows.append((ref.label, verdict.identical, verdict.statistic))
+            attrs = qs.patch_attrs(ref.event_id, ref.patch)
+            if ref.label != 1 or not attrs.get("epicenter_in_patch"):
+                continue
+            truth = (float(attrs["epicenter_row"]), float(attrs["epicenter_col"]))
+            side = first.shape[0]
+            spacing = float(attrs.get("pixel_spacing_m", DEFAULT_PIXEL_SPACING_M))
+            estimates = {"centre": ((side - 1) / 2.0, (side - 1) / 2.0), "change": change_peak(first, second)}
+            if with_head:
+                heads = model.heads(preprocess_pair(first, second, config)[None])
+                estimates["head"] = head_to_pixel(heads["location"][0], side)
+            for method, pixel in estimates.items():
+                error = _pixel_error_m(pixel, truth, spacing)
+                if error is not None:
+                    errors[method].append(error)
+    events = [s for label, _, s in rows if label == 1]
+    threshold = calibrate_threshold(events, max_missed)
+    gate = ChangeGate(threshold)
+
+    def skipped(selected: list[tuple[int, bool, float]]) -> int:
+        return sum(1 for _, identical, s in selected if identical or (not math.isnan(s) and s < gate.threshold))
+
+    hard = [r for r in rows if r[0] == 0 and not r[1]]
+    identical = [r for r in rows if r[0] == 0 and r[1]]
+    medians = {method: _median(values) for method, values in errors.items()}
+    scored = {m: v for m, v in medians.items() if v is not None}
+    method = min(scored, key=lambda m: (scored[m], m != "centre")) if scored else "centre"
+    return {
+        "gate": {
+            "statistic": "changed_share", "threshold": threshold, "max_missed": max_missed, "split": split,
+            "tiles": len(rows), "events": len(events), "hard_negatives": len(hard), "identical_negatives": len(identical),
+            "skipped": {"events": skipped([r for r in rows if r[0] == 1]), "hard_negatives": skipped(hard),
+                        "identical_negatives": skipped(identical), "all": skipped(rows)},
+        },
+        "locate": {
+            "method": method, "split": split, "tiles": len(errors["centre"]),
+            "median_error_m": medians,
+            "note": "error from the simulator's epicentre, event tiles with the epicentre inside",
+        },
+    }
