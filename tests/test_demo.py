@@ -15,7 +15,7 @@ import pytest
 from quakesat.cli import main
 from quakesat.errors import DecodeError
 from quakesat.models.quakeset import QuakeSetFile, Task
-from quakesat.runtime.message import MESSAGE_LENGTH, TileReport, iter_stream, to_json_dict
+from quakesat.runtime.message import MESSAGE_LENGTH, HealthReport, TileReport, iter_stream, to_json_dict
 
 EVENTS = 6
 SIZE = 64
@@ -69,19 +69,27 @@ def test_sample_png(demo: Path) -> None:
     assert data.startswith(PNG_SIGNATURE) and len(data) > len(PNG_SIGNATURE)
 
 
-def test_one_message_per_test_pair(demo: Path, test_refs: list) -> None:
+def tile_reports(demo: Path) -> list[TileReport]:
+    """The model's tile reports in tile order (the stream is in downlink priority order)."""
+    items = [item for _, item in iter_stream((demo / "messages.bin").read_bytes())]
+    return sorted((m for m in items if isinstance(m, TileReport)), key=lambda m: m.tile_id)
+
+
+def test_one_message_per_test_pair_and_a_health_report(demo: Path, test_refs: list) -> None:
     data = (demo / "messages.bin").read_bytes()
     assert test_refs, "the demo file has no task-1 test samples; pick another seed/size"
     assert len(data) % MESSAGE_LENGTH == 0
-    assert len(data) == MESSAGE_LENGTH * len(test_refs)
+    items = [item for _, item in iter_stream(data)]
+    assert len(tile_reports(demo)) == len(test_refs)
+    health = [m for m in items if isinstance(m, HealthReport)]
+    assert len(health) == 1 and health[0].tiles_processed == len(test_refs) and health[0].dropped == 0
 
 
 def test_messages_decode_without_error(demo: Path, test_refs: list) -> None:
-    decoded = [item for _, item in iter_stream((demo / "messages.bin").read_bytes())]
-    errors = [item for item in decoded if isinstance(item, DecodeError)]
-    assert errors == []
-    assert all(isinstance(item, TileReport) for item in decoded)
-    assert [m.seq for m in decoded] == list(range(len(test_refs)))
+    items = [item for _, item in iter_stream((demo / "messages.bin").read_bytes())]
+    assert [item for item in items if isinstance(item, DecodeError)] == []
+    decoded = tile_reports(demo)
+    assert sorted(m.seq for m in items) == list(range(len(items)))
     assert [m.tile_id for m in decoded] == list(range(len(test_refs)))
     manifest = json.loads((demo / "artifacts" / "quakelite" / "manifest.json").read_text())
     used = next(a for a in manifest["artifacts"] if a["name"] == _report(demo)["messages"]["artifact"])
@@ -101,20 +109,23 @@ def test_jsonl_is_the_decoded_stream(demo: Path) -> None:
     assert len(objects) == len((demo / "messages.bin").read_bytes()) // MESSAGE_LENGTH
     for obj in objects:
         assert obj["model_id"] == _report(demo)["messages"]["model_id"][2:]
-        assert obj["kind"] == "tile_report"
-        assert 0.0 <= obj["confidence"] <= 1.0
+        if obj["kind"] == "tile_report":
+            assert 0.0 <= obj["confidence"] <= 1.0
 
 
 def test_report_agrees_with_the_outputs(demo: Path, test_refs: list) -> None:
     report = _report(demo)
     objects = [json.loads(line) for line in (demo / "messages.jsonl").read_text().splitlines()]
     messages = report["messages"]
-    assert messages["messages"] == len(objects) == len(test_refs)
+    assert messages["messages"] == len(objects) and messages["tile_reports"] == len(test_refs)
     assert messages["bytes"] == (demo / "messages.bin").stat().st_size
-    assert messages["events_flagged"] == sum(obj["event"] for obj in objects)
-    # Messages follow the reader's test order, so the accuracy can be recomputed from labels.
-    correct = sum(obj["event"] == bool(ref.label) for obj, ref in zip(objects, test_refs))
-    assert messages["accuracy"] == round(correct / len(objects), 4)
+    assert messages["events_flagged"] == sum(obj.get("event", False) for obj in objects)
+    # Tile ids follow the reader's test order, so the accuracy can be recomputed from labels.
+    correct = sum(m.event == bool(ref.label) for m, ref in zip(tile_reports(demo), test_refs))
+    assert messages["accuracy"] == round(correct / len(test_refs), 4)
+    evaluation = messages["evaluation"]
+    assert evaluation["shortcut"]["identical_negatives"]["n"] == evaluation["gate"]["identical_skipped"]
+    assert messages["profile"]["tiles"] == len(test_refs) and messages["profile"]["tiles_per_s"] > 0
     assert set(report["export"]) == {"quakelite", "random-forest-nopca"}
     assert report["data_info"]["events"] == EVENTS
     assert DIFFICULTY_KEYS <= set(report["difficulty"])
@@ -141,7 +152,7 @@ def test_message_status_is_the_input_check_of_each_tile(demo: Path, test_refs: l
     from quakesat.runtime.status import StatusCategory
     from quakesat.runtime.validate import check_pair
 
-    decoded = [item for _, item in iter_stream((demo / "messages.bin").read_bytes())]
+    decoded = tile_reports(demo)
     with QuakeSetFile(demo / "earthquakes.h5") as qs:
         expected = [check_pair(*qs.read(ref), SIZE).status for ref in test_refs]
     assert [m.status for m in decoded] == expected

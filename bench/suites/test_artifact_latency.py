@@ -20,41 +20,11 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
 
-from quakesat.export.exporter import ExportOptions, export_model  # noqa: E402
 from quakesat.export.tflite_export import tflite_available  # noqa: E402
-from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
-from quakesat.models.train import TrainConfig, load_network, train  # noqa: E402
+from quakesat.models.train import load_network  # noqa: E402
 from quakesat.runtime.model import ExportedModel  # noqa: E402
 
-FORMATS = ("onnx", "tflite") if tflite_available() else ("onnx",)
-ARTIFACTS = ["onnx-fp32", "onnx-int8"] + (["tflite-fp32", "tflite-int8"] if "tflite" in FORMATS else [])
-
-
-@pytest.fixture(scope="session")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, np.ndarray]:
-    folder = tmp_path_factory.mktemp("latency")
-    data = folder / "tiles.h5"
-    simulate_file(data, SimulationConfig(events=12, seed=1, size=512, patches_per_event=1), progress=False)
-    train(data, folder / "model", TrainConfig(model="quakelite", task="multi", epochs=1), progress=False)
-    export_model(folder / "model", data, folder / "artifacts",
-                 ExportOptions(formats=FORMATS, calibration_tiles=16, calibration_methods=("minmax",),
-                               per_channel=(True,), limits=_no_gate()))
-    tiles = np.random.default_rng(0).normal(size=(1, 4, 256, 256)).astype(np.float32)
-    return folder / "model", folder / "artifacts", tiles
-
-
-def _no_gate():
-    from quakesat.export.fidelity import GateLimits
-
-    return GateLimits(min_agreement=0.0, max_mae_drift=float("inf"))  # latency only: an untrained net
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+ARTIFACTS = ["onnx-fp32", "onnx-int8"] + (["tflite-fp32", "tflite-int8"] if tflite_available() else [])
 
 
 @pytest.mark.benchmark(group="quakelite-256-one-tile-1-thread")

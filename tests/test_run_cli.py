@@ -1,0 +1,143 @@
+"""quakesat run / evaluate --artifacts on a simulated file: the messages' decisions equal the
+artifact's batch evaluation, the identical-pair shortcut is reported apart, the gate and
+location are scored against the simulator's truth, and bad files or models are statuses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("h5py")
+pytest.importorskip("onnxruntime")
+
+from quakesat.cli import main  # noqa: E402
+from quakesat.models.evaluate import evaluate_artifacts  # noqa: E402
+from quakesat.models.onboard_calibration import calibrate_onboard  # noqa: E402
+from quakesat.models.quakeset import QuakeSetFile  # noqa: E402
+from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
+from quakesat.runtime.message import HealthReport, TileReport, iter_stream  # noqa: E402
+from quakesat.runtime.model import ExportedModel  # noqa: E402
+from quakesat.runtime.status import Status  # noqa: E402
+
+TINY = Path(__file__).resolve().parent / "vectors" / "tiny_model"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("run") / "quakes.h5"
+    config = SimulationConfig(events=14, seed=21, size=64, identical_negative_share=0.7, before_share=0.8)
+    simulate_file(path, config, progress=False, workers=1)
+    return path
+
+
+def messages(path: Path) -> tuple[list[TileReport], list[HealthReport]]:
+    items = [item for _, item in iter_stream(path.read_bytes())]
+    return ([m for m in items if isinstance(m, TileReport)], [m for m in items if isinstance(m, HealthReport)])
+
+
+def run(*args: str) -> int:
+    return main(["run", "--artifacts", str(TINY), *args])
+
+
+def test_message_decisions_equal_the_artifacts_batch_evaluation(data, tmp_path) -> None:
+    out = tmp_path / "messages.bin"
+    assert run("--data", str(data), "--split", "all", "--gate", "off", "--out", str(out), "--health-every", "10") == 0
+    tiles, health = messages(out)
+    reference = evaluate_artifacts(data, TINY, split=None)
+    assert len(tiles) == reference["n"] and sorted(t.tile_id for t in tiles) == list(range(reference["n"]))
+    for message in tiles:
+        event, magnitude = reference["per_tile"][message.tile_id]
+        assert message.event == event
+        assert message.magnitude == pytest.approx(max(magnitude, 0.0), abs=0.005)  # 0.01 mb steps
+    assert [h.tiles_processed for h in health] == [*range(10, reference["n"] + 1, 10), reference["n"]]
+    decoded = [json.loads(line) for line in out.with_suffix(".jsonl").read_text().splitlines()]
+    assert len(decoded) == len(tiles) + len(health)
+
+
+def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_location(data, tmp_path) -> None:
+    out = tmp_path / "m.bin"
+    assert run("--data", str(data), "--split", "all", "--out", str(out), "--evaluate", "--profile") == 0
+    report = json.loads(out.with_suffix(".report.json").read_text())
+    ev = report["evaluation"]
+    with QuakeSetFile(data) as qs:
+        refs = qs.samples(1)
+        same = [bool(np.array_equal(*qs.read(r), equal_nan=True)) for r in refs]
+        labels = [r.label for r in refs]
+        inside = [bool(qs.patch_attrs(r.event_id, r.patch).get("epicenter_in_patch")) for r in refs]
+    identical = sum(s and label == 0 for s, label in zip(same, labels))
+    assert identical > 0 and ev["shortcut"]["identical_negatives"]["n"] == identical
+    assert ev["shortcut"]["hard_negatives"]["n"] == labels.count(0) - identical
+    assert ev["shortcut"]["hard"]["n"] == len(refs) - identical
+    # The gate skips every identical pair (never an event: none is identical) and nothing the
+    # manifest's threshold would not.
+    assert ev["gate"]["identical_skipped"] == identical and ev["gate"]["events_skipped"] == 0
+    assert ev["shortcut"]["identical_negatives"]["false_alarms"] == 0
+    tiles, _ = messages(out)
+    flagged_inside = sum(1 for m in tiles if m.event and labels[m.tile_id] == 1 and inside[m.tile_id])
+    assert ev["location"]["tiles"] == flagged_inside
+    profile = report["profile"]
+    assert profile["tiles"] == len(refs) and profile["tiles_per_s"] > 0
+    assert profile["stages"]["infer"]["runs"] == len(refs) - identical
+    assert profile["stages"]["gate"]["runs"] == len(refs)
+
+
+def test_centre_location_reports_exactly_the_tile_centre_error(data, tmp_path) -> None:
+    out = tmp_path / "c.bin"
+    assert run("--data", str(data), "--split", "all", "--out", str(out), "--evaluate", "--locate", "centre") == 0
+    location = json.loads(out.with_suffix(".report.json").read_text())["evaluation"]["location"]
+    if location["tiles"]:
+        assert location["reported_m"]["median"] == pytest.approx(location["tile_centre_m"]["median"], abs=0.5)
+        assert set(location["methods"]) == {"centre"}
+
+
+def test_a_npy_pair_gives_one_message_and_a_broken_file_is_unreadable_not_a_crash(data, tmp_path) -> None:
+    with QuakeSetFile(data) as qs:
+        pre, post = qs.read(qs.samples(1)[0])
+    np.save(tmp_path / "pre.npy", pre)
+    np.save(tmp_path / "post.npy", post)
+    out = tmp_path / "one.bin"
+    common = ["--lat", "12.5", "--lon", "-70.25", "--time", "1700000000", "--tile-id", "99", "--out", str(out)]
+    assert run("--pre", str(tmp_path / "pre.npy"), "--post", str(tmp_path / "post.npy"), *common) == 0
+    (tile,), _ = messages(out)
+    assert tile.tile_id == 99 and tile.time == 1_700_000_000 and tile.status in (Status.OK, Status.PARTIAL_NODATA)
+    (tmp_path / "broken.npy").write_bytes(b"\x93NUMPY garbage")
+    assert run("--pre", str(tmp_path / "broken.npy"), "--post", str(tmp_path / "post.npy"), *common) == 0
+    (tile,), _ = messages(out)
+    assert tile.status == Status.UNREADABLE and not tile.event
+
+
+def test_a_tampered_model_still_runs_and_every_message_says_so(data, tmp_path, capsys) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(TINY, folder)
+    target = folder / "model.int8.onnx"
+    target.write_bytes(target.read_bytes()[:-10])
+    out = tmp_path / "t.bin"
+    assert main(["run", "--artifacts", str(folder), "--data", str(data), "--out", str(out), "--limit", "3"]) == 0
+    tiles, health = messages(out)
+    assert [t.status for t in tiles] == [Status.HASH_MISMATCH] * 3 and not any(t.event for t in tiles)
+    assert health and health[-1].status == Status.HASH_MISMATCH
+    assert "hash_mismatch" in capsys.readouterr().out
+
+
+def test_evaluate_artifacts_cli_reports_hard_negatives(data, capsys) -> None:
+    assert main(["evaluate", "--artifacts", str(TINY), "--data", str(data), "--split", "test", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["artifact"] == "onnx-int8" and {"hard", "hard_negatives", "identical_negatives"} <= set(
+        report["shortcut"])
+
+
+def test_onboard_calibration_keeps_its_promise_on_the_split(data) -> None:
+    model = ExportedModel.open(TINY, "onnx-fp32")
+    result = calibrate_onboard(data, "train", max_missed=0.1, model=model)
+    gate = result["gate"]
+    assert gate["skipped"]["events"] <= int(0.1 * gate["events"])
+    assert gate["skipped"]["identical_negatives"] == gate["identical_negatives"]
+    medians = {m: v for m, v in result["locate"]["median_error_m"].items() if v is not None}
+    if medians:
+        assert medians[result["locate"]["method"]] == min(medians.values())
+    else:
+        assert result["locate"]["method"] == "centre"
