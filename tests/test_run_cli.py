@@ -60,7 +60,8 @@ def test_message_decisions_equal_the_artifacts_batch_evaluation(data, tmp_path) 
 
 def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_location(data, tmp_path) -> None:
     out = tmp_path / "m.bin"
-    assert run("--data", str(data), "--split", "all", "--out", str(out), "--evaluate", "--profile") == 0
+    args = ("--data", str(data), "--split", "all", "--out", str(out), "--evaluate", "--profile", "--gate", "identical")
+    assert run(*args) == 0
     report = json.loads(out.with_suffix(".report.json").read_text())
     ev = report["evaluation"]
     with QuakeSetFile(data) as qs:
@@ -72,8 +73,7 @@ def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_locatio
     assert identical > 0 and ev["shortcut"]["identical_negatives"]["n"] == identical
     assert ev["shortcut"]["hard_negatives"]["n"] == labels.count(0) - identical
     assert ev["shortcut"]["hard"]["n"] == len(refs) - identical
-    # The gate skips every identical pair (never an event: none is identical) and nothing the
-    # manifest's threshold would not.
+    # The identical-only gate skips every identical pair and nothing else (no event is identical).
     assert ev["gate"]["identical_skipped"] == identical and ev["gate"]["events_skipped"] == 0
     assert ev["shortcut"]["identical_negatives"]["false_alarms"] == 0
     tiles, _ = messages(out)
@@ -83,6 +83,23 @@ def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_locatio
     assert profile["tiles"] == len(refs) and profile["tiles_per_s"] > 0
     assert profile["stages"]["infer"]["runs"] == len(refs) - identical
     assert profile["stages"]["gate"]["runs"] == len(refs)
+
+
+def test_the_calibrated_gate_reports_what_it_skipped_and_what_that_cost(data, tmp_path) -> None:
+    out = tmp_path / "g.bin"
+    assert run("--data", str(data), "--split", "all", "--out", str(out), "--evaluate") == 0
+    report = json.loads(out.with_suffix(".report.json").read_text())
+    gate, stages = report["evaluation"]["gate"], report["profile"]["stages"]
+    manifest = json.loads((TINY / "manifest.json").read_text())
+    assert gate["mode"] == "manifest" and gate["threshold"] == manifest["gate"]["threshold"] > 0
+    tiles, _ = messages(out)
+    with QuakeSetFile(data) as qs:
+        labels = [r.label for r in qs.samples(1)]
+    gated = [t for t in tiles if t.gated]
+    assert gate["skipped"] == len(gated) > gate["identical_skipped"]  # the threshold skips more than identical pairs
+    assert gate["events_skipped"] == sum(labels[t.tile_id] for t in gated)
+    assert not any(t.event for t in gated) and stages["infer"]["runs"] == len(tiles) - len(gated)
+    assert gate["net_seconds_saved"] == pytest.approx(gate["seconds_saved"] - gate["gate_seconds"], abs=2e-4)
 
 
 def test_centre_location_reports_exactly_the_tile_centre_error(data, tmp_path) -> None:
@@ -134,6 +151,7 @@ def test_onboard_calibration_keeps_its_promise_on_the_split(data) -> None:
     model = ExportedModel.open(TINY, "onnx-fp32")
     result = calibrate_onboard(data, "train", max_missed=0.1, model=model)
     gate = result["gate"]
+    assert gate["events"] > 0 and gate["threshold"] > 0.0  # a real statistic, not the identical-only fallback
     assert gate["skipped"]["events"] <= int(0.1 * gate["events"])
     assert gate["skipped"]["identical_negatives"] == gate["identical_negatives"]
     medians = {m: v for m, v in result["locate"]["median_error_m"].items() if v is not None}

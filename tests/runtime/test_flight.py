@@ -31,9 +31,16 @@ def speckled(seed: int, level_db: float = -12.0) -> np.ndarray:
     return (levels * rng.gamma(4.4, 1 / 4.4, size=(SIDE, SIDE, 2))).astype(np.float32)
 
 
+def changed(seed: int = 2) -> np.ndarray:
+    """A post image whose centre quarter brightened by 10 dB: well above the fixture's gate."""
+    image = speckled(seed)
+    image[16:48, 16:48] *= 10.0
+    return image
+
+
 def tile(first=None, second=None, **changes) -> Tile:
     first = speckled(1) if first is None else first
-    second = speckled(2) if second is None else second
+    second = changed() if second is None else second
     return replace(Tile(7, WHEN, first, second, PLACE), **changes)
 
 
@@ -64,7 +71,7 @@ def test_a_good_tile_runs_every_stage_and_its_message_decodes_to_what_the_runtim
 def test_the_runtime_reuses_one_input_buffer_and_one_session(runtime) -> None:
     buffer, session = runtime._input, runtime.model.backend.session
     for seed in range(3):
-        runtime.process(tile(second=speckled(10 + seed)))
+        runtime.process(tile(second=changed(10 + seed)))
     assert runtime._input is buffer and runtime.model.backend.session is session
     assert runtime.times.count["infer"] == 3
 
@@ -230,7 +237,7 @@ def test_the_manifest_threshold_skips_quiet_pairs_below_it(tmp_path) -> None:
     manifest["gate"]["threshold"] = 0.5  # at most half of the pixels changed: skip
     (folder / "manifest.json").write_text(json.dumps(manifest))
     rt = FlightRuntime.open(folder)
-    quiet = rt.process(tile())
+    quiet = rt.process(tile(second=speckled(2)))
     loud = rt.process(tile(second=speckled(2) * 30.0))
     assert quiet.report.gated and 0.5 <= quiet.report.confidence < 1.0
     assert not loud.report.gated and "infer" in loud.seconds
@@ -247,7 +254,8 @@ def test_a_flagged_tile_is_located_by_the_head_when_asked() -> None:
 
 
 def test_the_change_peak_finds_a_localized_change_at_its_known_place() -> None:
-    rt = always_event(FlightRuntime.open(TINY, config=RuntimeConfig(locate="change", health_every=0)))
+    config = RuntimeConfig(locate="change", gate="identical", health_every=0)
+    rt = always_event(FlightRuntime.open(TINY, config=config))
     before, after = speckled(1), speckled(1) * 1.0  # same speckle: only the damage changes
     after[40:52, 8:20] *= 10.0  # +10 dB over a 12 x 12 block centred at (45.5, 13.5)
     report = decode(rt.process(tile(first=before, second=after)).message)
