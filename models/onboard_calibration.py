@@ -5,8 +5,11 @@ Run at export time on the validation split, written into the manifest (``gate`` 
 
 - **gate**: the changed-share statistic of every bitemporal pair; the threshold is the
   largest that skips at most ``max_missed`` (0.5 %) of the split's events
-  (:func:`quakesat.runtime.gate.calibrate_threshold`). Reported beside it: how many events,
-  hard (non-identical) negatives and identical negatives the threshold would skip.
+  (:func:`quakesat.runtime.gate.calibrate_threshold`). A miss rate of 0.5 % cannot be
+  estimated from fewer than 1 / 0.5 % = 200 events: below that the threshold stays 0 (the
+  gate skips pixel-identical pairs only) and the block says why, with the threshold the
+  events alone would have given. Reported beside it: how many events, hard (non-identical)
+  negatives and identical negatives the threshold skips on the split.
 - **locate**: for every event tile whose epicentre lies inside it (simulator ground truth),
   the distance from the epicentre of each location estimate — the tile centre, the change
   peak, and the model's location head where it has one. The method with the smallest median
@@ -75,7 +78,9 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
                 if error is not None:
                     errors[method].append(error)
     events = [s for label, _, s in rows if label == 1]
-    threshold = calibrate_threshold(events, max_missed)
+    needed = math.ceil(1.0 / max_missed) if max_missed > 0 else math.inf
+    unconstrained = calibrate_threshold(events, max_missed)
+    threshold = unconstrained if len(events) >= needed else 0.0
     gate = ChangeGate(threshold)
 
     def skipped(selected: list[tuple[int, bool, float]]) -> int:
@@ -89,6 +94,10 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
     return {
         "gate": {
             "statistic": "changed_share", "threshold": threshold, "max_missed": max_missed, "split": split,
+            "events_needed": needed if math.isfinite(needed) else None, "threshold_from_events": unconstrained,
+            "note": ("calibrated" if threshold == unconstrained else
+                     f"identical pairs only: {len(events)} events cannot show a {max_missed:.1%} miss rate "
+                     f"(needs {needed})"),
             "tiles": len(rows), "events": len(events), "hard_negatives": len(hard), "identical_negatives": len(identical),
             "skipped": {"events": skipped([r for r in rows if r[0] == 1]), "hard_negatives": skipped(hard),
                         "identical_negatives": skipped(identical), "all": skipped(rows)},

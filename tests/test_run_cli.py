@@ -85,12 +85,17 @@ def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_locatio
     assert profile["stages"]["gate"]["runs"] == len(refs)
 
 
-def test_the_calibrated_gate_reports_what_it_skipped_and_what_that_cost(data, tmp_path) -> None:
+def test_a_threshold_gate_reports_what_it_skipped_and_what_that_cost(data, tmp_path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(TINY, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["gate"]["threshold"] = manifest["gate"]["threshold_from_events"]  # as if it had 200 events
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     out = tmp_path / "g.bin"
-    assert run("--data", str(data), "--split", "all", "--out", str(out), "--evaluate") == 0
+    args = ["run", "--artifacts", str(folder), "--data", str(data), "--split", "all", "--out", str(out), "--evaluate"]
+    assert main(args) == 0
     report = json.loads(out.with_suffix(".report.json").read_text())
     gate, stages = report["evaluation"]["gate"], report["profile"]["stages"]
-    manifest = json.loads((TINY / "manifest.json").read_text())
     assert gate["mode"] == "manifest" and gate["threshold"] == manifest["gate"]["threshold"] > 0
     tiles, _ = messages(out)
     with QuakeSetFile(data) as qs:
@@ -151,9 +156,13 @@ def test_onboard_calibration_keeps_its_promise_on_the_split(data) -> None:
     model = ExportedModel.open(TINY, "onnx-fp32")
     result = calibrate_onboard(data, "train", max_missed=0.1, model=model)
     gate = result["gate"]
-    assert gate["events"] > 0 and gate["threshold"] > 0.0  # a real statistic, not the identical-only fallback
+    assert gate["events"] >= gate["events_needed"] == 10 and gate["note"] == "calibrated"
+    assert gate["threshold"] > 0.0  # a real statistic, not the identical-only fallback
     assert gate["skipped"]["events"] <= int(0.1 * gate["events"])
     assert gate["skipped"]["identical_negatives"] == gate["identical_negatives"]
+    strict = calibrate_onboard(data, "train", max_missed=0.005)["gate"]  # too few events for 0.5 %
+    assert strict["threshold"] == 0.0 and strict["threshold_from_events"] > 0.0 and "needs 200" in strict["note"]
+    assert strict["skipped"]["events"] == 0
     medians = {m: v for m, v in result["locate"]["median_error_m"].items() if v is not None}
     if medians:
         assert medians[result["locate"]["method"]] == min(medians.values())
