@@ -44,7 +44,7 @@ from quakesat.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_V
 from quakesat.runtime.model import ExportedModel
 from quakesat.runtime.preprocess import PreprocessConfig
 
-FORMATS = ("onnx", "tflite")
+FORMATS = ("onnx", "tflite", "pte")
 DEFAULT_CALIBRATION_TILES = 128
 
 
@@ -149,7 +149,8 @@ class _Exporter:
 
 
 def _cnn_outputs(heads: list[str], fmt: str) -> dict[str, dict]:
-    """Head → output reference: ONNX outputs are named after the heads; TFLite's by position."""
+    """Head → output reference: ONNX outputs are named after the heads; TFLite's and
+    ExecuTorch's by position."""
     return {head: {"output": head if fmt == "onnx" else str(i)} for i, head in enumerate(heads)}
 
 
@@ -241,6 +242,18 @@ def _export_cnn(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.nda
                 outputs[head]["offset"] = offset
             ex.add_artifact("tflite-int8", "model.int8.tflite", "tflite", "int8", outputs, "NHWC",
                             quantization=settings)
+    if "pte" in opts.formats:
+        from quakesat.export.pte_export import export_network_pte, quantize_pte_int8
+
+        with ex.timed("pte_fp32"):
+            export_network_pte(net, tile_shape, ex.out / "model.fp32.pte")
+        ex.add_artifact("pte-fp32", "model.fp32.pte", "pte", "fp32", _cnn_outputs(heads, "pte"), "NCHW",
+                        delegate="XnnpackBackend", batch=1)
+        if opts.int8:
+            with ex.timed("pte_int8"):
+                settings = quantize_pte_int8(net, tile_shape, ex.out / "model.int8.pte", calibration.tiles)
+            ex.add_artifact("pte-int8", "model.int8.pte", "pte", "int8", _cnn_outputs(heads, "pte"), "NCHW",
+                            delegate="XnnpackBackend", batch=1, quantization=settings)
     import torch
 
     threads = torch.get_num_threads()

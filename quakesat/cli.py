@@ -362,8 +362,9 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model-dir", type=Path, required=True, help="folder written by quakesat train")
     p.add_argument("--data", type=Path, required=True, help="earthquakes.h5 (calibration and held-out tiles)")
     p.add_argument("--out", type=Path, required=True, help="folder for the artifacts and manifest.json")
-    p.add_argument("--formats", type=_csv, default=("onnx", "tflite"),
-                   help="comma-separated: onnx, tflite (default both; tflite needs quakesat[tflite])")
+    p.add_argument("--formats", type=_csv, default=("onnx", "tflite", "pte"),
+                   help="comma-separated: onnx, tflite, pte (default all three; tflite needs quakesat[tflite], "
+                        "pte (ExecuTorch + XNNPACK, the C++ runner's format) needs quakesat[pte])")
     p.add_argument("--no-int8", dest="int8", action="store_false", help="fp32 artifacts only")
     p.add_argument("--calibration-tiles", type=int, default=128,
                    help="train-split tiles for int8 calibration, balanced by label (default 128)")

@@ -101,10 +101,11 @@ def _export(out: Path) -> dict[str, Any]:
     is reported and not used: the messages come from the first one that passed."""
     from quakesat.errors import FidelityGateError
     from quakesat.export.exporter import ExportOptions, export_model
+    from quakesat.export.pte_export import pte_available
     from quakesat.export.tflite_export import tflite_available
 
     data = out / "earthquakes.h5"
-    formats = ("onnx", "tflite") if tflite_available() else ("onnx",)
+    formats = ("onnx",) + (("tflite",) if tflite_available() else ()) + (("pte",) if pte_available() else ())
     summary: dict[str, Any] = {}
     for name in ("quakelite", "random-forest-nopca"):
         folder = out / "artifacts" / name

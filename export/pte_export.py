@@ -1,0 +1,110 @@
+"""Trained networks to ExecuTorch ``.pte`` programs with XNNPACK delegation (the C++ runner's models).
+
+- fp32: ``torch.export`` of the heads wrapper at batch 1 (NCHW), lowered with the XNNPACK
+  partitioner so the whole network runs inside the XNNPACK delegate; an undelegated program
+  runs on ExecuTorch's portable kernels, about 100 x slower.
+- int8: PT2E static quantization with ExecuTorch's XNNPACK quantizer (symmetric int8,
+  weights per output channel, activations per tensor), calibrated on the same preprocessed
+  tiles as the other int8 models, then lowered the same way. Inputs and outputs stay float:
+  the quantize/dequantize nodes at the edges run inside the program.
+
+Outputs are the heads in network order, named by position (``"0"``, ``"1"``, ...) in the
+manifest. ``executorch`` (with its torch-side exporter) is the optional ``pte`` extra and is
+imported only here and in the ExecuTorch backend.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quakesat.errors import ExportError
+from quakesat.export.onnx_export import heads_module, network_heads
+from quakesat.export.quiet import silenced
+
+
+def pte_available() -> bool:
+    """True where the ExecuTorch exporter can be imported."""
+    try:
+        with silenced():
+            import executorch.exir  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _lower(graph: Any, sample: tuple[Any, ...], path: str | Path) -> None:
+    import torch
+
+    with silenced():
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+        from executorch.exir import to_edge_transform_and_lower
+
+        program = to_edge_transform_and_lower(torch.export.export(graph, sample),
+                                              partitioner=[XnnpackPartitioner()]).to_executorch()
+    Path(path).write_bytes(program.buffer)
+
+
+def _sample(tile_shape: Sequence[int]) -> tuple[Any]:
+    import torch
+
+    return (torch.zeros((1, *tile_shape), dtype=torch.float32),)
+
+
+def export_network_pte(net: Any, tile_shape: Sequence[int], path: str | Path) -> list[str]:
+    """fp32 XNNPACK-delegated ``.pte`` of a trained network; returns the heads in output order.
+
+    Raises:
+        ExportError: executorch is missing or lowering failed.
+    """
+    if not pte_available():
+        raise ExportError("ExecuTorch export needs executorch; pip install 'quakesat[pte]'")
+    heads = network_heads(net)
+    try:
+        _lower(heads_module(copy.deepcopy(net).eval(), heads), _sample(tile_shape), path)
+    except Exception as err:
+        raise ExportError(f"ExecuTorch lowering failed: {err}") from err
+    return heads
+
+
+def quantize_pte_int8(net: Any, tile_shape: Sequence[int], path: str | Path, calibration_tiles: np.ndarray,
+                      per_channel: bool = True) -> dict[str, Any]:
+    """int8 XNNPACK-delegated ``.pte`` through PT2E static quantization, calibrated tile by tile.
+
+    Returns:
+        The quantization settings, for the manifest.
+
+    Raises:
+        ExportError: executorch is missing or quantization / lowering failed.
+    """
+    if not pte_available():
+        raise ExportError("ExecuTorch export needs executorch; pip install 'quakesat[pte]'")
+    import torch
+
+    with silenced():
+        from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+            XNNPACKQuantizer,
+            get_symmetric_quantization_config,
+        )
+        from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    heads = network_heads(net)
+    module = heads_module(copy.deepcopy(net).eval(), heads)
+    sample = _sample(tile_shape)
+    quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=per_channel))
+    try:
+        with silenced():
+            graph = prepare_pt2e(torch.export.export(module, sample).module(), quantizer)
+            with torch.no_grad():
+                for tile in np.asarray(calibration_tiles, dtype=np.float32):
+                    graph(torch.from_numpy(tile[None]))
+            graph = convert_pt2e(graph)
+            _lower(graph, sample, path)
+    except Exception as err:
+        raise ExportError(f"ExecuTorch int8 quantization failed: {err}") from err
+    return {"tool": "ExecuTorch PT2E + XNNPACK", "weights": "int8", "activations": "int8", "method": "minmax",
+            "per_channel": per_channel, "calibration_tiles": int(len(calibration_tiles))}
