@@ -270,6 +270,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, help="earthquakes.h5: its bitemporal pairs (task 1) are the tiles")
     src.add_argument("--pre", type=Path, help="pre-event image, H x W x 2 float32 .npy (with --post, --lat, --lon)")
+    src.add_argument("--tiles", type=Path,
+                     help="a tile list (JSON lines: tile_id, time, lat, lon, pre, post; the C++ runner reads "
+                          "the same, see docs/runtime.md)")
     p.add_argument("--split", default="test", help="with --data: train | validation | test | all (default test)")
     p.add_argument("--limit", type=int, default=None, help="with --data: at most this many tiles")
     p.add_argument("--assume-time", type=int, default=None,
@@ -311,6 +314,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.data is not None:
         split = None if args.split == "all" else args.split
         items = file_tiles(args.data, split, args.limit, args.assume_time)
+    elif args.tiles is not None:
+        from quakesat.runtime.tile_file import read_tile_list
+
+        items = ((tile, None, seconds) for tile, seconds in read_tile_list(args.tiles))
     else:
         if args.post is None or args.lat is None or args.lon is None:
             raise ConfigError("--pre needs --post, --lat and --lon")

@@ -28,6 +28,7 @@ import numpy as np
 
 from quakesat.runtime.flight import STAGES, FlightRuntime, TileOutcome
 from quakesat.runtime.message import decode, iter_stream, to_json_dict
+from quakesat.runtime.status import Status
 from quakesat.runtime.tile import (
     DEFAULT_PIXEL_SPACING_M,
     Georef,
@@ -36,6 +37,8 @@ from quakesat.runtime.tile import (
     ground_distance_m,
     pixel_to_latlon,
 )
+from quakesat.runtime.tile_file import pair_tile
+from quakesat.runtime.validate import TileCheck
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,12 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
         refs = qs.samples(Task.BITEMPORAL_DETECTION, split)[:limit]
         for tile_id, ref in enumerate(refs):
             started = time.perf_counter()
-            read_error = ""
+            read_check = None
             try:
                 first, second = qs.read(ref)
             except Exception as err:  # a damaged dataset must not stop the pass
                 first = second = None
-                read_error = f"{ref.event_id}/{ref.patch}: {err}"
+                read_check = TileCheck(Status.UNREADABLE, f"{ref.event_id}/{ref.patch}: {err}")
             attrs = qs.patch_attrs(ref.event_id, ref.patch)
             event_attrs = qs.event(ref.event_id).attrs
             read_seconds = time.perf_counter() - started
@@ -91,24 +94,16 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
                 epicenter = (float(attrs["epicenter_row"]), float(attrs["epicenter_col"]))
             identical = first is not None and bool(np.array_equal(first, second, equal_nan=True))
             tile = Tile(tile_id, int(when) if when is not None else -1, first, second,
-                        _file_georef(attrs, event_attrs), read_error)
+                        _file_georef(attrs, event_attrs), read_check)
             yield tile, Truth(ref.label, ref.magnitude, identical, epicenter), read_seconds
 
 
 def npy_tile(pre: Path, post: Path, lat: float, lon: float, when: int, tile_id: int = 0,
              pixel_spacing_m: float = DEFAULT_PIXEL_SPACING_M) -> tuple[Tile, float]:
-    """One tile from two ``.npy`` images (no pickles); an unreadable file becomes the tile's
-    ``read_error`` (status ``UNREADABLE``), not an exception."""
+    """One tile from two ``.npy`` images under the tile file contract
+    (:mod:`quakesat.runtime.tile_file`): a file that breaks it gives the tile its status."""
     started = time.perf_counter()
-    images: list[np.ndarray | None] = []
-    problems = []
-    for path in (pre, post):
-        try:
-            images.append(np.load(path, allow_pickle=False))
-        except Exception as err:  # missing, truncated, pickled or not an .npy at all
-            images.append(None)
-            problems.append(f"{path}: {err}")
-    tile = Tile(tile_id, when, images[0], images[1], Georef(lat, lon, pixel_spacing_m), "; ".join(problems))
+    tile = pair_tile(pre, post, Georef(lat, lon, pixel_spacing_m), when, tile_id)
     return tile, time.perf_counter() - started
 
 

@@ -213,8 +213,8 @@ class FlightRuntime:
         """The status that stops the tile before the model, or the pair's (OK or degraded)."""
         if self.fault is not None:
             return self.fault
-        if tile.read_error:
-            return TileCheck(Status.UNREADABLE, tile.read_error)
+        if tile.read_check is not None and tile.read_check.status != Status.OK:
+            return tile.read_check
         pair = check_pair(tile.first, tile.second, self.side, self.preprocess)
         if not pair.processable:
             return pair
@@ -284,26 +284,19 @@ class FlightRuntime:
             outcome.check = TileCheck(Status.BACKEND_ERROR, str(err))
             return False, 0.0, 0.0, Status.BACKEND_ERROR
         with _timed(seconds, "decide"):
-            problem = _output_problem(outcome.heads)
+            event, magnitude, confidence, problem = judge_heads(
+                outcome.heads, self.model.manifest.decision,
+                bool(self.model.manifest.raw["model"].get("magnitude_given_event", False)))
             if problem:
                 outcome.check = TileCheck(Status.OUTPUT_INVALID, problem)
                 return False, 0.0, 0.0, Status.OUTPUT_INVALID
-            decision = decide(outcome.heads, self.model.manifest.decision,
-                              bool(self.model.manifest.raw["model"].get("magnitude_given_event", False)))
-            magnitude = float(np.clip(decision.magnitude[0], 0.0, MAGNITUDE_MAX))
-            return bool(decision.event[0]), magnitude, float(decision.confidence[0]), status
+            return event, magnitude, confidence, status
 
     def _locate(self, tile: Tile, heads: dict[str, np.ndarray] | None) -> tuple[tuple[float, float] | None, str]:
         method = self.config.locate
         if method == "auto":
             method = str((self.model.manifest.raw.get("locate") or {}).get("method", "centre"))
-        if method == "head" and heads is not None and "location" in heads:
-            return head_to_pixel(heads["location"][0], self.side), "head"
-        if method in ("head", "change"):
-            pixel = change_peak(tile.first, tile.second)
-            if pixel is not None:
-                return pixel, "change"
-        return None, "centre"
+        return locate_pixel(method, heads, tile.first, tile.second, self.side)
 
     # ─── messages ──────────────────────────────────────────────────────────────────────
     def _apid(self) -> int:
@@ -335,6 +328,31 @@ class FlightRuntime:
     def drain(self, count: int | None = None) -> list[bytes]:
         """A ground contact: release up to ``count`` queued messages, encoded, in downlink order."""
         return [encode(message) for message in self.queue.pop(count)]
+
+
+def judge_heads(heads: dict[str, np.ndarray], decision: dict[str, float],
+                magnitude_given_event: bool) -> tuple[bool, float, float, str]:
+    """The decision for one tile's heads (batch of 1): (event, magnitude, confidence,
+    problem). A non-empty ``problem`` means the outputs cannot be trusted (``OUTPUT_INVALID``);
+    the reported magnitude is clipped to the codec's range."""
+    problem = _output_problem(heads)
+    if problem:
+        return False, 0.0, 0.0, problem
+    decided = decide(heads, decision, magnitude_given_event)
+    magnitude = float(np.clip(decided.magnitude[0], 0.0, MAGNITUDE_MAX))
+    return bool(decided.event[0]), magnitude, float(decided.confidence[0]), ""
+
+
+def locate_pixel(method: str, heads: dict[str, np.ndarray] | None, first: np.ndarray, second: np.ndarray,
+                 side: int) -> tuple[tuple[float, float] | None, str]:
+    """The refined pixel of a flagged tile and the method that gave it (``centre``: none)."""
+    if method == "head" and heads is not None and "location" in heads:
+        return head_to_pixel(heads["location"][0], side), "head"
+    if method in ("head", "change"):
+        pixel = change_peak(first, second)
+        if pixel is not None:
+            return pixel, "change"
+    return None, "centre"
 
 
 def _output_problem(heads: dict[str, np.ndarray]) -> str:

@@ -45,7 +45,8 @@ class Tile:
         first: pre-event image, ``H x W x 2``.
         second: post-event image, ``H x W x 2``.
         georef: where the tile lies.
-        read_error: why the tile could not be read, if it could not (then ``UNREADABLE``).
+        read_check: why the tile could not be read, if it could not (``UNREADABLE``,
+            ``BAD_DTYPE`` or ``BAD_SHAPE`` from the reader).
     """
 
     tile_id: int
@@ -53,7 +54,7 @@ class Tile:
     first: object
     second: object
     georef: Georef | None
-    read_error: str = ""
+    read_check: TileCheck | None = None
 
 
 def check_georef(georef: Georef | None) -> TileCheck:

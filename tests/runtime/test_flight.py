@@ -18,6 +18,7 @@ from quakesat.runtime.flight import FlightRuntime, RuntimeConfig  # noqa: E402
 from quakesat.runtime.message import HealthReport, TileReport, decode  # noqa: E402
 from quakesat.runtime.status import Status  # noqa: E402
 from quakesat.runtime.tile import Georef, Tile, ground_distance_m, pixel_to_latlon  # noqa: E402
+from quakesat.runtime.validate import TileCheck  # noqa: E402
 
 TINY = Path(__file__).resolve().parents[1] / "vectors" / "tiny_model"
 SIDE = 64
@@ -104,7 +105,8 @@ BAD = [
     ("zero pixel spacing", {"georef": Georef(1.0, 2.0, 0.0)}, Status.BAD_GEOREFERENCE),
     ("no time", {"time": -1}, Status.BAD_TIME),
     ("time past u32", {"time": 2**32}, Status.BAD_TIME),
-    ("unreadable", {"first": None, "second": None, "read_error": "truncated file"}, Status.UNREADABLE),
+    ("unreadable", {"first": None, "second": None, "read_check": TileCheck(Status.UNREADABLE, "truncated")},
+     Status.UNREADABLE),
 ]
 
 

@@ -4,9 +4,10 @@ tests run without torch.
 The runtime-only CI environment (numpy + the ``runtime`` extra) cannot train or export, but
 its tests need a real exported model: this script simulates a small file (64 x 64 tiles),
 trains QuakeLite multi-head (event, magnitude, location) on it briefly, and exports fp32 and
-int8 ONNX with the manifest (gate and location calibrated on its validation split). Its
+int8 ONNX and ExecuTorch ``.pte`` (the C++ runner's format) with the manifest (gate and
+location calibrated on its validation split). Its
 accuracy is beside the point; it is a fixture with real graphs, real hashes and a real
-manifest. Needs the ``export`` extra:
+manifest. Needs the ``pte`` extra:
 
     python tests/vectors/make_tiny_model.py            # rewrites tests/vectors/tiny_model/
 
@@ -41,7 +42,7 @@ def make(out: Path) -> dict:
               progress=False)
         if out.exists():
             shutil.rmtree(out)
-        options = ExportOptions(formats=("onnx",), calibration_tiles=32, calibration_methods=("minmax",),
+        options = ExportOptions(formats=("onnx", "pte"), calibration_tiles=32, calibration_methods=("minmax",),
                                 per_channel=(True,), try_float_stem=False)
         try:
             manifest = export_model(work / "model", data, out, options)
