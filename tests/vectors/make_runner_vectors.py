@@ -15,6 +15,7 @@ What it writes, all checked by pytest (``tests/runtime/test_runner_vectors.py``,
   running the tiny model's ``pte-int8`` program (ExecuTorch, the C++ runner's format), one
   line per tile in order, ``seq`` = index. Two configurations: ``manifest`` (the gate and
   location of the manifest) and ``nogate_head`` (gate off, location head).
+- ``status_codes.json``: the status enum (name -> number) the C++ enum is checked against.
 - ``decisions.jsonl``: decision inputs (head values, thresholds, status, tile metadata) and the
   message bytes the Python decision rule, location and codec give for them, for the C++
   decision path without a model.
@@ -23,6 +24,7 @@ What it writes, all checked by pytest (``tests/runtime/test_runner_vectors.py``,
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
 import tempfile
@@ -155,6 +157,12 @@ def _write_expected(tiles: Path, names: list[str]) -> None:
         (OUT / f"expected_{config_name}.jsonl").write_text("\n".join(lines) + "\n")
 
 
+def _json_float(value: float) -> float | str:
+    """Strict JSON has no NaN or infinity: those travel as the strings "nan", "inf", "-inf"."""
+    value = float(value)
+    return value if math.isfinite(value) else str(value)
+
+
 def _write_decisions(count: int = 64, seed: int = 2024) -> None:
     """Golden decision inputs: the Python rule, location and codec applied to chosen heads."""
     from quakesat.runtime.flight import judge_heads, locate_pixel
@@ -187,15 +195,22 @@ def _write_decisions(count: int = 64, seed: int = 2024) -> None:
                             confidence=confidence, model_id=model_id, status=status, event=event,
                             located=pixel is not None)
         lines.append(json.dumps({
-            "heads": {"event": float(probability), "magnitude": float(magnitude),
+            "heads": {"event": _json_float(probability), "magnitude": _json_float(magnitude),
                       "location": [float(v) for v in location]},
             "decision": decision, "magnitude_given_event": given_event, "status": int(check_status),
             "locate": method,
             "tile": {"tile_id": tile_id, "time": time, "lat": georef.center_lat, "lon": georef.center_lon,
                      "pixel_spacing_m": georef.pixel_spacing_m, "side": side},
             "seq": seq, "model_id": model_id, "message": encode(report).hex(),
-        }, allow_nan=True))
+        }, allow_nan=False))
     (OUT / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def _write_status_codes() -> None:
+    """The status enum by name and number, for the C++ enum's test."""
+    from quakesat.runtime.status import Status
+
+    (OUT / "status_codes.json").write_text(json.dumps({s.code_name: int(s) for s in Status}, indent=1) + "\n")
 
 
 def main() -> None:
@@ -206,6 +221,7 @@ def main() -> None:
     tiles = _write_tiles(cases)
     _write_expected(tiles, [c["name"] for c in cases])
     _write_decisions()
+    _write_status_codes()
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT}: {len(cases) + 1} tiles, {size // 1024} KiB")
 

@@ -1,0 +1,44 @@
+// One ExecuTorch program (.pte, XNNPACK-delegated) loaded once, run per tile without heap
+// allocation: memory-planned buffers and the method arena are sized at load, the input tensor
+// wraps the runner's own buffer, outputs are read in place.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "quakesat/status.hpp"
+
+namespace quakesat {
+
+constexpr int kMaxOutputs = 4;
+
+struct ModelOutputs {
+  int count = 0;
+  const float* data[kMaxOutputs] = {};
+  std::size_t size[kMaxOutputs] = {};
+};
+
+class Model {
+ public:
+  Model();
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // Load `path` for an input of 1 x channels x height x width floats. BACKEND_ERROR with a
+  // detail when ExecuTorch refuses it. threads == 1 runs XNNPACK in the calling thread.
+  Status load(const std::string& path, int channels, int height, int width, int threads, std::string& detail);
+
+  // Run on `input` (the shape given at load). Outputs stay valid until the next run.
+  Status run(float* input, ModelOutputs& outputs);
+
+  // Bytes held for the program: planned buffers, method arena, temp arena, the file.
+  std::size_t bytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace quakesat

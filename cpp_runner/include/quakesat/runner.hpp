@@ -1,0 +1,98 @@
+// The C++ flight runner (the twin of runtime/flight.py FlightRuntime, without the queue):
+// Init once from an artifacts folder, then one tile in, one 32-byte message out, with the same
+// checks, gate, preprocessing, decision, location and status codes as the Python runtime, and
+// no heap allocation per tile. A model that cannot be used leaves the runner up: every tile
+// then carries that status and no event.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "quakesat/gate.hpp"
+#include "quakesat/manifest.hpp"
+#include "quakesat/message.hpp"
+#include "quakesat/model.hpp"
+#include "quakesat/npy.hpp"
+
+namespace quakesat {
+
+enum Stage { kRead, kCheck, kGate, kPreprocess, kInfer, kDecide, kLocate, kEncode, kStageCount };
+extern const char* const kStageNames[kStageCount];
+
+struct RunnerConfig {
+  std::string gate = "manifest";  // off | identical | manifest
+  std::string locate = "auto";    // auto | head | change | centre
+  int threads = 1;
+  std::uint16_t apid = kApid;
+};
+
+// What the caller knows about a tile besides its two image files.
+struct TileMeta {
+  std::uint32_t tile_id = 0;
+  bool time_is_integer = true;
+  std::int64_t time = 0;
+  bool has_georef = true;
+  double lat = 0.0, lon = 0.0, pixel_spacing_m = 10.0;
+  Status read_status = Status::kOk;  // a problem found before the files (an unparseable list line)
+};
+
+class Runner {
+ public:
+  // Never fails: returns OK, or the fault status every tile will carry (`fault_detail()` says why).
+  Status init(const std::string& artifacts, const std::string& artifact, const RunnerConfig& config);
+
+  // One tile from two .npy files into `out`; returns the message's status.
+  Status run_files(const char* pre_path, const char* post_path, const TileMeta& meta,
+                   std::uint8_t out[kMessageLength]);
+
+  Status fault() const { return fault_; }
+  const std::string& fault_detail() const { return fault_detail_; }
+  std::uint16_t model_id() const { return manifest_.model_id; }
+  const Manifest& manifest() const { return manifest_; }
+  const TileReport& last_report() const { return last_; }
+
+  // Bytes the runner holds for tiles (two raw images, the model input, change scratch) and the
+  // model (planned buffers, arenas, the program file).
+  std::size_t tile_bytes() const;
+  std::size_t model_bytes() const { return model_.bytes(); }
+
+  double stage_seconds(Stage stage) const { return seconds_[stage]; }
+  long stage_runs(Stage stage) const { return runs_[stage]; }
+  long tiles() const { return tiles_; }
+
+ private:
+  struct Judged {
+    bool event = false;
+    double magnitude = 0.0, confidence = 0.0;
+    Status status = Status::kOk;
+    bool gated = false;
+  };
+  Status first_problem(Status read_status, const TileMeta& meta) const;
+  Judged judge(Status check);
+  Heads heads_from(const ModelOutputs& outputs) const;
+  bool locate(double& row, double& col);
+  void timed(Stage stage, std::chrono::steady_clock::time_point start);
+
+  RunnerConfig config_;
+  Manifest manifest_;
+  Model model_;
+  Status fault_ = Status::kModelMissing;
+  std::string fault_detail_;
+  std::vector<float> pre_, post_, input_;
+  std::vector<std::uint64_t> scratch_;
+  NpyImage pre_image_, post_image_;
+  Heads heads_;
+  bool have_heads_ = false;
+  double gate_threshold_ = 0.0;
+  bool gate_on_ = false;
+  std::string locate_method_;
+  std::uint16_t seq_ = 0;
+  TileReport last_;
+  double seconds_[kStageCount] = {};
+  long runs_[kStageCount] = {};
+  long tiles_ = 0;
+};
+
+}  // namespace quakesat

@@ -1,0 +1,200 @@
+// The per-tile pipeline, stage for stage as runtime/flight.py FlightRuntime.process.
+#include "quakesat/runner.hpp"
+
+#include <cmath>
+
+#include "quakesat/npy.hpp"
+#include "quakesat/validate.hpp"
+
+namespace quakesat {
+
+const char* const kStageNames[kStageCount] = {"read",  "check",  "gate",   "preprocess",
+                                              "infer", "decide", "locate", "encode"};
+
+namespace {
+
+bool georef_ok(const TileMeta& m) {
+  return m.has_georef && std::isfinite(m.lat) && std::isfinite(m.lon) && std::isfinite(m.pixel_spacing_m) &&
+         std::fabs(m.lat) <= 90.0 && std::fabs(m.lon) <= 180.0 && m.pixel_spacing_m > 0.0;
+}
+
+bool time_ok(const TileMeta& m) { return m.time_is_integer && m.time > 0 && m.time <= 0xFFFFFFFFLL; }
+
+}  // namespace
+
+Status Runner::init(const std::string& artifacts, const std::string& artifact, const RunnerConfig& config) {
+  config_ = config;
+  fault_detail_.clear();
+  Status status = load_manifest(artifacts, artifact, manifest_, fault_detail_);
+  if (status == Status::kOk) status = verify_artifact(manifest_, fault_detail_);
+  if (status == Status::kOk) {
+    status = model_.load(manifest_.folder + "/" + manifest_.artifact_file, manifest_.channels, manifest_.height,
+                         manifest_.width, config.threads, fault_detail_);
+  }
+  fault_ = status;
+  const int side = manifest_.raw_side > 0 ? manifest_.raw_side : 1;
+  const std::size_t image = static_cast<std::size_t>(side) * side * kBands;
+  pre_.assign(image, 0.0f);
+  post_.assign(image, 0.0f);
+  input_.assign(static_cast<std::size_t>(manifest_.channels > 0 ? manifest_.channels : 1) * manifest_.height *
+                    manifest_.width + 1, 0.0f);
+  scratch_.assign(change_peak_scratch_bytes(side) / sizeof(std::uint64_t) + 1, 0);
+  gate_on_ = config.gate != "off" && manifest_.images == 2;
+  gate_threshold_ = config.gate == "manifest" ? manifest_.gate_threshold : 0.0;
+  locate_method_ = config.locate == "auto" ? manifest_.locate_method : config.locate;
+  return fault_;
+}
+
+std::size_t Runner::tile_bytes() const {
+  return (pre_.size() + post_.size() + input_.size()) * sizeof(float) + scratch_.size() * sizeof(std::uint64_t);
+}
+
+void Runner::timed(Stage stage, std::chrono::steady_clock::time_point start) {
+  seconds_[stage] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++runs_[stage];
+}
+
+Status Runner::first_problem(Status read_status, const TileMeta& meta) const {
+  if (fault_ != Status::kOk) return fault_;
+  if (read_status != Status::kOk) return read_status;
+  const Status pair = check_pair(pre_.data(), pre_image_.height, pre_image_.width, post_.data(), post_image_.height,
+                                 post_image_.width, manifest_.raw_side, manifest_.preprocess);
+  if (!processable(pair)) return pair;
+  if (!georef_ok(meta)) return Status::kBadGeoreference;
+  if (!time_ok(meta)) return Status::kBadTime;
+  return pair;
+}
+
+Heads Runner::heads_from(const ModelOutputs& outputs) const {
+  Heads h;
+  auto value = [&](const OutputRef& ref, int index) {
+    const float* data = outputs.data[ref.output];
+    float v = ref.column >= 0 ? data[ref.column] : data[index];
+    v = v + ref.offset;
+    if (ref.transform == OutputRef::Transform::kSigmoid) v = static_cast<float>(1.0 / (1.0 + std::exp(-double(v))));
+    if (ref.transform == OutputRef::Transform::kLabel) v = v > 0.5f ? 1.0f : 0.0f;
+    return v;
+  };
+  if (manifest_.event.present) {
+    h.has_event = true;
+    h.event = value(manifest_.event, 0);
+  }
+  if (manifest_.magnitude.present) {
+    h.has_magnitude = true;
+    h.magnitude = value(manifest_.magnitude, 0);
+  }
+  if (manifest_.location.present) {
+    h.has_location = true;
+    h.location[0] = value(manifest_.location, 0);
+    h.location[1] = value(manifest_.location, 1);
+  }
+  return h;
+}
+
+Runner::Judged Runner::judge(Status check) {
+  Judged j;
+  j.status = check;
+  const std::size_t count = pre_.size();
+  if (gate_on_) {
+    const auto start = std::chrono::steady_clock::now();
+    const GateVerdict verdict = judge_gate(pre_.data(), post_.data(), count, manifest_.raw_side, gate_threshold_);
+    timed(kGate, start);
+    if (verdict.skip) {
+      j.gated = true;
+      j.confidence = gate_confidence(verdict, gate_threshold_);
+      return j;
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  if (manifest_.images == 2) {
+    preprocess_pair(pre_.data(), post_.data(), manifest_.raw_side, manifest_.raw_side, manifest_.preprocess,
+                    input_.data());
+  } else {
+    preprocess_image(post_.data(), manifest_.raw_side, manifest_.raw_side, manifest_.preprocess, input_.data());
+  }
+  timed(kPreprocess, start);
+  start = std::chrono::steady_clock::now();
+  ModelOutputs outputs;
+  const Status ran = model_.run(input_.data(), outputs);
+  timed(kInfer, start);
+  if (ran != Status::kOk) {
+    j.status = Status::kBackendError;
+    return j;
+  }
+  start = std::chrono::steady_clock::now();
+  heads_ = heads_from(outputs);
+  have_heads_ = true;
+  const Judgement judgement = judge_heads(heads_, manifest_.decision);
+  timed(kDecide, start);
+  if (!judgement.valid) {
+    j.status = Status::kOutputInvalid;
+    return j;
+  }
+  j.event = judgement.event;
+  j.magnitude = judgement.magnitude;
+  j.confidence = judgement.confidence;
+  return j;
+}
+
+bool Runner::locate(double& row, double& col) {
+  if (locate_method_ == "head" && have_heads_ && heads_.has_location) {
+    head_to_pixel(heads_.location, manifest_.raw_side, row, col);
+    return true;
+  }
+  if (locate_method_ == "head" || locate_method_ == "change") {
+    return change_peak(pre_.data(), post_.data(), manifest_.raw_side, scratch_.data(), row, col);
+  }
+  return false;
+}
+
+Status Runner::run_files(const char* pre_path, const char* post_path, const TileMeta& meta,
+                         std::uint8_t out[kMessageLength]) {
+  have_heads_ = false;
+  auto start = std::chrono::steady_clock::now();
+  Status read = meta.read_status;
+  pre_image_ = NpyImage{};
+  post_image_ = NpyImage{};
+  if (fault_ == Status::kOk && read == Status::kOk) {
+    read = read_npy_image(pre_path, pre_.data(), pre_.size(), pre_image_);
+    const Status second = read_npy_image(post_path, post_.data(), post_.size(), post_image_);
+    if (read == Status::kOk) read = second;
+  }
+  timed(kRead, start);
+  start = std::chrono::steady_clock::now();
+  const Status check = first_problem(read, meta);
+  timed(kCheck, start);
+  Judged j;
+  j.status = check;
+  if (processable(check) && fault_ == Status::kOk) j = judge(check);
+  TileReport report;
+  report.lat = georef_ok(meta) ? meta.lat : 0.0;
+  report.lon = georef_ok(meta) ? meta.lon : 0.0;
+  if (j.event) {
+    start = std::chrono::steady_clock::now();
+    double row = 0, col = 0;
+    if (locate(row, col)) {
+      pixel_to_latlon(meta.lat, meta.lon, meta.pixel_spacing_m, row, col, manifest_.raw_side, report.lat, report.lon);
+      report.located = true;
+    }
+    timed(kLocate, start);
+  }
+  start = std::chrono::steady_clock::now();
+  report.seq = seq_;
+  seq_ = static_cast<std::uint16_t>((seq_ + 1) & kSeqCountMax);
+  report.tile_id = meta.tile_id;
+  report.time = time_ok(meta) ? static_cast<std::uint32_t>(meta.time) : 0;
+  report.magnitude = j.magnitude;
+  report.confidence = j.confidence;
+  report.model_id = manifest_.model_id;
+  report.status = j.status;
+  report.event = j.event;
+  report.gated = j.gated;
+  report.apid = config_.apid;
+  last_ = report;
+  const bool encoded = encode(report, out);
+  timed(kEncode, start);
+  ++tiles_;
+  return encoded ? report.status : Status::kOutputInvalid;
+}
+
+}  // namespace quakesat

@@ -1,0 +1,242 @@
+// The C++ core against the files the Python side wrote (tests/vectors/): the status enum, the
+// message encoder on the golden downlink vectors, the decision path on golden decision inputs,
+// the tile reader and input checks on every parity tile, and the preprocessing of every
+// processable tile (bit-exact: the float32 outputs must be equal, not close).
+//
+//   test_core VECTORS_DIR
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "quakesat/decision.hpp"
+#include "quakesat/message.hpp"
+#include "quakesat/npy.hpp"
+#include "quakesat/preprocess.hpp"
+#include "quakesat/validate.hpp"
+
+namespace {
+
+using nlohmann::json;
+using namespace quakesat;
+
+int failures = 0;
+
+void expect(bool ok, const std::string& what) {
+  if (!ok) {
+    ++failures;
+    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
+  }
+}
+
+std::vector<json> read_jsonl(const std::string& path) {
+  std::vector<json> lines;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(json::parse(line));
+  }
+  if (lines.empty()) expect(false, "no lines in " + path);
+  return lines;
+}
+
+std::string hex(const std::uint8_t* data, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
+// Any float32 .npy (test helper; the runner's reader takes H x W x 2 only).
+std::vector<float> load_npy_floats(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char preamble[10];
+  in.read(preamble, 10);
+  const std::size_t header = static_cast<unsigned char>(preamble[8]) | (static_cast<unsigned char>(preamble[9]) << 8);
+  in.seekg(static_cast<std::streamoff>(10 + header));
+  std::vector<float> values;
+  float v;
+  while (in.read(reinterpret_cast<char*>(&v), sizeof v)) values.push_back(v);
+  return values;
+}
+
+void test_status_codes(const std::string& vectors) {
+  std::ifstream in(vectors + "/runner/status_codes.json");
+  const json codes = json::parse(in);
+  expect(codes.size() == sizeof(kAllStatuses) / sizeof(kAllStatuses[0]), "as many statuses as Python");
+  for (Status s : kAllStatuses) {
+    expect(codes.contains(code_name(s)) && codes.at(code_name(s)).get<int>() == static_cast<int>(s),
+           std::string("status ") + code_name(s));
+  }
+}
+
+int test_downlink_vectors(const std::string& vectors) {
+  int checked = 0;
+  for (const json& v : read_jsonl(vectors + "/downlink.jsonl")) {
+    const json& f = v.at("fields");
+    std::uint8_t out[kMessageLength];
+    bool ok;
+    if (f.at("kind") == "tile_report") {
+      TileReport r;
+      r.seq = f.at("seq");
+      r.tile_id = f.at("tile_id");
+      r.time = f.at("time");
+      r.lat = f.at("lat");
+      r.lon = f.at("lon");
+      r.magnitude = f.at("magnitude");
+      r.confidence = f.at("confidence");
+      r.model_id = f.at("model_id");
+      r.status = static_cast<Status>(f.at("status").get<int>());
+      r.event = f.at("event");
+      r.gated = f.at("gated");
+      r.located = f.at("located");
+      r.apid = f.at("apid");
+      ok = encode(r, out);
+    } else {
+      HealthReport r;
+      r.seq = f.at("seq");
+      r.time = f.at("time");
+      r.lat = f.at("lat");
+      r.lon = f.at("lon");
+      r.tiles_processed = f.at("tiles_processed");
+      r.dropped = f.at("dropped");
+      r.queue_fill = f.at("queue_fill");
+      r.model_id = f.at("model_id");
+      r.status = static_cast<Status>(f.at("status").get<int>());
+      r.apid = f.at("apid");
+      ok = encode(r, out);
+    }
+    expect(ok && hex(out, kMessageLength) == v.at("hex").get<std::string>(), "downlink vector " + v.at("name").get<std::string>());
+    ++checked;
+  }
+  TileReport bad;
+  bad.status = Status::kAllNodata;
+  bad.event = true;
+  std::uint8_t out[kMessageLength];
+  expect(!encode(bad, out), "an event on a bad-input status is refused");
+  bad.event = false;
+  bad.lat = std::nan("");
+  expect(!encode(bad, out), "a NaN latitude is refused");
+  return checked;
+}
+
+// Strict JSON has no NaN or infinity: the generator writes them as "nan", "inf", "-inf".
+float json_float(const json& value) {
+  return static_cast<float>(value.is_string() ? std::stod(value.get<std::string>()) : value.get<double>());
+}
+
+int test_decisions(const std::string& vectors) {
+  int checked = 0;
+  for (const json& v : read_jsonl(vectors + "/runner/decisions.jsonl")) {
+    const json& h = v.at("heads");
+    Heads heads;
+    heads.has_event = heads.has_magnitude = heads.has_location = true;
+    heads.event = json_float(h.at("event"));
+    heads.magnitude = json_float(h.at("magnitude"));
+    heads.location[0] = static_cast<float>(h.at("location").at(0).get<double>());
+    heads.location[1] = static_cast<float>(h.at("location").at(1).get<double>());
+    DecisionConfig config;
+    config.event_threshold = v.at("decision").at("event_threshold");
+    config.magnitude_min = v.at("decision").at("magnitude_min");
+    config.magnitude_given_event = v.at("magnitude_given_event");
+    const Judgement j = judge_heads(heads, config);
+    const json& t = v.at("tile");
+    const int side = t.at("side");
+    TileReport r;
+    r.seq = v.at("seq");
+    r.tile_id = t.at("tile_id");
+    r.time = t.at("time");
+    r.model_id = v.at("model_id");
+    r.lat = t.at("lat");
+    r.lon = t.at("lon");
+    r.status = j.valid ? static_cast<Status>(v.at("status").get<int>()) : Status::kOutputInvalid;
+    r.event = j.event;
+    r.magnitude = j.magnitude;
+    r.confidence = j.confidence;
+    if (j.event && v.at("locate") == "head") {
+      double row, col;
+      head_to_pixel(heads.location, side, row, col);
+      pixel_to_latlon(t.at("lat"), t.at("lon"), t.at("pixel_spacing_m"), row, col, side, r.lat, r.lon);
+      r.located = true;
+    }
+    std::uint8_t out[kMessageLength];
+    expect(encode(r, out) && hex(out, kMessageLength) == v.at("message").get<std::string>(),
+           "decision vector " + std::to_string(checked));
+    ++checked;
+  }
+  return checked;
+}
+
+// Reading and input checks of every parity tile, and the preprocessing of the processable ones.
+int test_tiles(const std::string& vectors) {
+  const std::string runner = vectors + "/runner";
+  std::ifstream manifest_file(vectors + "/tiny_model/manifest.json");
+  const json manifest = json::parse(manifest_file);
+  const json& pre = manifest.at("preprocess");
+  PreprocessConfig config;
+  config.downsample = pre.at("downsample");
+  config.floor_linear = pre.at("floor_linear");
+  for (int i = 0; i < 2; ++i) {
+    config.clip_db[i] = pre.at("clip_db").at(i);
+    config.mean_db[i] = pre.at("mean_db").at(i);
+    config.std_db[i] = pre.at("std_db").at(i);
+  }
+  const int side = manifest.at("input").at("raw_side");
+  const std::size_t image = static_cast<std::size_t>(side) * side * 2;
+  std::vector<float> first(image), second(image), out(static_cast<std::size_t>(4) * (side / 2) * (side / 2));
+  const auto expected = read_jsonl(runner + "/expected_manifest.jsonl");
+  std::vector<json> tiles;
+  {
+    std::ifstream in(runner + "/tiles.jsonl");
+    std::string line;
+    while (std::getline(in, line)) tiles.push_back(json::parse(line, nullptr, false));
+  }
+  int preprocessed = 0;
+  for (std::size_t i = 0; i < expected.size() && i < tiles.size(); ++i) {
+    const json& tile = tiles[i];
+    const std::string name = expected[i].at("name");
+    if (tile.is_discarded() || !tile.at("tile_id").is_number_integer()) continue;  // the broken line
+    NpyImage a, b;
+    Status s = read_npy_image((runner + "/" + tile.at("pre").get<std::string>()).c_str(), first.data(), image, a);
+    const Status s2 = read_npy_image((runner + "/" + tile.at("post").get<std::string>()).c_str(), second.data(), image, b);
+    if (s == Status::kOk) s = s2;
+    if (s == Status::kOk) s = check_pair(first.data(), a.height, a.width, second.data(), b.height, b.width, side, config);
+    const std::string want = expected[i].at("status");
+    const bool stopped_before_model = !processable(s);
+    if (stopped_before_model || want == code_name(s)) {
+      expect(want == code_name(s), name + ": status " + code_name(s) + ", Python says " + want);
+    }
+    if (expected[i].contains("preprocessed")) {
+      preprocess_pair(first.data(), second.data(), side, side, config, out.data());
+      const auto reference = load_npy_floats(runner + "/" + expected[i].at("preprocessed").get<std::string>());
+      expect(reference.size() == out.size() && std::memcmp(reference.data(), out.data(), out.size() * 4) == 0,
+             name + ": preprocessing differs from Python's");
+      ++preprocessed;
+    }
+  }
+  return preprocessed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
+    return 2;
+  }
+  const std::string vectors = argv[1];
+  test_status_codes(vectors);
+  const int downlink = test_downlink_vectors(vectors);
+  const int decisions = test_decisions(vectors);
+  const int preprocessed = test_tiles(vectors);
+  expect(preprocessed >= 8, "at least 8 preprocessed tiles compared");
+  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles: %s\n", downlink, decisions,
+              preprocessed, failures ? "FAILED" : "ok");
+  return failures ? 1 : 0;
+}

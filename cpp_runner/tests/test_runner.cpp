@@ -1,0 +1,135 @@
+// The C++ runner end to end against the Python runtime: every parity tile through the same
+// .pte program gives byte-identical messages (tests/vectors/runner/expected_*.jsonl, written by
+// the Python FlightRuntime), in both configurations; model faults become statuses.
+//
+//   test_runner VECTORS_DIR
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "quakesat/runner.hpp"
+#include "quakesat/tile_list.hpp"
+
+namespace {
+
+using nlohmann::json;
+using namespace quakesat;
+namespace fs = std::filesystem;
+
+int failures = 0;
+
+void expect(bool ok, const std::string& what) {
+  if (!ok) {
+    ++failures;
+    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
+  }
+}
+
+std::string hex(const std::uint8_t* data, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
+std::vector<std::string> run_all(const std::string& model, const std::string& tiles, const RunnerConfig& config,
+                                 Status* init_status = nullptr, std::string artifact = "pte-int8") {
+  Runner runner;
+  const Status status = runner.init(model, artifact, config);
+  if (init_status) *init_status = status;
+  std::string error;
+  std::vector<std::string> messages;
+  for (const TileEntry& tile : read_tile_list(tiles, error)) {
+    std::uint8_t out[kMessageLength];
+    runner.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, out);
+    messages.push_back(hex(out, kMessageLength));
+  }
+  expect(error.empty(), error);
+  return messages;
+}
+
+void test_parity(const std::string& vectors, const std::string& name, const RunnerConfig& config) {
+  std::vector<json> expected;
+  std::ifstream in(vectors + "/runner/expected_" + name + ".jsonl");
+  std::string line;
+  while (std::getline(in, line)) expected.push_back(json::parse(line));
+  Status status;
+  const auto got = run_all(vectors + "/tiny_model", vectors + "/runner/tiles.jsonl", config, &status);
+  expect(status == Status::kOk, name + ": runner init " + code_name(status));
+  expect(got.size() == expected.size() && !got.empty(), name + ": one message per tile");
+  int events = 0;
+  for (std::size_t i = 0; i < got.size() && i < expected.size(); ++i) {
+    const std::string want = expected[i].at("message");
+    expect(got[i] == want, name + ": tile " + expected[i].at("name").get<std::string>() + " C++ " + got[i] +
+                               " Python " + want);
+    events += expected[i].at("event").get<bool>();
+  }
+  expect(events > 0, name + ": the vectors include events");
+  std::printf("%s: %zu tiles byte-identical to Python\n", name.c_str(), got.size());
+}
+
+void test_faults(const std::string& vectors) {
+  const fs::path scratch = fs::temp_directory_path() / ("quakesat-runner-faults-" + std::to_string(::getpid()));
+  fs::remove_all(scratch);
+  fs::create_directories(scratch / "model");
+  fs::copy(vectors + "/tiny_model", scratch / "model", fs::copy_options::recursive);
+  const std::string tiles = vectors + "/runner/tiles.jsonl";
+  auto statuses = [](const std::vector<std::string>& messages) {
+    std::vector<int> codes;
+    for (const auto& m : messages) codes.push_back(std::stoi(m.substr(16, 2), nullptr, 16));  // byte 8
+    return codes;
+  };
+  auto all_are = [&](const std::vector<std::string>& messages, Status status, const std::string& what) {
+    bool ok = !messages.empty();
+    for (int code : statuses(messages)) ok &= code == static_cast<int>(status);
+    for (const auto& m : messages) ok &= (std::stoi(m.substr(14, 2), nullptr, 16) & 1) == 0;  // no event flag
+    expect(ok, what);
+  };
+  {  // tampered program
+    const fs::path pte = scratch / "model" / "model.int8.pte";
+    std::fstream file(pte, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(1000);
+    file.put('\x5a');
+    file.close();
+    Status status;
+    all_are(run_all((scratch / "model").string(), tiles, RunnerConfig{}, &status), Status::kHashMismatch,
+            "a tampered .pte gives hash_mismatch on every tile");
+    expect(status == Status::kHashMismatch, "init reports the hash mismatch");
+  }
+  all_are(run_all((scratch / "nowhere").string(), tiles, RunnerConfig{}), Status::kModelMissing,
+          "no manifest gives model_missing on every tile");
+  all_are(run_all(vectors + "/tiny_model", tiles, RunnerConfig{}, nullptr, "onnx-int8"), Status::kBackendError,
+          "an .onnx artifact gives backend_error (the runner runs .pte)");
+  {
+    std::ofstream(scratch / "model" / "manifest.json") << "{not json";
+    all_are(run_all((scratch / "model").string(), tiles, RunnerConfig{}), Status::kManifestInvalid,
+            "a broken manifest gives manifest_invalid");
+  }
+  fs::remove_all(scratch);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
+    return 2;
+  }
+  const std::string vectors = argv[1];
+  test_parity(vectors, "manifest", RunnerConfig{});
+  RunnerConfig head;
+  head.gate = "off";
+  head.locate = "head";
+  test_parity(vectors, "nogate_head", head);
+  test_faults(vectors);
+  std::printf("%s\n", failures ? "FAILED" : "ok");
+  return failures ? 1 : 0;
+}
