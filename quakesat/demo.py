@@ -7,7 +7,9 @@ TFLite, fp32 and int8, skl2onnx; manifest with gate and location calibrated on v
 fidelity gate) → run the flight runtime (the exported int8 model, loaded from its manifest
 with no torch on the path) over the test tiles: input checks, change gate, inference,
 decision, location, one downlink message per tile through the onboard queue, profiled and
-scored, with the log-ratio baseline's messages beside them → decode on the "ground" → a report.
+scored, with the log-ratio baseline's messages beside them → the C++ runner on the same
+tiles and int8 ``.pte`` program, its messages compared byte for byte with the Python
+runtime's → a report.
 """
 
 from __future__ import annotations
@@ -94,6 +96,36 @@ def _fly(data: Path, out: Path, artifact: str | None) -> dict[str, Any]:
     print(f"   accuracy {evaluation['detection']['accuracy']}, without identical negatives {hard.get('accuracy')}; "
           f"gate skipped {evaluation['gate']['skipped']} tiles ({evaluation['gate']['identical_skipped']} identical)")
     return summary
+
+
+def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
+    """Write the test tiles as a tile list, run them through the Python runtime and through
+    build/native/quakesat-runner on the int8 ``.pte``, and compare the messages byte for byte."""
+    import subprocess
+
+    from quakesat.run import file_tiles
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+    from quakesat.runtime.manifest import load_manifest
+    from quakesat.runtime.tile_file import read_tile_list, write_tile_list
+
+    artifacts = out / "artifacts" / "quakelite"
+    binary = Path(__file__).resolve().parents[1] / "build" / "native" / "quakesat-runner"
+    if "pte-int8" not in load_manifest(artifacts).artifacts:
+        return {"skipped": "no pte-int8 artifact (pip install 'quakesat[pte]')"}
+    if not binary.is_file():
+        return {"skipped": f"{binary} not built (bash scripts/build_native.sh)"}
+    tiles = write_tile_list([tile for tile, _, _ in file_tiles(data, "test")], out / "tile_list")
+    runtime = FlightRuntime.open(artifacts, "pte-int8", RuntimeConfig(health_every=0))
+    python = b"".join(runtime.process(tile).message for tile, _ in read_tile_list(tiles))
+    result = subprocess.run([str(binary), str(artifacts), str(tiles), "-o", str(out / "cpp_messages.bin"),
+                             "--artifact", "pte-int8", "--profile"], capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        return {"error": result.stderr[-500:]}
+    cpp = (out / "cpp_messages.bin").read_bytes()
+    same = sum(python[i:i + 32] == cpp[i:i + 32] for i in range(0, max(len(python), len(cpp)), 32))
+    profile = [line for line in result.stdout.splitlines() if "tiles/s" in line]
+    return {"tiles": len(python) // 32, "identical_messages": int(same), "byte_identical": python == cpp,
+            "stream": str(out / "cpp_messages.bin"), "profile": profile[0] if profile else None}
 
 
 def _export(out: Path) -> dict[str, Any]:
@@ -207,6 +239,10 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
         data, out, "baseline_messages", _baseline_decider(threshold, difficulty["log_ratio"]["event_above"]),
         BASELINE_MODEL_ID)}
     print(f"   log-ratio baseline for comparison: accuracy {report['baseline_messages']['accuracy']}")
+
+    t = _stage("C++ runner (ExecuTorch .pte) beside the Python runtime on the same program and tiles")
+    report["cpp_runner"] = _cpp_parity(data, out)
+    print(f"   {json.dumps(report['cpp_runner'])}")
 
     report["seconds"] = round(time.perf_counter() - started, 1)
     (out / "demo_report.json").write_text(json.dumps(report, indent=2))

@@ -106,3 +106,24 @@ def read_tile_list(path: str | Path) -> Iterator[tuple[Tile, float]]:
         started = time.perf_counter()
         tile = _tile_from_line(line, path.parent, index)
         yield tile, time.perf_counter() - started
+
+
+def write_tile_list(tiles: list[Tile], folder: str | Path) -> Path:
+    """Write tiles under the contract (``folder/tiles.jsonl`` and ``folder/tiles/*.npy``), for the
+    C++ runner or any later ``quakesat run --tiles``; returns the list's path. Images are written
+    as float32; a tile without images (unreadable) is skipped."""
+    folder = Path(folder)
+    (folder / "tiles").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for tile in tiles:
+        if tile.first is None or tile.second is None or tile.georef is None:
+            continue
+        entry = {"tile_id": int(tile.tile_id), "time": tile.time, "lat": tile.georef.center_lat,
+                 "lon": tile.georef.center_lon, "pixel_spacing_m": tile.georef.pixel_spacing_m}
+        for name, image in (("pre", tile.first), ("post", tile.second)):
+            entry[name] = f"tiles/{tile.tile_id}_{name}.npy"
+            np.save(folder / entry[name], np.ascontiguousarray(image, dtype=TILE_DTYPE))
+        lines.append(json.dumps(entry))
+    path = folder / "tiles.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -159,3 +159,12 @@ def test_message_status_is_the_input_check_of_each_tile(demo: Path, test_refs: l
     for message in decoded:
         if message.status.category not in (StatusCategory.OK, StatusCategory.DEGRADED):
             assert not message.event and message.magnitude == 0.0
+
+
+def test_the_cpp_runner_writes_the_python_runtimes_bytes(demo: Path, test_refs: list) -> None:
+    """Where the runner is built and ExecuTorch installed (as in CI), the demo compares them."""
+    cpp = _report(demo)["cpp_runner"]
+    if "skipped" in cpp:
+        pytest.skip(cpp["skipped"])
+    assert cpp["byte_identical"] and cpp["tiles"] == cpp["identical_messages"] == len(test_refs)
+    assert (demo / "cpp_messages.bin").stat().st_size == 32 * len(test_refs)

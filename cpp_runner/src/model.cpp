@@ -75,6 +75,10 @@ Status Model::load(const std::string& path, int channels, int height, int width,
   m.temp_allocator.emplace(static_cast<std::uint32_t>(m.temp_arena.size()), m.temp_arena.data());
   m.planned_memory.emplace(et::Span<et::Span<std::uint8_t>>(m.spans.data(), m.spans.size()));
   m.memory_manager.emplace(&*m.method_allocator, &*m.planned_memory, &*m.temp_allocator);
+  // One thread: keep XNNPACK from creating the shared thread pool at all (under qemu-user its
+  // spinning workers stall the process; on a board they would idle on other cores).
+  std::optional<::executorch::extension::threadpool::NoThreadPoolGuard> single_thread;
+  if (threads == 1) single_thread.emplace();
   auto method = m.program->load_method("forward", &*m.memory_manager);
   if (!method.ok()) {
     detail = path + ": ExecuTorch cannot load the forward method (error " +
