@@ -1,0 +1,96 @@
+"""Instructions per tile of the C++ runner: x86-64 under valgrind's callgrind, aarch64 under
+qemu-user with a counting plugin on fixed cores (docs/benchmarks.md).
+
+    python bench/instruction_counts.py --artifacts out/demo/artifacts/quakelite \
+        --tiles out/demo/tile_list/tiles.jsonl [--count 4] [--cpus cortex-a53,cortex-a72]
+
+Instruction counts, unlike wall time under emulation or on a shared VM, repeat exactly for the
+same binary, inputs and CPU model. The runner runs once on the first tile and once on the first
+``count + 1`` tiles (gate off: every tile runs the whole pipeline); the difference divided by
+``count`` is the cost of one tile, without start-up and model loading. Needs build/native and
+build/aarch64 (``bash scripts/test.sh`` builds both), valgrind, qemu-user and gcc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NATIVE = ROOT / "build" / "native" / "quakesat-runner"
+AARCH64 = ROOT / "build" / "aarch64" / "quakesat-runner"
+PLUGIN_SOURCE = ROOT / "bench" / "native" / "qemu_insn_count.c"
+
+
+def _lists(tiles: Path, count: int, scratch: Path) -> tuple[Path, Path]:
+    """Tile lists of the first tile and of the first count + 1 tiles, with absolute paths."""
+    lines = []
+    for line in tiles.read_text().splitlines():
+        entry = json.loads(line)
+        for key in ("pre", "post"):
+            entry[key] = str((tiles.parent / entry[key]).resolve())
+        lines.append(json.dumps(entry))
+    if len(lines) < count + 1:
+        raise SystemExit(f"{tiles} has {len(lines)} tiles; --count {count} needs {count + 1}")
+    one, many = scratch / "one.jsonl", scratch / "many.jsonl"
+    one.write_text(lines[0] + "\n")
+    many.write_text("\n".join(lines[: count + 1]) + "\n")
+    return one, many
+
+
+def _runner_args(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> list[str]:
+    return [str(artifacts), str(tiles), "-o", str(scratch / "out.bin"), "--artifact", artifact, "--gate", "off"]
+
+
+def callgrind(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> int:
+    out = scratch / "callgrind.out"
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(NATIVE),
+                    *_runner_args(artifacts, tiles, artifact, scratch)], check=True, capture_output=True)
+    return int(re.search(r"^summary: (\d+)", out.read_text(), re.M).group(1))
+
+
+def qemu(artifacts: Path, tiles: Path, artifact: str, scratch: Path, cpu: str, plugin: Path) -> int:
+    log = scratch / "qemu.log"
+    subprocess.run(["qemu-aarch64", "-cpu", cpu, "-plugin", str(plugin), "-d", "plugin", "-D", str(log),
+                    "-L", "/usr/aarch64-linux-gnu", str(AARCH64), *_runner_args(artifacts, tiles, artifact, scratch)],
+                   check=True, capture_output=True)
+    return int(re.search(r"instructions: (\d+)", log.read_text()).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--artifacts", type=Path, required=True, help="folder with manifest.json and the .pte")
+    parser.add_argument("--artifact", default="pte-int8")
+    parser.add_argument("--tiles", type=Path, required=True, help="a tile list (tiles.jsonl)")
+    parser.add_argument("--count", type=int, default=4, help="tiles in the difference (default 4)")
+    parser.add_argument("--cpus", default="cortex-a53,cortex-a72", help="qemu cores (default cortex-a53,cortex-a72)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+    results: dict[str, object] = {"artifacts": str(args.artifacts), "artifact": args.artifact,
+                                  "tiles": str(args.tiles), "count": args.count, "per_tile": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        one, many = _lists(args.tiles, args.count, scratch)
+        per_tile = results["per_tile"]
+        if NATIVE.is_file():
+            low, high = (callgrind(args.artifacts, t, args.artifact, scratch) for t in (one, many))
+            per_tile["x86-64 (callgrind)"] = (high - low) // args.count
+        if AARCH64.is_file():
+            plugin = scratch / "libinsncount.so"
+            subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(plugin), str(PLUGIN_SOURCE)], check=True)
+            for cpu in args.cpus.split(","):
+                low, high = (qemu(args.artifacts, t, args.artifact, scratch, cpu, plugin) for t in (one, many))
+                per_tile[f"aarch64 {cpu} (qemu)"] = (high - low) // args.count
+    print("| target | instructions per tile |\n|---|---|")
+    for target, count in results["per_tile"].items():
+        print(f"| {target} | {count:,} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
