@@ -124,8 +124,11 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     cpp = (out / "cpp_messages.bin").read_bytes()
     same = sum(python[i:i + 32] == cpp[i:i + 32] for i in range(0, max(len(python), len(cpp)), 32))
     profile = [line for line in result.stdout.splitlines() if "tiles/s" in line]
+    # Parity holds for the program whatever its accuracy; whether it may fly is the fidelity gate's call.
+    failures = load_manifest(artifacts).artifact("pte-int8").extra.get("gate_failures", [])
     return {"tiles": len(python) // 32, "identical_messages": int(same), "byte_identical": python == cpp,
-            "stream": str(out / "cpp_messages.bin"), "profile": profile[0] if profile else None}
+            "stream": str(out / "cpp_messages.bin"), "profile": profile[0] if profile else None,
+            "pte_int8_fidelity_gate": "passed" if not failures else "; ".join(failures)}
 
 
 def _export(out: Path) -> dict[str, Any]:
@@ -171,8 +174,10 @@ def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
 
     results: dict[str, Any] = {}
     # Demo settings: the paper's schedule (lr 1e-4, 6 epochs: the CLI defaults) barely moves
-    # a randomly initialised net in the few dozen steps a 12-event file allows.
-    train(data, out / "quakelite", TrainConfig(model="quakelite", task="multi", lr=1e-3, epochs=12), progress=True)
+    # a randomly initialised net in the few dozen steps a 12-event file allows; 12 epochs at
+    # 1e-3 left the net calling every test tile quiet once most negatives were identical
+    # pairs (measured: 0.43 on the default demo file), 24 reached 0.71.
+    train(data, out / "quakelite", TrainConfig(model="quakelite", task="multi", lr=1e-3, epochs=24), progress=True)
     train_shallow_folder(data, out / "random-forest-nopca", "random-forest-nopca", 1, progress=True)
     for name in ("quakelite", "random-forest-nopca"):
         scored = evaluate(data, out / name, "test")
