@@ -12,9 +12,7 @@ to read (the machine is shared and noisy; DESIGN §4). Latency is not a pass/fai
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
