@@ -35,6 +35,7 @@ import numpy as np
 
 from quakesat import __version__
 from quakesat.errors import ConfigError, ExportError, FidelityGateError, ModelNotFoundError
+from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend for scoring
 from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_scatter, write_report
 from quakesat.export.onnx_export import CALIBRATION_METHODS
 from quakesat.models.onboard_calibration import calibrate_onboard

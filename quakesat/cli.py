@@ -305,6 +305,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import time as _time
 
     from quakesat.errors import ConfigError
+    from quakesat.export import executorch_backend  # noqa: F401 - .pte artifacts run here too (needs torch)
     from quakesat.run import file_tiles, format_profile, npy_tile, run_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 

@@ -103,6 +103,7 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     build/native/quakesat-runner on the int8 ``.pte``, and compare the messages byte for byte."""
     import subprocess
 
+    from quakesat.export import executorch_backend  # noqa: F401 - the Python side runs the .pte too
     from quakesat.run import file_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.runtime.manifest import load_manifest

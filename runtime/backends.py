@@ -4,8 +4,9 @@
 - :class:`LiteRTBackend` runs ``.tflite`` (fp32 or int8) with ai-edge-litert, the successor
   of tflite-runtime; int8 input/output tensors are (de)quantized here with the tensor's own
   scale and zero point, so callers always see float32.
-- :class:`ExecuTorchBackend` runs ``.pte`` (the C++ runner's format) with ExecuTorch's Python
-  runtime; it needs torch, so it serves export checks and Python/C++ parity, not flight.
+- ``.pte`` (the C++ runner's format) has no flight-side Python backend: ExecuTorch's Python
+  runtime needs torch. ``quakesat.export.executorch_backend`` registers one
+  (:func:`register_backend`) for export checks and Python/C++ parity.
 
 Each backend is opened once per artifact and reused; the libraries are imported when a
 backend is opened, so importing this module costs nothing. Failures become
@@ -15,6 +16,7 @@ backend is opened, so importing this module costs nothing. Failures become
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -113,50 +115,19 @@ class LiteRTBackend:
         return {name: np.concatenate(parts) for name, parts in zip(self.output_names, rows)}
 
 
-class ExecuTorchBackend:
-    """ExecuTorch's Python runtime for ``.pte`` programs, batch 1 per call.
-
-    It runs the same program the C++ runner runs, so Python and C++ can be compared end to
-    end. Its tensors are torch tensors: this backend needs torch and is never on the
-    torch-free flight path (``pip install 'quakesat[pte]'``). Outputs are named by position.
-    """
-
-    def __init__(self, path: str | Path, threads: int = 1) -> None:
-        try:
-            import torch
-            from executorch.runtime import Runtime
-        except ImportError as err:
-            raise BackendError(f"the ExecuTorch backend needs executorch and torch ({err}); "
-                               "pip install 'quakesat[pte]'") from None
-        self._torch = torch
-        try:
-            self.method = Runtime.get().load_program(str(path)).load_method("forward")
-        except Exception as err:
-            raise BackendError(f"{path}: ExecuTorch cannot load the program ({err})") from None
-        self.output_names: list[str] = []
-
-    def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        rows: list[list[np.ndarray]] = []
-        try:
-            for sample in x:
-                outputs = self.method.execute([self._torch.from_numpy(np.ascontiguousarray(sample[None]))])
-                if not rows:
-                    rows = [[] for _ in outputs]
-                for i, value in enumerate(outputs):
-                    rows[i].append(value.numpy().astype(np.float32, copy=True))
-        except Exception as err:
-            raise BackendError(f"ExecuTorch failed on an input of shape {x.shape} ({err})") from None
-        self.output_names = [str(i) for i in range(len(rows))]
-        return {name: np.concatenate(parts) for name, parts in zip(self.output_names, rows)}
-
-
 def _signature_position(name: str, fallback: int) -> str:
     match = re.search(r"output_(\d+)", name)
     return match.group(1) if match else str(fallback)
 
 
 #: Backend class per artifact format.
-BACKENDS = {"onnx": OnnxRuntimeBackend, "tflite": LiteRTBackend, "pte": ExecuTorchBackend}
+BACKENDS: dict[str, Callable[[str | Path, int], Backend]] = {"onnx": OnnxRuntimeBackend, "tflite": LiteRTBackend}
+
+
+def register_backend(fmt: str, factory: Callable[[str | Path, int], Backend]) -> None:
+    """Make ``open_backend`` run ``fmt`` artifacts with ``factory(path, threads)``; for backends
+    that must stay off the flight path (e.g. torch-side ones)."""
+    BACKENDS[fmt] = factory
 
 
 def open_backend(path: str | Path, fmt: str, threads: int = 1) -> Backend:
@@ -167,5 +138,6 @@ def open_backend(path: str | Path, fmt: str, threads: int = 1) -> Backend:
             cannot open the file.
     """
     if fmt not in BACKENDS:
-        raise BackendError(f"no Python backend runs {fmt!r} artifacts (known: {sorted(BACKENDS)})")
+        hint = "; import quakesat.export.executorch_backend (needs torch) or use the C++ runner" if fmt == "pte" else ""
+        raise BackendError(f"no Python backend runs {fmt!r} artifacts here (known: {sorted(BACKENDS)}){hint}")
     return BACKENDS[fmt](path, threads)

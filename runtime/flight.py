@@ -50,7 +50,7 @@ from quakesat.runtime.decision import decide
 from quakesat.runtime.downlink_queue import DownlinkQueue
 from quakesat.runtime.gate import ChangeGate, GateVerdict
 from quakesat.runtime.locate import METHODS, change_peak, head_to_pixel
-from quakesat.runtime.message import MAGNITUDE_MAX, SEQ_COUNT_MAX, HealthReport, TileReport, encode
+from quakesat.runtime.message import APID, MAGNITUDE_MAX, SEQ_COUNT_MAX, HealthReport, TileReport, encode
 from quakesat.runtime.model import ExportedModel
 from quakesat.runtime.preprocess import PreprocessConfig, preprocess_image, preprocess_pair
 from quakesat.runtime.status import Status, StatusCategory
@@ -300,8 +300,6 @@ class FlightRuntime:
 
     # ─── messages ──────────────────────────────────────────────────────────────────────
     def _apid(self) -> int:
-        from quakesat.runtime.message import APID
-
         return APID if self.config.apid is None else self.config.apid
 
     def _emit(self, report: TileReport) -> bool:

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "quakesat/decision.hpp"
 #include "quakesat/message.hpp"
 #include "quakesat/npy.hpp"
@@ -21,37 +22,11 @@
 namespace {
 
 using nlohmann::json;
+using quakesat_test::expect;
+using quakesat_test::failures;
+using quakesat_test::hex;
+using quakesat_test::read_jsonl;
 using namespace quakesat;
-
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-  if (!ok) {
-    ++failures;
-    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
-  }
-}
-
-std::vector<json> read_jsonl(const std::string& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(json::parse(line));
-  }
-  if (lines.empty()) expect(false, "no lines in " + path);
-  return lines;
-}
-
-std::string hex(const std::uint8_t* data, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
 
 // Any float32 .npy (test helper; the runner's reader takes H x W x 2 only).
 std::vector<float> load_npy_floats(const std::string& path) {

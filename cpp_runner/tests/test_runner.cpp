@@ -12,33 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "quakesat/runner.hpp"
 #include "quakesat/tile_list.hpp"
 
 namespace {
 
 using nlohmann::json;
+using quakesat_test::expect;
+using quakesat_test::failures;
+using quakesat_test::hex;
+using quakesat_test::read_jsonl;
 using namespace quakesat;
 namespace fs = std::filesystem;
-
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-  if (!ok) {
-    ++failures;
-    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
-  }
-}
-
-std::string hex(const std::uint8_t* data, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
 
 std::vector<std::string> run_all(const std::string& model, const std::string& tiles, const RunnerConfig& config,
                                  Status* init_status = nullptr, std::string artifact = "pte-int8") {
@@ -57,10 +43,7 @@ std::vector<std::string> run_all(const std::string& model, const std::string& ti
 }
 
 void test_parity(const std::string& vectors, const std::string& name, const RunnerConfig& config) {
-  std::vector<json> expected;
-  std::ifstream in(vectors + "/runner/expected_" + name + ".jsonl");
-  std::string line;
-  while (std::getline(in, line)) expected.push_back(json::parse(line));
+  const std::vector<json> expected = read_jsonl(vectors + "/runner/expected_" + name + ".jsonl");
   Status status;
   const auto got = run_all(vectors + "/tiny_model", vectors + "/runner/tiles.jsonl", config, &status);
   expect(status == Status::kOk, name + ": runner init " + code_name(status));

@@ -95,6 +95,7 @@ def test_golden_decisions_reproduce_their_message_bytes() -> None:
 @pytest.mark.parametrize("config", ["manifest", "nogate_head"])
 def test_the_python_runtime_on_the_pte_program_gives_the_committed_messages(config: str) -> None:
     pytest.importorskip("executorch")
+    from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 
     settings = {"manifest": {"gate": "manifest", "locate": "auto"}, "nogate_head": {"gate": "off", "locate": "head"}}

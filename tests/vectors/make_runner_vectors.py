@@ -133,6 +133,7 @@ def _write_tiles(cases: list[dict]) -> Path:
 
 
 def _write_expected(tiles: Path, names: list[str]) -> None:
+    from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.runtime.preprocess import preprocess_pair
     from quakesat.runtime.tile_file import read_tile_list
