@@ -14,7 +14,7 @@ between events and non-events (default 128: enough for the activation ranges of 
 CNN to settle, measured in docs/export.md, while keeping the Entropy/Percentile histograms
 quick). The method is chosen on the *validation* split; the gate runs on the *test* split,
 which neither choice saw. The runtime's change-gate threshold and location method are
-calibrated on the validation split too (:mod:`quakesat.models.onboard_calibration`) and
+calibrated on the validation split too (:mod:`quakesat.export.onboard_calibration`) and
 written into the manifest's ``gate`` and ``locate`` blocks.
 """
 
@@ -34,14 +34,31 @@ from typing import Any
 import numpy as np
 
 from quakesat import __version__
-from quakesat.errors import ConfigError, ExportError, FidelityGateError, ModelNotFoundError
+from quakesat.errors import (
+    ConfigError,
+    ExportError,
+    FidelityGateError,
+    ModelNotFoundError,
+)
 from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend for scoring
-from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_scatter, write_report
+from quakesat.export.fidelity import (
+    GateLimits,
+    compare,
+    gate_failures,
+    plot_scatter,
+    write_report,
+)
+from quakesat.export.onboard_calibration import calibrate_onboard
 from quakesat.export.onnx_export import CALIBRATION_METHODS
-from quakesat.models.onboard_calibration import calibrate_onboard
 from quakesat.runtime.decision import DEFAULT_DECISION
 from quakesat.runtime.gate import DEFAULT_MAX_MISSED
-from quakesat.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, OutputRef, sha256_file
+from quakesat.runtime.manifest import (
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    MANIFEST_VERSION,
+    OutputRef,
+    sha256_file,
+)
 from quakesat.runtime.model import ExportedModel
 from quakesat.runtime.preprocess import PreprocessConfig
 
@@ -87,7 +104,7 @@ class _Tiles:
 def _read_tiles(data: Path, task: int, split: str, config: PreprocessConfig, limit: int | None = None,
                 seed: int = 0) -> _Tiles:
     """Preprocessed tiles of ``split`` (at most ``limit``, balanced between labels)."""
-    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
 
     with QuakeSetFile(data) as qs:
@@ -116,7 +133,7 @@ def _best(candidates: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _ms_per_tile(run: Any, tiles: np.ndarray) -> float:
-    from quakesat.models.evaluate import median_ms_per_tile
+    from quakesat.evaluation.evaluate import median_ms_per_tile
 
     return median_ms_per_tile(run, [tile[None] for tile in tiles])
 
@@ -230,7 +247,10 @@ def _export_cnn(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.nda
         ex.add_artifact("onnx-int8", "model.int8.onnx", "onnx", "int8", _cnn_outputs(heads, "onnx"), "NCHW",
                         quantization=best["settings"])
     if "tflite" in opts.formats:
-        from quakesat.export.tflite_export import export_network_tflite, quantize_tflite_int8
+        from quakesat.export.tflite_export import (
+            export_network_tflite,
+            quantize_tflite_int8,
+        )
 
         with ex.timed("tflite_fp32"):
             export_network_tflite(net, tile_shape, ex.out / "model.fp32.tflite")

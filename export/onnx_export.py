@@ -147,7 +147,12 @@ def quantize_onnx_int8(fp32_path: str | Path, out_path: str | Path, calibration_
         ExportError: unknown method, or onnxruntime's quantizer failed.
     """
     import onnx
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import (
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     methods = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,

@@ -41,7 +41,9 @@ def _lower(graph: Any, sample: tuple[Any, ...], path: str | Path) -> None:
     import torch
 
     with silenced():
-        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import (
+            XnnpackPartitioner,
+        )
         from executorch.exir import to_edge_transform_and_lower
 
         program = to_edge_transform_and_lower(torch.export.export(graph, sample),

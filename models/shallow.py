@@ -20,7 +20,6 @@ Pickled models run code when loaded: load only files you wrote or trust.
 from __future__ import annotations
 
 import json
-
 import math
 import os
 import time
@@ -41,9 +40,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 from tqdm import tqdm
 
+from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, parse_split
 from quakesat.errors import QuakesatError
 from quakesat.models.features import shallow_config, shallow_features
-from quakesat.models.quakeset import QuakeSetFile, SampleRef, Task, parse_split
 from quakesat.runtime.preprocess import PreprocessConfig
 
 # ─── model names and constants ──────────────────────────────────────────────────────────

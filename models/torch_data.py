@@ -1,6 +1,6 @@
 """QuakeSet samples as torch tensors, through the one shared preprocessing.
 
-Wraps :class:`quakesat.models.quakeset.QuakeSetFile` (one HDF5 handle) and
+Wraps :class:`quakesat.data.quakeset.QuakeSetFile` (one HDF5 handle) and
 ``quakesat.runtime.preprocess``; optionally keeps the preprocessed tensors in memory, since
 a training run reads every sample once per epoch and the preprocessing is the costly part.
 """
@@ -15,9 +15,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from quakesat.models.parallel import ordered_map
-from quakesat.models.quakeset import QuakeSetFile, SampleRef, Task
-from quakesat.runtime.preprocess import PreprocessConfig, preprocess_image, preprocess_pair
+from quakesat.data.parallel import ordered_map
+from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task
+from quakesat.runtime.preprocess import (
+    PreprocessConfig,
+    preprocess_image,
+    preprocess_pair,
+)
 
 #: Keep preprocessed samples in memory while they fit in this many bytes.
 CACHE_LIMIT_BYTES = 4 << 30

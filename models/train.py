@@ -33,9 +33,9 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from quakesat import __version__
+from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import ConfigError, ModelNotFoundError
 from quakesat.models.networks import NETWORKS, NetSpec, build_network
-from quakesat.models.quakeset import QuakeSetFile, Task
 from quakesat.models.torch_data import TorchQuakeSet
 from quakesat.runtime.preprocess import PreprocessConfig
 
@@ -200,7 +200,7 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
     """
     from tqdm import tqdm
 
-    from quakesat.models.metrics import detection_report, magnitude_report
+    from quakesat.evaluation.metrics import detection_report, magnitude_report
 
     if config.threads:
         torch.set_num_threads(config.threads)

@@ -54,7 +54,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from quakesat.models.simulate import SimulationConfig, simulate_file
+    from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
     config = SimulationConfig(
         events=args.events,
@@ -100,7 +100,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_data_info(args: argparse.Namespace) -> int:
-    from quakesat.models.inspect import describe_file, format_summary, render_sample_png
+    from quakesat.data.inspect import describe_file, format_summary, render_sample_png
 
     summary = describe_file(args.file)
     if args.json:
@@ -114,7 +114,7 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_difficulty(args: argparse.Namespace) -> int:
-    from quakesat.models.calibration import difficulty_report
+    from quakesat.evaluation.difficulty import difficulty_report
 
     report = difficulty_report(args.file, progress=not args.json)
     if args.json:
@@ -205,7 +205,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from quakesat.models.evaluate import evaluate, evaluate_artifacts
+    from quakesat.evaluation.evaluate import evaluate, evaluate_artifacts
 
     if args.artifacts is not None:
         report = evaluate_artifacts(args.data, args.artifacts, args.split, args.artifact)
@@ -244,7 +244,7 @@ def _add_results(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
-    from quakesat.models.results import PRESETS, run_results
+    from quakesat.evaluation.results import PRESETS, run_results
 
     rows = run_results(args.data, args.out, PRESETS[args.preset], shallow=not args.no_shallow,
                        progress=not args.quiet, device=args.device)
@@ -304,9 +304,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import logging
     import time as _time
 
+    from quakesat.data.tiles import file_tiles
     from quakesat.errors import ConfigError
     from quakesat.export import executorch_backend  # noqa: F401 - .pte artifacts run here too (needs torch)
-    from quakesat.run import file_tiles, format_profile, npy_tile, run_tiles
+    from quakesat.ground.run import format_profile, npy_tile, run_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
@@ -427,7 +428,8 @@ def _add_decode(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_decode(args: argparse.Namespace) -> int:
     from quakesat.errors import DecodeError
-    from quakesat.runtime.message import MESSAGE_LENGTH, decode, iter_stream, to_json_dict
+    from quakesat.ground.decode import decode, iter_stream, to_json_dict
+    from quakesat.runtime.message import MESSAGE_LENGTH
 
     results: list[tuple[int, object]] = []
     if args.hex is not None:

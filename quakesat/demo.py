@@ -36,8 +36,9 @@ def _write_messages(data: Path, out: Path, name: str, decide_tile: Any, model_id
     """One tile report per bitemporal test pair, decided by ``decide_tile(first, second)``
     → (event, magnitude, confidence, status); writes ``<name>.bin`` and its decode
     ``<name>.jsonl``."""
-    from quakesat.models.quakeset import QuakeSetFile, Task
-    from quakesat.runtime.message import TileReport, encode, iter_stream, to_json_dict
+    from quakesat.data.quakeset import QuakeSetFile, Task
+    from quakesat.ground.decode import iter_stream, to_json_dict
+    from quakesat.runtime.message import TileReport, encode
 
     stream = bytearray()
     correct = 0
@@ -80,7 +81,8 @@ def _baseline_decider(threshold: float, event_above: bool) -> Any:
 
 def _fly(data: Path, out: Path, artifact: str | None) -> dict[str, Any]:
     """The test split through the flight runtime (``quakesat run --evaluate --profile``)."""
-    from quakesat.run import file_tiles, format_profile, run_tiles
+    from quakesat.data.tiles import file_tiles
+    from quakesat.ground.run import format_profile, run_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 
     runtime = FlightRuntime.open(out / "artifacts" / "quakelite", artifact, RuntimeConfig(threads=1))
@@ -103,8 +105,8 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     build/native/quakesat-runner on the int8 ``.pte``, and compare the messages byte for byte."""
     import subprocess
 
+    from quakesat.data.tiles import file_tiles
     from quakesat.export import executorch_backend  # noqa: F401 - the Python side runs the .pte too
-    from quakesat.run import file_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.runtime.manifest import load_manifest
     from quakesat.runtime.tile_file import read_tile_list, write_tile_list
@@ -169,7 +171,7 @@ def _export(out: Path) -> dict[str, Any]:
 
 def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
     """Train the demo's models on ``data`` and score them on its test split."""
-    from quakesat.models.evaluate import evaluate
+    from quakesat.evaluation.evaluate import evaluate
     from quakesat.models.shallow import train_shallow_folder
     from quakesat.models.train import TrainConfig, train
 
@@ -197,9 +199,9 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
         seed: random seed of the simulation.
         size: tile side in pixels (512 as in QuakeSet; smaller for quick checks).
     """
-    from quakesat.models.calibration import difficulty_report
-    from quakesat.models.inspect import describe_file, format_summary, render_sample_png
-    from quakesat.models.simulate import SimulationConfig, simulate_file
+    from quakesat.data.inspect import describe_file, format_summary, render_sample_png
+    from quakesat.evaluation.difficulty import difficulty_report
+    from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -50,9 +50,20 @@ from quakesat.runtime.decision import decide
 from quakesat.runtime.downlink_queue import DownlinkQueue
 from quakesat.runtime.gate import ChangeGate, GateVerdict
 from quakesat.runtime.locate import METHODS, change_peak, head_to_pixel
-from quakesat.runtime.message import APID, MAGNITUDE_MAX, SEQ_COUNT_MAX, HealthReport, TileReport, encode
+from quakesat.runtime.message import (
+    APID,
+    MAGNITUDE_MAX,
+    SEQ_COUNT_MAX,
+    HealthReport,
+    TileReport,
+    encode,
+)
 from quakesat.runtime.model import ExportedModel
-from quakesat.runtime.preprocess import PreprocessConfig, preprocess_image, preprocess_pair
+from quakesat.runtime.preprocess import (
+    PreprocessConfig,
+    preprocess_image,
+    preprocess_pair,
+)
 from quakesat.runtime.status import Status, StatusCategory
 from quakesat.runtime.tile import Tile, check_georef, check_time, pixel_to_latlon
 from quakesat.runtime.validate import TileCheck, check_pair

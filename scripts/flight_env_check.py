@@ -22,13 +22,13 @@ from pathlib import Path
 def make(folder: Path) -> None:
     import numpy as np
 
+    from quakesat.data.quakeset import QuakeSetFile
     from quakesat.export.exporter import ExportOptions, export_model
     from quakesat.export.tflite_export import tflite_available
-    from quakesat.models.quakeset import QuakeSetFile
-    from quakesat.models.simulate import SimulationConfig, simulate_file
     from quakesat.models.torch_data import TorchQuakeSet
     from quakesat.models.train import TrainConfig, train
     from quakesat.runtime.preprocess import PreprocessConfig
+    from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
     folder.mkdir(parents=True, exist_ok=True)
     data = folder / "small.h5"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from quakesat.cli import main
-from quakesat.runtime.message import HealthReport, TileReport, decode, encode, to_json_dict
+from quakesat.ground.decode import decode, to_json_dict
+from quakesat.runtime.message import HealthReport, TileReport, encode
 from quakesat.runtime.status import Status
 
 TILE = TileReport(seq=42, tile_id=1234, time=1_704_456_000, lat=37.1234567, lon=-122.5,

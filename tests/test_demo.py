@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from quakesat.cli import main
+from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import DecodeError
-from quakesat.models.quakeset import QuakeSetFile, Task
-from quakesat.runtime.message import MESSAGE_LENGTH, HealthReport, TileReport, iter_stream, to_json_dict
+from quakesat.ground.decode import iter_stream, to_json_dict
+from quakesat.runtime.message import MESSAGE_LENGTH, HealthReport, TileReport
 
 EVENTS = 6
 SIZE = 64

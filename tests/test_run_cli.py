@@ -15,13 +15,14 @@ pytest.importorskip("h5py")
 pytest.importorskip("onnxruntime")
 
 from quakesat.cli import main  # noqa: E402
-from quakesat.models.evaluate import evaluate_artifacts  # noqa: E402
-from quakesat.models.onboard_calibration import calibrate_onboard  # noqa: E402
-from quakesat.models.quakeset import QuakeSetFile  # noqa: E402
-from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
-from quakesat.runtime.message import HealthReport, TileReport, iter_stream  # noqa: E402
+from quakesat.data.quakeset import QuakeSetFile  # noqa: E402
+from quakesat.evaluation.evaluate import evaluate_artifacts  # noqa: E402
+from quakesat.export.onboard_calibration import calibrate_onboard  # noqa: E402
+from quakesat.ground.decode import iter_stream
+from quakesat.runtime.message import HealthReport, TileReport  # noqa: E402
 from quakesat.runtime.model import ExportedModel  # noqa: E402
 from quakesat.runtime.status import Status  # noqa: E402
+from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
 TINY = Path(__file__).resolve().parent / "vectors" / "tiny_model"
 

@@ -12,7 +12,6 @@ to read (the machine is shared and noisy; DESIGN §4). Latency is not a pass/fai
 
 from __future__ import annotations
 
-
 import pytest
 
 torch = pytest.importorskip("torch")

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("h5py")
 
-from quakesat.models.quakeset import QuakeSetFile  # noqa: E402
+from quakesat.data.quakeset import QuakeSetFile  # noqa: E402
 from quakesat.runtime.change import changed_share  # noqa: E402
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig  # noqa: E402
 from quakesat.runtime.locate import change_peak  # noqa: E402

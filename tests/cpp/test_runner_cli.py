@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from quakesat.runtime.message import TileReport, iter_stream
+from quakesat.ground.decode import iter_stream
+from quakesat.runtime.message import TileReport
 from quakesat.runtime.status import Status
 
 ROOT = Path(__file__).resolve().parents[2]

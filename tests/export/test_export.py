@@ -21,11 +21,11 @@ from quakesat.errors import ArtifactHashError, ConfigError, ModelNotFoundError  
 from quakesat.export.exporter import ExportOptions, export_model  # noqa: E402
 from quakesat.export.fidelity import GateLimits, compare, gate_failures  # noqa: E402
 from quakesat.export.tflite_export import tflite_available  # noqa: E402
-from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
 from quakesat.models.train import TrainConfig, load_network, train  # noqa: E402
 from quakesat.runtime.decision import DEFAULT_DECISION, decide  # noqa: E402
 from quakesat.runtime.manifest import load_manifest, sha256_file  # noqa: E402
 from quakesat.runtime.model import ExportedModel  # noqa: E402
+from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
 FORMATS = ("onnx", "tflite") if tflite_available() else ("onnx",)
 
@@ -53,7 +53,7 @@ def exported(data: Path, multi_model: Path, tmp_path_factory: pytest.TempPathFac
 
 
 def _held_out(data: Path, manifest: dict) -> np.ndarray:
-    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
     from quakesat.runtime.preprocess import PreprocessConfig
 

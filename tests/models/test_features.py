@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quakesat.models.features import SHALLOW_DOWNSAMPLE, shallow_config, shallow_features
+from quakesat.models.features import (
+    SHALLOW_DOWNSAMPLE,
+    shallow_config,
+    shallow_features,
+)
 from quakesat.runtime.preprocess import PreprocessConfig, preprocess_image
 
 

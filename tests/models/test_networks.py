@@ -9,7 +9,13 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from quakesat.models.macs import count_macs, count_parameters  # noqa: E402
-from quakesat.models.networks import NETWORKS, MobileNetV2, NetSpec, QuakeLite, build_network  # noqa: E402
+from quakesat.models.networks import (  # noqa: E402
+    NETWORKS,
+    MobileNetV2,
+    NetSpec,
+    QuakeLite,
+    build_network,
+)
 
 
 @pytest.mark.parametrize("name", sorted(NETWORKS))

@@ -16,8 +16,12 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import SVC, SVR  # noqa: E402
 
-from quakesat.models.metrics import accuracy, magnitude_detection_accuracy, mean_absolute_error  # noqa: E402
-from quakesat.models.quakeset import QuakeSetFile, Task  # noqa: E402
+from quakesat.data.quakeset import QuakeSetFile, Task  # noqa: E402
+from quakesat.evaluation.metrics import (  # noqa: E402
+    accuracy,
+    magnitude_detection_accuracy,
+    mean_absolute_error,
+)
 from quakesat.models.shallow import (  # noqa: E402
     ARTIFACT_FORMAT,
     DETECTION_MODELS,
@@ -37,7 +41,7 @@ from quakesat.models.shallow import (  # noqa: E402
     save_shallow,
     shallow_models,
 )
-from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
+from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
 KINDS = [(name, False) for name in DETECTION_MODELS] + [(name, True) for name in MAGNITUDE_MODELS]
 

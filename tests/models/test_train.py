@@ -12,10 +12,16 @@ torch = pytest.importorskip("torch")
 
 from quakesat.cli import main  # noqa: E402
 from quakesat.errors import ConfigError, ModelNotFoundError  # noqa: E402
-from quakesat.models.evaluate import evaluate  # noqa: E402
-from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
+from quakesat.evaluation.evaluate import evaluate  # noqa: E402
 from quakesat.models.torch_data import location_target  # noqa: E402
-from quakesat.models.train import TrainConfig, compute_loss, cosine_with_warmup, load_network, train  # noqa: E402
+from quakesat.models.train import (  # noqa: E402
+    TrainConfig,
+    compute_loss,
+    cosine_with_warmup,
+    load_network,
+    train,
+)
+from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,7 @@ def test_loss_is_the_weighted_sum_of_the_heads_present() -> None:
 
 
 def test_multi_head_reports_its_magnitude_only_where_the_event_head_fires(small_file) -> None:
-    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
     from quakesat.models.train import EVENT_THRESHOLD, predict
     from quakesat.runtime.preprocess import PreprocessConfig
@@ -160,7 +166,7 @@ def test_cli_trains_and_evaluates_shallow_models(small_file, tmp_path, capsys, m
 
 
 def test_preloaded_samples_equal_samples_preprocessed_on_demand(small_file) -> None:
-    from quakesat.models.quakeset import QuakeSetFile
+    from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
     from quakesat.runtime.preprocess import PreprocessConfig
 

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quakesat.errors import ConfigError
-from quakesat.runtime.downlink_queue import CLASS_EVENT, CLASS_HEALTH, CLASS_QUIET, CLASS_STATUS, DownlinkQueue, priority_class
+from quakesat.runtime.downlink_queue import (
+    CLASS_EVENT,
+    CLASS_HEALTH,
+    CLASS_QUIET,
+    CLASS_STATUS,
+    DownlinkQueue,
+    priority_class,
+)
 from quakesat.runtime.message import HealthReport, TileReport
 from quakesat.runtime.status import Status
 

@@ -14,8 +14,9 @@ import pytest
 pytest.importorskip("onnxruntime")
 
 from quakesat.errors import BackendError, ConfigError  # noqa: E402
+from quakesat.ground.decode import decode
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig  # noqa: E402
-from quakesat.runtime.message import HealthReport, TileReport, decode  # noqa: E402
+from quakesat.runtime.message import HealthReport, TileReport  # noqa: E402
 from quakesat.runtime.status import Status  # noqa: E402
 from quakesat.runtime.tile import Georef, Tile, ground_distance_m, pixel_to_latlon  # noqa: E402
 from quakesat.runtime.validate import TileCheck  # noqa: E402

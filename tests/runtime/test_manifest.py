@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from quakesat.errors import ArtifactHashError, ManifestError, ModelNotFoundError
-from quakesat.runtime.manifest import MANIFEST_FORMAT, MANIFEST_VERSION, OutputRef, load_manifest, parse_manifest
+from quakesat.runtime.manifest import (
+    MANIFEST_FORMAT,
+    MANIFEST_VERSION,
+    OutputRef,
+    load_manifest,
+    parse_manifest,
+)
 
 PAYLOAD = b"not really a model, but bytes with a hash"
 

@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quakesat.errors import DecodeError, MessageFieldError
+from quakesat.ground import decode as ground_decode
+from quakesat.ground.decode import decode, iter_stream, to_json_dict
 from quakesat.runtime import message as m
 from quakesat.runtime.message import (
     APID,
@@ -25,11 +27,8 @@ from quakesat.runtime.message import (
     Kind,
     TileReport,
     crc16,
-    decode,
     encode,
-    iter_stream,
     model_id_from_sha256,
-    to_json_dict,
 )
 from quakesat.runtime.status import Status, StatusCategory
 
@@ -222,7 +221,7 @@ def _decode_or_reason(data: bytes) -> TileReport | HealthReport | str:
     try:
         return decode(data)
     except DecodeError as err:
-        assert err.reason in m.REJECT_REASONS
+        assert err.reason in ground_decode.REJECT_REASONS
         return err.reason
 
 
@@ -410,7 +409,11 @@ def test_spacepackets_pus_crc_check_accepts_our_messages(msg: TileReport | Healt
 @given(messages)
 def test_spacepackets_parses_our_primary_header(msg: TileReport | HealthReport) -> None:
     pytest.importorskip("spacepackets")
-    from spacepackets.ccsds.spacepacket import PacketType, SequenceFlags, SpacePacketHeader
+    from spacepackets.ccsds.spacepacket import (
+        PacketType,
+        SequenceFlags,
+        SpacePacketHeader,
+    )
 
     data = encode(msg)
     header = SpacePacketHeader.unpack(data[: m.PRIMARY_HEADER_LENGTH])
@@ -518,7 +521,7 @@ def test_doc_flag_table_matches_code() -> None:
 def test_doc_reject_reasons_in_order() -> None:
     text = DOC.read_text(encoding="utf-8").split("<!-- list:reject-reasons -->")[1]
     listed = re.findall(r"^\d+\. `([a-z_]+)`", text, flags=re.MULTILINE)
-    assert tuple(listed) == m.REJECT_REASONS
+    assert tuple(listed) == ground_decode.REJECT_REASONS
 
 
 def test_doc_crc_and_budget() -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from quakesat.ground.decode import decode
 from quakesat.runtime.flight import judge_heads, locate_pixel
 from quakesat.runtime.manifest import load_manifest
-from quakesat.runtime.message import TileReport, decode, encode
+from quakesat.runtime.message import TileReport, encode
 from quakesat.runtime.preprocess import PreprocessConfig, preprocess_pair
 from quakesat.runtime.status import Status, StatusCategory
 from quakesat.runtime.tile import Georef, pixel_to_latlon

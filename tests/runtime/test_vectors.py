@@ -10,14 +10,8 @@ from types import ModuleType
 import pytest
 
 from quakesat.errors import DecodeError
-from quakesat.runtime.message import (
-    REJECT_REASONS,
-    HealthReport,
-    TileReport,
-    decode,
-    encode,
-    to_json_dict,
-)
+from quakesat.ground.decode import REJECT_REASONS, decode, to_json_dict
+from quakesat.runtime.message import HealthReport, TileReport, encode
 from quakesat.runtime.status import Status
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"

@@ -15,19 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from quakesat.ground.decode import decode, to_json_dict
 from quakesat.runtime.message import (
-    HealthReport,
     LATLON_SCALE,
     MAGNITUDE_MAX,
     SEQ_COUNT_MAX,
     U16_MAX,
     U32_MAX,
     Flag,
+    HealthReport,
     TileReport,
     crc16,
-    decode,
     encode,
-    to_json_dict,
 )
 from quakesat.runtime.status import Status, StatusCategory
 

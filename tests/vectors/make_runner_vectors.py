@@ -41,8 +41,8 @@ CONFIGS = {"manifest": {"gate": "manifest", "locate": "auto"}, "nogate_head": {"
 
 
 def _simulated_pairs() -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
-    from quakesat.models.quakeset import QuakeSetFile
-    from quakesat.models.simulate import SimulationConfig, simulate_file
+    from quakesat.data.quakeset import QuakeSetFile
+    from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "vectors.h5"

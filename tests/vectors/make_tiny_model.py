@@ -30,8 +30,8 @@ SIDE = 64
 def make(out: Path) -> dict:
     from quakesat.errors import FidelityGateError
     from quakesat.export.exporter import ExportOptions, export_model
-    from quakesat.models.simulate import SimulationConfig, simulate_file
     from quakesat.models.train import TrainConfig, train
+    from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)

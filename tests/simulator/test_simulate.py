@@ -20,11 +20,16 @@ import numpy as np
 import pytest
 
 from quakesat.cli import main
+from quakesat.data.quakeset import SPLITS, QuakeSetFile, Task
 from quakesat.errors import QuakesatError
-from quakesat.models.coseismic import CoseismicConfig, Damage, coseismic_change, intensity_mmi
-from quakesat.models.quakeset import SPLITS, QuakeSetFile, Task
-from quakesat.models.sar_scene import LandCover, make_scene
-from quakesat.models.simulate import (
+from quakesat.simulator.coseismic import (
+    CoseismicConfig,
+    Damage,
+    coseismic_change,
+    intensity_mmi,
+)
+from quakesat.simulator.sar_scene import LandCover, make_scene
+from quakesat.simulator.simulate import (
     SimulationConfig,
     SimulationError,
     _draw_magnitudes,

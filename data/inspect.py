@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from quakesat.data.quakeset import SPLITS, TASKS, QuakeSetFile
 from quakesat.errors import QuakeSetFormatError
-from quakesat.models.quakeset import SPLITS, TASKS, QuakeSetFile
 
 MAGNITUDE_BIN = 0.25  # mb per histogram bin
 BINS_PER_MB = 4  # 1 / MAGNITUDE_BIN, as an int so bin edges are exact

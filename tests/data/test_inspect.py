@@ -8,8 +8,8 @@ import math
 import pytest
 
 from quakesat.cli import main
+from quakesat.data.inspect import describe_file, format_summary, render_sample_png
 from quakesat.errors import DatasetNotFoundError
-from quakesat.models.inspect import describe_file, format_summary, render_sample_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -2,9 +2,9 @@
 
 Per event: a magnitude like the paper's, a hypocentre, an event-level split (70/15/15,
 stratified by magnitude), and 1–4 patches around the epicentre. Per patch: one static scene
-(:mod:`quakesat.models.sar_scene`), three acquisitions — ``before`` and ``pre`` before the
+(:mod:`quakesat.simulator.sar_scene`), three acquisitions — ``before`` and ``pre`` before the
 event, ``post`` after it — each with its own weather and season, and co-seismic damage
-(:mod:`quakesat.models.coseismic`) added to ``post`` only. Ground truth the simulator knows
+(:mod:`quakesat.simulator.coseismic`) added to ``post`` only. Ground truth the simulator knows
 is stored beside the images (``change_mask``, ``land_cover``, patch attributes) and ignored
 by the reader.
 """
@@ -21,10 +21,16 @@ from typing import Any
 import numpy as np
 
 from quakesat import __version__
+from quakesat.data.parallel import default_workers, ordered_map
 from quakesat.errors import QuakesatError
-from quakesat.models.coseismic import CoseismicConfig, coseismic_change
-from quakesat.models.parallel import default_workers, ordered_map
-from quakesat.models.sar_scene import PIXEL_SPACING_M, make_scene, nodata_border, render, sample_conditions
+from quakesat.simulator.coseismic import CoseismicConfig, coseismic_change
+from quakesat.simulator.sar_scene import (
+    PIXEL_SPACING_M,
+    make_scene,
+    nodata_border,
+    render,
+    sample_conditions,
+)
 
 #: Magnitude distribution of QuakeSet events (mb > 4, about N(5.64, 0.44); issue #2 / paper).
 MAGNITUDE_MEAN = 5.64

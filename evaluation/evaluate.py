@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from quakesat.errors import ConfigError, ModelNotFoundError
-from quakesat.models.metrics import detection_report, magnitude_report
+from quakesat.evaluation.metrics import detection_report, magnitude_report
 
 #: Tiles timed one by one (batch 1, as on board) after one warm-up call.
 TIMED_TILES = 16
@@ -39,8 +39,8 @@ def median_ms_per_tile(run: Callable[[Any], Any], inputs: Sequence[Any]) -> floa
 def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
     import torch
 
+    from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.macs import count_macs, count_parameters
-    from quakesat.models.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
     from quakesat.models.train import EVENT_THRESHOLD, load_network, predict
     from quakesat.runtime.preprocess import PreprocessConfig
@@ -73,8 +73,13 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
 
 
 def _evaluate_shallow(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
-    from quakesat.models.quakeset import QuakeSetFile, Task
-    from quakesat.models.shallow import load_shallow_data, load_shallow_with_info, predict_shallow, single_threaded
+    from quakesat.data.quakeset import QuakeSetFile, Task
+    from quakesat.models.shallow import (
+        load_shallow_data,
+        load_shallow_with_info,
+        predict_shallow,
+        single_threaded,
+    )
     from quakesat.runtime.preprocess import PreprocessConfig
 
     pipeline, info = load_shallow_with_info(model_dir / "model.joblib")
@@ -135,7 +140,7 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str = "te
     Returns:
         JSON-ready dict: artifact, model id, ``n``, ``detection`` (the decision rule),
         ``magnitude`` (where the model has a magnitude head; magnitudes as reported),
-        ``shortcut`` (:func:`~quakesat.models.metrics.shortcut_report`), ``bad_input`` (tiles
+        ``shortcut`` (:func:`~quakesat.evaluation.metrics.shortcut_report`), ``bad_input`` (tiles
         the input checks stopped), and ``per_tile``: ``[event, magnitude]`` in split order.
 
     Raises:
@@ -143,8 +148,8 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str = "te
             :meth:`~quakesat.runtime.model.ExportedModel.open`.
         ConfigError: no bitemporal samples in the split.
     """
-    from quakesat.models.metrics import shortcut_report
-    from quakesat.models.quakeset import QuakeSetFile, Task
+    from quakesat.data.quakeset import QuakeSetFile, Task
+    from quakesat.evaluation.metrics import shortcut_report
     from quakesat.runtime.decision import decide
     from quakesat.runtime.model import ExportedModel
     from quakesat.runtime.preprocess import preprocess_image, preprocess_pair

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from quakesat.models.results import CnnRow, reference_macs, run_results  # noqa: E402
-from quakesat.models.simulate import SimulationConfig, simulate_file  # noqa: E402
+from quakesat.evaluation.results import CnnRow, reference_macs, run_results  # noqa: E402
+from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
 
 def test_rows_tables_and_plot(tmp_path) -> None:

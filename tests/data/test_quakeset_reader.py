@@ -9,8 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
-from quakesat.errors import DatasetNotFoundError, QuakeSetFormatError
-from quakesat.models.quakeset import (
+from quakesat.data.quakeset import (
     SPLITS,
     TASKS,
     EventInfo,
@@ -19,6 +18,7 @@ from quakesat.models.quakeset import (
     SampleRef,
     Task,
 )
+from quakesat.errors import DatasetNotFoundError, QuakeSetFormatError
 
 PAIR_POS = ("pre", "post")
 PAIR_NEG = ("before", "pre")

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import ConfigError
 from quakesat.models.features import shallow_config, shallow_features
-from quakesat.models.quakeset import QuakeSetFile, Task
 from quakesat.models.shallow import build_shallow
 from quakesat.runtime.change import changed_share
 

@@ -1,4 +1,7 @@
-"""A tiny QuakeSet file in the published schema, written with plain h5py, oddities included."""
+"""A tiny QuakeSet file in the published schema, written with plain h5py, oddities included.
+
+h5py is imported where the file is written, so the runtime-only test environment (no h5py)
+can load this conftest."""
 
 from __future__ import annotations
 
@@ -6,10 +9,13 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import h5py
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    import h5py
 
 SIDE = 16  # tile side of the fixture (the real file: 512)
 
@@ -50,6 +56,8 @@ def write_fixture(path: Path) -> QuakeSetFixture:
 
     def image() -> np.ndarray:
         return rng.gamma(4.0, 0.025, size=(SIDE, SIDE, 2)).astype(np.float32)
+
+    import h5py
 
     with h5py.File(path, "w") as f:
         for event_id, spec in EVENTS.items():
@@ -108,6 +116,8 @@ def broken_copy(
     """Return a function that copies the fixture, lets a callback edit it, and returns the copy."""
 
     def make(edit: Callable[[h5py.File], None]) -> Path:
+        import h5py
+
         target = tmp_path / "broken.h5"
         shutil.copyfile(quakeset_file.path, target)
         with h5py.File(target, "a") as f:

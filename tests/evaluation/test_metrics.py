@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from quakesat.models.metrics import (
+from quakesat.evaluation.metrics import (
     DEFAULT_SCORE_THRESHOLD,
     EVENT_MAGNITUDE_THRESHOLD,
     MetricInputError,

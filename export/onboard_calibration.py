@@ -50,7 +50,7 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
         model: an opened :class:`quakesat.runtime.model.ExportedModel`; its location head,
             if it has one, is scored too.
     """
-    from quakesat.models.quakeset import QuakeSetFile, Task
+    from quakesat.data.quakeset import QuakeSetFile, Task
 
     rows: list[tuple[int, bool, float]] = []
     errors: dict[str, list[float]] = {"centre": [], "change": []}

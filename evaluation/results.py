@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quakesat.models.quakeset import QuakeSetFile, Task
+from quakesat.data.quakeset import QuakeSetFile, Task
 
 #: Numbers the paper reports for the rows we also run (from the project brief and issue #3).
 PAPER_NUMBERS: dict[tuple[str, int], dict[str, float]] = {
@@ -105,8 +105,8 @@ class ResultRow:
 
 
 def _shallow_rows(data: Path, out: Path, progress: bool) -> list[ResultRow]:
-    from quakesat.models.evaluate import median_ms_per_tile
-    from quakesat.models.metrics import detection_report, magnitude_report
+    from quakesat.evaluation.evaluate import median_ms_per_tile
+    from quakesat.evaluation.metrics import detection_report, magnitude_report
     from quakesat.models.shallow import (
         build_shallow,
         load_shallow_data,
@@ -141,7 +141,7 @@ def _shallow_rows(data: Path, out: Path, progress: bool) -> list[ResultRow]:
 
 
 def _cnn_rows(data: Path, out: Path, rows: tuple[CnnRow, ...], progress: bool, device: str) -> list[ResultRow]:
-    from quakesat.models.evaluate import evaluate
+    from quakesat.evaluation.evaluate import evaluate
     from quakesat.models.train import TrainConfig, train
 
     results = []

@@ -17,10 +17,10 @@ from typing import Any
 import h5py
 import pytest
 
-from quakesat.models.calibration import difficulty_report
-from quakesat.models.coseismic import CoseismicConfig
-from quakesat.models.quakeset import QuakeSetFile, Task
-from quakesat.models.simulate import SimulationConfig, simulate_file
+from quakesat.data.quakeset import QuakeSetFile, Task
+from quakesat.evaluation.difficulty import difficulty_report
+from quakesat.simulator.coseismic import CoseismicConfig
+from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
 SIZE = 64
 #: The report's documented top-level keys and the keys of each baseline block.

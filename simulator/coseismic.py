@@ -15,7 +15,7 @@ from enum import IntEnum
 import numpy as np
 from scipy import ndimage
 
-from quakesat.models.sar_scene import PIXEL_SPACING_M, LandCover, Scene
+from quakesat.simulator.sar_scene import PIXEL_SPACING_M, LandCover, Scene
 
 
 class Damage(IntEnum):
