@@ -13,6 +13,7 @@ import numpy as np
 
 from quakesat.data.quakeset import SPLITS, TASKS, QuakeSetFile
 from quakesat.errors import QuakeSetFormatError
+from quakesat.files import atomic_output
 
 MAGNITUDE_BIN = 0.25  # mb per histogram bin
 BINS_PER_MB = 4  # 1 / MAGNITUDE_BIN, as an int so bin edges are exact
@@ -313,5 +314,6 @@ def render_sample_png(
         f"   (magenta: no data)"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png", dpi=100)
+    with atomic_output(out) as partial:
+        fig.savefig(partial, format="png", dpi=100)
     return out

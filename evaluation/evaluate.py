@@ -9,8 +9,6 @@ Plus the model's cost: parameters, MACs at its input size, and measured time per
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +16,7 @@ import numpy as np
 
 from quakesat.errors import ConfigError, ModelNotFoundError
 from quakesat.evaluation.metrics import detection_report, magnitude_report
-
-#: Tiles timed one by one (batch 1, as on board) after one warm-up call.
-TIMED_TILES = 16
-
-
-def median_ms_per_tile(run: Callable[[Any], Any], inputs: Sequence[Any]) -> float:
-    """Median wall time (ms) of ``run`` over the first :data:`TIMED_TILES` inputs, after one
-    untimed warm-up call on the first input."""
-    inputs = list(inputs[:TIMED_TILES])
-    run(inputs[0])
-    times = []
-    for item in inputs:
-        start = time.perf_counter()
-        run(item)
-        times.append(time.perf_counter() - start)
-    return round(1000 * float(np.median(times)), 3)
+from quakesat.evaluation.timing import TIMED_TILES, median_ms_per_tile
 
 
 def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
@@ -126,79 +109,57 @@ def evaluate(data: str | Path, model_dir: str | Path, split: str = "test") -> di
     return {"data": str(data), "model_dir": str(model_dir), "split": split, **result}
 
 
-#: Tiles per model call when scoring an artifact (batching only; decisions are per tile).
-ARTIFACT_BATCH = 16
-
-
-def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str = "test", artifact: str | None = None,
-                       threads: int = 1) -> dict[str, Any]:
-    """Score an exported artifact on ``split`` of ``data`` through the flight-side pieces
-    (manifest, hash check, input checks, shared preprocessing, backend, decision rule), in
-    batches and without the change gate: the reference the runtime's messages are checked
-    against (``quakesat run --evaluate``).
+def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | None = "test",
+                       artifact: str | None = None, threads: int = 1) -> dict[str, Any]:
+    """Score an exported artifact on ``split`` of ``data`` through the flight runtime itself
+    (:class:`~quakesat.runtime.flight.FlightRuntime`: manifest, hash check, input checks,
+    shared preprocessing, backend, decision rule, message) with the change gate off, so every
+    tile that passes its checks meets the model. Scores come from the decoded messages.
 
     Returns:
-        JSON-ready dict: artifact, model id, ``n``, ``detection`` (the decision rule),
-        ``magnitude`` (where the model has a magnitude head; magnitudes as reported),
-        ``shortcut`` (:func:`~quakesat.evaluation.metrics.shortcut_report`), ``bad_input`` (tiles
-        the input checks stopped), and ``per_tile``: ``[event, magnitude]`` in split order.
+        JSON-ready dict: artifact, model id, ``n``, ``detection``, ``magnitude`` (where the
+        model has a magnitude head; the messages' magnitudes), ``shortcut``
+        (:func:`~quakesat.evaluation.metrics.shortcut_report`), ``bad_input`` (tiles the input
+        checks stopped), ``statuses``, and ``per_tile``: ``[event, magnitude]`` in split order.
 
     Raises:
-        ModelNotFoundError, ManifestError, ArtifactHashError, BackendError: as
-            :meth:`~quakesat.runtime.model.ExportedModel.open`.
+        ModelNotFoundError, ManifestError, ArtifactHashError, BackendError: the model cannot
+            be used (the runtime would fly in fault mode; an evaluation has nothing to score).
         ConfigError: no bitemporal samples in the split.
     """
-    from quakesat.data.quakeset import QuakeSetFile, Task
+    from collections import Counter
+
+    from quakesat.data.tiles import file_tiles
     from quakesat.evaluation.metrics import shortcut_report
-    from quakesat.runtime.decision import decide
+    from quakesat.ground.decode import decode
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.runtime.model import ExportedModel
-    from quakesat.runtime.preprocess import preprocess_image, preprocess_pair
-    from quakesat.runtime.validate import check_pair
+    from quakesat.runtime.status import StatusCategory
 
-    model = ExportedModel.open(artifacts, artifact, threads)
-    manifest = model.manifest
-    config, side = model.preprocess_config, int(manifest.raw["input"]["raw_side"])
-    bitemporal = int(manifest.raw["input"].get("images", 2)) == 2
-    given_event = bool(manifest.raw["model"].get("magnitude_given_event", False))
-    labels, magnitudes, identical, events, predicted = [], [], [], [], []
-    bad_input = 0
-    pending: list[tuple[int, np.ndarray]] = []
-
-    def flush() -> None:
-        if not pending:
-            return
-        heads = model.heads(np.stack([tile for _, tile in pending]))
-        decision = decide(heads, manifest.decision, given_event)
-        for row, (index, _) in enumerate(pending):
-            events[index], predicted[index] = bool(decision.event[row]), float(decision.magnitude[row])
-        pending.clear()
-
-    with QuakeSetFile(data) as qs:
-        refs = qs.samples(Task.BITEMPORAL_DETECTION, split)
-        if not refs:
-            raise ConfigError(f"{data}: no bitemporal samples in split {split!r}")
-        for index, ref in enumerate(refs):
-            first, second = qs.read(ref)
-            labels.append(ref.label)
-            magnitudes.append(ref.magnitude)
-            identical.append(bool(np.array_equal(first, second, equal_nan=True)))
-            events.append(False)
-            predicted.append(0.0)
-            if not check_pair(first, second, side, config).processable:
-                bad_input += 1
-                continue
-            tile = preprocess_pair(first, second, config) if bitemporal else preprocess_image(second, config)
-            pending.append((index, tile))
-            if len(pending) == ARTIFACT_BATCH:
-                flush()
-        flush()
-    report: dict[str, Any] = {
+    model = ExportedModel.open(artifacts, artifact, threads)  # raises where the model is unusable
+    runtime = FlightRuntime(model, RuntimeConfig(gate="off", health_every=0, threads=threads))
+    labels, magnitudes, identical, events, predicted, statuses = [], [], [], [], [], Counter()
+    for tile, truth, _ in file_tiles(data, split):
+        report = decode(runtime.process(tile).message)
+        runtime.drain()
+        labels.append(truth.label)
+        magnitudes.append(truth.magnitude)
+        identical.append(truth.identical)
+        events.append(int(report.event))
+        predicted.append(report.magnitude)
+        statuses[report.status] += 1
+    if not labels:
+        raise ConfigError(f"{data}: no bitemporal samples in split {split!r}")
+    bad_input = sum(n for status, n in statuses.items() if status.category == StatusCategory.BAD_INPUT)
+    result: dict[str, Any] = {
         "data": str(data), "artifacts": str(artifacts), "artifact": model.artifact.name,
         "model_id": f"0x{model.model_id:04x}", "split": split, "n": len(labels), "bad_input": bad_input,
-        "detection": detection_report(labels, np.asarray(events, dtype=int)),
-        "shortcut": shortcut_report(labels, np.asarray(events, dtype=int), identical),
+        "statuses": {status.code_name: n for status, n in statuses.items()},
+        "detection": detection_report(labels, np.asarray(events)),
+        "shortcut": shortcut_report(labels, np.asarray(events), identical),
     }
     if "magnitude" in model.artifact.outputs:
-        report["magnitude"] = magnitude_report(labels, magnitudes, np.clip(predicted, 0.0, None))
-    report["per_tile"] = [[bool(e), round(m, 4)] for e, m in zip(events, predicted)]
-    return report
+        result["magnitude"] = magnitude_report(labels, magnitudes, predicted)
+    result["per_tile"] = [[bool(e), round(m, 4)] for e, m in zip(events, predicted)]
+    return result
+

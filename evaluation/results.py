@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from quakesat.data.quakeset import QuakeSetFile, Task
+from quakesat.files import atomic_output, write_text_atomic
 
 #: Numbers the paper reports for the rows we also run (from the project brief and issue #3).
 PAPER_NUMBERS: dict[tuple[str, int], dict[str, float]] = {
@@ -105,8 +106,8 @@ class ResultRow:
 
 
 def _shallow_rows(data: Path, out: Path, progress: bool) -> list[ResultRow]:
-    from quakesat.evaluation.evaluate import median_ms_per_tile
     from quakesat.evaluation.metrics import detection_report, magnitude_report
+    from quakesat.evaluation.timing import median_ms_per_tile
     from quakesat.models.shallow import (
         build_shallow,
         load_shallow_data,
@@ -203,7 +204,8 @@ def _plot(rows: list[ResultRow], path: Path) -> None:
     ax.set_ylabel("task 1 test accuracy")
     ax.set_title("Bitemporal detection: accuracy vs cost (dotted: shallow models)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_output(path) as partial:
+        fig.savefig(partial, format="png", dpi=110)
 
 
 def run_results(data: str | Path, out: str | Path, cnn_rows: tuple[CnnRow, ...] = DEFAULT_CNN_ROWS,
@@ -224,8 +226,8 @@ def run_results(data: str | Path, out: str | Path, cnn_rows: tuple[CnnRow, ...] 
     rows += _cnn_rows(data, out, cnn_rows, progress, device)
     seconds = time.perf_counter() - started
     dicts = [asdict(r) for r in rows]
-    (out / "results.json").write_text(json.dumps(dicts, indent=2))
-    (out / "results_tables.md").write_text(_markdown(rows, data, seconds))
+    write_text_atomic(out / "results.json", json.dumps(dicts, indent=2))
+    write_text_atomic(out / "results_tables.md", _markdown(rows, data, seconds))
     _plot(rows, out / "accuracy_vs_macs.png")
     return dicts
 

@@ -1,21 +1,27 @@
 """``quakesat export``: a trained model folder to verified artifacts, a manifest and a report.
 
-For a network: fp32 ONNX, int8 ONNX (calibration methods and per-channel / per-tensor
-compared, the best kept), fp32 and int8 TFLite where litert-torch is installed. For a
-shallow pipeline: skl2onnx (fp32; trees and kernel machines have no int8 path here). Every
-artifact is then opened the way the flight runtime opens it — from the manifest, hash
-checked (:class:`quakesat.runtime.model.ExportedModel`) — and scored against the fp32
-reference on held-out tiles (:mod:`quakesat.export.fidelity`). ``manifest.json``,
-``fidelity.md`` and ``fidelity.png`` are written in any case; an artifact that fails the
-gate makes the export raise :class:`~quakesat.errors.FidelityGateError` (exit status 2).
+For a network, the rows of :data:`quakesat.export.formats.NETWORK_FORMATS` that were asked
+for (fp32 and int8 ONNX, TFLite, ExecuTorch ``.pte``). For a shallow pipeline: skl2onnx
+(fp32; trees and kernel machines have no int8 path here). For the log-ratio rule: its rule
+file. Every artifact is then opened the way the flight runtime opens it — from the manifest,
+hash checked (:class:`quakesat.runtime.model.ExportedModel`) — and scored against the fp32
+reference on held-out tiles (:mod:`quakesat.export.fidelity`). The manifest is built as a
+:class:`~quakesat.runtime.manifest.Manifest` and written through
+:func:`~quakesat.runtime.manifest.write_manifest`, which refuses to write one that breaks the
+contract.
+
+Everything is built in a staging folder inside ``out`` and moved into place at the end, the
+manifest last: an interrupted export leaves the previous export (or nothing) in ``out``,
+never a manifest that promises files that are not there. ``manifest.json``, ``fidelity.md``
+and ``fidelity.png`` are written in any case; an artifact that fails the gate makes the
+export raise :class:`~quakesat.errors.FidelityGateError` after writing (exit status 3).
 
 Calibration uses tiles of the *train* split, through the shared preprocessing, balanced
 between events and non-events (default 128: enough for the activation ranges of a small
 CNN to settle, measured in docs/export.md, while keeping the Entropy/Percentile histograms
-quick). The method is chosen on the *validation* split; the gate runs on the *test* split,
-which neither choice saw. The runtime's change-gate threshold and location method are
-calibrated on the validation split too (:mod:`quakesat.export.onboard_calibration`) and
-written into the manifest's ``gate`` and ``locate`` blocks.
+quick). The int8 method is chosen on the *validation* split; the gate runs on the *test*
+split, which neither choice saw. The runtime's change-gate threshold and location method are
+calibrated on the validation split too (:mod:`quakesat.export.onboard_calibration`).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -34,36 +40,36 @@ from typing import Any
 import numpy as np
 
 from quakesat import __version__
-from quakesat.errors import (
-    ConfigError,
-    ExportError,
-    FidelityGateError,
-    ModelNotFoundError,
-)
+from quakesat.errors import ConfigError, ExportError, FidelityGateError, ModelNotFoundError
+from quakesat.evaluation.timing import median_ms_per_tile
 from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend for scoring
-from quakesat.export.fidelity import (
-    GateLimits,
-    compare,
-    gate_failures,
-    plot_scatter,
-    write_report,
-)
+from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_scatter, write_report
+from quakesat.export.formats import NETWORK_FORMATS, NetworkContext
 from quakesat.export.onboard_calibration import calibrate_onboard
 from quakesat.export.onnx_export import CALIBRATION_METHODS
 from quakesat.runtime.decision import DEFAULT_DECISION
 from quakesat.runtime.gate import DEFAULT_MAX_MISSED
 from quakesat.runtime.manifest import (
-    MANIFEST_FORMAT,
+    BITEMPORAL_TASKS,
+    HEADS,
     MANIFEST_NAME,
-    MANIFEST_VERSION,
+    Artifact,
+    GateSpec,
+    InputSpec,
+    LocateSpec,
+    Manifest,
+    ModelInfo,
     OutputRef,
     sha256_file,
+    write_manifest,
 )
 from quakesat.runtime.model import ExportedModel
-from quakesat.runtime.preprocess import PreprocessConfig
+from quakesat.runtime.preprocess import BANDS, PreprocessConfig
 
 FORMATS = ("onnx", "tflite", "pte")
 DEFAULT_CALIBRATION_TILES = 128
+#: What export writes besides the artifacts (moved into ``out`` with them).
+REPORT_FILES = ("fidelity.md", "fidelity.png")
 
 
 @dataclass(frozen=True)
@@ -92,18 +98,26 @@ class ExportOptions:
             raise ConfigError(f"unknown calibration methods {sorted(bad)}; choose from {list(CALIBRATION_METHODS)}")
         if self.calibration_tiles < 1 or self.threads < 1 or not self.per_channel:
             raise ConfigError("calibration tiles and threads must be >= 1, and per_channel non-empty")
+        if not 0.0 <= self.gate_max_missed <= 1.0:
+            raise ConfigError(f"gate_max_missed is a share in 0..1, got {self.gate_max_missed}")
 
 
 @dataclass
-class _Tiles:
-    tiles: np.ndarray  # (N, C, H, W) float32, preprocessed
+class Tiles:
+    """Preprocessed tiles of one split with their truth."""
+
+    tiles: np.ndarray  # (N, C, H, W) float32
     labels: np.ndarray
     magnitudes: np.ndarray
 
 
-def _read_tiles(data: Path, task: int, split: str, config: PreprocessConfig, limit: int | None = None,
-                seed: int = 0) -> _Tiles:
-    """Preprocessed tiles of ``split`` (at most ``limit``, balanced between labels)."""
+def read_tiles(data: Path, task: int, split: str, config: PreprocessConfig, limit: int | None = None,
+               seed: int = 0) -> Tiles:
+    """Preprocessed tiles of ``split`` (at most ``limit``, balanced between labels).
+
+    Raises:
+        ConfigError: no samples of ``task`` in ``split``.
+    """
     from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
 
@@ -121,32 +135,33 @@ def _read_tiles(data: Path, task: int, split: str, config: PreprocessConfig, lim
         magnitudes = np.array([r.magnitude for r in dataset.refs], dtype=np.float64)
     if tiles is None:
         raise ConfigError(f"{data}: no samples of task {task} in split {split!r} to export with")
-    return _Tiles(tiles.astype(np.float32), labels, magnitudes)
-
-
-def _best(candidates: list[dict[str, Any]]) -> dict[str, Any]:
-    def key(c: dict[str, Any]) -> tuple:
-        return (-c["flag_agreement"], c.get("event_abs_error", {}).get("mean", 0.0),
-                c.get("magnitude_abs_error", {}).get("mean", 0.0))
-
-    return min(candidates, key=key)
+    return Tiles(tiles.astype(np.float32), labels, magnitudes)
 
 
 def _ms_per_tile(run: Any, tiles: np.ndarray) -> float:
-    from quakesat.evaluation.evaluate import median_ms_per_tile
-
     return median_ms_per_tile(run, [tile[None] for tile in tiles])
 
 
-class _Exporter:
-    """One export run; methods share the tiles, the reference and the artifact list."""
+@dataclass
+class Exported:
+    """What a family's exporter hands back: the model, its artifacts, the fp32 reference."""
 
-    def __init__(self, model_dir: Path, data: Path, out: Path, options: ExportOptions) -> None:
-        self.model_dir, self.data, self.out, self.options = model_dir, data, out, options
-        self.artifacts: list[dict[str, Any]] = []
-        self.calibration: dict[str, Any] | None = None
-        self.graph: dict[str, Any] | None = None
-        self.notes: list[str] = []
+    model: ModelInfo
+    preprocess: PreprocessConfig
+    magnitude_given_event: bool
+    artifacts: list[Artifact]
+    reference: dict[str, np.ndarray]  # the fp32 model's heads on the held-out tiles
+    reference_name: str
+    reference_ms: float
+    held_out: Tiles
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+class _Run:
+    """One export run: the staging folder, options, and the time spent per stage."""
+
+    def __init__(self, model_dir: Path, data: Path, staging: Path, options: ExportOptions) -> None:
+        self.model_dir, self.data, self.staging, self.options = model_dir, data, staging, options
         self.seconds: dict[str, float] = {}
 
     @contextlib.contextmanager
@@ -158,18 +173,11 @@ class _Exporter:
         finally:
             self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - started, 2)
 
-    def add_artifact(self, name: str, filename: str, fmt: str, precision: str, outputs: dict[str, dict],
-                     layout: str, **extra: Any) -> None:
-        path = self.out / filename
-        self.artifacts.append({"name": name, "path": filename, "format": fmt, "precision": precision,
-                               "sha256": sha256_file(path), "bytes": path.stat().st_size, "layout": layout,
-                               "outputs": outputs, **extra})
-
-
-def _cnn_outputs(heads: list[str], fmt: str) -> dict[str, dict]:
-    """Head → output reference: ONNX outputs are named after the heads; TFLite's and
-    ExecuTorch's by position."""
-    return {head: {"output": head if fmt == "onnx" else str(i)} for i, head in enumerate(heads)}
+    def artifact(self, name: str, filename: str, fmt: str, precision: str, layout: str,
+                 outputs: dict[str, OutputRef], **extra: Any) -> Artifact:
+        path = self.staging / filename
+        return Artifact(name, filename, fmt, precision, sha256_file(path), path.stat().st_size, layout, outputs,
+                        **extra)
 
 
 def _torch_heads(net: Any, tiles: np.ndarray) -> dict[str, np.ndarray]:
@@ -180,154 +188,170 @@ def _torch_heads(net: Any, tiles: np.ndarray) -> dict[str, np.ndarray]:
     return head_outputs(net, (torch.from_numpy(tiles[start:start + 16]) for start in range(0, len(tiles), 16)))
 
 
-def _export_cnn(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.ndarray], Any, _Tiles]:
-    from quakesat.export.graph_facts import graph_facts
-    from quakesat.export.onnx_export import export_network_onnx, quantize_onnx_int8
-    from quakesat.models.train import load_network
-    from quakesat.runtime.backends import OnnxRuntimeBackend
-    from quakesat.runtime.model import select_head
-
-    opts = ex.options
-    net, _ = load_network(ex.model_dir)
-    preprocess = PreprocessConfig.from_dict(config["preprocess"])
-    task = int(config["paper_task"])
-    tile_shape = list(config["input_shape"])
-    with ex.timed("read_tiles"):
-        held_out = _read_tiles(ex.data, task, opts.split, preprocess)
-    reference = _torch_heads(net, held_out.tiles)
-    decision = dict(DEFAULT_DECISION)
-    given_event = bool(config.get("magnitude_given_event", False))
-
-    with ex.timed("onnx_fp32"):
-        heads = export_network_onnx(net, tile_shape, ex.out / "model.fp32.onnx")
-        ex.graph = graph_facts(ex.out / "model.fp32.onnx")
-    ex.add_artifact("onnx-fp32", "model.fp32.onnx", "onnx", "fp32", _cnn_outputs(heads, "onnx"), "NCHW")
-    calibration = None
-    if opts.int8:
-        with ex.timed("read_tiles"):
-            calibration = _read_tiles(ex.data, task, "train", preprocess, opts.calibration_tiles, opts.seed)
-            try:
-                selection = _read_tiles(ex.data, task, opts.selection_split, preprocess)
-                scored_on = opts.selection_split
-            except ConfigError:
-                selection, scored_on = calibration, "train"
-        selection_reference = _torch_heads(net, selection.tiles)
-    if opts.int8 and "onnx" in opts.formats:
-        candidates = []
-        with tempfile.TemporaryDirectory(prefix="quakesat-calib-") as scratch:
-
-            def try_candidate(method: str, per_channel: bool, float_stem: bool) -> dict[str, Any]:
-                candidate = Path(scratch) / f"{method}-{int(per_channel)}-{int(float_stem)}.onnx"
-                with ex.timed(f"onnx_int8_{method}"):
-                    settings = quantize_onnx_int8(ex.out / "model.fp32.onnx", candidate, calibration.tiles,
-                                                  method, per_channel, float_stem)
-                outputs = OnnxRuntimeBackend(candidate, opts.threads).run(selection.tiles)
-                got = {h: select_head(outputs, OutputRef.from_dict(ref), len(selection.tiles))
-                       for h, ref in _cnn_outputs(heads, "onnx").items()}
-                scores = compare(selection_reference, got, selection.labels, selection.magnitudes, decision,
-                                 given_event)
-                result = {"method": method, "per_channel": per_channel, "float_stem": float_stem,
-                          "file": str(candidate), "settings": settings, **scores}
-                candidates.append(result)
-                return result
-
-            for method in opts.calibration_methods:
-                for per_channel in opts.per_channel:
-                    try_candidate(method, per_channel, False)
-            best = _best(candidates)
-            if opts.try_float_stem:  # the best setting again, with the input path in float
-                best = _best([best, try_candidate(best["method"], best["per_channel"], True)])
-            best["chosen"] = True
-            shutil.copyfile(best["file"], ex.out / "model.int8.onnx")
-        for c in candidates:
-            c.pop("file")
-        ex.calibration = {"split": "train", "tiles": int(len(calibration.tiles)),
-                          "positives": int(calibration.labels.sum()), "scored_on": scored_on,
-                          "comparison": [{k: v for k, v in c.items() if k != "settings"} for c in candidates]}
-        ex.add_artifact("onnx-int8", "model.int8.onnx", "onnx", "int8", _cnn_outputs(heads, "onnx"), "NCHW",
-                        quantization=best["settings"])
-    if "tflite" in opts.formats:
-        from quakesat.export.tflite_export import (
-            export_network_tflite,
-            quantize_tflite_int8,
-        )
-
-        with ex.timed("tflite_fp32"):
-            export_network_tflite(net, tile_shape, ex.out / "model.fp32.tflite")
-        ex.add_artifact("tflite-fp32", "model.fp32.tflite", "tflite", "fp32", _cnn_outputs(heads, "tflite"), "NHWC")
-        if opts.int8:
-            with ex.timed("tflite_int8"):
-                settings = quantize_tflite_int8(net, tile_shape, ex.out / "model.int8.tflite", calibration.tiles)
-            outputs = _cnn_outputs(heads, "tflite")
-            for head, offset in settings["offsets"].items():
-                outputs[head]["offset"] = offset
-            ex.add_artifact("tflite-int8", "model.int8.tflite", "tflite", "int8", outputs, "NHWC",
-                            quantization=settings)
-    if "pte" in opts.formats:
-        from quakesat.export.pte_export import export_network_pte, quantize_pte_int8
-
-        with ex.timed("pte_fp32"):
-            export_network_pte(net, tile_shape, ex.out / "model.fp32.pte")
-        ex.add_artifact("pte-fp32", "model.fp32.pte", "pte", "fp32", _cnn_outputs(heads, "pte"), "NCHW",
-                        delegate="XnnpackBackend", batch=1)
-        if opts.int8:
-            with ex.timed("pte_int8"):
-                settings = quantize_pte_int8(net, tile_shape, ex.out / "model.int8.pte", calibration.tiles)
-            ex.add_artifact("pte-int8", "model.int8.pte", "pte", "int8", _cnn_outputs(heads, "pte"), "NCHW",
-                            delegate="XnnpackBackend", batch=1, quantization=settings)
+def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     import torch
 
+    from quakesat.export.onnx_export import network_heads
+    from quakesat.models.train import load_network
+
+    opts = run.options
+    net, _ = load_network(run.model_dir)
+    preprocess = PreprocessConfig.from_dict(config["preprocess"])
+    task = int(config["paper_task"])
+    with run.timed("read_tiles"):
+        held_out = read_tiles(run.data, task, opts.split, preprocess)
+    reference = _torch_heads(net, held_out.tiles)
+    given_event = bool(config.get("magnitude_given_event", False))
+    decision = replace(DEFAULT_DECISION, magnitude_given_event=given_event)
+    calibration = selection = None
+    scored_on = opts.selection_split
+    if opts.int8:
+        with run.timed("read_tiles"):
+            calibration = read_tiles(run.data, task, "train", preprocess, opts.calibration_tiles, opts.seed)
+            try:
+                selection = read_tiles(run.data, task, opts.selection_split, preprocess)
+            except ConfigError:
+                selection, scored_on = calibration, "train"
+    heads = network_heads(net)
+    ctx = NetworkContext(
+        net=net, heads=heads, tile_shape=tuple(config["input_shape"]), out=run.staging,
+        calibration_tiles=None if calibration is None else calibration.tiles,
+        selection_tiles=None if selection is None else selection.tiles,
+        selection_labels=None if selection is None else selection.labels,
+        selection_magnitudes=None if selection is None else selection.magnitudes,
+        selection_reference=None if selection is None else _torch_heads(net, selection.tiles),
+        decision=decision, calibration_methods=opts.calibration_methods, per_channel=opts.per_channel,
+        try_float_stem=opts.try_float_stem, threads=opts.threads, timed=run.timed)
+    artifacts = []
+    for spec in NETWORK_FORMATS:
+        if spec.format not in opts.formats or (spec.precision == "int8" and not opts.int8):
+            continue
+        with run.timed(spec.name.replace("-", "_")):
+            built = spec.build(ctx, run.staging / spec.filename)
+        artifacts.append(run.artifact(spec.name, spec.filename, spec.format, spec.precision, spec.layout,
+                                      spec.outputs(heads, built.offsets), quantization=built.quantization,
+                                      delegate=spec.delegate, batch=spec.batch))
     threads = torch.get_num_threads()
     torch.set_num_threads(opts.threads)
     try:
         reference_ms = _ms_per_tile(lambda x: net(torch.from_numpy(x)), held_out.tiles)
     finally:
         torch.set_num_threads(threads)
-    return reference, reference_ms, held_out
+    report: dict[str, Any] = {"graph": ctx.graph, "validation": config.get("validation")}
+    if ctx.calibration_report is not None and calibration is not None:
+        report["calibration"] = {"split": "train", "tiles": int(len(calibration.tiles)),
+                                 "positives": int(calibration.labels.sum()), "scored_on": scored_on,
+                                 **ctx.calibration_report}
+    model = ModelInfo(str(config["train"]["model"]), "cnn", task, tuple(heads))
+    return Exported(model, preprocess, given_event, artifacts, reference, "torch", reference_ms, held_out, report)
 
 
-def _export_shallow(ex: _Exporter, config: dict[str, Any]) -> tuple[dict[str, np.ndarray], Any, _Tiles]:
+def _export_shallow(run: _Run, config: dict[str, Any]) -> Exported:
     from sklearn.svm import SVC
 
     from quakesat.export.onnx_export import export_shallow_onnx
     from quakesat.models.shallow import load_shallow_with_info, single_threaded
     from quakesat.runtime.features import flat_features
 
-    if "onnx" not in ex.options.formats:
+    if "onnx" not in run.options.formats:
         raise ExportError("a shallow model exports to ONNX only (skl2onnx); add onnx to --formats")
-    pipeline, info = load_shallow_with_info(ex.model_dir / "model.joblib")
+    pipeline, info = load_shallow_with_info(run.model_dir / "model.joblib")
     preprocess = PreprocessConfig.from_dict(info["preprocess"])
-    held_out = _read_tiles(ex.data, int(info["task"]), ex.options.split, preprocess)
+    held_out = read_tiles(run.data, int(info["task"]), run.options.split, preprocess)
     features = flat_features(held_out.tiles)
     regression = bool(info["regression"])
-    outputs = export_shallow_onnx(pipeline, features.shape[1], ex.out / "model.onnx", regression)
-    ex.add_artifact("onnx-fp32", "model.onnx", "onnx", "fp32", outputs, "features")
-    if ex.options.int8:
-        ex.notes.append("int8: not applicable to scikit-learn pipelines here (trees and kernel machines "
-                        "run in float in onnxruntime's ML operators); exported fp32 only")
-    model = pipeline.steps[-1][1]
+    with run.timed("onnx_fp32"):
+        outputs = export_shallow_onnx(pipeline, features.shape[1], run.staging / "model.onnx", regression)
+    artifact = run.artifact("onnx-fp32", "model.onnx", "onnx", "fp32", "features", outputs)
+    notes = []
+    if run.options.int8:
+        notes.append("int8: not applicable to scikit-learn pipelines here (trees and kernel machines "
+                     "run in float in onnxruntime's ML operators); exported fp32 only")
+    estimator = pipeline.steps[-1][1]
     if regression:
         reference = {"magnitude": pipeline.predict(features).astype(np.float32)}
-    elif isinstance(model, SVC):
+    elif isinstance(estimator, SVC):
         scores = pipeline.decision_function(features)
         reference = {"event": (1.0 / (1.0 + np.exp(-scores))).astype(np.float32)}
     else:
         reference = {"event": pipeline.predict_proba(features)[:, 1].astype(np.float32)}
     single_threaded(pipeline)
     reference_ms = _ms_per_tile(lambda x: pipeline.predict(flat_features(x)), held_out.tiles)
-    return reference, reference_ms, held_out
+    model = ModelInfo(str(config["model"]), "shallow", int(config["paper_task"]),
+                      tuple(h for h in HEADS if h in reference))
+    return Exported(model, preprocess, False, [artifact], reference, "scikit-learn", reference_ms, held_out,
+                    {"notes": notes})
+
+
+def _export_rule(run: _Run, config: dict[str, Any]) -> Exported:
+    from quakesat.models.log_ratio import RULE_FILE
+    from quakesat.runtime.rules import RuleBackend
+
+    preprocess = PreprocessConfig.from_dict(config["preprocess"])
+    held_out = read_tiles(run.data, int(config["paper_task"]), run.options.split, preprocess)
+    source = run.model_dir / RULE_FILE
+    if not source.is_file():
+        raise ModelNotFoundError(f"{source}: the rule file is missing; train it with `quakesat train --model log-ratio`")
+    shutil.copyfile(source, run.staging / "model.rule.json")
+    artifact = run.artifact("rule", "model.rule.json", "rule", "fp32", "NCHW", {"event": OutputRef("event")})
+    backend = RuleBackend(source)
+    reference = backend.run(held_out.tiles)
+    reference_ms = _ms_per_tile(backend.run, held_out.tiles)
+    model = ModelInfo(str(config["model"]), "rule", int(config["paper_task"]), ("event",))
+    return Exported(model, preprocess, False, [artifact], reference, "numpy rule", reference_ms, held_out,
+                    {"rule": config.get("rule"), "validation": config.get("validation")})
+
+
+FAMILIES = {"cnn": _export_network, "shallow": _export_shallow, "rule": _export_rule}
+
+
+def _input_spec(model: ModelInfo, preprocess: PreprocessConfig, tile_shape: tuple[int, ...]) -> InputSpec:
+    images = 2 if model.paper_task in BITEMPORAL_TASKS else 1
+    which = ("first", "second") if images == 2 else ("image",)
+    channels = [f"{image} {band}" for image in which for band in BANDS]
+    return InputSpec(int(tile_shape[-1]) * preprocess.downsample, images,
+                     (int(tile_shape[0]), int(tile_shape[1]), int(tile_shape[2])), "float32", tuple(channels))
+
+
+def _score(manifest: Manifest, staging: Path, exported: Exported, options: ExportOptions) -> tuple[
+        Manifest, dict[str, dict[str, np.ndarray]]]:
+    """Open every artifact from the staged manifest and score it against the reference."""
+    outputs: dict[str, dict[str, np.ndarray]] = {}
+    held_out = exported.held_out
+    for artifact in manifest.artifacts:
+        model = ExportedModel.open(staging, artifact.name, threads=options.threads)
+        outputs[artifact.name] = model.heads(held_out.tiles)
+        fidelity = compare(exported.reference, outputs[artifact.name], held_out.labels, held_out.magnitudes,
+                           manifest.decision)
+        manifest = manifest.with_artifact(replace(
+            artifact, fidelity=fidelity, gate_failures=tuple(gate_failures(fidelity, options.limits)),
+            latency_ms=_ms_per_tile(model.heads, held_out.tiles)))
+    return manifest, outputs
+
+
+def _publish(staging: Path, out: Path, manifest: Manifest) -> None:
+    """Move the staged files into ``out``: stale artifacts out, new ones in, manifest last."""
+    for stale in [*out.glob("model.*"), out / MANIFEST_NAME, *(out / name for name in REPORT_FILES)]:
+        stale.unlink(missing_ok=True)
+    for artifact in manifest.artifacts:
+        (staging / artifact.path).replace(out / artifact.path)
+    for name in REPORT_FILES:
+        if (staging / name).exists():
+            (staging / name).replace(out / name)
+    (staging / MANIFEST_NAME).replace(out / MANIFEST_NAME)
 
 
 def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
-                 options: ExportOptions = ExportOptions()) -> dict[str, Any]:
+                 options: ExportOptions = ExportOptions()) -> Manifest:
     """Export the model in ``model_dir``; write artifacts, ``manifest.json``, ``fidelity.md``
     and ``fidelity.png`` into ``out``.
 
     Returns:
-        The manifest.
+        The manifest, as written (its ``folder`` is ``out``).
 
     Raises:
         ModelNotFoundError: no trained model in ``model_dir``.
+        ConfigError: an unknown model family, or a split without samples.
         ExportError: an exporter failed or is not installed.
         FidelityGateError: an artifact failed the gate (everything is still written).
     """
@@ -336,77 +360,51 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
     if not config_path.is_file():
         raise ModelNotFoundError(f"{model_dir}: no config.json; train a model there with `quakesat train --out DIR`")
     config = json.loads(config_path.read_text())
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in [*out.glob("model.*"), out / MANIFEST_NAME]:
-        stale.unlink(missing_ok=True)
-    started = time.perf_counter()
-    ex = _Exporter(model_dir, data, out, options)
     family = config.get("family")
-    if family == "cnn":
-        reference, reference_ms, held_out = _export_cnn(ex, config)
-        name, task, preprocess = config["train"]["model"], int(config["paper_task"]), config["preprocess"]
-        input_kind, given_event = config["train"]["input"], bool(config.get("magnitude_given_event", False))
-        validation = config.get("validation")
-    elif family == "shallow":
-        reference, reference_ms, held_out = _export_shallow(ex, config)
-        name, task, preprocess = config["model"], int(config["paper_task"]), config["preprocess"]
-        input_kind, given_event, validation = ("bitemporal" if task in (1, 2) else "single"), False, None
-    else:
-        raise ConfigError(f"{model_dir}: unknown model family {family!r}")
-
-    tile_shape = list(held_out.tiles.shape[1:])
-    manifest: dict[str, Any] = {
-        "format": MANIFEST_FORMAT,
-        "version": MANIFEST_VERSION,
-        "quakesat_version": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "model": {"name": name, "family": family, "paper_task": task, "input": input_kind,
-                  "heads": sorted(reference, key=["event", "magnitude", "location"].index),
-                  "magnitude_given_event": given_event, "source": str(model_dir), "validation": validation},
-        "input": {"tile_shape": tile_shape, "dtype": "float32", "images": 2 if input_kind == "bitemporal" else 1,
-                  "raw_side": int(tile_shape[-1] * int(PreprocessConfig.from_dict(preprocess).downsample)),
-                  "channels": ["first VV", "first VH", "second VV", "second VH"][: tile_shape[0]]},
-        "preprocess": preprocess,
-        "decision": dict(DEFAULT_DECISION),
-        "graph": ex.graph,
-        "calibration": ex.calibration,
-        "notes": ex.notes,
-        "artifacts": ex.artifacts,
-    }
-    onnx_int8 = [a for a in ex.artifacts if a["format"] == "onnx" and a["precision"] == "int8"]
-    manifest["default_artifact"] = (onnx_int8 or ex.artifacts)[0]["name"]
-    (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2))
-
-    # Score every artifact through the flight runtime's own loading path.
-    outputs: dict[str, dict[str, np.ndarray]] = {}
-    scoring_started = time.perf_counter()
-    for entry in manifest["artifacts"]:
-        model = ExportedModel.open(out, entry["name"], threads=options.threads)
-        outputs[entry["name"]] = model.heads(held_out.tiles)
-        entry["model_id"] = model.model_id
-        entry["fidelity"] = compare(reference, outputs[entry["name"]], held_out.labels, held_out.magnitudes,
-                                    manifest["decision"], given_event)
-        entry["gate_failures"] = gate_failures(entry["fidelity"], options.limits)
-        entry["latency_ms"] = _ms_per_tile(model.heads, held_out.tiles)
-    manifest["fidelity"] = {"split": options.split, "tiles": int(len(held_out.tiles)), "data": str(data),
-                            "limits": asdict(options.limits)}
-    manifest["latency"] = {"threads": options.threads, "reference_ms": reference_ms,
-                           "note": "median of single-tile runs after one warm-up; model only (no preprocessing)"}
-    ex.seconds["score_artifacts"] = round(time.perf_counter() - scoring_started, 2)
-    if input_kind == "bitemporal":
-        with ex.timed("onboard_calibration"):
-            fp32 = next(e["name"] for e in manifest["artifacts"] if e["precision"] == "fp32")
-            manifest.update(calibrate_onboard(data, options.selection_split, options.gate_max_missed,
-                                              model=ExportedModel.open(out, fp32, threads=options.threads)))
-    manifest["seconds"] = round(time.perf_counter() - started, 1)
-    manifest["stage_seconds"] = ex.seconds
-    (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2))
-    reference_name = "torch" if family == "cnn" else "scikit-learn"
-    write_report(out / "fidelity.md", manifest, reference_name)
-    plot_scatter(out / "fidelity.png", reference, outputs)
-    failed = {e["name"]: e["gate_failures"] for e in manifest["artifacts"] if e["gate_failures"]}
+    if family not in FAMILIES:
+        raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(FAMILIES)}")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as staging_name:
+        staging = Path(staging_name)
+        run = _Run(model_dir, data, staging, options)
+        exported = FAMILIES[family](run, config)
+        manifest = Manifest(
+            model=exported.model, preprocess=exported.preprocess,
+            input=_input_spec(exported.model, exported.preprocess, exported.held_out.tiles.shape[1:]),
+            decision=replace(DEFAULT_DECISION, magnitude_given_event=exported.magnitude_given_event),
+            gate=GateSpec("changed_share", 0.0, None), locate=LocateSpec("centre", None),
+            artifacts=tuple(exported.artifacts),
+            default_artifact=next((a.name for a in exported.artifacts if a.format == "onnx" and a.precision == "int8"),
+                                  exported.artifacts[0].name),
+            quakesat_version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            report={}, folder=staging)
+        write_manifest(manifest, staging)
+        with run.timed("score_artifacts"):
+            manifest, outputs = _score(manifest, staging, exported, options)
+        if manifest.input.bitemporal:
+            with run.timed("onboard_calibration"):
+                fp32 = next(a.name for a in manifest.artifacts if a.precision == "fp32")
+                calibrated = calibrate_onboard(data, options.selection_split, options.gate_max_missed,
+                                               model=ExportedModel.open(staging, fp32, threads=options.threads))
+            manifest = replace(manifest, gate=calibrated.gate, locate=calibrated.locate)
+        report = {
+            "source": str(model_dir), **exported.report,
+            "fidelity": {"split": options.split, "tiles": int(len(exported.held_out.tiles)), "data": str(data),
+                         "limits": asdict(options.limits), "reference": exported.reference_name},
+            "latency": {"threads": options.threads, "reference_ms": exported.reference_ms,
+                        "note": "median of single-tile runs after one warm-up; model only (no preprocessing)"},
+            "seconds": round(time.perf_counter() - started, 1), "stage_seconds": run.seconds,
+        }
+        manifest = replace(manifest, report=report)
+        write_manifest(manifest, staging)
+        write_report(staging / "fidelity.md", manifest)
+        plot_scatter(staging / "fidelity.png", exported.reference, outputs)
+        _publish(staging, out, manifest)
+    manifest = replace(manifest, folder=out)
+    failed = {a.name: a.gate_failures for a in manifest.artifacts if a.gate_failures}
     if failed:
         raise FidelityGateError(f"{out}: fidelity gate failed for " +
                                 "; ".join(f"{name}: {', '.join(why)}" for name, why in failed.items()) +
-                                f" (details in {out / 'fidelity.md'})")
+                                f" (details in {out / 'fidelity.md'})", manifest=manifest)
     return manifest

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from quakesat.runtime.decision import decide
+from quakesat.files import atomic_output, write_text_atomic
+from quakesat.runtime.decision import DecisionRule, decide
+from quakesat.runtime.manifest import Manifest
 
 DEFAULT_MIN_AGREEMENT = 0.99
 DEFAULT_MAX_MAE_DRIFT = 0.05
@@ -43,10 +45,10 @@ def _abs_error(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
 
 
 def compare(reference: dict[str, np.ndarray], candidate: dict[str, np.ndarray], labels: np.ndarray,
-            magnitudes: np.ndarray, decision: dict[str, float], magnitude_given_event: bool) -> dict[str, Any]:
+            magnitudes: np.ndarray, rule: DecisionRule) -> dict[str, Any]:
     """Fidelity numbers of ``candidate`` heads against ``reference`` heads on the same tiles."""
-    ref = decide(reference, decision, magnitude_given_event)
-    got = decide(candidate, decision, magnitude_given_event)
+    ref = decide(reference, rule)
+    got = decide(candidate, rule)
     labels = np.asarray(labels).astype(bool)
     report: dict[str, Any] = {
         "tiles": int(len(labels)),
@@ -78,33 +80,36 @@ def gate_failures(fidelity: dict[str, Any], limits: GateLimits) -> list[str]:
     return failures
 
 
-def write_report(path: str | Path, manifest: dict[str, Any], reference_name: str) -> None:
+def write_report(path: str | Path, manifest: Manifest) -> None:
     """``fidelity.md``: one table row per artifact (fidelity, size, latency) and the gate."""
+    fidelity, latency = manifest.report["fidelity"], manifest.report["latency"]
+    reference_name = fidelity["reference"]
     rows = [
-        f"# Fidelity of `{manifest['model']['name']}` (task {manifest['model']['paper_task']}) exports", "",
-        f"Held-out tiles: {manifest['fidelity']['tiles']} from split `{manifest['fidelity']['split']}` of "
-        f"`{manifest['fidelity']['data']}`; reference: {reference_name} fp32. Gate: flag agreement >= "
-        f"{manifest['fidelity']['limits']['min_agreement']}, magnitude MAE drift <= "
-        f"{manifest['fidelity']['limits']['max_mae_drift']} mb. Latency: median of single-tile runs at "
-        f"{manifest['latency']['threads']} thread(s), all measured in one run on this machine.", "",
+        f"# Fidelity of `{manifest.model.name}` (task {manifest.model.paper_task}) exports", "",
+        f"Held-out tiles: {fidelity['tiles']} from split `{fidelity['split']}` of `{fidelity['data']}`; "
+        f"reference: {reference_name} fp32. Gate: flag agreement >= {fidelity['limits']['min_agreement']}, "
+        f"magnitude MAE drift <= {fidelity['limits']['max_mae_drift']} mb. Latency: median of single-tile runs at "
+        f"{latency['threads']} thread(s), all measured in one run on this machine.", "",
         "| artifact | format | precision | bytes | flag agreement | event max / mean abs err | "
         "accuracy (ref) | MAE (ref) | MAE drift | ms / tile | gate |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for entry in manifest["artifacts"]:
-        f = entry["fidelity"]
+    for artifact in manifest.artifacts:
+        f = artifact.fidelity or {}
         event = f.get("event_abs_error")
         event_text = f"{event['max']:.4f} / {event['mean']:.4f}" if event else "—"
         mae = f"{f['mae']:.3f} ({f['reference_mae']:.3f})" if "mae" in f else "—"
         drift = f"{f['mae_drift']:.4f}" if "mae_drift" in f else "—"
-        gate = "pass" if not entry["gate_failures"] else "FAIL: " + "; ".join(entry["gate_failures"])
-        rows.append(f"| {entry['name']} | {entry['format']} | {entry['precision']} | {entry['bytes']:,} | "
-                    f"{f['flag_agreement']:.4f} | {event_text} | {f['accuracy']:.3f} ({f['reference_accuracy']:.3f}) | "
-                    f"{mae} | {drift} | {entry['latency_ms']:.2f} | {gate} |")
-    reference_ms = manifest["latency"].get("reference_ms")
+        gate = "pass" if artifact.passed_gate else "FAIL: " + "; ".join(artifact.gate_failures or ("not scored",))
+        latency_ms = "—" if artifact.latency_ms is None else f"{artifact.latency_ms:.2f}"
+        rows.append(f"| {artifact.name} | {artifact.format} | {artifact.precision} | {artifact.bytes:,} | "
+                    f"{f.get('flag_agreement', float('nan')):.4f} | {event_text} | "
+                    f"{f.get('accuracy', float('nan')):.3f} ({f.get('reference_accuracy', float('nan')):.3f}) | "
+                    f"{mae} | {drift} | {latency_ms} | {gate} |")
+    reference_ms = latency.get("reference_ms")
     if reference_ms:
         rows += ["", f"Reference ({reference_name} fp32, same thread count): {reference_ms:.2f} ms / tile."]
-    calibration = manifest.get("calibration")
+    calibration = manifest.report.get("calibration")
     if calibration and calibration.get("comparison"):
         rows += ["", f"## int8 calibration ({calibration['tiles']} tiles from split `{calibration['split']}`; "
                      f"choice scored on split `{calibration['scored_on']}`)", "",
@@ -115,7 +120,7 @@ def write_report(path: str | Path, manifest: dict[str, Any], reference_name: str
             rows.append(f"| {c['method']} | {c['per_channel']} | {c.get('float_stem', False)} | {c['flag_agreement']:.4f} | "
                         f"{c.get('event_abs_error', {}).get('mean', float('nan')):.4f} | "
                         f"{'—' if magnitude is None else f'{magnitude:.4f}'} | {'yes' if c.get('chosen') else ''} |")
-    Path(path).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_text_atomic(path, "\n".join(rows) + "\n")
 
 
 def plot_scatter(path: str | Path, reference: dict[str, np.ndarray], outputs: dict[str, dict[str, np.ndarray]]) -> None:
@@ -136,4 +141,5 @@ def plot_scatter(path: str | Path, reference: dict[str, np.ndarray], outputs: di
         ax.legend(fontsize=7)
     fig.suptitle("Exported artifacts against the fp32 model, held-out tiles")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_output(path) as partial:
+        fig.savefig(partial, format="png", dpi=100)

@@ -19,6 +19,7 @@ Run at export time on the validation split, written into the manifest (``gate`` 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import numpy as np
 from quakesat.runtime.change import changed_share
 from quakesat.runtime.gate import DEFAULT_MAX_MISSED, ChangeGate, calibrate_threshold
 from quakesat.runtime.locate import change_peak, head_to_pixel
+from quakesat.runtime.manifest import GateSpec, LocateSpec
 from quakesat.runtime.preprocess import preprocess_pair
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M
 
@@ -39,8 +41,16 @@ def _median(values: list[float]) -> float | None:
     return round(float(np.median(values)), 1) if values else None
 
 
+@dataclass(frozen=True)
+class OnboardCalibration:
+    """The manifest's ``gate`` and ``locate`` blocks, each with its calibration report."""
+
+    gate: GateSpec
+    locate: LocateSpec
+
+
 def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: float = DEFAULT_MAX_MISSED,
-                      model: Any = None) -> dict[str, Any]:
+                      model: Any = None) -> OnboardCalibration:
     """The manifest's ``gate`` and ``locate`` blocks, measured on ``split`` of ``data``.
 
     Args:
@@ -57,7 +67,7 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
     with_head = model is not None and "location" in model.manifest.heads
     if with_head:
         errors["head"] = []
-        config = model.preprocess_config
+        config = model.manifest.preprocess
     with QuakeSetFile(data) as qs:
         for ref in qs.samples(Task.BITEMPORAL_DETECTION, split):
             first, second = qs.read(ref)
@@ -91,20 +101,16 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
     medians = {method: _median(values) for method, values in errors.items()}
     scored = {m: v for m, v in medians.items() if v is not None}
     method = min(scored, key=lambda m: (scored[m], m != "centre")) if scored else "centre"
-    return {
-        "gate": {
-            "statistic": "changed_share", "threshold": threshold, "max_missed": max_missed, "split": split,
-            "events_needed": needed if math.isfinite(needed) else None, "threshold_from_events": unconstrained,
-            "note": ("calibrated" if threshold == unconstrained else
-                     f"identical pairs only: {len(events)} events cannot show a {max_missed:.1%} miss rate "
-                     f"(needs {needed})"),
-            "tiles": len(rows), "events": len(events), "hard_negatives": len(hard), "identical_negatives": len(identical),
-            "skipped": {"events": skipped([r for r in rows if r[0] == 1]), "hard_negatives": skipped(hard),
-                        "identical_negatives": skipped(identical), "all": skipped(rows)},
-        },
-        "locate": {
-            "method": method, "split": split, "tiles": len(errors["centre"]),
-            "median_error_m": medians,
-            "note": "error from the simulator's epicentre, event tiles with the epicentre inside",
-        },
+    gate_report = {
+        "max_missed": max_missed, "split": split,
+        "events_needed": needed if math.isfinite(needed) else None, "threshold_from_events": unconstrained,
+        "note": ("calibrated" if threshold == unconstrained else
+                 f"identical pairs only: {len(events)} events cannot show a {max_missed:.1%} miss rate "
+                 f"(needs {needed})"),
+        "tiles": len(rows), "events": len(events), "hard_negatives": len(hard), "identical_negatives": len(identical),
+        "skipped": {"events": skipped([r for r in rows if r[0] == 1]), "hard_negatives": skipped(hard),
+                    "identical_negatives": skipped(identical), "all": skipped(rows)},
     }
+    locate_report = {"split": split, "tiles": len(errors["centre"]), "median_error_m": medians,
+                     "note": "error from the simulator's epicentre, event tiles with the epicentre inside"}
+    return OnboardCalibration(GateSpec("changed_share", threshold, gate_report), LocateSpec(method, locate_report))

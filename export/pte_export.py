@@ -3,7 +3,7 @@
 - fp32: ``torch.export`` of the heads wrapper at batch 1 (NCHW), lowered with the XNNPACK
   partitioner so the whole network runs inside the XNNPACK delegate; an undelegated program
   runs on ExecuTorch's portable kernels, about 100 x slower.
-- int8: PT2E static quantization with ExecuTorch's XNNPACK quantizer (symmetric int8,
+- int8: PT2E static quantization (:mod:`quakesat.export.pt2e`) with ExecuTorch's XNNPACK quantizer (symmetric int8,
   weights per output channel, activations per tensor), calibrated on the same preprocessed
   tiles as the other int8 models, then lowered the same way. Inputs and outputs stay float:
   the quantize/dequantize nodes at the edges run inside the program.
@@ -24,6 +24,7 @@ import numpy as np
 
 from quakesat.errors import ExportError
 from quakesat.export.onnx_export import heads_module, network_heads
+from quakesat.export.pt2e import quantize_pt2e
 from quakesat.export.quiet import silenced
 
 
@@ -92,20 +93,14 @@ def quantize_pte_int8(net: Any, tile_shape: Sequence[int], path: str | Path, cal
             XNNPACKQuantizer,
             get_symmetric_quantization_config,
         )
-        from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
     heads = network_heads(net)
     module = heads_module(copy.deepcopy(net).eval(), heads)
     sample = _sample(tile_shape)
     quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=per_channel))
+    tiles = (torch.from_numpy(tile[None]) for tile in np.asarray(calibration_tiles, dtype=np.float32))
     try:
-        with silenced():
-            graph = prepare_pt2e(torch.export.export(module, sample).module(), quantizer)
-            with torch.no_grad():
-                for tile in np.asarray(calibration_tiles, dtype=np.float32):
-                    graph(torch.from_numpy(tile[None]))
-            graph = convert_pt2e(graph)
-            _lower(graph, sample, path)
+        _lower(quantize_pt2e(module, sample, quantizer, tiles), sample, path)
     except Exception as err:
         raise ExportError(f"ExecuTorch int8 quantization failed: {err}") from err
     return {"tool": "ExecuTorch PT2E + XNNPACK", "weights": "int8", "activations": "int8", "method": "minmax",

@@ -2,7 +2,7 @@
 
 - fp32: ``litert_torch.convert`` of the heads wrapper, with channel-last (NHWC) input, the
   layout TFLite kernels use, so no transpose runs on board.
-- int8: PT2E static quantization with litert-torch's symmetric quantizer (int8 weights
+- int8: PT2E static quantization (:mod:`quakesat.export.pt2e`) with litert-torch's symmetric quantizer (int8 weights
   per channel or per tensor, int8 activations, histogram observers), calibrated on the same
   preprocessed tiles as the ONNX int8 model. The converted model takes int8 input and may
   give int8 outputs; :class:`quakesat.runtime.backends.LiteRTBackend` (de)quantizes them with
@@ -27,6 +27,7 @@ import numpy as np
 
 from quakesat.errors import ExportError
 from quakesat.export.onnx_export import heads_module, network_heads
+from quakesat.export.pt2e import quantize_pt2e
 from quakesat.export.quiet import silenced
 
 
@@ -89,10 +90,9 @@ def quantize_tflite_int8(net: Any, tile_shape: Sequence[int], path: str | Path, 
     litert_torch = _import_converter()
     import torch
 
-    with silenced():  # torchao reports optional CUDA kernels it cannot load
+    with silenced():
         from litert_torch.quantize import pt2e_quantizer
         from litert_torch.quantize.quant_config import QuantConfig
-        from torchao.quantization.pt2e import move_exported_model_to_eval, quantize_pt2e
 
     heads = network_heads(net)
     net = copy.deepcopy(net).eval()
@@ -106,15 +106,9 @@ def quantize_tflite_int8(net: Any, tile_shape: Sequence[int], path: str | Path, 
     quantizer = pt2e_quantizer.PT2EQuantizer().set_global(
         pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=per_channel))
     try:
+        graph = quantize_pt2e(_channel_last(net, heads), sample, quantizer, (tile[None] for tile in calibration),
+                              fold_quantize=False)
         with silenced():
-            graph = torch.export.export(_channel_last(net, heads), sample).module()
-            graph = quantize_pt2e.prepare_pt2e(graph, quantizer)
-            move_exported_model_to_eval(graph)
-            with torch.no_grad():
-                for tile in calibration:
-                    graph(tile[None])
-            graph = quantize_pt2e.convert_pt2e(graph, fold_quantize=False)
-            move_exported_model_to_eval(graph)
             litert_torch.convert(graph, sample, quant_config=QuantConfig(pt2e_quantizer=quantizer)).export(str(path))
     except Exception as err:
         raise ExportError(f"litert-torch int8 quantization failed: {err}") from err

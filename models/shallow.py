@@ -42,6 +42,7 @@ from tqdm import tqdm
 
 from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, parse_split
 from quakesat.errors import QuakesatError
+from quakesat.files import atomic_output, write_text_atomic
 from quakesat.models.features import shallow_config, shallow_features
 from quakesat.runtime.preprocess import PreprocessConfig
 
@@ -391,7 +392,8 @@ def save_shallow(pipeline: Pipeline, path: str | os.PathLike[str], info: dict[st
         "info": dict(info or {}),
         "pipeline": pipeline,
     }
-    joblib.dump(artifact, target)
+    with atomic_output(target) as partial:
+        joblib.dump(artifact, partial)
     return target
 
 
@@ -476,7 +478,7 @@ def train_shallow_folder(
         "info": info,
         "data": {"file": str(data), "train_samples": info["n_samples"]},
     }
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    write_text_atomic(out / "config.json", json.dumps(config, indent=2))
     return config
 
 

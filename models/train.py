@@ -35,6 +35,7 @@ from torch.utils.data import DataLoader
 from quakesat import __version__
 from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import ConfigError, ModelNotFoundError
+from quakesat.files import atomic_output, write_text_atomic
 from quakesat.models.networks import NETWORKS, NetSpec, build_network
 from quakesat.models.torch_data import TorchQuakeSet
 from quakesat.runtime.preprocess import PreprocessConfig
@@ -279,8 +280,9 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             "device": str(device),
             "seconds": round(time.perf_counter() - started, 1),
         }
-    torch.save({name: value.cpu() for name, value in net.state_dict().items()}, out / "model.pt")
-    (out / "config.json").write_text(json.dumps(summary, indent=2))
+    with atomic_output(out / "model.pt") as partial:
+        torch.save({name: value.cpu() for name, value in net.state_dict().items()}, partial)
+    write_text_atomic(out / "config.json", json.dumps(summary, indent=2))
     return summary
 
 

@@ -1,20 +1,58 @@
 """The ``quakesat`` command line: one console script, one subcommand per pipeline stage.
 
-Each subcommand only parses its options and calls the stage's public function; heavy
-imports (h5py, scipy, matplotlib, torch) happen inside the subcommand that needs them, so
-``quakesat decode`` runs on the flight-side dependencies alone.
+Each subcommand parses and checks its options (:mod:`quakesat.cli_args`: ranges, paths),
+then calls the stage's public function. Heavy imports (h5py, torch, onnx) happen inside the
+subcommand that needs them, so ``quakesat decode`` runs on the flight-side dependencies
+alone and a missing optional dependency is reported as one line with the extra to install.
+Errors are one line on stderr with a documented exit status (:mod:`quakesat.cli_args`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from quakesat import __version__
-from quakesat.errors import QuakesatError
+from quakesat.cli_args import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILURE,
+    EXIT_GATE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    NON_NEGATIVE,
+    POSITIVE,
+    SHARE,
+    Parser,
+    csv,
+    existing_dir,
+    existing_file,
+    float_range,
+    int_range,
+    missing_dependency,
+    output_dir,
+    output_file,
+)
+from quakesat.errors import (
+    BackendError,
+    ExportError,
+    FidelityGateError,
+    QuakesatError,
+)
+
+SPLITS = ("train", "validation", "test")
+#: Every name ``quakesat train --model`` knows (a test checks it against the model tables).
+NETWORK_NAMES = ("mobilenetv2", "quakelite", "quakelite-wide")
+SHALLOW_NAMES = ("svc-rbf", "svc-cubic", "random-forest", "random-forest-nopca", "svr-rbf", "svr-cubic")
+RULE_NAMES = ("log-ratio",)
+MODEL_NAMES = NETWORK_NAMES + SHALLOW_NAMES + RULE_NAMES
+#: Errors that mean "the command ran and failed" (exit 1) rather than "bad input" (exit 2).
+RUNTIME_FAILURES = (ExportError, BackendError)
+U32_MAX = 0xFFFF_FFFF
 
 
 # ─── simulate ───────────────────────────────────────────────────────────────────────────
@@ -28,26 +66,18 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
             "reader ignores (epicenter pixel, change mask, land cover). See docs/simulator.md."
         ),
     )
-    p.add_argument("--events", type=int, default=40, help="number of earthquake events (default 40)")
-    p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same file (default 0)")
-    p.add_argument("--out", type=Path, required=True, help="output .h5 path (overwritten)")
-    p.add_argument(
-        "--size", type=int, default=512,
-        help="tile side in pixels (default 512 as in QuakeSet; smaller is faster for tests)",
-    )
-    p.add_argument(
-        "--patches", type=int, default=None,
-        help="patches per event (default: 1 to 4, drawn per event)",
-    )
-    p.add_argument(
-        "--identical-negatives", type=float, default=0.0, metavar="SHARE",
-        help=(
-            "share of negative pairs written with pixel-identical before/pre images, emulating "
-            "the artifact of the real file (~0.68 there; DESIGN §5). Default 0"
-        ),
-    )
+    p.add_argument("--events", type=int_range(1, 100_000), default=40, help="number of earthquake events (default 40)")
+    p.add_argument("--seed", type=NON_NEGATIVE, default=0, help="random seed; same seed, same file (default 0)")
+    p.add_argument("--out", type=output_file, required=True, help="output .h5 path (replaced when complete)")
+    p.add_argument("--size", type=int_range(16, 4096), default=512,
+                   help="tile side in pixels, 16..4096 (default 512 as in QuakeSet; smaller is faster for tests)")
+    p.add_argument("--patches", type=int_range(1, 64), default=None,
+                   help="patches per event, 1..64 (default: 1 to 4, drawn per event)")
+    p.add_argument("--identical-negatives", type=SHARE, default=0.0, metavar="SHARE",
+                   help=("share of negative pairs written with pixel-identical before/pre images, emulating "
+                         "the artifact of the real file (about 0.68 there; docs/simulator.md). Default 0"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=int_range(1, 64), default=None,
                    help="processes rendering patches (default: the CPUs available, at most 16); "
                         "the file is the same for any count")
     p.set_defaults(func=_cmd_simulate)
@@ -56,21 +86,18 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
-    config = SimulationConfig(
-        events=args.events,
-        seed=args.seed,
-        size=args.size,
-        patches_per_event=args.patches,
-        identical_negative_share=args.identical_negatives,
-    )
+    config = SimulationConfig(events=args.events, seed=args.seed, size=args.size, patches_per_event=args.patches,
+                              identical_negative_share=args.identical_negatives)
     summary = simulate_file(args.out, config, progress=not args.quiet, workers=args.workers)
     print(json.dumps(summary))
-    return 0
+    return EXIT_OK
 
 
 # ─── data ───────────────────────────────────────────────────────────────────────────────
 def _add_data(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("data", help="inspect an earthquakes.h5 file (real or simulated)")
+    p = sub.add_parser("data", help="inspect an earthquakes.h5 file (real or simulated)",
+                       description="Inspect an earthquakes.h5 file: `info` summarizes it, `difficulty` measures "
+                                   "how hard its detection task is for two reference baselines.")
     data_sub = p.add_subparsers(dest="data_command", required=True, metavar="{info,difficulty}")
     info = data_sub.add_parser(
         "info",
@@ -81,9 +108,9 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
             "share and the share of pixel-identical negative pairs."
         ),
     )
-    info.add_argument("file", type=Path, help="path to earthquakes.h5")
+    info.add_argument("file", type=existing_file, help="path to earthquakes.h5")
     info.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    info.add_argument("--png", type=Path, default=None, help="also render a sample pre/post/change PNG here")
+    info.add_argument("--png", type=output_file, default=None, help="also render a sample pre/post/change PNG here")
     info.set_defaults(func=_cmd_data_info)
     difficulty = data_sub.add_parser(
         "difficulty",
@@ -94,7 +121,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
             "split and by event-grouped 5-fold cross-validation (docs/simulator.md)."
         ),
     )
-    difficulty.add_argument("file", type=Path, help="path to earthquakes.h5")
+    difficulty.add_argument("file", type=existing_file, help="path to earthquakes.h5")
     difficulty.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     difficulty.set_defaults(func=_cmd_data_difficulty)
 
@@ -103,14 +130,11 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     from quakesat.data.inspect import describe_file, format_summary, render_sample_png
 
     summary = describe_file(args.file)
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(format_summary(summary))
+    print(json.dumps(summary) if args.json else format_summary(summary))
     if args.png is not None:
         render_sample_png(args.file, args.png)
         print(f"wrote {args.png}", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_data_difficulty(args: argparse.Namespace) -> int:
@@ -124,46 +148,54 @@ def _cmd_data_difficulty(args: argparse.Namespace) -> int:
             if name in report:
                 print(f"{name:18s} {report[name]}")
         print(f"{'majority class':18s} {report['majority_accuracy']}  ({report['samples']} samples)")
-    return 0
+    return EXIT_OK
 
 
-# ─── train / evaluate ───────────────────────────────────────────────────────────────────
+# ─── train / evaluate / results ─────────────────────────────────────────────────────────
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
         help="train a detector / magnitude regressor on a QuakeSet file",
         description=(
-            "Train a network on the train split and report validation metrics. Defaults follow "
-            "the QuakeSet paper for CNNs: AdamW, lr 1e-4, batch 16, 6 epochs, cosine schedule "
-            "with 10 %% linear warm-up. Writes DIR/model.pt and DIR/config.json."
+            "Train a model on the train split and report validation metrics. Networks follow the "
+            "QuakeSet paper's defaults: AdamW, lr 1e-4, batch 16, 6 epochs, cosine schedule with 10 % "
+            "linear warm-up; they write DIR/model.pt and DIR/config.json. Shallow models write "
+            "DIR/model.joblib; the log-ratio rule writes DIR/rule.json."
         ),
     )
-    p.add_argument("--data", type=Path, required=True, help="earthquakes.h5 (real or simulated)")
-    p.add_argument("--model", default="quakelite",
-                   help=("network: mobilenetv2 | quakelite (default); or a shallow scikit-learn model: "
-                         "svc-rbf | svc-cubic | svr-rbf | svr-cubic | random-forest | random-forest-nopca"))
+    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5 (real or simulated)")
+    p.add_argument("--model", choices=MODEL_NAMES, default="quakelite", metavar="MODEL",
+                   help=("network: mobilenetv2 | quakelite (default) | quakelite-wide; shallow scikit-learn model: "
+                         "svc-rbf | svc-cubic | svr-rbf | svr-cubic | random-forest | random-forest-nopca; "
+                         "or the log-ratio rule: log-ratio"))
     p.add_argument("--task", choices=("detect", "magnitude", "multi"), default="detect",
                    help="detect (paper task 1/5), magnitude (2/6), or multi (event + magnitude + location)")
     p.add_argument("--input", choices=("bitemporal", "single"), default="bitemporal",
                    help="bitemporal pre/post pair (default) or the single post/pre image")
-    p.add_argument("--epochs", type=int, default=6, help="epochs (default 6)")
-    p.add_argument("--batch-size", type=int, default=16, help="batch size (default 16)")
-    p.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights and shuffling (default 0)")
-    p.add_argument("--downsample", type=int, default=None,
-                   help="multilook factor of the input (default: mobilenetv2 1, quakelite 4)")
-    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    p.add_argument("--epochs", type=int_range(1, 10_000), default=6, help="epochs (default 6)")
+    p.add_argument("--batch-size", type=int_range(2, 4096), default=16, help="batch size, >= 2 (default 16)")
+    p.add_argument("--lr", type=float_range(0.0, 10.0, low_open=True), default=1e-4,
+                   help="peak learning rate, > 0 (default 1e-4)")
+    p.add_argument("--seed", type=NON_NEGATIVE, default=0, help="seed of weights and shuffling (default 0)")
+    p.add_argument("--downsample", type=int_range(1, 64), default=None,
+                   help="multilook factor of the input (default: mobilenetv2 1, quakelite 2, log-ratio 4)")
+    p.add_argument("--threads", type=int_range(1, 256), default=None, help="torch threads (default: torch's choice)")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
                    help="where a network trains (default cpu; auto: cuda when torch sees one)")
-    p.add_argument("--out", type=Path, required=True, help="model folder to write")
+    p.add_argument("--out", type=output_dir, required=True, help="model folder to write")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from quakesat.models.shallow import SHALLOW_MODELS
+    if args.model in RULE_NAMES:
+        from quakesat.models.log_ratio import LOG_RATIO_DOWNSAMPLE, train_log_ratio_folder
 
-    if args.model in SHALLOW_MODELS:
+        config = train_log_ratio_folder(args.data, args.out, args.downsample or LOG_RATIO_DOWNSAMPLE)
+        print(json.dumps({"out": str(args.out), "model": args.model, "rule": config["rule"],
+                          "validation": config["validation"]}))
+        return EXIT_OK
+    if args.model in SHALLOW_NAMES:
         from quakesat.models.shallow import train_shallow_folder
         from quakesat.models.train import paper_task_of
 
@@ -171,7 +203,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                                       seed=args.seed, progress=not args.quiet)
         print(json.dumps({"out": str(args.out), "model": args.model, "samples": config["info"]["n_samples"],
                           "seconds": config["info"]["seconds"]}))
-        return 0
+        return EXIT_OK
     from quakesat.models.train import TrainConfig, train
 
     config = TrainConfig(model=args.model, task=args.task, input=args.input, epochs=args.epochs,
@@ -179,27 +211,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
                          downsample=args.downsample, threads=args.threads, device=args.device)
     summary = train(args.data, args.out, config, progress=not args.quiet)
     print(json.dumps({"out": str(args.out), "validation": summary["validation"], "seconds": summary["seconds"]}))
-    return 0
+    return EXIT_OK
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
-        help="score a trained model folder with the paper's metrics",
+        help="score a trained model folder or an exported artifact with the paper's metrics",
         description=(
-            "Accuracy for detection; MAE (negatives count with target 0) and the accuracy of "
-            "'predicted magnitude >= 1 means an event' for magnitude; plus parameters, MACs "
-            "at the model's input size and the median time per tile at batch 1."
+            "With --model-dir: accuracy for detection; MAE (negatives count with target 0) and the accuracy "
+            "of 'predicted magnitude >= 1 means an event' for magnitude; plus parameters, MACs at the "
+            "model's input size and the median time per tile at batch 1. With --artifacts: the exported "
+            "artifact through the flight runtime, tile by tile, gate off, scored from its messages, with "
+            "accuracy on the hard (non-identical) negatives."
         ),
     )
-    p.add_argument("--data", type=Path, required=True, help="earthquakes.h5")
+    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--model-dir", type=Path, help="folder written by quakesat train (torch / scikit-learn)")
-    which.add_argument("--artifacts", type=Path,
-                       help="folder written by quakesat export: score an exported artifact the way the flight "
-                            "runtime runs it (no gate), with accuracy on the hard (non-identical) negatives")
+    which.add_argument("--model-dir", type=existing_dir, help="folder written by quakesat train")
+    which.add_argument("--artifacts", type=existing_dir, help="folder written by quakesat export")
     p.add_argument("--artifact", default=None, help="with --artifacts: which artifact (default: the manifest's)")
-    p.add_argument("--split", default="test", help="train | validation | test (default test)")
+    p.add_argument("--split", choices=SPLITS, default="test", help="train | validation | test (default test)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_evaluate)
 
@@ -208,6 +240,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from quakesat.evaluation.evaluate import evaluate, evaluate_artifacts
 
     if args.artifacts is not None:
+        from quakesat.export import executorch_backend  # noqa: F401 - .pte artifacts score here too (needs torch)
+
         report = evaluate_artifacts(args.data, args.artifacts, args.split, args.artifact)
         if not args.json:
             report.pop("per_tile")
@@ -218,7 +252,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         for key, value in report.items():
             print(f"{key:14s} {value}")
-    return 0
+    return EXIT_OK
 
 
 def _add_results(sub: argparse._SubParsersAction) -> None:
@@ -231,8 +265,8 @@ def _add_results(sub: argparse._SubParsersAction) -> None:
             "results_tables.md and accuracy_vs_macs.png (docs/results.md explains them)."
         ),
     )
-    p.add_argument("--data", type=Path, required=True, help="earthquakes.h5")
-    p.add_argument("--out", type=Path, required=True, help="folder for the results and the trained models")
+    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5")
+    p.add_argument("--out", type=output_dir, required=True, help="folder for the results and the trained models")
     p.add_argument("--preset", choices=("default", "full-resolution"), default="default",
                    help="network rows: the default benchmark, or MobileNetV2 at 512 x 512 against "
                         "QuakeLite over three seeds (for a GPU)")
@@ -249,7 +283,7 @@ def _cmd_results(args: argparse.Namespace) -> int:
     rows = run_results(args.data, args.out, PRESETS[args.preset], shallow=not args.no_shallow,
                        progress=not args.quiet, device=args.device)
     print(json.dumps({"rows": len(rows), "out": str(args.out)}))
-    return 0
+    return EXIT_OK
 
 
 # ─── run ────────────────────────────────────────────────────────────────────────────────
@@ -262,37 +296,48 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
             "input checks, change gate, preprocessing, inference, decision, location, 32-byte "
             "messages through the bounded onboard queue, drained at the end as one ground contact. "
             "Writes OUT, OUT's decode as .jsonl and a .report.json (profile, evaluation). "
-            "A missing or tampered model is not an error: every tile then carries its status."
+            "A missing or tampered model is not an error: every tile then carries its status "
+            "(unless --strict)."
         ),
     )
-    p.add_argument("--artifacts", type=Path, required=True, help="folder written by quakesat export")
+    p.add_argument("--artifacts", type=Path, required=True,
+                   help="folder written by quakesat export (a missing one flies in fault mode)")
     p.add_argument("--artifact", default=None, help="which artifact of the manifest (default: its default)")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", type=Path, help="earthquakes.h5: its bitemporal pairs (task 1) are the tiles")
+    src.add_argument("--data", type=existing_file,
+                     help="earthquakes.h5: its bitemporal pairs (task 1) are the tiles")
     src.add_argument("--pre", type=Path, help="pre-event image, H x W x 2 float32 .npy (with --post, --lat, --lon)")
-    src.add_argument("--tiles", type=Path,
+    src.add_argument("--tiles", type=existing_file,
                      help="a tile list (JSON lines: tile_id, time, lat, lon, pre, post; the C++ runner reads "
                           "the same, see docs/runtime.md)")
-    p.add_argument("--split", default="test", help="with --data: train | validation | test | all (default test)")
-    p.add_argument("--limit", type=int, default=None, help="with --data: at most this many tiles")
-    p.add_argument("--assume-time", type=int, default=None,
+    p.add_argument("--split", choices=(*SPLITS, "all"), default="test",
+                   help="with --data: train | validation | test | all (default test)")
+    p.add_argument("--limit", type=POSITIVE, default=None, help="with --data: at most this many tiles")
+    p.add_argument("--assume-time", type=int_range(1, U32_MAX), default=None,
                    help="with --data: acquisition time (Unix s) for tiles whose file records none (the real file)")
     p.add_argument("--post", type=Path, help="post-event image .npy")
-    p.add_argument("--lat", type=float, help="latitude of the tile centre, degrees")
-    p.add_argument("--lon", type=float, help="longitude of the tile centre, degrees")
-    p.add_argument("--time", type=int, default=None, help="acquisition time of --post, Unix s (default: now)")
-    p.add_argument("--tile-id", type=int, default=0, help="tile id carried in the message (default 0)")
-    p.add_argument("--pixel-spacing", type=float, default=10.0, help="metres per pixel (default 10)")
-    p.add_argument("--out", type=Path, required=True, help="binary message stream to write (e.g. messages.bin)")
+    p.add_argument("--lat", type=float_range(-90.0, 90.0), help="latitude of the tile centre, degrees")
+    p.add_argument("--lon", type=float_range(-180.0, 180.0), help="longitude of the tile centre, degrees")
+    p.add_argument("--time", type=int_range(1, U32_MAX), default=None,
+                   help="acquisition time of --post, Unix s (default: now)")
+    p.add_argument("--tile-id", type=int_range(0, U32_MAX), default=0,
+                   help="tile id carried in the message (default 0)")
+    p.add_argument("--pixel-spacing", type=float_range(0.0, 10_000.0, low_open=True), default=10.0,
+                   help="metres per pixel (default 10)")
+    p.add_argument("--out", type=output_file, required=True, help="binary message stream to write (e.g. messages.bin)")
     p.add_argument("--gate", choices=("off", "identical", "manifest"), default="manifest",
                    help="change gate: off, identical pairs only, or the manifest's calibrated threshold (default)")
     p.add_argument("--locate", choices=("auto", "head", "change", "centre"), default="auto",
                    help="location of flagged events: the manifest's choice (default), head, change peak, centre")
     p.add_argument("--emit", choices=("all", "alerts"), default="all",
                    help="a message per tile (default) or only events, bad input and model faults")
-    p.add_argument("--health-every", type=int, default=100, help="tiles between health messages (default 100)")
-    p.add_argument("--queue-capacity", type=int, default=1024, help="onboard queue capacity (default 1024)")
-    p.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+    p.add_argument("--health-every", type=NON_NEGATIVE, default=100,
+                   help="tiles between health messages, 0 for only the final one (default 100)")
+    p.add_argument("--queue-capacity", type=int_range(1, 1_000_000), default=1024,
+                   help="onboard queue capacity (default 1024)")
+    p.add_argument("--threads", type=int_range(1, 256), default=1, help="inference threads (default 1)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 without processing when the model cannot be used (instead of flying in fault mode)")
     p.add_argument("--evaluate", action="store_true",
                    help="with --data: score the messages (overall, hard negatives, gate, location)")
     p.add_argument("--profile", action="store_true", help="print the time per stage and tiles/s")
@@ -304,33 +349,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import logging
     import time as _time
 
-    from quakesat.data.tiles import file_tiles
-    from quakesat.errors import ConfigError
     from quakesat.export import executorch_backend  # noqa: F401 - .pte artifacts run here too (needs torch)
     from quakesat.ground.run import format_profile, npy_tile, run_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 
+    if args.pre is not None and (args.post is None or args.lat is None or args.lon is None):
+        return _usage(args, "--pre needs --post, --lat and --lon")
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     config = RuntimeConfig(gate=args.gate, locate=args.locate, emit=args.emit, health_every=args.health_every,
                            queue_capacity=args.queue_capacity, threads=args.threads)
+    runtime = FlightRuntime.open(args.artifacts, args.artifact, config)
+    if args.strict and runtime.fault is not None:
+        print(f"quakesat run: error: the model cannot be used ({runtime.fault.status.code_name}: "
+              f"{runtime.fault.detail}); --strict stops here", file=sys.stderr)
+        return EXIT_FAILURE
     if args.data is not None:
-        split = None if args.split == "all" else args.split
-        items = file_tiles(args.data, split, args.limit, args.assume_time)
+        from quakesat.data.tiles import file_tiles
+
+        items = file_tiles(args.data, None if args.split == "all" else args.split, args.limit, args.assume_time)
     elif args.tiles is not None:
         from quakesat.runtime.tile_file import read_tile_list
 
         items = ((tile, None, seconds) for tile, seconds in read_tile_list(args.tiles))
     else:
-        if args.post is None or args.lat is None or args.lon is None:
-            raise ConfigError("--pre needs --post, --lat and --lon")
         when = int(_time.time()) if args.time is None else args.time
         tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, args.pixel_spacing)
         items = iter([(tile, None, read_seconds)])
-    runtime = FlightRuntime.open(args.artifacts, args.artifact, config)
     report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None)
     if args.json:
         print(json.dumps(report))
-        return 0
+        return EXIT_OK
     print(f"{report['tiles']} tiles -> {report['messages']} messages, {report['bytes']} bytes, "
           f"{report['events_flagged']} events -> {report['stream']} (decoded: {report['decoded']})")
     if report["fault"]:
@@ -347,46 +395,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"gate: {json.dumps(ev['gate'])}")
         print(f"location: {json.dumps(ev['location'])}")
     print(f"report: {report['report']}")
-    return 0
+    return EXIT_OK
 
 
 # ─── export ─────────────────────────────────────────────────────────────────────────────
-def _csv(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="export a trained model to ONNX / TFLite (fp32 and int8) behind a fidelity gate",
+        help="export a trained model to ONNX / TFLite / ExecuTorch (fp32 and int8) behind a fidelity gate",
         description=(
             "Export a trained model folder: fp32 and int8 ONNX (onnxruntime static QDQ, calibration "
             "methods and per-channel/per-tensor compared on the validation split, the best kept), "
-            "fp32 and int8 TFLite (litert-torch, where installed), or skl2onnx for a shallow model. "
-            "Writes manifest.json (hashes, preprocessing, thresholds, graph facts, fidelity, "
-            "latency), fidelity.md and fidelity.png. Exits with status 2 if an artifact fails the "
-            "fidelity gate on the held-out split (docs/export.md)."
+            "fp32 and int8 TFLite (litert-torch, where installed), ExecuTorch .pte (where installed), "
+            "skl2onnx for a shallow model, the rule file for the log-ratio rule. Writes manifest.json "
+            "(hashes, preprocessing, thresholds, gate and location calibrated on validation), "
+            "fidelity.md and fidelity.png. Exits with status 3 if an artifact fails the fidelity gate "
+            "on the held-out split (docs/export.md)."
         ),
     )
-    p.add_argument("--model-dir", type=Path, required=True, help="folder written by quakesat train")
-    p.add_argument("--data", type=Path, required=True, help="earthquakes.h5 (calibration and held-out tiles)")
-    p.add_argument("--out", type=Path, required=True, help="folder for the artifacts and manifest.json")
-    p.add_argument("--formats", type=_csv, default=("onnx", "tflite", "pte"),
+    p.add_argument("--model-dir", type=existing_dir, required=True, help="folder written by quakesat train")
+    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5 (calibration and held-out tiles)")
+    p.add_argument("--out", type=output_dir, required=True, help="folder for the artifacts and manifest.json")
+    p.add_argument("--formats", type=csv, default=("onnx", "tflite", "pte"),
                    help="comma-separated: onnx, tflite, pte (default all three; tflite needs quakesat[tflite], "
                         "pte (ExecuTorch + XNNPACK, the C++ runner's format) needs quakesat[pte])")
     p.add_argument("--no-int8", dest="int8", action="store_false", help="fp32 artifacts only")
-    p.add_argument("--calibration-tiles", type=int, default=128,
+    p.add_argument("--calibration-tiles", type=int_range(1, 100_000), default=128,
                    help="train-split tiles for int8 calibration, balanced by label (default 128)")
-    p.add_argument("--calibration-methods", type=_csv, default=("minmax", "entropy", "percentile"),
+    p.add_argument("--calibration-methods", type=csv, default=("minmax", "entropy", "percentile"),
                    help="onnxruntime calibration methods to compare (default minmax,entropy,percentile)")
     p.add_argument("--per-channel", choices=("both", "yes", "no"), default="both",
                    help="int8 ONNX weight scales per output channel, per tensor, or compare both (default)")
-    p.add_argument("--split", default="test", help="held-out split for the fidelity gate (default test)")
-    p.add_argument("--min-agreement", type=float, default=0.99,
-                   help="gate: least share of tiles whose event flag matches fp32 (default 0.99)")
-    p.add_argument("--max-mae-drift", type=float, default=0.05,
-                   help="gate: largest change of magnitude MAE, mb (default 0.05)")
-    p.add_argument("--threads", type=int, default=1, help="inference threads for scoring and latency (default 1)")
+    p.add_argument("--split", choices=SPLITS, default="test",
+                   help="held-out split for the fidelity gate (default test)")
+    p.add_argument("--min-agreement", type=SHARE, default=0.99,
+                   help="gate: least share of tiles whose event flag matches fp32, 0..1 (default 0.99)")
+    p.add_argument("--max-mae-drift", type=float_range(0.0), default=0.05,
+                   help="gate: largest change of magnitude MAE, mb, >= 0 (default 0.05)")
+    p.add_argument("--threads", type=int_range(1, 256), default=1,
+                   help="inference threads for scoring and latency (default 1)")
     p.set_defaults(func=_cmd_export)
 
 
@@ -401,12 +448,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
                             threads=args.threads)
     manifest = export_model(args.model_dir, args.data, args.out, options)
     print(json.dumps({
-        "out": str(args.out), "seconds": manifest["seconds"], "default_artifact": manifest["default_artifact"],
-        "artifacts": {a["name"]: {"flag_agreement": a["fidelity"]["flag_agreement"],
-                                  "mae_drift": a["fidelity"].get("mae_drift"), "ms_per_tile": a["latency_ms"],
-                                  "bytes": a["bytes"]} for a in manifest["artifacts"]},
+        "out": str(args.out), "seconds": manifest.report["seconds"], "default_artifact": manifest.default_artifact,
+        "artifacts": {a.name: {"flag_agreement": (a.fidelity or {}).get("flag_agreement"),
+                               "mae_drift": (a.fidelity or {}).get("mae_drift"), "ms_per_tile": a.latency_ms,
+                               "bytes": a.bytes} for a in manifest.artifacts},
     }))
-    return 0
+    return EXIT_OK
 
 
 # ─── decode ─────────────────────────────────────────────────────────────────────────────
@@ -422,7 +469,7 @@ def _add_decode(sub: argparse._SubParsersAction) -> None:
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--hex", nargs="+", metavar="HEX", help="one or more messages as hex strings")
-    src.add_argument("file", nargs="?", type=Path, help="a binary stream of concatenated messages")
+    src.add_argument("file", nargs="?", type=existing_file, help="a binary stream of concatenated messages")
     p.set_defaults(func=_cmd_decode)
 
 
@@ -446,7 +493,6 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     else:
         data = args.file.read_bytes()
         results = [(offset // MESSAGE_LENGTH, item) for offset, item in iter_stream(data)]
-
     bad = 0
     for index, item in results:
         if isinstance(item, DecodeError):
@@ -454,7 +500,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
             print(json.dumps({"index": index, "error": item.reason, "detail": str(item)}), file=sys.stderr)
         else:
             print(json.dumps(to_json_dict(item)))
-    return 1 if bad else 0
+    return EXIT_FAILURE if bad else EXIT_OK
 
 
 # ─── demo ───────────────────────────────────────────────────────────────────────────────
@@ -463,15 +509,18 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
         "demo",
         help="the main job end to end on built-in defaults",
         description=(
-            "Run every stage that exists today on built-in defaults: simulate a small "
-            "QuakeSet file, inspect it (JSON + PNG), encode and decode sample downlink "
-            "messages. Later stages (train, export, runtimes, profile) join as they land."
+            "Run every stage end to end on built-in defaults: simulate a small QuakeSet file, inspect it "
+            "(JSON + PNG) and measure its difficulty, train QuakeLite, a RandomForest and the log-ratio "
+            "rule, export them (ONNX, TFLite, ExecuTorch; fp32 and int8; fidelity gate), fly the test "
+            "split through the Python flight runtime (network and baseline messages, scored and "
+            "profiled), run the same tiles through the C++ runner and compare its messages byte for "
+            "byte, and write demo_report.json. About three minutes on 2 cores."
         ),
     )
-    p.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
-    p.add_argument("--events", type=int, default=12, help="simulated events (default 12)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--size", type=int, default=512, help="tile side in pixels (default 512)")
+    p.add_argument("--out", type=output_dir, default=Path("out/demo"), help="output folder (default out/demo)")
+    p.add_argument("--events", type=int_range(4, 10_000), default=12, help="simulated events, >= 4 (default 12)")
+    p.add_argument("--seed", type=NON_NEGATIVE, default=0, help="random seed (default 0)")
+    p.add_argument("--size", type=int_range(32, 4096), default=512, help="tile side in pixels (default 512)")
     p.set_defaults(func=_cmd_demo)
 
 
@@ -484,37 +533,67 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # ─── entry point ────────────────────────────────────────────────────────────────────────
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="quakesat",
-        description="On-board earthquake detection for SAR satellites (QuakeSet).",
-    )
+    parser = Parser(prog="quakesat", description="On-board earthquake detection for SAR satellites (QuakeSet).",
+                    epilog="Exit status: 0 ok, 1 failure, 2 usage or input error, 3 fidelity gate failed, "
+                           "130 interrupted.")
     parser.add_argument("--version", action="version", version=f"quakesat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add_simulate(sub)
-    _add_data(sub)
-    _add_train(sub)
-    _add_evaluate(sub)
-    _add_results(sub)
-    _add_export(sub)
-    _add_run(sub)
-    _add_decode(sub)
-    _add_demo(sub)
+    for add in (_add_simulate, _add_data, _add_train, _add_evaluate, _add_results, _add_export, _add_run,
+                _add_decode, _add_demo):
+        add(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the process exit status.
+def _usage(args: argparse.Namespace, message: str) -> int:
+    print(f"quakesat {args.command}: error: {message} (see quakesat {args.command} --help)", file=sys.stderr)
+    return EXIT_USAGE
 
-    Errors quakesat raises on purpose (bad file, bad schema, bad option values) become one
-    line on stderr and exit status 2, never a traceback.
+
+def _fail(command: str, message: str, code: int) -> int:
+    print(f"quakesat{' ' + command if command else ''}: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the process exit status (see :mod:`quakesat.cli_args`).
+
+    Every error a user can cause becomes one line on stderr, never a traceback. Set
+    ``QUAKESAT_TRACEBACK=1`` to see the traceback of an unexpected error.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    command = ""
     try:
-        return int(args.func(args))
+        args = parser.parse_args(argv)
+        command = args.command
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except SystemExit as exit_:  # argparse: --help, --version, a usage error
+        return int(exit_.code or 0) if isinstance(exit_.code, int) or exit_.code is None else EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"quakesat{' ' + command if command else ''}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`quakesat decode ... | head`): stop quietly; silence the final flush.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except FidelityGateError as err:
+        return _fail(command, str(err), EXIT_GATE)
+    except RUNTIME_FAILURES as err:
+        return _fail(command, str(err), EXIT_FAILURE)
     except QuakesatError as err:
-        print(f"quakesat {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return _fail(command, str(err), EXIT_USAGE)
+    except ModuleNotFoundError as err:
+        return _fail(command, missing_dependency(err), EXIT_USAGE)
+    except OSError as err:  # a path that became unreadable or unwritable while running, a full disk
+        where = f"{err.filename}: " if err.filename else ""
+        return _fail(command, f"{where}{err.strerror or err}", EXIT_USAGE)
+    except Exception as err:  # noqa: BLE001 - a bug: one line, the traceback on request
+        if os.environ.get("QUAKESAT_TRACEBACK"):
+            raise
+        return _fail(command, f"unexpected {type(err).__name__}: {err} (set QUAKESAT_TRACEBACK=1 for the traceback; "
+                              "please report it)", EXIT_FAILURE)
 
 
 if __name__ == "__main__":

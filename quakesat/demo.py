@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from quakesat.files import write_text_atomic
 
-#: model_id carried by messages that no network produced (the rule-based baseline).
-BASELINE_MODEL_ID = 0x0000
+#: The models the demo trains and exports: the network, a shallow baseline, the log-ratio rule.
+DEMO_MODELS = ("quakelite", "random-forest-nopca", "log-ratio")
 #: Share of pixel-identical negative pairs, as measured in the published QuakeSet (DESIGN §5).
 IDENTICAL_NEGATIVES = 0.68
 
@@ -32,67 +32,20 @@ def _stage(name: str) -> float:
     return time.perf_counter()
 
 
-def _write_messages(data: Path, out: Path, name: str, decide_tile: Any, model_id: int) -> dict[str, Any]:
-    """One tile report per bitemporal test pair, decided by ``decide_tile(first, second)``
-    → (event, magnitude, confidence, status); writes ``<name>.bin`` and its decode
-    ``<name>.jsonl``."""
-    from quakesat.data.quakeset import QuakeSetFile, Task
-    from quakesat.ground.decode import iter_stream, to_json_dict
-    from quakesat.runtime.message import TileReport, encode
-
-    stream = bytearray()
-    correct = 0
-    with QuakeSetFile(data) as qs:
-        refs = qs.samples(Task.BITEMPORAL_DETECTION, "test")
-        for seq, ref in enumerate(refs):
-            event, magnitude, confidence, status = decide_tile(*qs.read(ref))
-            attrs = qs.patch_attrs(ref.event_id, ref.patch)
-            correct += int(event == bool(ref.label))
-            stream += encode(TileReport(
-                seq=seq, tile_id=seq, time=int(attrs.get(f"time_{ref.images[1]}", 0)),
-                lat=float(attrs.get("center_lat", 0.0)), lon=float(attrs.get("center_lon", 0.0)),
-                magnitude=float(magnitude), confidence=float(confidence), model_id=model_id, event=bool(event),
-                status=status,
-            ))
-    (out / f"{name}.bin").write_bytes(bytes(stream))
-    decoded = [to_json_dict(item) for _, item in iter_stream(bytes(stream))]
-    with (out / f"{name}.jsonl").open("w") as fh:
-        for obj in decoded:
-            fh.write(json.dumps(obj) + "\n")
-    return {"file": str(out / f"{name}.bin"), "messages": len(decoded), "bytes": len(stream),
-            "events_flagged": sum(obj["event"] for obj in decoded),
-            "accuracy": round(correct / max(len(decoded), 1), 4)}
-
-
-def _baseline_decider(threshold: float, event_above: bool) -> Any:
-    """The log-ratio rule: event when the changed share is beyond the fitted threshold."""
-    from quakesat.runtime.change import changed_share
-    from quakesat.runtime.status import Status
-
-    def decide_tile(first: np.ndarray, second: np.ndarray) -> tuple[bool, float, float, Status]:
-        share = changed_share(first, second)
-        if not np.isfinite(share):
-            return False, 0.0, 0.0, Status.ALL_NODATA
-        confidence = min(1.0, abs(share - threshold) / max(threshold, 1e-6))
-        return bool((share > threshold) == event_above), 0.0, confidence, Status.OK  # no magnitude estimate
-
-    return decide_tile
-
-
-def _fly(data: Path, out: Path, artifact: str | None) -> dict[str, Any]:
+def _fly(data: Path, out: Path, model: str, artifact: str | None, stream: str) -> dict[str, Any]:
     """The test split through the flight runtime (``quakesat run --evaluate --profile``)."""
     from quakesat.data.tiles import file_tiles
     from quakesat.ground.run import format_profile, run_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 
-    runtime = FlightRuntime.open(out / "artifacts" / "quakelite", artifact, RuntimeConfig(threads=1))
-    run = run_tiles(runtime, file_tiles(data, "test"), out / "messages.bin", evaluate=True)
+    runtime = FlightRuntime.open(out / "artifacts" / model, artifact, RuntimeConfig(threads=1))
+    run = run_tiles(runtime, file_tiles(data, "test"), out / stream, evaluate=True)
     evaluation = run["evaluation"]
-    summary = {"artifact": run["model"]["artifact"], "model_id": run["model"]["model_id"], "file": run["stream"],
-               "messages": run["messages"], "tile_reports": run["tiles"], "bytes": run["bytes"],
+    summary = {"model": model, "artifact": run["model"]["artifact"], "model_id": run["model"]["model_id"],
+               "file": run["stream"], "messages": run["messages"], "tile_reports": run["tiles"], "bytes": run["bytes"],
                "events_flagged": run["events_flagged"], "accuracy": evaluation["detection"]["accuracy"],
                "evaluation": evaluation, "profile": run["profile"]}
-    print(f"   {run['tiles']} tiles -> {run['messages']} messages ({run['bytes']} bytes) -> {run['stream']}")
+    print(f"   {model}: {run['tiles']} tiles -> {run['messages']} messages ({run['bytes']} bytes) -> {run['stream']}")
     print("   " + format_profile(run["profile"]).replace("\n", "\n   "))
     hard = evaluation["shortcut"]["hard"] or {}
     print(f"   accuracy {evaluation['detection']['accuracy']}, without identical negatives {hard.get('accuracy')}; "
@@ -128,15 +81,15 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     same = sum(python[i:i + 32] == cpp[i:i + 32] for i in range(0, max(len(python), len(cpp)), 32))
     profile = [line for line in result.stdout.splitlines() if "tiles/s" in line]
     # Parity holds for the program whatever its accuracy; whether it may fly is the fidelity gate's call.
-    failures = load_manifest(artifacts).artifact("pte-int8").extra.get("gate_failures", [])
+    failures = load_manifest(artifacts).artifact("pte-int8").gate_failures
     return {"tiles": len(python) // 32, "identical_messages": int(same), "byte_identical": python == cpp,
             "stream": str(out / "cpp_messages.bin"), "profile": profile[0] if profile else None,
             "pte_int8_fidelity_gate": "passed" if not failures else "; ".join(failures)}
 
 
 def _export(out: Path) -> dict[str, Any]:
-    """Export the demo's two models next to them. An artifact that fails the fidelity gate
-    is reported and not used: the messages come from the first one that passed."""
+    """Export the demo's models next to them. An artifact that fails the fidelity gate is
+    reported and not used: the messages come from the first one that passed."""
     from quakesat.errors import FidelityGateError
     from quakesat.export.exporter import ExportOptions, export_model
     from quakesat.export.pte_export import pte_available
@@ -145,26 +98,25 @@ def _export(out: Path) -> dict[str, Any]:
     data = out / "earthquakes.h5"
     formats = ("onnx",) + (("tflite",) if tflite_available() else ()) + (("pte",) if pte_available() else ())
     summary: dict[str, Any] = {}
-    for name in ("quakelite", "random-forest-nopca"):
-        folder = out / "artifacts" / name
+    for name in DEMO_MODELS:
         gate = "passed"
         try:
-            manifest = export_model(out / name, data, folder, ExportOptions(formats=formats))
+            manifest = export_model(out / name, data, out / "artifacts" / name, ExportOptions(formats=formats))
         except FidelityGateError as err:
             gate = str(err)
             print(f"   {name}: {err}")
-            manifest = json.loads((folder / "manifest.json").read_text())
-        passed = [a["name"] for a in manifest["artifacts"] if not a["gate_failures"]]
-        preferred = [manifest["default_artifact"], *passed]
+            manifest = err.manifest
+        passed = [a.name for a in manifest.artifacts if a.passed_gate]
+        preferred = [manifest.default_artifact, *passed]
         summary[name] = {
-            "seconds": manifest["seconds"], "gate": gate,
+            "seconds": manifest.report["seconds"], "gate": gate,
             "use": next((a for a in preferred if a in passed), None),
-            "artifacts": {a["name"]: {"bytes": a["bytes"], "flag_agreement": a["fidelity"]["flag_agreement"],
-                                      "mae_drift": a["fidelity"].get("mae_drift"), "ms_per_tile": a["latency_ms"],
-                                      "gate_failures": a["gate_failures"]}
-                          for a in manifest["artifacts"]},
+            "artifacts": {a.name: {"bytes": a.bytes, "flag_agreement": (a.fidelity or {}).get("flag_agreement"),
+                                   "mae_drift": (a.fidelity or {}).get("mae_drift"), "ms_per_tile": a.latency_ms,
+                                   "gate_failures": list(a.gate_failures)}
+                          for a in manifest.artifacts},
         }
-        if "tflite" not in formats:
+        if "tflite" not in formats and manifest.model.family == "cnn":
             summary[name]["note"] = "TFLite skipped: litert-torch not installed (pip install 'quakesat[tflite]')"
     return summary
 
@@ -172,6 +124,7 @@ def _export(out: Path) -> dict[str, Any]:
 def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
     """Train the demo's models on ``data`` and score them on its test split."""
     from quakesat.evaluation.evaluate import evaluate
+    from quakesat.models.log_ratio import train_log_ratio_folder
     from quakesat.models.shallow import train_shallow_folder
     from quakesat.models.train import TrainConfig, train
 
@@ -182,6 +135,7 @@ def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
     # pairs (measured: 0.43 on the default demo file), 24 reached 0.71.
     train(data, out / "quakelite", TrainConfig(model="quakelite", task="multi", lr=1e-3, epochs=24), progress=True)
     train_shallow_folder(data, out / "random-forest-nopca", "random-forest-nopca", 1, progress=True)
+    train_log_ratio_folder(data, out / "log-ratio")
     for name in ("quakelite", "random-forest-nopca"):
         scored = evaluate(data, out / name, "test")
         results[name] = {key: scored[key] for key in ("detection", "magnitude", "macs", "params", "ms_per_tile")
@@ -218,7 +172,7 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
 
     t = _stage("inspect (quakesat data info)")
     summary = describe_file(data)
-    (out / "data_info.json").write_text(json.dumps(summary, indent=2))
+    write_text_atomic(out / "data_info.json", json.dumps(summary, indent=2))
     render_sample_png(data, out / "sample.png")
     print(format_summary(summary))
     report["data_info"] = {k: summary[k] for k in ("events", "patches", "nan_fraction", "identical_negative_share")}
@@ -239,13 +193,10 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     for name, result in report["export"].items():
         print(f"   {name}: {json.dumps(result)}")
 
-    t = _stage("flight runtime: exported model from its manifest (no torch) -> gate -> messages -> ground decode")
-    report["messages"] = _fly(data, out, report["export"]["quakelite"]["use"])
-    # The rule fitted on train + validation by the difficulty check; 0.5 if it found none.
-    threshold = difficulty["log_ratio"]["threshold"] or 0.5
-    report["baseline_messages"] = {"threshold": threshold, **_write_messages(
-        data, out, "baseline_messages", _baseline_decider(threshold, difficulty["log_ratio"]["event_above"]),
-        BASELINE_MODEL_ID)}
+    t = _stage("flight runtime: exported models from their manifests (no torch) -> gate -> messages -> ground decode")
+    report["messages"] = _fly(data, out, "quakelite", report["export"]["quakelite"]["use"], "messages.bin")
+    # The log-ratio rule, exported like a model, through the same runtime: the baseline beside it.
+    report["baseline_messages"] = _fly(data, out, "log-ratio", None, "baseline_messages.bin")
     print(f"   log-ratio baseline for comparison: accuracy {report['baseline_messages']['accuracy']}")
 
     t = _stage("C++ runner (ExecuTorch .pte) beside the Python runtime on the same program and tiles")
@@ -253,6 +204,6 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     print(f"   {json.dumps(report['cpp_runner'])}")
 
     report["seconds"] = round(time.perf_counter() - started, 1)
-    (out / "demo_report.json").write_text(json.dumps(report, indent=2))
+    write_text_atomic(out / "demo_report.json", json.dumps(report, indent=2))
     print(f"\n== done in {report['seconds']} s; report: {out / 'demo_report.json'}")
     return 0

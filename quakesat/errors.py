@@ -58,7 +58,17 @@ class DecodeError(QuakesatError, ValueError):
 
 
 class ManifestError(QuakesatError, ValueError):
-    """A ``manifest.json`` is missing, unreadable, of another version, or lacks a field."""
+    """A ``manifest.json`` is unreadable, of another version, or breaks a rule of the contract.
+
+    Attributes:
+        field: the dotted path of the offending field (``decision.event_threshold``,
+            ``artifacts[0].sha256``; ``json`` for text that is not JSON), the same name the
+            C++ runner reports for the same file; empty where no single field is at fault.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ArtifactHashError(QuakesatError, ValueError):
@@ -76,5 +86,11 @@ class ExportError(QuakesatError, ValueError):
 class FidelityGateError(QuakesatError):
     """An exported artifact disagrees with the model it came from beyond the gate's limits.
 
-    The artifacts and the fidelity report are still written, so the numbers can be read.
+    The artifacts and the fidelity report are still written, so the numbers can be read;
+    ``manifest`` is the manifest that was written (a
+    :class:`quakesat.runtime.manifest.Manifest`), None where there is none.
     """
+
+    def __init__(self, message: str, manifest: object = None) -> None:
+        super().__init__(message)
+        self.manifest = manifest

@@ -4,6 +4,8 @@
 - :class:`LiteRTBackend` runs ``.tflite`` (fp32 or int8) with ai-edge-litert, the successor
   of tflite-runtime; int8 input/output tensors are (de)quantized here with the tensor's own
   scale and zero point, so callers always see float32.
+- :class:`~quakesat.runtime.rules.RuleBackend` runs ``rule`` artifacts (the log-ratio
+  baseline as a decider behind the same interface; numpy).
 - ``.pte`` (the C++ runner's format) has no flight-side Python backend: ExecuTorch's Python
   runtime needs torch. ``quakesat.export.executorch_backend`` registers one
   (:func:`register_backend`) for export checks and Python/C++ parity.
@@ -23,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from quakesat.errors import BackendError
+from quakesat.runtime.rules import RuleBackend
 
 
 class Backend(Protocol):
@@ -121,7 +124,8 @@ def _signature_position(name: str, fallback: int) -> str:
 
 
 #: Backend class per artifact format.
-BACKENDS: dict[str, Callable[[str | Path, int], Backend]] = {"onnx": OnnxRuntimeBackend, "tflite": LiteRTBackend}
+BACKENDS: dict[str, Callable[[str | Path, int], Backend]] = {
+    "onnx": OnnxRuntimeBackend, "tflite": LiteRTBackend, "rule": RuleBackend}
 
 
 def register_backend(fmt: str, factory: Callable[[str | Path, int], Backend]) -> None:

@@ -1,7 +1,7 @@
 """From head outputs to the decision a message carries: event flag, magnitude, confidence.
 
-One rule for every stage that decides (export's fidelity gate, the runtime, evaluation of
-artifacts), with its thresholds from the manifest's ``decision`` block:
+One rule for every stage that decides (export's fidelity gate, the flight runtime), with its
+constants from the manifest's ``decision`` block (:class:`DecisionRule`):
 
 - a tile is an event when the event probability reaches ``event_threshold`` (models with an
   event head) **and** the magnitude reaches ``magnitude_min`` (models with a magnitude head:
@@ -18,8 +18,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Defaults written into new manifests (the paper's rule and a symmetric threshold).
-DEFAULT_DECISION = {"event_threshold": 0.5, "magnitude_min": 1.0}
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """The manifest's ``decision`` block.
+
+    Attributes:
+        event_threshold: least event probability of an event, in [0, 1].
+        magnitude_min: least magnitude (mb) of an event; the paper's rule is 1.
+        magnitude_given_event: the magnitude head was trained on events only, so its value
+            is reported where the tile is an event and 0 elsewhere.
+    """
+
+    event_threshold: float = 0.5
+    magnitude_min: float = 1.0
+    magnitude_given_event: bool = False
+
+
+#: The rule new exports write: the paper's "magnitude < 1 means no event" and a symmetric threshold.
+DEFAULT_DECISION = DecisionRule()
 
 
 @dataclass(frozen=True)
@@ -31,18 +48,18 @@ class Decisions:
     confidence: np.ndarray  # float32 (N,) in [0, 1]
 
 
-def decide(heads: dict[str, np.ndarray], decision: dict[str, float], magnitude_given_event: bool) -> Decisions:
-    """Apply the manifest's decision rule to a batch of head outputs (see module doc)."""
+def decide(heads: dict[str, np.ndarray], rule: DecisionRule) -> Decisions:
+    """Apply the decision rule to a batch of head outputs (see module doc)."""
     n = len(next(iter(heads.values())))
     event = np.ones(n, dtype=bool)
     probability = None
     if "event" in heads:
         probability = np.asarray(heads["event"], dtype=np.float32)
-        event &= probability >= decision["event_threshold"]
+        event &= probability >= rule.event_threshold
     magnitude = np.zeros(n, dtype=np.float32)
     if "magnitude" in heads:
         raw = np.asarray(heads["magnitude"], dtype=np.float32)
-        event &= raw >= decision["magnitude_min"]
-        magnitude = np.where(event, raw, 0.0).astype(np.float32) if magnitude_given_event else raw
+        event &= raw >= rule.magnitude_min
+        magnitude = np.where(event, raw, 0.0).astype(np.float32) if rule.magnitude_given_event else raw
     confidence = np.ones(n, dtype=np.float32) if probability is None else np.where(event, probability, 1 - probability)
     return Decisions(event, magnitude, np.clip(confidence, 0.0, 1.0).astype(np.float32))

@@ -46,12 +46,13 @@ from quakesat.errors import (
     PreprocessError,
     QuakesatError,
 )
-from quakesat.runtime.decision import decide
+from quakesat.runtime.decision import DecisionRule, decide
 from quakesat.runtime.downlink_queue import DownlinkQueue
 from quakesat.runtime.gate import ChangeGate, GateVerdict
 from quakesat.runtime.locate import METHODS, change_peak, head_to_pixel
 from quakesat.runtime.message import (
     APID,
+    APID_MAX,
     MAGNITUDE_MAX,
     SEQ_COUNT_MAX,
     HealthReport,
@@ -92,9 +93,10 @@ class RuntimeConfig:
 
     Attributes:
         gate: ``off``, ``identical`` (skip pixel-identical pairs only) or ``manifest`` (the
-            threshold calibrated at export; identical-only when the manifest has none).
-        locate: ``auto`` (the method the manifest chose on validation; the tile centre if
-            it has none), ``head``, ``change`` or ``centre``.
+            threshold calibrated at export; 0, identical pairs only, when export had too few
+            events to calibrate one).
+        locate: ``auto`` (the method the manifest chose on validation), ``head``, ``change``
+            or ``centre``.
         emit: ``all`` (one report per tile) or ``alerts`` (events, bad input, model faults).
         health_every: tiles between health reports (0: only when asked).
         queue_capacity: messages the onboard queue holds.
@@ -119,11 +121,34 @@ class RuntimeConfig:
             raise ConfigError(f"emit must be 'all' or 'alerts', got {self.emit!r}")
         if self.health_every < 0:
             raise ConfigError(f"health_every must be >= 0, got {self.health_every}")
+        if self.queue_capacity < 1:
+            raise ConfigError(f"queue_capacity must be >= 1, got {self.queue_capacity}")
+        if self.threads < 1:
+            raise ConfigError(f"threads must be >= 1, got {self.threads}")
+        if self.apid is not None and not 0 <= self.apid <= APID_MAX:
+            raise ConfigError(f"apid must be in 0..{APID_MAX}, got {self.apid}")
 
 
-@dataclass
+@dataclass(frozen=True)
+class Judgement:
+    """What the gate, the model and the decision rule concluded for one tile.
+
+    ``check`` is the tile's final status: the input checks' (OK or degraded) when the model
+    ran or the gate skipped it, else the fault that stopped it (``BACKEND_ERROR``,
+    ``OUTPUT_INVALID``, a model fault, a bad input).
+    """
+
+    check: TileCheck
+    event: bool = False
+    magnitude: float = 0.0
+    confidence: float = 0.0
+    gate: GateVerdict | None = None
+    heads: dict[str, np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
 class TileOutcome:
-    """Everything the runtime learned about one tile (the message is ``report``)."""
+    """Everything the runtime learned about one tile; ``message`` is ``report`` encoded."""
 
     report: TileReport
     message: bytes
@@ -178,14 +203,18 @@ class FlightRuntime:
         self.preprocess: PreprocessConfig | None = None
         self.side: int | None = None
         self.gate: ChangeGate | None = None
+        self.locate_method = "centre"
         self._input: np.ndarray | None = None
         self._bitemporal = True
         if model is not None:
-            self.preprocess = model.preprocess_config
-            self.side = int(model.manifest.raw["input"]["raw_side"])
-            self._input = np.zeros((1, *model.manifest.tile_shape), dtype=np.float32)
-            self._bitemporal = int(model.manifest.raw["input"].get("images", 2)) == 2
-            self.gate = self._make_gate(model) if self._bitemporal else None
+            manifest = model.manifest
+            self.preprocess = manifest.preprocess
+            self.side = manifest.input.raw_side
+            self._input = np.zeros((1, *manifest.input.tile_shape), dtype=np.float32)
+            self._bitemporal = manifest.input.bitemporal
+            if self._bitemporal and config.gate != "off":
+                self.gate = ChangeGate(manifest.gate.threshold if config.gate == "manifest" else 0.0)
+            self.locate_method = manifest.locate.method if config.locate == "auto" else config.locate
 
     # ─── opening ───────────────────────────────────────────────────────────────────────
     @classmethod
@@ -195,24 +224,12 @@ class FlightRuntime:
         ``artifacts``. A model that cannot be used does not raise: the runtime comes up in
         fault mode, logs why, and reports the fault's status on every tile."""
         try:
-            model = ExportedModel.open(artifacts, artifact, config.threads)
-            model.manifest.raw["input"]["raw_side"]  # noqa: B018 - required below
-            return cls(model, config)
-        except KeyError as err:
-            fault = TileCheck(Status.MANIFEST_INVALID, f"{artifacts}: manifest input lacks {err}")
+            return cls(ExportedModel.open(artifacts, artifact, config.threads), config)
         except QuakesatError as err:
             status = next((s for kind, s in _MODEL_FAULTS if isinstance(err, kind)), Status.MANIFEST_INVALID)
             fault = TileCheck(status, str(err))
         log.error("model unusable, every tile will carry %s: %s", fault.status.code_name, fault.detail)
         return cls(None, config, fault, _manifest_model_id(artifacts, artifact))
-
-    def _make_gate(self, model: ExportedModel) -> ChangeGate | None:
-        if self.config.gate == "off":
-            return None
-        threshold = 0.0
-        if self.config.gate == "manifest":
-            threshold = float((model.manifest.raw.get("gate") or {}).get("threshold", 0.0))
-        return ChangeGate(threshold)
 
     # ─── per tile ──────────────────────────────────────────────────────────────────────
     def _next_seq(self) -> int:
@@ -239,75 +256,62 @@ class FlightRuntime:
         seconds: dict[str, float] = {}
         with _timed(seconds, "check"):
             check = self._first_problem(tile)
-        event, magnitude, confidence, status = False, 0.0, 0.0, check.status
-        outcome = TileOutcome(report=None, message=b"", check=check)  # type: ignore[arg-type]
-        if check.processable and self.fault is None:
-            event, magnitude, confidence, status = self._judge(tile, outcome, seconds)
-        if status != check.status and status.category != StatusCategory.DEGRADED:
-            outcome.check = TileCheck(status, outcome.check.detail)
+        judged = self._judge(tile, check, seconds) if check.processable else Judgement(check)
         georef_ok = check_georef(tile.georef).status == Status.OK
         lat, lon = (tile.georef.center_lat, tile.georef.center_lon) if georef_ok else (0.0, 0.0)
-        if event:
+        pixel, method = None, None
+        if judged.event:
             with _timed(seconds, "locate"):
-                outcome.pixel, outcome.location_method = self._locate(tile, outcome.heads)
-                if outcome.pixel is not None:
-                    lat, lon = pixel_to_latlon(tile.georef, *outcome.pixel, self.side)
+                pixel, method = locate_pixel(self.locate_method, judged.heads, tile.first, tile.second, self.side)
+                if pixel is not None:
+                    lat, lon = pixel_to_latlon(tile.georef, *pixel, self.side)
         time_ok = check_time(tile.time).status == Status.OK
         with _timed(seconds, "encode"):
-            outcome.report = TileReport(
+            report = TileReport(
                 seq=self._next_seq(), tile_id=int(tile.tile_id) & 0xFFFF_FFFF, time=int(tile.time) if time_ok else 0,
-                lat=lat, lon=lon, magnitude=magnitude, confidence=confidence, model_id=self.model_id,
-                status=status, event=event, gated=outcome.gate is not None and outcome.gate.skip,
-                located=outcome.pixel is not None, apid=self._apid())
-            outcome.message = encode(outcome.report)
-        if not outcome.check.processable or status != check.status:
-            log.warning("tile %s: %s%s", tile.tile_id, status.code_name,
-                        f" ({outcome.check.detail})" if outcome.check.detail else "")
+                lat=lat, lon=lon, magnitude=judged.magnitude, confidence=judged.confidence, model_id=self.model_id,
+                status=judged.check.status, event=judged.event, gated=judged.gate is not None and judged.gate.skip,
+                located=pixel is not None, apid=self._apid())
+            message = encode(report)
+        if not judged.check.processable or judged.check.status != check.status:
+            log.warning("tile %s: %s%s", tile.tile_id, judged.check.status.code_name,
+                        f" ({judged.check.detail})" if judged.check.detail else "")
         self.tiles_processed += 1
-        self.gated += int(outcome.report.gated)
+        self.gated += int(report.gated)
         if georef_ok and time_ok:
             self._last_place = (int(tile.time), lat, lon)
-        outcome.seconds = seconds
         self.times.add(seconds)
-        outcome.queued = self._emit(outcome.report)
+        queued = self._emit(report)
         if self.config.health_every and self.tiles_processed % self.config.health_every == 0:
             self.health()
-        return outcome
+        return TileOutcome(report, message, judged.check, judged.gate, judged.heads, pixel, method, queued, seconds)
 
-    def _judge(self, tile: Tile, outcome: TileOutcome, seconds: dict[str, float]) -> tuple[bool, float, float, Status]:
-        """Gate, model and decision for a processable tile: (event, magnitude, confidence, status)."""
-        status = outcome.check.status
+    def _judge(self, tile: Tile, check: TileCheck, seconds: dict[str, float]) -> Judgement:
+        """Gate, model and decision rule for a tile that passed its checks."""
+        model, tensor, config = self.model, self._input, self.preprocess
+        if model is None or tensor is None or config is None:  # fault mode: _first_problem returned it
+            return Judgement(self.fault or TileCheck(Status.MODEL_MISSING, "no model is open"))
+        verdict = None
         if self.gate is not None:
             with _timed(seconds, "gate"):
-                outcome.gate = self.gate.judge(tile.first, tile.second)
-            if outcome.gate.skip:
-                return False, 0.0, _gate_confidence(outcome.gate, self.gate.threshold), status
-        assert self.model is not None and self._input is not None
+                verdict = self.gate.judge(tile.first, tile.second)
+            if verdict.skip:
+                return Judgement(check, confidence=_gate_confidence(verdict, self.gate.threshold), gate=verdict)
         with _timed(seconds, "preprocess"):
             if self._bitemporal:
-                self._input[0] = preprocess_pair(tile.first, tile.second, self.preprocess)
+                tensor[0] = preprocess_pair(tile.first, tile.second, config)
             else:  # a single-image model (paper task 5) reads the post-event image
-                self._input[0] = preprocess_image(tile.second, self.preprocess)
+                tensor[0] = preprocess_image(tile.second, config)
         try:
             with _timed(seconds, "infer"):
-                outcome.heads = self.model.heads(self._input)
+                heads = model.heads(tensor)
         except QuakesatError as err:
-            outcome.check = TileCheck(Status.BACKEND_ERROR, str(err))
-            return False, 0.0, 0.0, Status.BACKEND_ERROR
+            return Judgement(TileCheck(Status.BACKEND_ERROR, str(err)), gate=verdict)
         with _timed(seconds, "decide"):
-            event, magnitude, confidence, problem = judge_heads(
-                outcome.heads, self.model.manifest.decision,
-                bool(self.model.manifest.raw["model"].get("magnitude_given_event", False)))
-            if problem:
-                outcome.check = TileCheck(Status.OUTPUT_INVALID, problem)
-                return False, 0.0, 0.0, Status.OUTPUT_INVALID
-            return event, magnitude, confidence, status
-
-    def _locate(self, tile: Tile, heads: dict[str, np.ndarray] | None) -> tuple[tuple[float, float] | None, str]:
-        method = self.config.locate
-        if method == "auto":
-            method = str((self.model.manifest.raw.get("locate") or {}).get("method", "centre"))
-        return locate_pixel(method, heads, tile.first, tile.second, self.side)
+            event, magnitude, confidence, problem = judge_heads(heads, model.manifest.decision)
+        if problem:
+            return Judgement(TileCheck(Status.OUTPUT_INVALID, problem), gate=verdict, heads=heads)
+        return Judgement(check, event, magnitude, confidence, verdict, heads)
 
     # ─── messages ──────────────────────────────────────────────────────────────────────
     def _apid(self) -> int:
@@ -339,15 +343,14 @@ class FlightRuntime:
         return [encode(message) for message in self.queue.pop(count)]
 
 
-def judge_heads(heads: dict[str, np.ndarray], decision: dict[str, float],
-                magnitude_given_event: bool) -> tuple[bool, float, float, str]:
+def judge_heads(heads: dict[str, np.ndarray], rule: DecisionRule) -> tuple[bool, float, float, str]:
     """The decision for one tile's heads (batch of 1): (event, magnitude, confidence,
     problem). A non-empty ``problem`` means the outputs cannot be trusted (``OUTPUT_INVALID``);
     the reported magnitude is clipped to the codec's range."""
     problem = _output_problem(heads)
     if problem:
         return False, 0.0, 0.0, problem
-    decided = decide(heads, decision, magnitude_given_event)
+    decided = decide(heads, rule)
     magnitude = float(np.clip(decided.magnitude[0], 0.0, MAGNITUDE_MAX))
     return bool(decided.event[0]), magnitude, float(decided.confidence[0]), ""
 

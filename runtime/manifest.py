@@ -1,37 +1,85 @@
-"""The model manifest (DESIGN §2.4): what an exported model is, read and checked on board.
+"""The model manifest: the typed contract between export and both flight runtimes.
 
-``manifest.json`` sits beside the artifacts it describes. The runtime needs nothing else to
-run a model: the input shape and layout, the preprocessing constants, the decision
-thresholds, and for each artifact its path, format, precision, SHA-256 and how its outputs
-map to the heads (``event`` probability, ``magnitude`` in mb, ``location`` offset).
+``manifest.json`` sits beside the artifacts it describes. A runtime needs nothing else to run
+a model: what the model is (:class:`ModelInfo`), the raw tile it takes and the tensor it
+reads (:class:`InputSpec`), the preprocessing constants
+(:class:`~quakesat.runtime.preprocess.PreprocessConfig`), the decision rule
+(:class:`~quakesat.runtime.decision.DecisionRule`), the change gate (:class:`GateSpec`), the
+location method (:class:`LocateSpec`) and, per artifact, its file, format, precision, SHA-256
+and how its outputs map to the heads (:class:`Artifact`, :class:`OutputRef`). What export
+measured on the way (fidelity, latency, calibration reports) is carried for people in
+``report`` and in the artifacts' report fields; no runtime decision reads them.
 
-Reading is strict: a missing field, another manifest version or a bad hash is an error
-here, never a silent default, because a wrong constant on board means wrong messages.
-Standard library only.
+This module is the only code that reads or writes the JSON. Reading is strict and runs the
+same rules as the C++ runner (``cpp_runner/src/manifest.cpp``; the shared cases are
+``tests/vectors/manifests.jsonl``): every field is required (``null`` where a field may be
+empty, never a silent default), no unknown field is accepted, types and ranges are checked
+(probabilities finite and inside [0, 1], shapes positive and consistent with the raw side,
+the multilook and the image count, positional output indices inside the heads, artifact
+names unique), and the first violation is raised as a
+:class:`~quakesat.errors.ManifestError` whose ``field`` names it by its dotted path
+(``decision.event_threshold``, ``artifacts[1].outputs.event.output``). The order of the
+checks is part of the contract: the C++ reader names the same field for the same file.
+
+Standard library and numpy only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from quakesat.errors import ArtifactHashError, ManifestError, ModelNotFoundError
-from quakesat.runtime.message import model_id_from_sha256
+from quakesat.files import write_text_atomic
+from quakesat.runtime.decision import DecisionRule
+from quakesat.runtime.message import MAGNITUDE_MAX, model_id_from_sha256
+from quakesat.runtime.preprocess import BANDS, PREPROCESS_VERSION, PreprocessConfig
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "quakesat-manifest"
-#: Bumped whenever a field changes meaning; readers refuse other versions.
-MANIFEST_VERSION = 1
-#: Artifact formats and precisions the runtime knows.
-FORMATS = ("onnx", "tflite", "pte")
-PRECISIONS = ("fp32", "int8")
-#: Heads a model may have, and what each output means.
+#: Bumped whenever a field changes meaning; readers refuse every other version.
+#: 2: typed blocks, every field required, gate/locate required, ``magnitude_given_event``
+#: moved into ``decision``, reports moved under ``report``.
+MANIFEST_VERSION = 2
+#: Model families: a torch network, a scikit-learn pipeline, a fixed rule (the log-ratio baseline).
+FAMILIES = ("cnn", "shallow", "rule")
+#: The QuakeSet paper's tasks: 1 / 2 bitemporal detection / magnitude, 5 / 6 single image.
+PAPER_TASKS = (1, 2, 5, 6)
+BITEMPORAL_TASKS = (1, 2)
+#: Heads a model may have, in the order every list of them follows.
 HEADS = ("event", "magnitude", "location")
+#: Artifact formats and precisions the runtimes know.
+FORMATS = ("onnx", "tflite", "pte", "rule")
+PRECISIONS = ("fp32", "int8")
+#: Formats whose outputs have no stable names: an output is its position, "0", "1", ...
+POSITIONAL_FORMATS = ("tflite", "pte")
+#: Input layouts each format may declare.
+LAYOUTS = {"onnx": ("NCHW", "features"), "tflite": ("NHWC",), "pte": ("NCHW",), "rule": ("NCHW",)}
+TRANSFORMS = ("identity", "label", "sigmoid")
+GATE_STATISTICS = ("changed_share",)
+LOCATE_METHODS = ("centre", "change", "head")
+#: Largest tile side (raw or preprocessed) a manifest may declare: 4096 px, 128 MiB for a
+#: float32 pair; QuakeSet's tiles are 512. Keeps a hostile manifest from sizing huge buffers.
+MAX_SIDE = 4096
 
-_REQUIRED = ("format", "version", "model", "input", "preprocess", "decision", "artifacts")
+# Declared keys of every block, in the order they are checked (shared with the C++ reader).
+TOP_KEYS = ("format", "version", "quakesat_version", "created", "model", "preprocess", "input", "decision",
+            "gate", "locate", "artifacts", "default_artifact", "report")
+MODEL_KEYS = ("name", "family", "paper_task", "heads")
+PREPROCESS_KEYS = ("version", "units", "floor_linear", "clip_db", "mean_db", "std_db", "downsample")
+INPUT_KEYS = ("raw_side", "images", "tile_shape", "dtype", "channels")
+DECISION_KEYS = ("event_threshold", "magnitude_min", "magnitude_given_event")
+GATE_KEYS = ("statistic", "threshold", "calibration")
+LOCATE_KEYS = ("method", "calibration")
+ARTIFACT_KEYS = ("name", "path", "format", "precision", "sha256", "bytes", "layout", "outputs", "quantization",
+                 "delegate", "batch", "fidelity", "gate_failures", "latency_ms")
+OUTPUT_KEYS = ("output", "column", "transform", "offset")
+
+REEXPORT_HINT = "re-export the model: quakesat export --model-dir MODEL --data FILE --out DIR"
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -43,13 +91,66 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+# ─── the typed blocks ───────────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the model is: its name, family, the paper task it solves and its heads."""
+
+    name: str
+    family: str
+    paper_task: int
+    heads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The raw tile a model takes and the tensor it reads.
+
+    Attributes:
+        raw_side: side of the square raw images, pixels (``tile_shape[1] * downsample``).
+        images: 2 for a bitemporal pair (first, second), 1 for the post-event image alone.
+        tile_shape: ``[C, H, W]`` of one preprocessed tile, ``C = 2 * images``.
+        dtype: element type of the tensor (float32).
+        channels: what each of the ``C`` channels holds.
+    """
+
+    raw_side: int
+    images: int
+    tile_shape: tuple[int, int, int]
+    dtype: str
+    channels: tuple[str, ...]
+
+    @property
+    def bitemporal(self) -> bool:
+        return self.images == 2
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """The change gate: skip tiles whose ``statistic`` is below ``threshold`` (0: only
+    pixel-identical pairs are skipped); ``calibration`` reports how export chose it."""
+
+    statistic: str
+    threshold: float
+    calibration: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class LocateSpec:
+    """How a flagged tile's epicentre is placed (``centre``, ``change`` peak or location
+    ``head``); ``calibration`` reports how export chose it."""
+
+    method: str
+    calibration: dict[str, Any] | None = None
+
+
 @dataclass(frozen=True)
 class OutputRef:
     """Where a head's value sits among an artifact's outputs.
 
     Attributes:
-        output: the artifact's output name (or its index, as text, where outputs have no
-            stable names, e.g. TFLite).
+        output: the artifact's output name, or its position as text (``"0"``) where outputs
+            have no stable names (TFLite, ExecuTorch).
         column: for a 2-D output, the column holding the value (None: the whole row).
         transform: ``identity``, ``label`` (a 0/1 class label used as probability) or
             ``sigmoid`` (a logit).
@@ -62,59 +163,70 @@ class OutputRef:
     transform: str = "identity"
     offset: float = 0.0
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OutputRef:
-        return cls(str(data["output"]), data.get("column"), data.get("transform", "identity"),
-                   float(data.get("offset", 0.0)))
-
 
 @dataclass(frozen=True)
 class Artifact:
-    """One exported file and what the runtime needs to run it."""
+    """One exported file, what a runtime needs to run it, and what export measured of it.
+
+    Attributes:
+        name, path, format, precision, sha256, bytes, layout, outputs: what a runtime reads.
+        quantization: the int8 settings (None for fp32).
+        delegate: the backend delegate inside the program (ExecuTorch: XNNPACK), if any.
+        batch: the batch size the program is fixed to (None: any).
+        fidelity, gate_failures, latency_ms: the fidelity gate's numbers and verdict and the
+            measured latency (None / empty until export has scored the artifact).
+    """
 
     name: str
     path: str
     format: str
     precision: str
     sha256: str
+    bytes: int
+    layout: str
     outputs: dict[str, OutputRef]
-    layout: str = "NCHW"  # NCHW, NHWC, or "features" (a flat vector per tile)
-    extra: dict[str, Any] = field(default_factory=dict)
+    quantization: dict[str, Any] | None = None
+    delegate: str | None = None
+    batch: int | None = None
+    fidelity: dict[str, Any] | None = None
+    gate_failures: tuple[str, ...] = ()
+    latency_ms: float | None = None
 
     @property
     def model_id(self) -> int:
         """The 16-bit id that messages carry: the first two bytes of the SHA-256."""
         return model_id_from_sha256(self.sha256)
 
+    @property
+    def passed_gate(self) -> bool:
+        """Scored by the fidelity gate and within its limits."""
+        return self.fidelity is not None and not self.gate_failures
+
 
 @dataclass(frozen=True)
 class Manifest:
-    """A parsed, validated ``manifest.json``; ``raw`` keeps every field as written."""
+    """A validated ``manifest.json``; ``folder`` is where it was read from (None: in memory)."""
 
-    folder: Path
-    raw: dict[str, Any]
-    artifacts: dict[str, Artifact]
-
-    @property
-    def heads(self) -> list[str]:
-        return list(self.raw["model"]["heads"])
-
-    @property
-    def tile_shape(self) -> list[int]:
-        """Shape ``[C, H, W]`` of one preprocessed tile, e.g. ``[4, 256, 256]``."""
-        return list(self.raw["input"]["tile_shape"])
-
-    @property
-    def preprocess(self) -> dict[str, Any]:
-        return dict(self.raw["preprocess"])
+    model: ModelInfo
+    preprocess: PreprocessConfig
+    input: InputSpec
+    decision: DecisionRule
+    gate: GateSpec
+    locate: LocateSpec
+    artifacts: tuple[Artifact, ...]
+    default_artifact: str
+    quakesat_version: str
+    created: str
+    report: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = field(default=None, compare=False)
 
     @property
-    def decision(self) -> dict[str, Any]:
-        return dict(self.raw["decision"])
+    def heads(self) -> tuple[str, ...]:
+        return self.model.heads
 
     @property
-    def default_artifact(self) -> str:
-        return str(self.raw.get("default_artifact") or next(iter(self.artifacts)))
+    def artifact_names(self) -> list[str]:
+        return [a.name for a in self.artifacts]
 
     def artifact(self, name: str | None = None) -> Artifact:
         """The artifact called ``name`` (None: the manifest's default).
@@ -123,13 +235,14 @@ class Manifest:
             ManifestError: no artifact of that name.
         """
         key = name or self.default_artifact
-        if key not in self.artifacts:
-            raise ManifestError(f"{self.folder / MANIFEST_NAME}: no artifact {key!r}; "
-                                f"it has {sorted(self.artifacts)}")
-        return self.artifacts[key]
+        for artifact in self.artifacts:
+            if artifact.name == key:
+                return artifact
+        raise ManifestError(f"{self._where()}: no artifact {key!r}; it has {sorted(self.artifact_names)}",
+                            field="artifacts")
 
     def artifact_path(self, artifact: Artifact) -> Path:
-        return self.folder / artifact.path
+        return (self.folder or Path(".")) / artifact.path
 
     def verify(self, artifact: Artifact) -> Path:
         """Check that ``artifact``'s file exists and has the recorded SHA-256.
@@ -151,59 +264,322 @@ class Manifest:
                                     f"{artifact.sha256[:16]}…; refusing to load a tampered or stale artifact")
         return path
 
+    def with_artifact(self, artifact: Artifact) -> Manifest:
+        """A copy with the artifact of the same name replaced by ``artifact``."""
+        return replace(self, artifacts=tuple(artifact if a.name == artifact.name else a for a in self.artifacts))
 
-def _artifact_from_dict(entry: dict[str, Any], where: str) -> Artifact:
-    try:
-        name, fmt, precision = str(entry["name"]), str(entry["format"]), str(entry["precision"])
-        sha = str(entry["sha256"]).lower()
-        outputs = {head: OutputRef.from_dict(ref) for head, ref in entry["outputs"].items()}
-        artifact = Artifact(name, str(entry["path"]), fmt, precision, sha, outputs, str(entry.get("layout", "NCHW")),
-                            {k: v for k, v in entry.items() if k not in
-                             ("name", "path", "format", "precision", "sha256", "outputs", "layout")})
-    except (KeyError, TypeError, AttributeError) as err:
-        raise ManifestError(f"{where}: an artifact entry lacks or mistypes {err}") from None
-    if fmt not in FORMATS or precision not in PRECISIONS:
-        raise ManifestError(f"{where}: artifact {name!r} has format {fmt!r} / precision {precision!r}; "
-                            f"known: {FORMATS} / {PRECISIONS}")
-    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-        raise ManifestError(f"{where}: artifact {name!r} has no valid SHA-256")
-    if Path(artifact.path).is_absolute() or ".." in Path(artifact.path).parts:
-        raise ManifestError(f"{where}: artifact {name!r} path {artifact.path!r} must be relative to the manifest")
-    unknown = set(outputs) - set(HEADS)
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest as JSON types, every declared field present (see :func:`parse_manifest`)."""
+        return {
+            "format": MANIFEST_FORMAT,
+            "version": MANIFEST_VERSION,
+            "quakesat_version": self.quakesat_version,
+            "created": self.created,
+            "model": {"name": self.model.name, "family": self.model.family, "paper_task": self.model.paper_task,
+                      "heads": list(self.model.heads)},
+            "preprocess": {key: self.preprocess.to_dict()[key] for key in PREPROCESS_KEYS},
+            "input": {"raw_side": self.input.raw_side, "images": self.input.images,
+                      "tile_shape": list(self.input.tile_shape), "dtype": self.input.dtype,
+                      "channels": list(self.input.channels)},
+            "decision": {"event_threshold": float(self.decision.event_threshold),
+                         "magnitude_min": float(self.decision.magnitude_min),
+                         "magnitude_given_event": bool(self.decision.magnitude_given_event)},
+            "gate": {"statistic": self.gate.statistic, "threshold": float(self.gate.threshold),
+                     "calibration": self.gate.calibration},
+            "locate": {"method": self.locate.method, "calibration": self.locate.calibration},
+            "artifacts": [_artifact_to_dict(a) for a in self.artifacts],
+            "default_artifact": self.default_artifact,
+            "report": self.report,
+        }
+
+    def _where(self) -> str:
+        return str(self.folder / MANIFEST_NAME) if self.folder is not None else MANIFEST_NAME
+
+
+def _artifact_to_dict(a: Artifact) -> dict[str, Any]:
+    return {
+        "name": a.name, "path": a.path, "format": a.format, "precision": a.precision, "sha256": a.sha256,
+        "bytes": a.bytes, "layout": a.layout,
+        "outputs": {head: {"output": ref.output, "column": ref.column, "transform": ref.transform,
+                           "offset": float(ref.offset)} for head, ref in a.outputs.items()},
+        "quantization": a.quantization, "delegate": a.delegate, "batch": a.batch, "fidelity": a.fidelity,
+        "gate_failures": list(a.gate_failures), "latency_ms": a.latency_ms,
+    }
+
+
+# ─── reading: one check at a time, each naming its field ────────────────────────────────
+def _fail(path: str, detail: str) -> ManifestError:
+    return ManifestError(f"{path}: {detail}", field=path)
+
+
+def _block(value: Any, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """An object with exactly ``keys``: the first missing key in declared order, then the
+    first unknown key in sorted order, is the error."""
+    if not isinstance(value, dict):
+        raise _fail(path or "manifest", "must be a JSON object")
+    prefix = f"{path}." if path else ""
+    for key in keys:
+        if key not in value:
+            raise _fail(prefix + key, "is missing")
+    unknown = sorted(set(value) - set(keys))
     if unknown:
-        raise ManifestError(f"{where}: artifact {name!r} maps unknown heads {sorted(unknown)}")
-    return artifact
+        raise _fail(prefix + unknown[0], "is not a field of this manifest version")
+    return value
 
 
-def parse_manifest(raw: dict[str, Any], folder: str | Path, where: str = MANIFEST_NAME) -> Manifest:
-    """Validate a manifest dict (as :func:`load_manifest` does after reading the file).
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _string(value: Any, path: str, choices: tuple[str, ...] | None = None) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(path, f"must be a non-empty string, got {value!r}")
+    if choices is not None and value not in choices:
+        raise _fail(path, f"must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def _text(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise _fail(path, f"must be a string, got {value!r}")
+    return value
+
+
+def _integer(value: Any, path: str, low: int, high: int | None = None) -> int:
+    if not _is_int(value):
+        raise _fail(path, f"must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise _fail(path, f"must be in {low}..{'' if high is None else high}, got {value}")
+    return int(value)
+
+
+def _number(value: Any, path: str, low: float | None = None, high: float | None = None,
+            low_open: bool = False) -> float:
+    if not _is_number(value) or not math.isfinite(value):
+        raise _fail(path, f"must be a finite number, got {value!r}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise _fail(path, f"must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and value > high:
+        raise _fail(path, f"must be <= {high}, got {value}")
+    return float(value)
+
+
+def _numbers(value: Any, path: str, count: int) -> list[Any]:
+    if not isinstance(value, list) or len(value) != count:
+        raise _fail(path, f"must be a list of {count} numbers, got {value!r}")
+    return value
+
+
+def _optional_object(value: Any, path: str) -> dict[str, Any] | None:
+    if value is not None and not isinstance(value, dict):
+        raise _fail(path, f"must be a JSON object or null, got {type(value).__name__}")
+    return value
+
+
+def _read_model(value: Any) -> ModelInfo:
+    raw = _block(value, "model", MODEL_KEYS)
+    name = _string(raw["name"], "model.name")
+    family = _string(raw["family"], "model.family", FAMILIES)
+    task = _integer(raw["paper_task"], "model.paper_task", 1, 6)
+    if task not in PAPER_TASKS:
+        raise _fail("model.paper_task", f"must be one of {list(PAPER_TASKS)}, got {task}")
+    heads = raw["heads"]
+    if not isinstance(heads, list) or not heads or any(not isinstance(h, str) for h in heads):
+        raise _fail("model.heads", f"must be a non-empty list of head names, got {heads!r}")
+    if any(h not in HEADS for h in heads) or len(set(heads)) != len(heads) or \
+            heads != sorted(heads, key=HEADS.index):
+        raise _fail("model.heads", f"must be distinct heads of {list(HEADS)} in that order, got {heads!r}")
+    return ModelInfo(name, family, task, tuple(heads))
+
+
+def _read_preprocess(value: Any) -> PreprocessConfig:
+    raw = _block(value, "preprocess", PREPROCESS_KEYS)
+    version = _integer(raw["version"], "preprocess.version", 0)
+    if version != PREPROCESS_VERSION:
+        raise _fail("preprocess.version", f"preprocessing version {version}; this runtime implements version "
+                                          f"{PREPROCESS_VERSION}: {REEXPORT_HINT}")
+    units = _string(raw["units"], "preprocess.units", ("linear", "db"))
+    floor = _number(raw["floor_linear"], "preprocess.floor_linear", 0.0, low_open=True)
+    clip = [_number(v, f"preprocess.clip_db[{i}]") for i, v in enumerate(_numbers(raw["clip_db"],
+                                                                                  "preprocess.clip_db", 2))]
+    if not clip[0] < clip[1]:
+        raise _fail("preprocess.clip_db", f"must be [low, high] with low < high, got {clip}")
+    mean = [_number(v, f"preprocess.mean_db[{i}]") for i, v in enumerate(_numbers(raw["mean_db"],
+                                                                                  "preprocess.mean_db", len(BANDS)))]
+    std = [_number(v, f"preprocess.std_db[{i}]", 0.0, low_open=True)
+           for i, v in enumerate(_numbers(raw["std_db"], "preprocess.std_db", len(BANDS)))]
+    downsample = _integer(raw["downsample"], "preprocess.downsample", 1, MAX_SIDE)
+    return PreprocessConfig(units=units, floor_linear=floor, clip_db=(clip[0], clip[1]), mean_db=(mean[0], mean[1]),
+                            std_db=(std[0], std[1]), downsample=downsample, version=version)
+
+
+def _read_input(value: Any, model: ModelInfo, preprocess: PreprocessConfig) -> InputSpec:
+    raw = _block(value, "input", INPUT_KEYS)
+    raw_side = _integer(raw["raw_side"], "input.raw_side", 1, MAX_SIDE)
+    images = _integer(raw["images"], "input.images", 1, 2)
+    shape = raw["tile_shape"]
+    if not isinstance(shape, list) or len(shape) != 3:
+        raise _fail("input.tile_shape", f"must be [C, H, W], got {shape!r}")
+    dims = [_integer(v, f"input.tile_shape[{i}]", 1, MAX_SIDE) for i, v in enumerate(shape)]
+    _string(raw["dtype"], "input.dtype", ("float32",))
+    channels = raw["channels"]
+    if not isinstance(channels, list) or any(not isinstance(c, str) for c in channels):
+        raise _fail("input.channels", f"must be a list of channel names, got {channels!r}")
+    if dims[0] != len(BANDS) * images:
+        raise _fail("input.tile_shape", f"{dims[0]} channels, but {images} image(s) of {len(BANDS)} bands "
+                                        f"make {len(BANDS) * images}")
+    if dims[1] != dims[2]:
+        raise _fail("input.tile_shape", f"tiles are square, got {dims[1]} x {dims[2]}")
+    if raw_side % preprocess.downsample or raw_side // preprocess.downsample != dims[1]:
+        raise _fail("input.raw_side", f"{raw_side} px multilooked by {preprocess.downsample} does not give the "
+                                      f"tile's {dims[1]} px")
+    if len(channels) != dims[0]:
+        raise _fail("input.channels", f"names {len(channels)} channels, the tile has {dims[0]}")
+    if (images == 2) != (model.paper_task in BITEMPORAL_TASKS):
+        raise _fail("input.images", f"{images} image(s) does not fit paper task {model.paper_task} "
+                                    f"(tasks {list(BITEMPORAL_TASKS)} are bitemporal)")
+    return InputSpec(raw_side, images, (dims[0], dims[1], dims[2]), "float32", tuple(channels))
+
+
+def _read_decision(value: Any, model: ModelInfo) -> DecisionRule:
+    raw = _block(value, "decision", DECISION_KEYS)
+    threshold = _number(raw["event_threshold"], "decision.event_threshold", 0.0, 1.0)
+    magnitude_min = _number(raw["magnitude_min"], "decision.magnitude_min", 0.0, MAGNITUDE_MAX)
+    given = raw["magnitude_given_event"]
+    if not isinstance(given, bool):
+        raise _fail("decision.magnitude_given_event", f"must be true or false, got {given!r}")
+    if given and not {"event", "magnitude"} <= set(model.heads):
+        raise _fail("decision.magnitude_given_event", "needs both an event and a magnitude head")
+    return DecisionRule(threshold, magnitude_min, given)
+
+
+def _read_gate(value: Any) -> GateSpec:
+    raw = _block(value, "gate", GATE_KEYS)
+    statistic = _string(raw["statistic"], "gate.statistic", GATE_STATISTICS)
+    threshold = _number(raw["threshold"], "gate.threshold", 0.0, 1.0)
+    return GateSpec(statistic, threshold, _optional_object(raw["calibration"], "gate.calibration"))
+
+
+def _read_locate(value: Any, model: ModelInfo) -> LocateSpec:
+    raw = _block(value, "locate", LOCATE_KEYS)
+    method = _string(raw["method"], "locate.method", LOCATE_METHODS)
+    if method == "head" and "location" not in model.heads:
+        raise _fail("locate.method", "is 'head' but the model has no location head")
+    return LocateSpec(method, _optional_object(raw["calibration"], "locate.calibration"))
+
+
+def _read_output(value: Any, path: str, fmt: str, heads: tuple[str, ...]) -> OutputRef:
+    raw = _block(value, path, OUTPUT_KEYS)
+    output = _string(raw["output"], f"{path}.output")
+    if fmt in POSITIONAL_FORMATS and (not output.isdigit() or not output.isascii() or int(output) >= len(heads)):
+        raise _fail(f"{path}.output", f"a {fmt} output is a position 0..{len(heads) - 1}, got {output!r}")
+    column = raw["column"]
+    if column is not None:
+        column = _integer(column, f"{path}.column", 0)
+    transform = _string(raw["transform"], f"{path}.transform", TRANSFORMS)
+    offset = _number(raw["offset"], f"{path}.offset")
+    return OutputRef(output, column, transform, offset)
+
+
+def _read_artifact(value: Any, index: int, heads: tuple[str, ...], names: set[str]) -> Artifact:
+    path = f"artifacts[{index}]"
+    raw = _block(value, path, ARTIFACT_KEYS)
+    name = _string(raw["name"], f"{path}.name")
+    if name in names:
+        raise _fail(f"{path}.name", f"two artifacts are called {name!r}")
+    file = _string(raw["path"], f"{path}.path")
+    parts = file.replace("\\", "/").split("/")
+    if file.startswith(("/", "\\")) or ".." in parts or ":" in file:
+        raise _fail(f"{path}.path", f"must be a path relative to the manifest's folder, got {file!r}")
+    fmt = _string(raw["format"], f"{path}.format", FORMATS)
+    precision = _string(raw["precision"], f"{path}.precision", PRECISIONS)
+    sha = raw["sha256"]
+    if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise _fail(f"{path}.sha256", "must be 64 lowercase hex digits")
+    size = _integer(raw["bytes"], f"{path}.bytes", 1)
+    layout = _string(raw["layout"], f"{path}.layout", LAYOUTS[fmt])
+    outputs_raw = _block(raw["outputs"], f"{path}.outputs", heads)
+    outputs = {head: _read_output(outputs_raw[head], f"{path}.outputs.{head}", fmt, heads) for head in heads}
+    quantization = _optional_object(raw["quantization"], f"{path}.quantization")
+    delegate = raw["delegate"]
+    if delegate is not None:
+        delegate = _string(delegate, f"{path}.delegate")
+    batch = raw["batch"]
+    if batch is not None:
+        batch = _integer(batch, f"{path}.batch", 1)
+    fidelity = _optional_object(raw["fidelity"], f"{path}.fidelity")
+    failures = raw["gate_failures"]
+    if not isinstance(failures, list) or any(not isinstance(f, str) for f in failures):
+        raise _fail(f"{path}.gate_failures", f"must be a list of strings, got {failures!r}")
+    latency = raw["latency_ms"]
+    if latency is not None:
+        latency = _number(latency, f"{path}.latency_ms", 0.0)
+    return Artifact(name, file, fmt, precision, sha, size, layout, outputs, quantization, delegate, batch, fidelity,
+                    tuple(failures), latency)
+
+
+def parse_manifest(raw: Any, folder: str | Path | None = None) -> Manifest:
+    """Validate a manifest as read from JSON (see the module doc for the rules and their order).
 
     Raises:
-        ManifestError: not a quakesat manifest, another version, or a missing field.
+        ManifestError: the first rule broken; ``field`` is its dotted path.
     """
-    if not isinstance(raw, dict) or raw.get("format") != MANIFEST_FORMAT:
-        raise ManifestError(f"{where}: not a quakesat manifest (format field {raw.get('format') if isinstance(raw, dict) else None!r})")
-    if raw.get("version") != MANIFEST_VERSION:
-        raise ManifestError(f"{where}: manifest version {raw.get('version')!r}; this runtime reads version "
-                            f"{MANIFEST_VERSION}: re-export the model")
-    missing = [key for key in _REQUIRED if key not in raw]
-    if missing:
-        raise ManifestError(f"{where}: missing fields {missing}")
-    for key in ("tile_shape",):
-        if key not in raw["input"]:
-            raise ManifestError(f"{where}: input lacks {key!r}")
-    if not raw["artifacts"]:
-        raise ManifestError(f"{where}: lists no artifacts")
-    artifacts: dict[str, Artifact] = {}
-    for entry in raw["artifacts"]:
-        artifact = _artifact_from_dict(entry, where)
-        if artifact.name in artifacts:
-            raise ManifestError(f"{where}: two artifacts are called {artifact.name!r}")
-        artifacts[artifact.name] = artifact
-    manifest = Manifest(Path(folder), raw, artifacts)
-    if raw.get("default_artifact") and raw["default_artifact"] not in artifacts:
-        raise ManifestError(f"{where}: default artifact {raw['default_artifact']!r} is not listed")
-    return manifest
+    if not isinstance(raw, dict):
+        raise _fail("manifest", "must be a JSON object")
+    if raw.get("format") != MANIFEST_FORMAT:
+        raise _fail("format", f"not a quakesat manifest (format {raw.get('format')!r})")
+    version = raw.get("version")
+    if not _is_int(version) or version != MANIFEST_VERSION:
+        older = _is_int(version) and version < MANIFEST_VERSION
+        raise _fail("version", f"manifest version {version!r}; this runtime reads version {MANIFEST_VERSION}"
+                               + (f": {REEXPORT_HINT}" if older else ""))
+    _block(raw, "", TOP_KEYS)
+    quakesat_version = _text(raw["quakesat_version"], "quakesat_version")
+    created = _text(raw["created"], "created")
+    model = _read_model(raw["model"])
+    preprocess = _read_preprocess(raw["preprocess"])
+    spec = _read_input(raw["input"], model, preprocess)
+    decision = _read_decision(raw["decision"], model)
+    gate = _read_gate(raw["gate"])
+    locate = _read_locate(raw["locate"], model)
+    listed = raw["artifacts"]
+    if not isinstance(listed, list) or not listed:
+        raise _fail("artifacts", "must be a non-empty list")
+    artifacts: list[Artifact] = []
+    for index, entry in enumerate(listed):
+        artifacts.append(_read_artifact(entry, index, model.heads, {a.name for a in artifacts}))
+    default = _string(raw["default_artifact"], "default_artifact")
+    if default not in {a.name for a in artifacts}:
+        raise _fail("default_artifact", f"{default!r} is not listed in artifacts")
+    report = raw["report"]
+    if not isinstance(report, dict):
+        raise _fail("report", "must be a JSON object")
+    return Manifest(model, preprocess, spec, decision, gate, locate, tuple(artifacts), default, quakesat_version,
+                    created, report, None if folder is None else Path(folder))
+
+
+def _refuse_constant(token: str) -> float:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+def read_manifest_text(text: str, folder: str | Path | None = None, where: str = MANIFEST_NAME) -> Manifest:
+    """Parse and validate the text of a manifest (strict JSON: no NaN or Infinity).
+
+    Raises:
+        ManifestError: not JSON (field ``json``) or an invalid manifest.
+    """
+    try:
+        raw = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as err:
+        raise ManifestError(f"{where}: unreadable manifest ({err})", field="json") from None
+    try:
+        return parse_manifest(raw, folder)
+    except ManifestError as err:
+        raise ManifestError(f"{where}: {err}", field=err.field) from None
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -219,7 +595,24 @@ def load_manifest(path: str | Path) -> Manifest:
     if not path.is_file():
         raise ModelNotFoundError(f"{path}: no manifest; make one with `quakesat export --out DIR`")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ManifestError(f"{path}: unreadable manifest ({err})") from None
-    return parse_manifest(raw, path.parent, str(path))
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ManifestError(f"{path}: unreadable manifest ({err})", field="json") from None
+    return read_manifest_text(text, path.parent, str(path))
+
+
+def write_manifest(manifest: Manifest, folder: str | Path) -> Path:
+    """Validate ``manifest`` (by reading back what would be written) and write it whole into
+    ``folder`` (a temporary file renamed into place). Returns the file's path.
+
+    Raises:
+        ManifestError: the manifest breaks a rule; nothing is written.
+    """
+    try:
+        text = json.dumps(manifest.to_dict(), indent=2, allow_nan=False)
+    except ValueError as err:  # a NaN or infinity somewhere in a report
+        raise ManifestError(f"manifest cannot be written as strict JSON ({err})", field="json") from None
+    read_manifest_text(text, folder)
+    path = Path(folder) / MANIFEST_NAME
+    write_text_atomic(path, text + "\n")
+    return path

@@ -18,7 +18,6 @@ from quakesat.errors import BackendError, PreprocessError
 from quakesat.runtime.backends import Backend, open_backend
 from quakesat.runtime.features import flat_features
 from quakesat.runtime.manifest import Artifact, Manifest, OutputRef, load_manifest
-from quakesat.runtime.preprocess import PreprocessConfig
 
 
 def _to_layout(tiles: np.ndarray, layout: str) -> np.ndarray:
@@ -32,12 +31,24 @@ def _to_layout(tiles: np.ndarray, layout: str) -> np.ndarray:
 
 
 def select_head(outputs: dict[str, np.ndarray], ref: OutputRef, n: int) -> np.ndarray:
-    """One head's ``(N,)`` or ``(N, k)`` float32 values from a backend's raw outputs."""
+    """One head's ``(N,)`` or ``(N, k)`` float32 values from a backend's raw outputs.
+
+    Raises:
+        BackendError: the output is missing, or it has fewer values or columns than the
+            reference asks for.
+    """
     if ref.output not in outputs:
         raise BackendError(f"the artifact has no output {ref.output!r} (it has {sorted(outputs)})")
     value = np.asarray(outputs[ref.output])
-    value = value.reshape(n, -1) if value.size else value.reshape(n, 0)
+    if n == 0 or value.size % n:
+        raise BackendError(f"output {ref.output!r} of shape {value.shape} does not hold {n} tile(s)")
+    value = value.reshape(n, -1)
+    if value.shape[1] == 0:
+        raise BackendError(f"output {ref.output!r} is empty")
     if ref.column is not None:
+        if ref.column >= value.shape[1]:
+            raise BackendError(f"output {ref.output!r} has {value.shape[1]} column(s), the manifest reads "
+                               f"column {ref.column}")
         value = value[:, ref.column]
     elif value.shape[1] == 1:
         value = value[:, 0]
@@ -76,25 +87,20 @@ class ExportedModel:
     def model_id(self) -> int:
         return self.artifact.model_id
 
-    @property
-    def preprocess_config(self) -> PreprocessConfig:
-        """The preprocessing the model was trained and exported with."""
-        return PreprocessConfig.from_dict(self.manifest.preprocess)
-
     def heads(self, tiles: np.ndarray) -> dict[str, np.ndarray]:
         """Heads for a batch of preprocessed tiles ``(N, C, H, W)`` (``C`` 4 or 2).
 
         Returns:
             ``event`` ``(N,)`` probabilities, ``magnitude`` ``(N,)`` mb as the head
-            reports it (see the manifest's ``magnitude_given_event``), ``location``
-            ``(N, 2)``; only the heads the model has.
+            reports it (see the manifest's ``decision.magnitude_given_event``),
+            ``location`` ``(N, 2)``; only the heads the model has.
 
         Raises:
             PreprocessError: the tiles do not have the manifest's input shape.
-            BackendError: the backend failed.
+            BackendError: the backend failed or its outputs do not fit the manifest.
         """
         tiles = np.asarray(tiles)
-        expected = tuple(self.manifest.tile_shape)
+        expected = tuple(self.manifest.input.tile_shape)
         if tiles.ndim != 4 or tuple(tiles.shape[1:]) != expected:
             raise PreprocessError(f"model input must be (N, {', '.join(map(str, expected))}), got {tiles.shape}")
         outputs = self.backend.run(_to_layout(tiles, self.artifact.layout))

@@ -15,7 +15,7 @@ turns it into a channels-first float32 array that a network reads:
 
 Arithmetic is float64 and the result is cast to float32 once, so a C++ twin that follows the
 same steps in double matches to within one float32 ulp. Any change to these steps or to the
-defaults is a new ``PREPROCESS_VERSION`` (DESIGN §2.3); the constants travel in the model
+defaults is a new ``PREPROCESS_VERSION``; the constants travel in the model
 manifest through :meth:`PreprocessConfig.to_dict`.
 """
 
@@ -90,15 +90,17 @@ class PreprocessConfig:
     def from_dict(cls, data: dict[str, Any]) -> PreprocessConfig:
         """Rebuild a config from :meth:`to_dict` output.
 
+        Every constant must be present: a missing one is an error, never a default.
+
         Raises:
-            PreprocessError: unknown keys, a missing version, or invalid values.
+            PreprocessError: unknown or missing keys, or invalid values.
         """
         known = set(cls.__dataclass_fields__)
-        unknown = set(data) - known
+        unknown, missing = set(data) - known, known - set(data)
         if unknown:
             raise PreprocessError(f"unknown preprocessing keys {sorted(unknown)}; expected {sorted(known)}")
-        if "version" not in data:
-            raise PreprocessError("preprocessing constants lack a 'version'")
+        if missing:
+            raise PreprocessError(f"preprocessing constants lack {sorted(missing)}")
         kwargs = dict(data)
         for key in ("clip_db", "mean_db", "std_db"):
             if key in kwargs:

@@ -56,9 +56,9 @@ def run(folder: Path) -> None:
     manifest = load_manifest(folder / "artifacts")
     tiles = np.load(folder / "tiles.npy")
     decisions = {}
-    for name in manifest.artifacts:
+    for name in manifest.artifact_names:
         heads = ExportedModel.open(folder / "artifacts", name).heads(tiles)
-        decisions[name] = decide(heads, manifest.decision, manifest.raw["model"]["magnitude_given_event"]).event
+        decisions[name] = decide(heads, manifest.decision).event
     reference = decisions["onnx-fp32"]
     agreement = {name: float(np.mean(flags == reference)) for name, flags in decisions.items()}
     print(json.dumps({"torch": False, "tiles": int(len(tiles)), "agreement_with_onnx_fp32": agreement}))

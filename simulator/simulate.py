@@ -23,6 +23,7 @@ import numpy as np
 from quakesat import __version__
 from quakesat.data.parallel import default_workers, ordered_map
 from quakesat.errors import QuakesatError
+from quakesat.files import atomic_output
 from quakesat.simulator.coseismic import CoseismicConfig, coseismic_change
 from quakesat.simulator.sar_scene import (
     PIXEL_SPACING_M,
@@ -258,7 +259,9 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
     path.parent.mkdir(parents=True, exist_ok=True)
     split_counts = {name: 0 for name in SPLIT_SHARES}
     results = ordered_map(_run_patch_job, jobs, workers)
-    with h5py.File(path, "w") as h5, tqdm(total=len(jobs), desc="simulate", unit="patch", disable=not progress) as bar:
+    # Written beside the target and renamed when complete: an interrupted run leaves no half file.
+    with atomic_output(path) as partial, h5py.File(partial, "w") as h5, \
+            tqdm(total=len(jobs), desc="simulate", unit="patch", disable=not progress) as bar:
         h5.attrs["simulator"] = f"quakesat {__version__}"
         h5.attrs["simulation_config"] = json.dumps(asdict(config))
         for event in events:

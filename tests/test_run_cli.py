@@ -44,19 +44,45 @@ def run(*args: str) -> int:
     return main(["run", "--artifacts", str(TINY), *args])
 
 
+def _batch_reference(data: Path) -> list[tuple[bool, float, bool]]:
+    """Per tile (event, magnitude, processable) from the exported model in batches, computed here
+    apart from the runtime: input checks, shared preprocessing, model heads, the decision rule."""
+    from quakesat.runtime.decision import decide
+    from quakesat.runtime.preprocess import preprocess_pair
+    from quakesat.runtime.validate import check_pair
+
+    model = ExportedModel.open(TINY)
+    manifest = model.manifest
+    rows, tiles = [], []
+    with QuakeSetFile(data) as qs:
+        for ref in qs.samples(1):
+            first, second = qs.read(ref)
+            ok = check_pair(first, second, manifest.input.raw_side, manifest.preprocess).processable
+            rows.append(ok)
+            if ok:
+                tiles.append(preprocess_pair(first, second, manifest.preprocess))
+    decided = decide(model.heads(np.stack(tiles)), manifest.decision)
+    flags = iter(zip(decided.event.tolist(), decided.magnitude.tolist()))
+    return [(*next(flags), True) if ok else (False, 0.0, False) for ok in rows]
+
+
 def test_message_decisions_equal_the_artifacts_batch_evaluation(data, tmp_path) -> None:
     out = tmp_path / "messages.bin"
     assert run("--data", str(data), "--split", "all", "--gate", "off", "--out", str(out), "--health-every", "10") == 0
     tiles, health = messages(out)
-    reference = evaluate_artifacts(data, TINY, split=None)
-    assert len(tiles) == reference["n"] and sorted(t.tile_id for t in tiles) == list(range(reference["n"]))
+    reference = _batch_reference(data)
+    assert len(tiles) == len(reference) and sorted(t.tile_id for t in tiles) == list(range(len(reference)))
     for message in tiles:
-        event, magnitude = reference["per_tile"][message.tile_id]
-        assert message.event == event
+        event, magnitude, processable = reference[message.tile_id]
+        assert message.event == event and (message.status.category.value in ("ok", "degraded")) == processable
         assert message.magnitude == pytest.approx(max(magnitude, 0.0), abs=0.005)  # 0.01 mb steps
-    assert [h.tiles_processed for h in health] == [*range(10, reference["n"] + 1, 10), reference["n"]]
+    assert [h.tiles_processed for h in health] == [*range(10, len(reference) + 1, 10), len(reference)]
     decoded = [json.loads(line) for line in out.with_suffix(".jsonl").read_text().splitlines()]
     assert len(decoded) == len(tiles) + len(health)
+    # evaluate --artifacts scores the same per-tile path (gate off) and agrees tile for tile.
+    evaluated = evaluate_artifacts(data, TINY, split=None)
+    assert evaluated["per_tile"] == [[e, round(m, 4)] for e, m in ((t.event, t.magnitude) for t in
+                                                                   sorted(tiles, key=lambda t: t.tile_id))]
 
 
 def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_location(data, tmp_path) -> None:
@@ -90,7 +116,7 @@ def test_a_threshold_gate_reports_what_it_skipped_and_what_that_cost(data, tmp_p
     folder = tmp_path / "model"
     shutil.copytree(TINY, folder)
     manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["gate"]["threshold"] = manifest["gate"]["threshold_from_events"]  # as if it had 200 events
+    manifest["gate"]["threshold"] = manifest["gate"]["calibration"]["threshold_from_events"]  # as if it had 200 events
     (folder / "manifest.json").write_text(json.dumps(manifest))
     out = tmp_path / "g.bin"
     args = ["run", "--artifacts", str(folder), "--data", str(data), "--split", "all", "--out", str(out), "--evaluate"]
@@ -156,16 +182,16 @@ def test_evaluate_artifacts_cli_reports_hard_negatives(data, capsys) -> None:
 def test_onboard_calibration_keeps_its_promise_on_the_split(data) -> None:
     model = ExportedModel.open(TINY, "onnx-fp32")
     result = calibrate_onboard(data, "train", max_missed=0.1, model=model)
-    gate = result["gate"]
+    gate = result.gate.calibration
     assert gate["events"] >= gate["events_needed"] == 10 and gate["note"] == "calibrated"
-    assert gate["threshold"] > 0.0  # a real statistic, not the identical-only fallback
+    assert result.gate.threshold > 0.0  # a real statistic, not the identical-only fallback
     assert gate["skipped"]["events"] <= int(0.1 * gate["events"])
     assert gate["skipped"]["identical_negatives"] == gate["identical_negatives"]
-    strict = calibrate_onboard(data, "train", max_missed=0.005)["gate"]  # too few events for 0.5 %
-    assert strict["threshold"] == 0.0 and strict["threshold_from_events"] > 0.0 and "needs 200" in strict["note"]
-    assert strict["skipped"]["events"] == 0
-    medians = {m: v for m, v in result["locate"]["median_error_m"].items() if v is not None}
+    strict = calibrate_onboard(data, "train", max_missed=0.005).gate  # too few events for 0.5 %
+    assert strict.threshold == 0.0 and strict.calibration["threshold_from_events"] > 0.0
+    assert "needs 200" in strict.calibration["note"] and strict.calibration["skipped"]["events"] == 0
+    medians = {m: v for m, v in result.locate.calibration["median_error_m"].items() if v is not None}
     if medians:
-        assert medians[result["locate"]["method"]] == min(medians.values())
+        assert medians[result.locate.method] == min(medians.values())
     else:
-        assert result["locate"]["method"] == "centre"
+        assert result.locate.method == "centre"

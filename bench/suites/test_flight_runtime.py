@@ -69,7 +69,7 @@ def test_stage_gate_statistic(benchmark, pair) -> None:
 
 @pytest.mark.benchmark(group=GROUP)
 def test_stage_preprocess(benchmark, runtime, pair) -> None:
-    assert benchmark(preprocess_pair, *pair, runtime.preprocess).shape == tuple(runtime.model.manifest.tile_shape)
+    assert benchmark(preprocess_pair, *pair, runtime.preprocess).shape == tuple(runtime.model.manifest.input.tile_shape)
 
 
 @pytest.mark.benchmark(group=GROUP)

@@ -23,7 +23,7 @@ from quakesat.export.fidelity import GateLimits, compare, gate_failures  # noqa:
 from quakesat.export.tflite_export import tflite_available  # noqa: E402
 from quakesat.models.train import TrainConfig, load_network, train  # noqa: E402
 from quakesat.runtime.decision import DEFAULT_DECISION, decide  # noqa: E402
-from quakesat.runtime.manifest import load_manifest, sha256_file  # noqa: E402
+from quakesat.runtime.manifest import Manifest, load_manifest, sha256_file  # noqa: E402
 from quakesat.runtime.model import ExportedModel  # noqa: E402
 from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
@@ -52,27 +52,27 @@ def exported(data: Path, multi_model: Path, tmp_path_factory: pytest.TempPathFac
     return out, manifest
 
 
-def _held_out(data: Path, manifest: dict) -> np.ndarray:
+def _held_out(data: Path, manifest: Manifest) -> np.ndarray:
     from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
-    from quakesat.runtime.preprocess import PreprocessConfig
 
     with QuakeSetFile(data) as qs:
-        tiles = TorchQuakeSet(qs, manifest["model"]["paper_task"], "test", PreprocessConfig.from_dict(manifest["preprocess"]))
+        tiles = TorchQuakeSet(qs, manifest.model.paper_task, "test", manifest.preprocess)
         return np.stack([tiles[i][0].numpy() for i in range(len(tiles))])
 
 
 # ─── artifacts and manifest ─────────────────────────────────────────────────────────────
 def test_every_format_and_precision_is_written_and_listed_with_its_hash(exported) -> None:
     out, manifest = exported
-    names = {a["name"] for a in manifest["artifacts"]}
+    names = set(manifest.artifact_names)
     expected = {"onnx-fp32", "onnx-int8"} | ({"tflite-fp32", "tflite-int8"} if "tflite" in FORMATS else set())
     assert names == expected
-    for entry in manifest["artifacts"]:
-        assert sha256_file(out / entry["path"]) == entry["sha256"]
-        assert entry["bytes"] == (out / entry["path"]).stat().st_size
-        assert entry["model_id"] == int(entry["sha256"][:4], 16)
-    assert manifest["default_artifact"] == "onnx-int8"
+    for entry in manifest.artifacts:
+        assert sha256_file(out / entry.path) == entry.sha256
+        assert entry.bytes == (out / entry.path).stat().st_size
+        assert entry.model_id == int(entry.sha256[:4], 16)
+    assert manifest.default_artifact == "onnx-int8"
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")], "no staging folder is left behind"
     assert (out / "fidelity.md").read_text().count("| onnx-") == 2
     assert (out / "fidelity.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -80,29 +80,28 @@ def test_every_format_and_precision_is_written_and_listed_with_its_hash(exported
 def test_manifest_carries_preprocessing_thresholds_heads_and_graph_facts(exported, multi_model) -> None:
     out, manifest = exported
     config = json.loads((multi_model / "config.json").read_text())
-    assert manifest["preprocess"] == config["preprocess"]
-    assert manifest["input"]["tile_shape"] == config["input_shape"] == [4, 32, 32]
-    assert manifest["input"]["raw_side"] == 64
-    assert manifest["decision"] == DEFAULT_DECISION
-    assert manifest["model"]["heads"] == ["event", "magnitude", "location"]
-    assert manifest["model"]["magnitude_given_event"] is True
-    graph = manifest["graph"]
+    assert manifest.preprocess.to_dict() == config["preprocess"]
+    assert list(manifest.input.tile_shape) == config["input_shape"] == [4, 32, 32]
+    assert manifest.input.raw_side == 64
+    assert manifest.decision == replace(DEFAULT_DECISION, magnitude_given_event=True)
+    assert manifest.heads == ("event", "magnitude", "location")
+    graph = manifest.report["graph"]
     assert graph["operators"]["Conv"] >= 5 and graph["params"] > 0
     assert graph["macs"] == sum(layer["macs"] for layer in graph["layers"])
-    # The file on disk parses with the runtime's strict reader.
-    assert set(load_manifest(out).artifacts) == {a["name"] for a in manifest["artifacts"]}
+    # The file on disk is the manifest that was returned, read by the runtime's strict reader.
+    assert load_manifest(out) == manifest
 
 
 def test_graph_macs_equal_the_torch_count_of_the_same_network(exported, multi_model) -> None:
     from quakesat.models.macs import count_macs
 
     net, config = load_network(multi_model)
-    assert exported[1]["graph"]["macs"] == count_macs(net, tuple(config["input_shape"]))[0]
+    assert exported[1].report["graph"]["macs"] == count_macs(net, tuple(config["input_shape"]))[0]
 
 
 def test_calibration_methods_and_granularities_are_compared_and_the_best_kept(exported) -> None:
     _, manifest = exported
-    comparison = manifest["calibration"]["comparison"]
+    comparison = manifest.report["calibration"]["comparison"]
     assert {(c["method"], c["per_channel"]) for c in comparison if not c["float_stem"]} == {
         (m, p) for m in ("minmax", "entropy", "percentile") for p in (True, False)}
     # The best of those is tried once more with the input path in float.
@@ -110,11 +109,12 @@ def test_calibration_methods_and_granularities_are_compared_and_the_best_kept(ex
     chosen = [c for c in comparison if c.get("chosen")]
     assert len(chosen) == 1
     assert chosen[0]["flag_agreement"] == max(c["flag_agreement"] for c in comparison)
-    int8 = next(a for a in manifest["artifacts"] if a["name"] == "onnx-int8")
-    assert (int8["quantization"]["method"], int8["quantization"]["per_channel"], int8["quantization"]["float_stem"]) == (
+    quantization = manifest.artifact("onnx-int8").quantization
+    assert (quantization["method"], quantization["per_channel"], quantization["float_stem"]) == (
         chosen[0]["method"], chosen[0]["per_channel"], chosen[0]["float_stem"])
-    assert int8["quantization"]["float_nodes"], "the heads' last layers stay in float"
-    assert manifest["calibration"]["tiles"] <= 32 and manifest["calibration"]["split"] == "train"
+    assert quantization["float_nodes"], "the heads' last layers stay in float"
+    calibration = manifest.report["calibration"]
+    assert calibration["tiles"] <= 32 and calibration["split"] == "train" and calibration["scored_on"] == "validation"
 
 
 # ─── same tiles, same decisions ─────────────────────────────────────────────────────────
@@ -133,11 +133,11 @@ def test_artifacts_decide_like_torch_on_the_same_tiles(exported, data, multi_mod
     heads = ExportedModel.open(out, name).heads(tiles)
     for head in reference:
         assert np.max(np.abs(heads[head] - reference[head])) <= tolerance * max(1.0, np.abs(reference[head]).max()), head
-    ours, theirs = decide(heads, DEFAULT_DECISION, True), decide(reference, DEFAULT_DECISION, True)
+    ours, theirs = decide(heads, manifest.decision), decide(reference, manifest.decision)
     assert np.mean(ours.event == theirs.event) >= 0.99
-    entry = next(a for a in manifest["artifacts"] if a["name"] == name)
-    assert entry["fidelity"]["flag_agreement"] >= 0.99 and entry["gate_failures"] == []
-    assert entry["latency_ms"] > 0
+    entry = manifest.artifact(name)
+    assert entry.fidelity["flag_agreement"] >= 0.99 and entry.passed_gate
+    assert entry.latency_ms > 0
 
 
 # ─── hashes ─────────────────────────────────────────────────────────────────────────────
@@ -171,7 +171,7 @@ def test_a_bad_calibration_fails_the_gate(exported, data, tmp_path) -> None:
     quantize_onnx_int8(out / "model.fp32.onnx", tmp_path / "bad.onnx", blank, "minmax", True)
     good = OnnxRuntimeBackend(out / "model.fp32.onnx").run(tiles)
     bad = OnnxRuntimeBackend(tmp_path / "bad.onnx").run(tiles)
-    fidelity = compare(good, bad, np.zeros(len(tiles)), np.zeros(len(tiles)), DEFAULT_DECISION, True)
+    fidelity = compare(good, bad, np.zeros(len(tiles)), np.zeros(len(tiles)), manifest.decision)
     assert fidelity["event_abs_error"]["max"] > 0.01
     strict = GateLimits(min_agreement=1.0, max_mae_drift=0.0)
     assert gate_failures(fidelity, strict), fidelity
@@ -184,15 +184,15 @@ def test_gate_failures_name_each_broken_limit() -> None:
     assert gate_failures({**fidelity, "flag_agreement": 0.99, "mae_drift": 0.05}, GateLimits()) == []
 
 
-def test_export_exits_2_and_still_writes_the_report_when_the_gate_fails(data, multi_model, tmp_path, capsys) -> None:
+def test_export_exits_3_and_still_writes_the_report_when_the_gate_fails(data, multi_model, tmp_path, capsys) -> None:
     out = tmp_path / "strict"
     code = main(["export", "--model-dir", str(multi_model), "--data", str(data), "--out", str(out),
                  "--formats", "onnx", "--calibration-methods", "minmax", "--per-channel", "yes",
-                 "--min-agreement", "1.01"])
-    assert code == 2
+                 "--min-agreement", "1.0", "--max-mae-drift", "0"])
+    assert code == 3
     assert "fidelity gate failed" in capsys.readouterr().err
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert all(entry["gate_failures"] for entry in manifest["artifacts"])
+    manifest = load_manifest(out)
+    assert any(entry.gate_failures for entry in manifest.artifacts)
     assert (out / "fidelity.md").exists()
 
 
@@ -224,12 +224,12 @@ def test_shallow_pipelines_export_with_skl2onnx_and_agree(data, tmp_path, model,
     assert main(["train", "--data", str(data), "--model", model, "--task", task, "--out", str(folder), "--quiet"]) == 0
     capsys.readouterr()
     manifest = export_model(folder, data, tmp_path / "out", ExportOptions(formats=("onnx",)))
-    (entry,) = manifest["artifacts"]
-    assert entry["layout"] == "features" and entry["precision"] == "fp32"
-    assert entry["fidelity"]["flag_agreement"] == 1.0
+    (entry,) = manifest.artifacts
+    assert entry.layout == "features" and entry.precision == "fp32" and manifest.model.family == "shallow"
+    assert entry.fidelity["flag_agreement"] == 1.0
     head = "magnitude" if task == "magnitude" else "event"
-    assert entry["fidelity"][f"{head}_abs_error"]["max"] < 0.01  # float32 ONNX vs float64 scikit-learn
-    assert any("int8" in note for note in manifest["notes"])
+    assert entry.fidelity[f"{head}_abs_error"]["max"] < 0.01  # float32 ONNX vs float64 scikit-learn
+    assert any("int8" in note for note in manifest.report["notes"])
 
 
 # ─── torch-free loading ─────────────────────────────────────────────────────────────────
@@ -244,7 +244,7 @@ def test_the_runtime_loads_and_runs_an_artifact_without_torch(exported, data) ->
         "from quakesat.runtime.model import ExportedModel\n"
         f"tiles = np.load({str(out.parent / 'tiles.npy')!r})\n"
         "result = {}\n"
-        f"for name in {[a['name'] for a in manifest['artifacts']]!r}:\n"
+        f"for name in {manifest.artifact_names!r}:\n"
         f"    heads = ExportedModel.open({str(out)!r}, name).heads(tiles)\n"
         "    result[name] = heads['event'].tolist()\n"
         "print(json.dumps(result))\n"
@@ -252,7 +252,7 @@ def test_the_runtime_loads_and_runs_an_artifact_without_torch(exported, data) ->
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
-    assert set(result) == {a["name"] for a in manifest["artifacts"]}
+    assert set(result) == set(manifest.artifact_names)
     assert all(len(values) == 3 for values in result.values())
 
 
@@ -264,8 +264,27 @@ def test_single_head_and_single_image_networks_export_too(data, tmp_path, task, 
     manifest = export_model(folder, data, tmp_path / "out",
                             ExportOptions(formats=("onnx",), calibration_tiles=16, calibration_methods=("minmax",),
                                           per_channel=(True,)))
-    assert manifest["model"]["heads"] == heads
-    assert manifest["input"]["tile_shape"][0] == (2 if input_kind == "single" else 4)
-    assert manifest["model"]["paper_task"] == {"single": 5, "bitemporal": 2}[input_kind]
-    for entry in manifest["artifacts"]:
-        assert list(entry["outputs"]) == heads and entry["gate_failures"] == []
+    assert list(manifest.heads) == heads
+    assert manifest.input.tile_shape[0] == (2 if input_kind == "single" else 4)
+    assert manifest.model.paper_task == {"single": 5, "bitemporal": 2}[input_kind]
+    for entry in manifest.artifacts:
+        assert list(entry.outputs) == heads and entry.passed_gate
+
+
+# ─── the log-ratio rule ─────────────────────────────────────────────────────────────────
+def test_the_log_ratio_rule_exports_as_an_artifact_and_flies_like_a_model(data, tmp_path, capsys) -> None:
+    from quakesat.data.tiles import file_tiles
+    from quakesat.ground.run import run_tiles
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+
+    folder = tmp_path / "log-ratio"
+    assert main(["train", "--data", str(data), "--model", "log-ratio", "--out", str(folder), "--quiet"]) == 0
+    capsys.readouterr()
+    manifest = export_model(folder, data, tmp_path / "out", ExportOptions(formats=("onnx",)))
+    (entry,) = manifest.artifacts
+    assert (manifest.model.family, entry.format, manifest.heads) == ("rule", "rule", ("event",))
+    assert entry.fidelity["flag_agreement"] == 1.0 and manifest.input.tile_shape[1:] == (16, 16)
+    runtime = FlightRuntime.open(tmp_path / "out", config=RuntimeConfig(gate="off"))
+    report = run_tiles(runtime, file_tiles(data, "test"), tmp_path / "rule.bin", evaluate=True)
+    assert report["model"]["artifact"] == "rule" and report["evaluation"]["n"] == report["tiles"] > 0
+    assert report["evaluation"]["detection"]["accuracy"] == pytest.approx(entry.fidelity["accuracy"], abs=1e-6)

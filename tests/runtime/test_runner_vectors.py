@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from quakesat.ground.decode import decode
+from quakesat.runtime.decision import DecisionRule
 from quakesat.runtime.flight import judge_heads, locate_pixel
 from quakesat.runtime.manifest import load_manifest
 from quakesat.runtime.message import TileReport, encode
-from quakesat.runtime.preprocess import PreprocessConfig, preprocess_pair
+from quakesat.runtime.preprocess import preprocess_pair
 from quakesat.runtime.status import Status, StatusCategory
 from quakesat.runtime.tile import Georef, pixel_to_latlon
 from quakesat.runtime.tile_file import read_image, read_tile_list
@@ -36,8 +37,8 @@ def tiles() -> list:
 
 def test_every_tile_is_read_with_the_status_its_file_deserves() -> None:
     manifest = load_manifest(TINY)
-    config = PreprocessConfig.from_dict(manifest.preprocess)
-    side = int(manifest.raw["input"]["raw_side"])
+    config = manifest.preprocess
+    side = manifest.input.raw_side
     stopped = 0
     for tile, want in zip(tiles(), expected("manifest"), strict=True):
         if tile.read_check is not None:
@@ -61,7 +62,7 @@ def test_the_file_contract_cases() -> None:
 
 
 def test_preprocessing_reproduces_the_committed_outputs_bit_for_bit() -> None:
-    config = PreprocessConfig.from_dict(load_manifest(TINY).preprocess)
+    config = load_manifest(TINY).preprocess
     checked = 0
     for tile, want in zip(tiles(), expected("manifest")):
         if "preprocessed" in want:
@@ -78,7 +79,7 @@ def test_golden_decisions_reproduce_their_message_bytes() -> None:
         heads = {"event": np.array([float(h["event"])], np.float32),
                  "magnitude": np.array([float(h["magnitude"])], np.float32),
                  "location": np.array([h["location"]], np.float32)}
-        event, magnitude, confidence, problem = judge_heads(heads, item["decision"], item["magnitude_given_event"])
+        event, magnitude, confidence, problem = judge_heads(heads, DecisionRule(**item["decision"], magnitude_given_event=item["magnitude_given_event"]))
         t = item["tile"]
         georef = Georef(t["lat"], t["lon"], t["pixel_spacing_m"])
         pixel, _ = locate_pixel(item["locate"], heads, None, None, t["side"]) if event else (None, "centre")

@@ -1,0 +1,294 @@
+"""Write ``tests/vectors/manifests.jsonl``: manifests both runtimes must accept or refuse alike.
+
+    python tests/vectors/make_manifest_vectors.py
+
+Each line is one case: ``case`` (a name), ``valid`` (the verdict), ``field`` (the dotted path
+of the field a refusal must name; empty for a valid case) and the manifest as ``manifest``
+(a JSON value), as ``text`` (raw text, for what is not JSON) or as ``file`` (a path relative
+to this folder). pytest (``tests/runtime/test_manifest.py``) checks that the committed file is
+what this script writes and that :func:`quakesat.runtime.manifest.read_manifest_text` gives
+every verdict and field; ctest (``cpp_runner/tests/test_manifest.cpp``) checks the C++ reader
+against the same file. Every invalid case breaks exactly one rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "manifests.jsonl"
+SHA = "3f" * 32
+
+
+def _output(name: str, column: int | None = None, transform: str = "identity", offset: float = 0.0) -> dict:
+    return {"output": name, "column": column, "transform": transform, "offset": offset}
+
+
+def _artifact(name: str, fmt: str, precision: str, layout: str, outputs: dict, **extra: Any) -> dict:
+    entry = {"name": name, "path": f"model.{name}.{fmt}", "format": fmt, "precision": precision, "sha256": SHA,
+             "bytes": 1234, "layout": layout, "outputs": outputs, "quantization": None, "delegate": None,
+             "batch": None, "fidelity": None, "gate_failures": [], "latency_ms": None}
+    entry.update(extra)
+    return entry
+
+
+def base() -> dict[str, Any]:
+    """A valid multi-head bitemporal manifest with an ONNX and an ExecuTorch artifact."""
+    heads = ["event", "magnitude", "location"]
+    return {
+        "format": "quakesat-manifest", "version": 2, "quakesat_version": "0.2.0", "created": "2026-11-29T00:00:00Z",
+        "model": {"name": "quakelite", "family": "cnn", "paper_task": 1, "heads": heads},
+        "preprocess": {"version": 1, "units": "linear", "floor_linear": 0.0001, "clip_db": [-35.0, 10.0],
+                       "mean_db": [-12.0, -19.0], "std_db": [5.0, 5.0], "downsample": 2},
+        "input": {"raw_side": 64, "images": 2, "tile_shape": [4, 32, 32], "dtype": "float32",
+                  "channels": ["first VV", "first VH", "second VV", "second VH"]},
+        "decision": {"event_threshold": 0.5, "magnitude_min": 1.0, "magnitude_given_event": True},
+        "gate": {"statistic": "changed_share", "threshold": 0.05, "calibration": {"split": "validation"}},
+        "locate": {"method": "head", "calibration": None},
+        "artifacts": [
+            _artifact("onnx-int8", "onnx", "int8", "NCHW", {h: _output(h) for h in heads},
+                      quantization={"method": "minmax"}, fidelity={"flag_agreement": 1.0}, latency_ms=0.5),
+            _artifact("pte-int8", "pte", "int8", "NCHW", {h: _output(str(i)) for i, h in enumerate(heads)},
+                      delegate="XnnpackBackend", batch=1),
+        ],
+        "default_artifact": "onnx-int8",
+        "report": {"note": "reports are free-form"},
+    }
+
+
+Mutation = Callable[[dict[str, Any]], Any]
+
+
+def _set(path: str, value: Any) -> Mutation:
+    """Set the value at a dotted path (``a.b[1].c``) of the base manifest."""
+    def apply(m: dict[str, Any]) -> None:
+        *parents, last = _steps(path)
+        target = m
+        for step in parents:
+            target = target[step]
+        target[last] = value
+    return apply
+
+
+def _drop(path: str) -> Mutation:
+    def apply(m: dict[str, Any]) -> None:
+        *parents, last = _steps(path)
+        target = m
+        for step in parents:
+            target = target[step]
+        del target[last]
+    return apply
+
+
+def _steps(path: str) -> list[Any]:
+    steps: list[Any] = []
+    for part in path.split("."):
+        name, _, rest = part.partition("[")
+        if name:
+            steps.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            steps.append(int(index))
+            rest = rest.lstrip("[")
+    return steps
+
+
+def _all(*mutations: Mutation) -> Mutation:
+    def apply(m: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(m)
+    return apply
+
+
+def _single_image(m: dict[str, Any]) -> None:
+    m["model"].update(paper_task=5)
+    m["input"].update(images=1, tile_shape=[2, 32, 32], channels=["image VV", "image VH"])
+
+
+def _shallow(m: dict[str, Any]) -> None:
+    m["model"].update(name="random-forest", family="shallow", heads=["event"])
+    m["decision"]["magnitude_given_event"] = False
+    m["locate"]["method"] = "centre"
+    m["artifacts"] = [_artifact("onnx-fp32", "onnx", "fp32", "features", {"event": _output("probabilities", 1)})]
+    m["default_artifact"] = "onnx-fp32"
+
+
+def _rule(m: dict[str, Any]) -> None:
+    _shallow(m)
+    m["model"].update(name="log-ratio", family="rule")
+    m["artifacts"] = [_artifact("rule", "rule", "fp32", "NCHW", {"event": _output("event")})]
+    m["default_artifact"] = "rule"
+
+
+VALID: list[tuple[str, Mutation | None]] = [
+    ("base", None),
+    ("single_image_task_5", _single_image),
+    ("shallow_features_layout_with_a_column", _shallow),
+    ("rule_artifact", _rule),
+    ("thresholds_at_their_bounds", _all(_set("decision.event_threshold", 1), _set("decision.magnitude_min", 0),
+                                        _set("gate.threshold", 1.0))),
+    ("integers_where_numbers_are_asked", _all(_set("preprocess.floor_linear", 1), _set("decision.event_threshold", 0))),
+    ("calibration_null_and_report_empty", _all(_set("gate.calibration", None), _set("report", {}))),
+    ("sigmoid_offset_and_tflite_nhwc", _all(
+        _set("artifacts[1]", _artifact("tflite-int8", "tflite", "int8", "NHWC",
+                                       {"event": _output("0", None, "sigmoid"), "magnitude": _output("1", offset=5.6),
+                                        "location": _output("2")})))),
+    ("units_db_and_downsample_one", _all(_set("preprocess.units", "db"), _set("preprocess.downsample", 1),
+                                         _set("input.raw_side", 32))),
+    ("path_in_a_subfolder", _set("artifacts[0].path", "int8/model.onnx")),
+]
+
+INVALID: list[tuple[str, str, Mutation]] = [
+    # the file as a whole
+    ("not_an_object", "manifest", lambda m: ["a", "list"]),
+    ("another_format", "format", _set("format", "onnx-manifest")),
+    ("format_missing", "format", _drop("format")),
+    ("version_1_is_refused_with_the_reexport_hint", "version", _set("version", 1)),
+    ("version_from_the_future", "version", _set("version", 3)),
+    ("version_as_text", "version", _set("version", "2")),
+    ("version_as_float", "version", _set("version", 2.0)),
+    ("a_block_missing", "model", _drop("model")),
+    ("report_missing", "report", _drop("report")),
+    ("an_unknown_top_level_field", "extra", _set("extra", 1)),
+    ("created_not_text", "created", _set("created", 20261129)),
+    # model
+    ("model_not_an_object", "model", _set("model", "quakelite")),
+    ("empty_model_name", "model.name", _set("model.name", "")),
+    ("unknown_family", "model.family", _set("model.family", "xgboost")),
+    ("paper_task_3", "model.paper_task", _set("model.paper_task", 3)),
+    ("paper_task_as_bool", "model.paper_task", _set("model.paper_task", True)),
+    ("no_heads", "model.heads", _set("model.heads", [])),
+    ("a_head_twice", "model.heads", _set("model.heads", ["event", "event", "location"])),
+    ("heads_out_of_order", "model.heads", _set("model.heads", ["magnitude", "event", "location"])),
+    ("an_unknown_head", "model.heads", _set("model.heads", ["event", "colour", "location"])),
+    ("version_1_field_left_in_model", "model.magnitude_given_event", _set("model.magnitude_given_event", True)),
+    # preprocess
+    ("preprocess_constant_missing", "preprocess.mean_db", _drop("preprocess.mean_db")),
+    ("preprocess_version_2", "preprocess.version", _set("preprocess.version", 2)),
+    ("units_in_capitals", "preprocess.units", _set("preprocess.units", "dB")),
+    ("floor_zero", "preprocess.floor_linear", _set("preprocess.floor_linear", 0)),
+    ("floor_negative", "preprocess.floor_linear", _set("preprocess.floor_linear", -1e-4)),
+    ("clip_reversed", "preprocess.clip_db", _set("preprocess.clip_db", [10.0, -35.0])),
+    ("clip_one_value", "preprocess.clip_db", _set("preprocess.clip_db", [10.0])),
+    ("clip_not_a_number", "preprocess.clip_db[0]", _set("preprocess.clip_db", ["low", 10.0])),
+    ("std_zero", "preprocess.std_db[1]", _set("preprocess.std_db", [5.0, 0.0])),
+    ("downsample_zero", "preprocess.downsample", _set("preprocess.downsample", 0)),
+    ("downsample_as_float", "preprocess.downsample", _set("preprocess.downsample", 2.0)),
+    ("overflowing_float", "preprocess.mean_db[0]", lambda m: "OVERFLOW"),
+    # input
+    ("raw_side_zero", "input.raw_side", _set("input.raw_side", 0)),
+    ("raw_side_huge", "input.raw_side", _set("input.raw_side", 100000)),
+    ("three_images", "input.images", _set("input.images", 3)),
+    ("tile_shape_of_two", "input.tile_shape", _set("input.tile_shape", [4, 32])),
+    ("negative_tile_side", "input.tile_shape[1]", _set("input.tile_shape", [4, -32, 32])),
+    ("channels_disagree_with_images", "input.tile_shape", _set("input.tile_shape", [2, 32, 32])),
+    ("tile_not_square", "input.tile_shape", _set("input.tile_shape", [4, 32, 16])),
+    ("raw_side_not_tile_times_multilook", "input.raw_side", _set("input.raw_side", 66)),
+    ("raw_side_not_a_multiple_of_the_multilook", "input.raw_side", _set("input.raw_side", 63)),
+    ("three_channel_names", "input.channels", _set("input.channels", ["a", "b", "c"])),
+    ("half_precision_input", "input.dtype", _set("input.dtype", "float16")),
+    ("one_image_for_a_bitemporal_task", "input.images", _all(
+        _set("input.images", 1), _set("input.tile_shape", [2, 32, 32]), _set("input.channels", ["VV", "VH"]))),
+    # decision
+    ("event_threshold_above_one", "decision.event_threshold", _set("decision.event_threshold", 1.5)),
+    ("event_threshold_negative", "decision.event_threshold", _set("decision.event_threshold", -0.1)),
+    ("event_threshold_as_text", "decision.event_threshold", _set("decision.event_threshold", "0.5")),
+    ("event_threshold_null", "decision.event_threshold", _set("decision.event_threshold", None)),
+    ("magnitude_min_negative", "decision.magnitude_min", _set("decision.magnitude_min", -1.0)),
+    ("magnitude_min_beyond_the_codec", "decision.magnitude_min", _set("decision.magnitude_min", 1000.0)),
+    ("given_event_as_integer", "decision.magnitude_given_event", _set("decision.magnitude_given_event", 1)),
+    ("given_event_without_an_event_head", "decision.magnitude_given_event", _all(
+        _set("model.heads", ["magnitude", "location"]), _set("locate.method", "change"))),
+    # gate, locate
+    ("gate_threshold_above_one", "gate.threshold", _set("gate.threshold", 1.2)),
+    ("gate_threshold_missing", "gate.threshold", _drop("gate.threshold")),
+    ("unknown_gate_statistic", "gate.statistic", _set("gate.statistic", "mean")),
+    ("gate_calibration_a_list", "gate.calibration", _set("gate.calibration", [])),
+    ("unknown_locate_method", "locate.method", _set("locate.method", "gps")),
+    ("head_location_without_a_location_head", "locate.method", _all(
+        _set("model.heads", ["event", "magnitude"]),
+        _set("artifacts[0].outputs", {"event": _output("event"), "magnitude": _output("magnitude")}),
+        _set("artifacts[1].outputs", {"event": _output("0"), "magnitude": _output("1")}))),
+    # artifacts
+    ("no_artifacts", "artifacts", _set("artifacts", [])),
+    ("artifacts_an_object", "artifacts", _set("artifacts", {})),
+    ("artifact_without_sha256", "artifacts[0].sha256", _drop("artifacts[0].sha256")),
+    ("sha256_in_capitals", "artifacts[0].sha256", _set("artifacts[0].sha256", "3F" * 32)),
+    ("sha256_too_short", "artifacts[0].sha256", _set("artifacts[0].sha256", "abc")),
+    ("absolute_path", "artifacts[0].path", _set("artifacts[0].path", "/etc/passwd")),
+    ("path_climbing_out", "artifacts[0].path", _set("artifacts[0].path", "../model.onnx")),
+    ("path_climbing_out_midway", "artifacts[0].path", _set("artifacts[0].path", "int8/../../model.onnx")),
+    ("path_with_a_drive", "artifacts[0].path", _set("artifacts[0].path", "C:model.onnx")),
+    ("unknown_format", "artifacts[0].format", _set("artifacts[0].format", "caffe")),
+    ("int4", "artifacts[0].precision", _set("artifacts[0].precision", "int4")),
+    ("onnx_declared_nhwc", "artifacts[0].layout", _set("artifacts[0].layout", "NHWC")),
+    ("empty_file", "artifacts[0].bytes", _set("artifacts[0].bytes", 0)),
+    ("a_head_without_an_output", "artifacts[0].outputs.magnitude", _drop("artifacts[0].outputs.magnitude")),
+    ("an_output_for_an_unknown_head", "artifacts[0].outputs.colour",
+     _set("artifacts[0].outputs.colour", _output("colour"))),
+    ("positional_output_past_the_heads", "artifacts[1].outputs.location.output",
+     _set("artifacts[1].outputs.location.output", "3")),
+    ("positional_output_negative", "artifacts[1].outputs.event.output", _set("artifacts[1].outputs.event.output", "-1")),
+    ("positional_output_by_name", "artifacts[1].outputs.event.output",
+     _set("artifacts[1].outputs.event.output", "event")),
+    ("positional_output_huge", "artifacts[1].outputs.event.output",
+     _set("artifacts[1].outputs.event.output", "99999999999999999999")),
+    ("negative_column", "artifacts[0].outputs.event.column", _set("artifacts[0].outputs.event.column", -1)),
+    ("unknown_transform", "artifacts[0].outputs.event.transform", _set("artifacts[0].outputs.event.transform", "relu")),
+    ("offset_as_text", "artifacts[0].outputs.magnitude.offset", _set("artifacts[0].outputs.magnitude.offset", "5.6")),
+    ("output_reference_missing_a_field", "artifacts[0].outputs.event.offset", _drop("artifacts[0].outputs.event.offset")),
+    ("two_artifacts_of_one_name", "artifacts[1].name", _set("artifacts[1].name", "onnx-int8")),
+    ("batch_zero", "artifacts[1].batch", _set("artifacts[1].batch", 0)),
+    ("gate_failures_not_a_list", "artifacts[0].gate_failures", _set("artifacts[0].gate_failures", "none")),
+    ("negative_latency", "artifacts[0].latency_ms", _set("artifacts[0].latency_ms", -1.0)),
+    ("fidelity_a_string", "artifacts[0].fidelity", _set("artifacts[0].fidelity", "good")),
+    ("unknown_artifact_field", "artifacts[0].model_id", _set("artifacts[0].model_id", 38902)),
+    ("default_artifact_not_listed", "default_artifact", _set("default_artifact", "tflite-int8")),
+    ("report_a_list", "report", _set("report", [])),
+]
+
+TEXT: list[tuple[str, str]] = [
+    ("not_json", "{ not json"),
+    ("empty_text", ""),
+    ("nan_token", json.dumps(base()).replace('"event_threshold": 0.5', '"event_threshold": NaN')),
+    ("infinity_token", json.dumps(base()).replace('"threshold": 0.05', '"threshold": Infinity')),
+    ("trailing_garbage", json.dumps(base()) + " }"),
+]
+
+
+def cases() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"case": "tiny_model", "valid": True, "field": "",
+                                  "file": "tiny_model/manifest.json"}]
+    for name, mutation in VALID:
+        manifest = base()
+        if mutation is not None:
+            mutation(manifest)
+        out.append({"case": name, "valid": True, "field": "", "manifest": manifest})
+    for name, field, mutation in INVALID:
+        manifest = base()
+        replaced = mutation(manifest)
+        if replaced == "OVERFLOW":  # 1e999 parses to infinity: not a finite number
+            text = json.dumps(manifest).replace('"mean_db": [-12.0', '"mean_db": [1e999')
+            out.append({"case": name, "valid": False, "field": field, "text": text})
+            continue
+        out.append({"case": name, "valid": False, "field": field,
+                    "manifest": replaced if replaced is not None else manifest})
+    for name, text in TEXT:
+        out.append({"case": name, "valid": False, "field": "json", "text": text})
+    return out
+
+
+def render() -> str:
+    return "".join(json.dumps(case, sort_keys=True) + "\n" for case in cases())
+
+
+def main() -> None:
+    OUT.write_text(render(), encoding="utf-8")
+    print(f"wrote {OUT} ({len(cases())} cases)")
+
+
+if __name__ == "__main__":
+    main()
