@@ -20,8 +20,7 @@ import numpy as np
 
 from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.runtime.status import Status
-from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile
-from quakesat.runtime.validate import TileCheck
+from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile, TileCheck
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,10 @@ error against the simulator's epicentre, and the status counts.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from quakesat.data.tiles import Truth
 from quakesat.evaluation.metrics import (
     detection_report,
     magnitude_report,
@@ -28,6 +27,9 @@ from quakesat.runtime.tile import (
     ground_distance_m,
     pixel_to_latlon,
 )
+
+if TYPE_CHECKING:
+    from quakesat.data.tiles import Truth
 
 
 def _location_errors(rows: list[tuple[Georef | None, Truth, TileOutcome]], side: int | None) -> dict[str, Any]:

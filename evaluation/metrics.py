@@ -1,4 +1,7 @@
-"""The QuakeSet paper's evaluation metrics (accuracy, MAE, the "magnitude ≥ 1 means an event" rule) in numpy.
+"""The QuakeSet paper's evaluation metrics (accuracy, MAE, the "magnitude ≥ 1 means an event" rule).
+
+The arithmetic is scikit-learn's (``sklearn.metrics``: accuracy, mean absolute error, the
+confusion matrix, F1); this module keeps only the project's rules around it.
 
 Conventions follow Rege Cambrin & Garza 2024, Tables 2–5:
 
@@ -18,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn import metrics as sk
 
 from quakesat.errors import QuakesatError
 
@@ -99,7 +103,7 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         MetricInputError: empty inputs, different lengths, or NaN/infinite values.
     """
     truth, pred = _pair(y_true, y_pred, ("y_true", "y_pred"))
-    return float(np.mean(truth == pred))
+    return float(sk.accuracy_score(truth, pred))
 
 
 def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -116,7 +120,7 @@ def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         MetricInputError: empty inputs, different lengths, or NaN/infinite values.
     """
     truth, pred = _pair(y_true, y_pred, ("y_true", "y_pred"))
-    return float(np.mean(np.abs(truth - pred)))
+    return float(sk.mean_absolute_error(truth, pred))
 
 
 def magnitudes_to_events(
@@ -178,18 +182,13 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, int]:
     """
     truth, pred = _pair(y_true, y_pred, ("y_true", "y_pred"))
     truth, pred = _binary(truth, "y_true"), _binary(pred, "y_pred")
-    return {
-        "tp": int(np.sum((truth == 1) & (pred == 1))),
-        "fp": int(np.sum((truth == 0) & (pred == 1))),
-        "tn": int(np.sum((truth == 0) & (pred == 0))),
-        "fn": int(np.sum((truth == 1) & (pred == 0))),
-    }
+    (tn, fp), (fn, tp) = sk.confusion_matrix(truth, pred, labels=[0, 1])
+    return {"tp": int(tp), "fp": int(fp), "tn": int(tn), "fn": int(fn)}
 
 
-def _f1_from_counts(counts: dict[str, int]) -> float:
-    denominator = 2 * counts["tp"] + counts["fp"] + counts["fn"]
-    # No event in the truth and none predicted: F1 is undefined; 0.0 as scikit-learn reports.
-    return 2 * counts["tp"] / denominator if denominator else 0.0
+def _f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    # No event in the truth and none predicted: F1 is undefined; reported as 0.0.
+    return float(sk.f1_score(truth, pred, labels=[0, 1], pos_label=1, zero_division=0.0))
 
 
 def f1_score(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -206,7 +205,8 @@ def f1_score(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         MetricInputError: empty inputs, different lengths, NaN/infinite values, or labels
             other than 0/1.
     """
-    return _f1_from_counts(confusion_counts(y_true, y_pred))
+    truth, pred = _pair(y_true, y_pred, ("y_true", "y_pred"))
+    return _f1(_binary(truth, "y_true"), _binary(pred, "y_pred"))
 
 
 # ─── reports ────────────────────────────────────────────────────────────────────────────
@@ -249,7 +249,7 @@ def detection_report(
     return {
         "n": int(truth.size),
         "accuracy": _round(accuracy(truth, pred), digits),
-        "f1": _round(_f1_from_counts(counts), digits),
+        "f1": _round(_f1(_binary(truth, "labels"), pred), digits),
         "mae": None,
         "mae_events": None,
         "magnitude_accuracy": None,
@@ -296,7 +296,7 @@ def magnitude_report(
     return {
         "n": int(truth.size),
         "accuracy": _round(rule_accuracy, digits),
-        "f1": _round(_f1_from_counts(counts), digits),
+        "f1": _round(_f1(truth, events), digits),
         "mae": _round(mean_absolute_error(target, pred), digits),
         "mae_events": _round(mean_absolute_error(target[positive], pred[positive]), digits)
         if positive.any()
@@ -308,7 +308,7 @@ def magnitude_report(
 
 
 def shortcut_report(labels: ArrayLike, predicted: ArrayLike, identical: ArrayLike, digits: int = 4) -> dict[str, Any]:
-    """Detection scored with and without the identical-pair shortcut (DESIGN §5).
+    """Detection scored with and without the identical-pair shortcut (docs/simulator.md).
 
     In the published QuakeSet about 68 % of the negative pairs are pixel-identical images, so
     "identical means no event" alone scores high. This report separates them:

@@ -2,7 +2,7 @@
 
 ExecuTorch's Python runtime takes and returns torch tensors, so this backend cannot be part
 of the torch-free flight runtime. Importing this module registers it for the ``pte`` format
-(:func:`quakesat.runtime.backends.register_backend`), so that the exporter's fidelity gate,
+(:func:`quakesat.runtime.model.register_backend`), so that the exporter's fidelity gate,
 ``quakesat run`` on the ground and the Python/C++ parity checks can run the very program the
 C++ runner runs. torch and executorch are imported when a program is opened, not here.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from quakesat.errors import BackendError
-from quakesat.runtime.backends import register_backend
+from quakesat.runtime.model import register_backend
 
 
 class ExecuTorchBackend:

@@ -47,8 +47,8 @@ from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_sc
 from quakesat.export.formats import NETWORK_FORMATS, NetworkContext
 from quakesat.export.onboard_calibration import calibrate_onboard
 from quakesat.export.onnx_export import CALIBRATION_METHODS
+from quakesat.runtime.change import DEFAULT_MAX_MISSED
 from quakesat.runtime.decision import DEFAULT_DECISION
-from quakesat.runtime.gate import DEFAULT_MAX_MISSED
 from quakesat.runtime.manifest import (
     BITEMPORAL_TASKS,
     HEADS,
@@ -262,7 +262,8 @@ def _export_shallow(run: _Run, config: dict[str, Any]) -> Exported:
     regression = bool(info["regression"])
     with run.timed("onnx_fp32"):
         outputs = export_shallow_onnx(pipeline, features.shape[1], run.staging / "model.onnx", regression)
-    artifact = run.artifact("onnx-fp32", "model.onnx", "onnx", "fp32", "features", outputs)
+    artifact = run.artifact("onnx-fp32", "model.onnx", "onnx", "fp32", "features",
+                            {head: OutputRef(**ref) for head, ref in outputs.items()})
     notes = []
     if run.options.int8:
         notes.append("int8: not applicable to scikit-learn pipelines here (trees and kernel machines "

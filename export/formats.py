@@ -108,8 +108,7 @@ def _candidates(ctx: NetworkContext) -> Iterator[tuple[str, bool]]:
 def _onnx_int8(ctx: NetworkContext, path: Path) -> Built:
     from quakesat.export.fidelity import compare
     from quakesat.export.onnx_export import quantize_onnx_int8
-    from quakesat.runtime.backends import OnnxRuntimeBackend
-    from quakesat.runtime.model import select_head
+    from quakesat.runtime.model import OnnxRuntimeBackend, select_head
 
     fp32 = ctx.out / "model.fp32.onnx"
     tiles, reference = ctx.selection_tiles, ctx.selection_reference

@@ -5,7 +5,7 @@ Run at export time on the validation split, written into the manifest (``gate`` 
 
 - **gate**: the changed-share statistic of every bitemporal pair; the threshold is the
   largest that skips at most ``max_missed`` (0.5 %) of the split's events
-  (:func:`quakesat.runtime.gate.calibrate_threshold`). A miss rate of 0.5 % cannot be
+  (:func:`quakesat.runtime.change.calibrate_threshold`). A miss rate of 0.5 % cannot be
   estimated from fewer than 1 / 0.5 % = 200 events: below that the threshold stays 0 (the
   gate skips pixel-identical pairs only) and the block says why, with the threshold the
   events alone would have given. Reported beside it: how many events, hard (non-identical)
@@ -25,9 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from quakesat.runtime.change import changed_share
-from quakesat.runtime.gate import DEFAULT_MAX_MISSED, ChangeGate, calibrate_threshold
-from quakesat.runtime.locate import change_peak, head_to_pixel
+from quakesat.runtime.change import (
+    DEFAULT_MAX_MISSED,
+    ChangeGate,
+    calibrate_threshold,
+    change_peak,
+    changed_share,
+    head_to_pixel,
+)
 from quakesat.runtime.manifest import GateSpec, LocateSpec
 from quakesat.runtime.preprocess import preprocess_pair
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M

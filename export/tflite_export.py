@@ -5,7 +5,7 @@
 - int8: PT2E static quantization (:mod:`quakesat.export.pt2e`) with litert-torch's symmetric quantizer (int8 weights
   per channel or per tensor, int8 activations, histogram observers), calibrated on the same
   preprocessed tiles as the ONNX int8 model. The converted model takes int8 input and may
-  give int8 outputs; :class:`quakesat.runtime.backends.LiteRTBackend` (de)quantizes them with
+  give int8 outputs; :class:`quakesat.runtime.model.LiteRTBackend` (de)quantizes them with
   the tensors' own scale and zero point. litert-torch cannot keep single modules in float;
   with the magnitude head's bias (about 5.6 mb) inside the int8 graph every tile came out
   at the top of the output range (measured: a constant 6.06 mb), so the bias is moved out

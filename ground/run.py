@@ -20,14 +20,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quakesat.data.tiles import Truth
 from quakesat.files import write_bytes_atomic, write_text_atomic
 from quakesat.ground.decode import iter_stream, to_json_dict
 from quakesat.runtime.flight import STAGES, FlightRuntime, TileOutcome
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile
 from quakesat.runtime.tile_file import pair_tile
+
+if TYPE_CHECKING:  # the file reader needs h5py; `quakesat run --tiles` must not
+    from quakesat.data.tiles import Truth
 
 
 def npy_tile(pre: Path, post: Path, lat: float, lon: float, when: int, tile_id: int = 0,

@@ -6,4 +6,5 @@ The import package is assembled from the repository's stage folders (see README 
 Importing this root imports none of them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""The one version number of the Python package and the C++ runner (CMakeLists.txt reads it here)."""

@@ -29,6 +29,7 @@ from quakesat.cli_args import (
     SHARE,
     Parser,
     csv,
+    data_file,
     existing_dir,
     existing_file,
     float_range,
@@ -108,7 +109,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
             "share and the share of pixel-identical negative pairs."
         ),
     )
-    info.add_argument("file", type=existing_file, help="path to earthquakes.h5")
+    info.add_argument("file", type=data_file, help="path to earthquakes.h5")
     info.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     info.add_argument("--png", type=output_file, default=None, help="also render a sample pre/post/change PNG here")
     info.set_defaults(func=_cmd_data_info)
@@ -121,7 +122,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
             "split and by event-grouped 5-fold cross-validation (docs/simulator.md)."
         ),
     )
-    difficulty.add_argument("file", type=existing_file, help="path to earthquakes.h5")
+    difficulty.add_argument("file", type=data_file, help="path to earthquakes.h5")
     difficulty.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     difficulty.set_defaults(func=_cmd_data_difficulty)
 
@@ -163,7 +164,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
             "DIR/model.joblib; the log-ratio rule writes DIR/rule.json."
         ),
     )
-    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5 (real or simulated)")
+    p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5 (real or simulated)")
     p.add_argument("--model", choices=MODEL_NAMES, default="quakelite", metavar="MODEL",
                    help=("network: mobilenetv2 | quakelite (default) | quakelite-wide; shallow scikit-learn model: "
                          "svc-rbf | svc-cubic | svr-rbf | svr-cubic | random-forest | random-forest-nopca; "
@@ -226,7 +227,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
             "accuracy on the hard (non-identical) negatives."
         ),
     )
-    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5")
+    p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--model-dir", type=existing_dir, help="folder written by quakesat train")
     which.add_argument("--artifacts", type=existing_dir, help="folder written by quakesat export")
@@ -265,7 +266,7 @@ def _add_results(sub: argparse._SubParsersAction) -> None:
             "results_tables.md and accuracy_vs_macs.png (docs/results.md explains them)."
         ),
     )
-    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5")
+    p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5")
     p.add_argument("--out", type=output_dir, required=True, help="folder for the results and the trained models")
     p.add_argument("--preset", choices=("default", "full-resolution"), default="default",
                    help="network rows: the default benchmark, or MobileNetV2 at 512 x 512 against "
@@ -304,7 +305,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="folder written by quakesat export (a missing one flies in fault mode)")
     p.add_argument("--artifact", default=None, help="which artifact of the manifest (default: its default)")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", type=existing_file,
+    src.add_argument("--data", type=data_file,
                      help="earthquakes.h5: its bitemporal pairs (task 1) are the tiles")
     src.add_argument("--pre", type=Path, help="pre-event image, H x W x 2 float32 .npy (with --post, --lat, --lon)")
     src.add_argument("--tiles", type=existing_file,
@@ -358,7 +359,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     config = RuntimeConfig(gate=args.gate, locate=args.locate, emit=args.emit, health_every=args.health_every,
                            queue_capacity=args.queue_capacity, threads=args.threads)
+    runtime_log = logging.getLogger("quakesat.runtime")
+    if args.strict:  # the fault becomes this command's one error line, not a log line too
+        runtime_log.setLevel(logging.CRITICAL)
     runtime = FlightRuntime.open(args.artifacts, args.artifact, config)
+    runtime_log.setLevel(logging.NOTSET)
     if args.strict and runtime.fault is not None:
         print(f"quakesat run: error: the model cannot be used ({runtime.fault.status.code_name}: "
               f"{runtime.fault.detail}); --strict stops here", file=sys.stderr)
@@ -414,7 +419,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--model-dir", type=existing_dir, required=True, help="folder written by quakesat train")
-    p.add_argument("--data", type=existing_file, required=True, help="earthquakes.h5 (calibration and held-out tiles)")
+    p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5 (calibration and held-out tiles)")
     p.add_argument("--out", type=output_dir, required=True, help="folder for the artifacts and manifest.json")
     p.add_argument("--formats", type=csv, default=("onnx", "tflite", "pte"),
                    help="comma-separated: onnx, tflite, pte (default all three; tflite needs quakesat[tflite], "

@@ -112,6 +112,14 @@ def existing_file(text: str) -> Path:
     return path
 
 
+def data_file(text: str) -> Path:
+    """An ``earthquakes.h5`` that must exist; the error says how to get one."""
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file; simulate one with `quakesat simulate --out {text}` "
+                                         "or point at the published QuakeSet earthquakes.h5")
+    return existing_file(text)
+
+
 def existing_dir(text: str) -> Path:
     """A path that must be an existing directory."""
     path = Path(text)

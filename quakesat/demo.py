@@ -66,7 +66,7 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
 
     artifacts = out / "artifacts" / "quakelite"
     binary = Path(__file__).resolve().parents[1] / "build" / "native" / "quakesat-runner"
-    if "pte-int8" not in load_manifest(artifacts).artifacts:
+    if "pte-int8" not in load_manifest(artifacts).artifact_names:
         return {"skipped": "no pte-int8 artifact (pip install 'quakesat[pte]')"}
     if not binary.is_file():
         return {"skipped": f"{binary} not built (bash scripts/build_native.sh)"}

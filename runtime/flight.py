@@ -5,9 +5,9 @@
 every :class:`~quakesat.runtime.tile.Tile` into a :class:`~quakesat.runtime.message.TileReport`
 through these stages, each timed:
 
-``check``       input checks (:func:`~quakesat.runtime.validate.check_pair`), georeference
+``check``       input checks (:func:`~quakesat.runtime.tile.check_pair`), georeference
                 and acquisition time; a bad tile stops here with its status
-``gate``        the change gate (:class:`~quakesat.runtime.gate.ChangeGate`): an unchanged
+``gate``        the change gate (:class:`~quakesat.runtime.change.ChangeGate`): an unchanged
                 tile skips the network and is reported quiet, ``gated``
 ``preprocess``  the shared preprocessing, into the preallocated model input
 ``infer``       the exported model's heads
@@ -46,10 +46,9 @@ from quakesat.errors import (
     PreprocessError,
     QuakesatError,
 )
+from quakesat.runtime.change import METHODS, ChangeGate, GateVerdict, locate_pixel
 from quakesat.runtime.decision import DecisionRule, decide
 from quakesat.runtime.downlink_queue import DownlinkQueue
-from quakesat.runtime.gate import ChangeGate, GateVerdict
-from quakesat.runtime.locate import METHODS, change_peak, head_to_pixel
 from quakesat.runtime.message import (
     APID,
     APID_MAX,
@@ -66,8 +65,7 @@ from quakesat.runtime.preprocess import (
     preprocess_pair,
 )
 from quakesat.runtime.status import Status, StatusCategory
-from quakesat.runtime.tile import Tile, check_georef, check_time, pixel_to_latlon
-from quakesat.runtime.validate import TileCheck, check_pair
+from quakesat.runtime.tile import Tile, TileCheck, check_georef, check_pair, check_time, pixel_to_latlon
 
 log = logging.getLogger("quakesat.runtime")
 
@@ -353,18 +351,6 @@ def judge_heads(heads: dict[str, np.ndarray], rule: DecisionRule) -> tuple[bool,
     decided = decide(heads, rule)
     magnitude = float(np.clip(decided.magnitude[0], 0.0, MAGNITUDE_MAX))
     return bool(decided.event[0]), magnitude, float(decided.confidence[0]), ""
-
-
-def locate_pixel(method: str, heads: dict[str, np.ndarray] | None, first: np.ndarray, second: np.ndarray,
-                 side: int) -> tuple[tuple[float, float] | None, str]:
-    """The refined pixel of a flagged tile and the method that gave it (``centre``: none)."""
-    if method == "head" and heads is not None and "location" in heads:
-        return head_to_pixel(heads["location"][0], side), "head"
-    if method in ("head", "change"):
-        pixel = change_peak(first, second)
-        if pixel is not None:
-            return pixel, "change"
-    return None, "centre"
 
 
 def _output_problem(heads: dict[str, np.ndarray]) -> str:

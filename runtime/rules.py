@@ -2,7 +2,7 @@
 
 The log-ratio change detector is the baseline every trained model must beat. Here it is an
 artifact like any other: a small JSON file (format ``rule``) listed in a manifest with its
-SHA-256, opened by :func:`~quakesat.runtime.backends.open_backend`, run by the flight runtime
+SHA-256, opened by :func:`~quakesat.runtime.model.open_backend`, run by the flight runtime
 on the same preprocessed tiles as a network, and decided by the same rule. So its messages,
 scores and costs come out of the one per-tile path.
 

@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from quakesat.runtime.status import Status
-from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile
-from quakesat.runtime.validate import TileCheck
+from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile, TileCheck
 
 #: The one dtype a tile image file may hold.
 TILE_DTYPE = np.dtype("<f4")

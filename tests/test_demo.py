@@ -16,6 +16,7 @@ from quakesat.cli import main
 from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import DecodeError
 from quakesat.ground.decode import iter_stream, to_json_dict
+from quakesat.runtime.manifest import load_manifest
 from quakesat.runtime.message import MESSAGE_LENGTH, HealthReport, TileReport
 
 EVENTS = 6
@@ -92,14 +93,17 @@ def test_messages_decode_without_error(demo: Path, test_refs: list) -> None:
     decoded = tile_reports(demo)
     assert sorted(m.seq for m in items) == list(range(len(items)))
     assert [m.tile_id for m in decoded] == list(range(len(test_refs)))
-    manifest = json.loads((demo / "artifacts" / "quakelite" / "manifest.json").read_text())
-    used = next(a for a in manifest["artifacts"] if a["name"] == _report(demo)["messages"]["artifact"])
-    assert used["gate_failures"] == []
-    assert all(m.model_id == used["model_id"] for m in decoded)
+    used = load_manifest(demo / "artifacts" / "quakelite").artifact(_report(demo)["messages"]["artifact"])
+    assert used.passed_gate
+    assert all(m.model_id == used.model_id for m in decoded)
     # The magnitude head is conditional: a magnitude only where the event flag is set.
     assert all(m.magnitude == 0.0 for m in decoded if not m.event)
-    baseline = [item for _, item in iter_stream((demo / "baseline_messages.bin").read_bytes())]
-    assert len(baseline) == len(decoded) and all(m.model_id == 0 and m.magnitude == 0.0 for m in baseline)
+    # The log-ratio rule flew through the same runtime: same tiles, its own model id, no magnitude.
+    rule = load_manifest(demo / "artifacts" / "log-ratio").artifact("rule")
+    baseline = [m for _, m in iter_stream((demo / "baseline_messages.bin").read_bytes()) if isinstance(m, TileReport)]
+    assert sorted(m.tile_id for m in baseline) == [m.tile_id for m in decoded]
+    assert all(m.model_id == rule.model_id and m.magnitude == 0.0 for m in baseline)
+    assert [m.status for m in sorted(baseline, key=lambda m: m.tile_id)] == [m.status for m in decoded]
 
 
 def test_jsonl_is_the_decoded_stream(demo: Path) -> None:
@@ -127,7 +131,8 @@ def test_report_agrees_with_the_outputs(demo: Path, test_refs: list) -> None:
     evaluation = messages["evaluation"]
     assert evaluation["shortcut"]["identical_negatives"]["n"] == evaluation["gate"]["identical_skipped"]
     assert messages["profile"]["tiles"] == len(test_refs) and messages["profile"]["tiles_per_s"] > 0
-    assert set(report["export"]) == {"quakelite", "random-forest-nopca"}
+    assert set(report["export"]) == {"quakelite", "random-forest-nopca", "log-ratio"}
+    assert report["baseline_messages"]["tile_reports"] == len(test_refs)
     assert report["data_info"]["events"] == EVENTS
     assert DIFFICULTY_KEYS <= set(report["difficulty"])
     assert report["simulate"]["events"] == EVENTS
@@ -151,7 +156,7 @@ def test_data_difficulty_json(demo: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_message_status_is_the_input_check_of_each_tile(demo: Path, test_refs: list) -> None:
     """Model messages carry the input check's status; a bad tile never carries an event."""
     from quakesat.runtime.status import StatusCategory
-    from quakesat.runtime.validate import check_pair
+    from quakesat.runtime.tile import check_pair
 
     decoded = tile_reports(demo)
     with QuakeSetFile(demo / "earthquakes.h5") as qs:

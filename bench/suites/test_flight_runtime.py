@@ -17,12 +17,17 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("h5py")
 
 from quakesat.data.quakeset import QuakeSetFile  # noqa: E402
-from quakesat.runtime.change import changed_share  # noqa: E402
+from quakesat.runtime.change import (
+    change_peak,  # noqa: E402
+    changed_share,  # noqa: E402
+)
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig  # noqa: E402
-from quakesat.runtime.locate import change_peak  # noqa: E402
 from quakesat.runtime.preprocess import preprocess_pair  # noqa: E402
-from quakesat.runtime.tile import Georef, Tile  # noqa: E402
-from quakesat.runtime.validate import check_pair  # noqa: E402
+from quakesat.runtime.tile import (  # noqa: E402
+    Georef,
+    Tile,
+    check_pair,  # noqa: E402
+)
 
 GROUP = "flight-runtime-512-tile-1-thread"
 

@@ -163,7 +163,7 @@ def test_a_bad_calibration_fails_the_gate(exported, data, tmp_path) -> None:
     """Calibrating on blank tiles squeezes every activation range to nothing: the int8
     model then answers the same for every tile, and the gate must say so."""
     from quakesat.export.onnx_export import quantize_onnx_int8
-    from quakesat.runtime.backends import OnnxRuntimeBackend
+    from quakesat.runtime.model import OnnxRuntimeBackend
 
     out, manifest = exported
     tiles = _held_out(data, manifest)
@@ -287,4 +287,4 @@ def test_the_log_ratio_rule_exports_as_an_artifact_and_flies_like_a_model(data, 
     runtime = FlightRuntime.open(tmp_path / "out", config=RuntimeConfig(gate="off"))
     report = run_tiles(runtime, file_tiles(data, "test"), tmp_path / "rule.bin", evaluate=True)
     assert report["model"]["artifact"] == "rule" and report["evaluation"]["n"] == report["tiles"] > 0
-    assert report["evaluation"]["detection"]["accuracy"] == pytest.approx(entry.fidelity["accuracy"], abs=1e-6)
+    assert report["evaluation"]["detection"]["accuracy"] == pytest.approx(entry.fidelity["accuracy"], abs=1e-4)

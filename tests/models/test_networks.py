@@ -103,3 +103,20 @@ def test_a_net_learns_eight_samples(name: str) -> None:
     with torch.no_grad():
         predicted = (net(x)["event"] > 0).float()
     assert torch.equal(predicted, y), f"final loss {loss.item():.3f}"
+
+
+@pytest.mark.parametrize("build, shape", [
+    (lambda: MobileNetV2(NetSpec(in_channels=4)), (4, 128, 128)),
+    (lambda: QuakeLite(NetSpec(in_channels=4, event=True, magnitude=True, location=True)), (4, 64, 64)),
+])
+def test_mac_count_equals_torch_flop_counter(build, shape) -> None:
+    """Our hook-based count (convolutions and linear layers) against PyTorch's own
+    ``torch.utils.flop_counter`` on the same network, which counts 2 FLOPs per MAC."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = build().eval()
+    macs, _ = count_macs(net, shape)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        net(torch.zeros((1, *shape)))
+    assert counter.get_total_flops() == 2 * macs

@@ -18,8 +18,13 @@ from quakesat.ground.decode import decode
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig  # noqa: E402
 from quakesat.runtime.message import HealthReport, TileReport  # noqa: E402
 from quakesat.runtime.status import Status  # noqa: E402
-from quakesat.runtime.tile import Georef, Tile, ground_distance_m, pixel_to_latlon  # noqa: E402
-from quakesat.runtime.validate import TileCheck  # noqa: E402
+from quakesat.runtime.tile import (  # noqa: E402
+    Georef,
+    Tile,
+    TileCheck,  # noqa: E402
+    ground_distance_m,
+    pixel_to_latlon,
+)
 
 TINY = Path(__file__).resolve().parents[1] / "vectors" / "tiny_model"
 SIDE = 64

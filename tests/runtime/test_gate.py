@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quakesat.errors import ConfigError
-from quakesat.runtime.gate import ChangeGate, calibrate_threshold
+from quakesat.runtime.change import ChangeGate, calibrate_threshold
 
 
 def speckled(seed: int, side: int = 48) -> np.ndarray:

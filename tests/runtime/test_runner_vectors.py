@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 
 from quakesat.ground.decode import decode
+from quakesat.runtime.change import locate_pixel
 from quakesat.runtime.decision import DecisionRule
-from quakesat.runtime.flight import judge_heads, locate_pixel
+from quakesat.runtime.flight import judge_heads
 from quakesat.runtime.manifest import load_manifest
 from quakesat.runtime.message import TileReport, encode
 from quakesat.runtime.preprocess import preprocess_pair
 from quakesat.runtime.status import Status, StatusCategory
-from quakesat.runtime.tile import Georef, pixel_to_latlon
+from quakesat.runtime.tile import Georef, check_pair, pixel_to_latlon
 from quakesat.runtime.tile_file import read_image, read_tile_list
-from quakesat.runtime.validate import check_pair
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 RUNNER = VECTORS / "runner"

@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 from quakesat.runtime.preprocess import PreprocessConfig
 from quakesat.runtime.status import Status, StatusCategory
-from quakesat.runtime.validate import MAX_CLIPPED, MAX_NODATA, check_image, check_pair
+from quakesat.runtime.tile import MAX_CLIPPED, MAX_NODATA, check_image, check_pair
 
 SIDE = 16
 

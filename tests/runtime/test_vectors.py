@@ -84,3 +84,13 @@ def test_coverage_of_the_sets() -> None:
     assert any(isinstance(msg, HealthReport) and msg.dropped > 65535 for msg in messages)
     # every reason that bytes can produce (all but not_bytes) has a vector
     assert {v["reason"] for v in INVALID} == set(REJECT_REASONS) - {"not_bytes"}
+
+
+def test_the_shared_constants_file_is_what_the_python_side_says() -> None:
+    """tests/vectors/flight_constants.json is checked against the C++ constants by ctest;
+    here it is checked against the Python modules it is written from."""
+    spec = importlib.util.spec_from_file_location("make_flight_constants", VECTORS / "make_flight_constants.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (VECTORS / "flight_constants.json").read_text() == module.render(), (
+        "stale: run python tests/vectors/make_flight_constants.py")

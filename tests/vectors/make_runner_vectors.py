@@ -15,7 +15,6 @@ What it writes, all checked by pytest (``tests/runtime/test_runner_vectors.py``,
   running the tiny model's ``pte-int8`` program (ExecuTorch, the C++ runner's format), one
   line per tile in order, ``seq`` = index. Two configurations: ``manifest`` (the gate and
   location of the manifest) and ``nogate_head`` (gate off, location head).
-- ``status_codes.json``: the status enum (name -> number) the C++ enum is checked against.
 - ``decisions.jsonl``: decision inputs (head values, thresholds, status, tile metadata) and the
   message bytes the Python decision rule, location and codec give for them, for the C++
   decision path without a model.
@@ -136,8 +135,8 @@ def _write_expected(tiles: Path, names: list[str]) -> None:
     from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.runtime.preprocess import preprocess_pair
+    from quakesat.runtime.tile import check_pair
     from quakesat.runtime.tile_file import read_tile_list
-    from quakesat.runtime.validate import check_pair
 
     (OUT / "preprocessed").mkdir()
     for config_name, settings in CONFIGS.items():
@@ -166,7 +165,8 @@ def _json_float(value: float) -> float | str:
 
 def _write_decisions(count: int = 64, seed: int = 2024) -> None:
     """Golden decision inputs: the Python rule, location and codec applied to chosen heads."""
-    from quakesat.runtime.flight import judge_heads, locate_pixel
+    from quakesat.runtime.change import locate_pixel
+    from quakesat.runtime.flight import judge_heads
     from quakesat.runtime.message import TileReport, encode
     from quakesat.runtime.status import Status
     from quakesat.runtime.tile import Georef, pixel_to_latlon
@@ -207,13 +207,6 @@ def _write_decisions(count: int = 64, seed: int = 2024) -> None:
     (OUT / "decisions.jsonl").write_text("\n".join(lines) + "\n")
 
 
-def _write_status_codes() -> None:
-    """The status enum by name and number, for the C++ enum's test."""
-    from quakesat.runtime.status import Status
-
-    (OUT / "status_codes.json").write_text(json.dumps({s.code_name: int(s) for s in Status}, indent=1) + "\n")
-
-
 def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -222,7 +215,6 @@ def main() -> None:
     tiles = _write_tiles(cases)
     _write_expected(tiles, [c["name"] for c in cases])
     _write_decisions()
-    _write_status_codes()
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT}: {len(cases) + 1} tiles, {size // 1024} KiB")
 
