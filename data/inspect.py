@@ -83,7 +83,7 @@ def describe_file(
     Counts come from the metadata index. ``nan_fraction`` (mean over scanned images of the
     share of pixels with any NaN channel) and ``identical_negative_share`` (share of
     scanned (before, pre) pairs that are pixel-identical, NaN in the same places counting
-    as equal: the real file's shortcut, DESIGN §5) come from at most
+    as equal: the real file's shortcut, docs/simulator.md) come from at most
     ``max_patches_scanned`` patches chosen evenly over the sample order, one patch in
     memory at a time; they are None when nothing was scanned. Magnitude statistics are
     per event (population std).
@@ -200,7 +200,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append(
         f"  identical negative pairs {summary['identical_negative_pairs']} of "
         f"{summary['negative_pairs_scanned']} ({_percent(summary['identical_negative_share'])}; "
-        f"'identical means no event' shortcut, DESIGN §5)"
+        f"'identical means no event' shortcut, docs/simulator.md)"
     )
     ignored = summary.get("ignored_members", 0)
     lines.append(f"ignored members (outside the schema): {ignored}")

@@ -1,6 +1,6 @@
 """The QuakeSet reader: index and validate ``earthquakes.h5``, list samples per task, read pixels.
 
-Format (DESIGN §2.1; Rege Cambrin & Garza, "QuakeSet: A Dataset and Low-Resource Models to
+Format (docs/architecture.md, "The seams"; Rege Cambrin & Garza, "QuakeSet: A Dataset and Low-Resource Models to
 Monitor Earthquakes through Sentinel-1", ISCRAM 2024):
 
 - one root group per earthquake event, named by its ISC event id (a string of digits), with

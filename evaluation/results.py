@@ -17,7 +17,7 @@ from typing import Any
 from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.files import atomic_output, write_text_atomic
 
-#: Numbers the paper reports for the rows we also run (from the project brief and issue #3).
+#: Numbers the paper reports for the rows we also run (Rege Cambrin & Garza 2024, Tables 2-5).
 PAPER_NUMBERS: dict[tuple[str, int], dict[str, float]] = {
     ("mobilenetv2", 1): {"accuracy": 0.947},
     ("mobilenetv2", 2): {"mae": 0.546},

@@ -1,6 +1,6 @@
 """Facts counted from an exported ONNX graph: operators, MACs per layer, parameters, size.
 
-MACs are counted on the graph that ships, not on the torch module (DESIGN §6): shapes come
+MACs are counted on the graph that ships, not on the torch module (docs/benchmarks.md): shapes come
 from ONNX shape inference with the batch fixed to 1. A convolution costs
 ``output elements x (input channels / groups) x kernel area``; a matrix product
 ``output elements x inner dimension``. Element-wise operators are not counted (as in the

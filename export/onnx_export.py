@@ -2,12 +2,12 @@
 
 - Networks: ``torch.onnx.export(dynamo=True, opset 18, external_data=False)`` of a wrapper
   that returns the heads as named outputs (``event`` as a probability), batch dimension
-  dynamic (DESIGN §4; without ``external_data=False`` the weights land in a side file).
+  dynamic (without ``external_data=False`` the weights land in a side file).
 - int8: onnxruntime's ``quant_pre_process`` then ``quantize_static`` in QDQ format, int8
-  weights and uint8 activations (the fast pair on x86 CPUs, issue #4), calibrated on
+  weights and uint8 activations (the fast pair on x86 CPUs, docs/export.md), calibrated on
   preprocessed tiles. Method and per-channel / per-tensor are arguments; the heads' last
   layers and their activations stay in float so a narrow calibration range cannot clip
-  the magnitude (the TFLite trap issue #4 reports).
+  the magnitude (the TFLite trap docs/export.md describes).
 - Shallow pipelines: skl2onnx with ``zipmap=False`` (plain arrays, no list of dicts).
 """
 
@@ -28,7 +28,7 @@ from quakesat.runtime.manifest import HEADS
 OPSET = 18
 #: Name of the graph input.
 INPUT_NAME = "tiles"
-#: onnxruntime calibration methods compared by ``quakesat export`` (issue #4).
+#: onnxruntime calibration methods compared by ``quakesat export`` (docs/export.md).
 CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
 
 

@@ -23,7 +23,7 @@ from quakesat.files import write_text_atomic
 
 #: The models the demo trains and exports: the network, a shallow baseline, the log-ratio rule.
 DEMO_MODELS = ("quakelite", "random-forest-nopca", "log-ratio")
-#: Share of pixel-identical negative pairs, as measured in the published QuakeSet (DESIGN §5).
+#: Share of pixel-identical negative pairs, as measured in the published QuakeSet (docs/simulator.md).
 IDENTICAL_NEGATIVES = 0.68
 
 
@@ -164,7 +164,7 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     started = time.perf_counter()
 
     t = _stage(f"simulate {events} events (seed {seed}, {size} x {size} tiles) -> {data}")
-    # Like the published file, most negative pairs are pixel-identical (DESIGN §5): the
+    # Like the published file, most negative pairs are pixel-identical (docs/simulator.md): the
     # runtime's gate and the hard-negative scores must cope with it.
     config = SimulationConfig(events=events, seed=seed, size=size, identical_negative_share=IDENTICAL_NEGATIVES)
     report["simulate"] = simulate_file(data, config)

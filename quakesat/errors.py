@@ -16,7 +16,7 @@ class DatasetNotFoundError(QuakesatError, FileNotFoundError):
 
 
 class QuakeSetFormatError(QuakesatError, ValueError):
-    """An HDF5 file does not follow the QuakeSet schema (DESIGN §2.1).
+    """An HDF5 file does not follow the QuakeSet schema (docs/architecture.md).
 
     The message names the offending group or dataset and what was expected there.
     """

@@ -86,7 +86,7 @@ def changed_share(first: np.ndarray, second: np.ndarray, threshold_db: float = C
 
 
 # ─── the gate ──────────────────────────────────────────────────────────────────────
-#: Largest share of events the calibrated gate may skip (issue #5).
+#: Largest share of events the calibrated gate may skip (docs/runtime.md, "Change gate").
 DEFAULT_MAX_MISSED = 0.005
 
 

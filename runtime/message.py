@@ -27,7 +27,7 @@ APID = 0x2C1
 MESSAGE_VERSION = 1
 """Message format version, the high nibble of byte 6; decoders reject any other."""
 MESSAGE_LENGTH = 32
-"""Every message is exactly this many bytes, header and CRC included (DESIGN §2.5 budget)."""
+"""Every message is exactly this many bytes, header and CRC included (the budget of docs/downlink.md)."""
 PRIMARY_HEADER_LENGTH = 6
 """CCSDS space packet primary header length in bytes."""
 CRC_LENGTH = 2

@@ -30,7 +30,7 @@ from quakesat.errors import PreprocessError
 
 PREPROCESS_VERSION = 1
 
-#: Band order of every image, as in QuakeSet (DESIGN §2.1).
+#: Band order of every image, as in QuakeSet (docs/architecture.md, "The seams").
 BANDS: tuple[str, str] = ("VV", "VH")
 
 

@@ -131,7 +131,7 @@ class Georef:
 
 @dataclass(frozen=True)
 class Tile:
-    """One bitemporal tile as it reaches the runtime (DESIGN §2.2).
+    """One bitemporal tile as it reaches the runtime (docs/architecture.md, "The seams").
 
     Attributes:
         tile_id: the tile's identifier, carried in its message (u32).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up quakesat in ./.venv: torch pinned and installed first (a looser spec makes pip
-# fetch a multi-GB CUDA build, DESIGN §4), then the package with every extra, editable.
+# fetch a multi-GB CUDA build; README "Installing by hand"), then the package with every extra, editable.
 # Installs the C++ runner's Debian packages when missing (needs root, as on the project
 # machines; scripts/system_packages.sh), then builds the runner in build/native.
 set -euo pipefail

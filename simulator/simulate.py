@@ -1,4 +1,4 @@
-"""Write a simulated ``earthquakes.h5`` in the published QuakeSet schema (DESIGN §2.1).
+"""Write a simulated ``earthquakes.h5`` in the published QuakeSet schema (docs/architecture.md).
 
 Per event: a magnitude like the paper's, a hypocentre, an event-level split (70/15/15,
 stratified by magnitude), and 1–4 patches around the epicentre. Per patch: one static scene
@@ -33,7 +33,7 @@ from quakesat.simulator.sar_scene import (
     sample_conditions,
 )
 
-#: Magnitude distribution of QuakeSet events (mb > 4, about N(5.64, 0.44); issue #2 / paper).
+#: Magnitude distribution of QuakeSet events (mb > 4, about N(5.64, 0.44); the QuakeSet paper).
 MAGNITUDE_MEAN = 5.64
 MAGNITUDE_STD = 0.44
 MAGNITUDE_MIN = 4.0
@@ -59,7 +59,7 @@ class SimulationConfig:
         size: tile side in pixels (QuakeSet: 512).
         patches_per_event: fixed patch count, or None for 1–4 drawn per event.
         identical_negative_share: share of patches whose ``before`` is a copy of ``pre``,
-            emulating the artifact of the real file (DESIGN §5).
+            emulating the artifact of the real file (docs/simulator.md, "The real file's shortcut, on demand").
         before_share: share of patches that have a ``before`` image at all.
         nodata_share: share of images with a no-data (NaN) border.
         max_offset_km: largest distance of a patch centre from the epicentre.

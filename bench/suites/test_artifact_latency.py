@@ -7,7 +7,7 @@ a 512 x 512 tile) is exported once per session to fp32 / int8 ONNX and, where li
 is installed, fp32 / int8 TFLite (calibrated on simulated tiles through the shared
 preprocessing), and every artifact is timed through ``ExportedModel.heads`` — the flight
 runtime's path — beside the torch fp32 eager model, in the same run, so the ratios are what
-to read (the machine is shared and noisy; DESIGN §4). Latency is not a pass/fail test here.
+to read (the machine is shared and noisy; docs/benchmarks.md). Latency is not a pass/fail test here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of the downlink codec (DESIGN §2.5, docs/downlink.md): round trips, limits, rejection."""
+"""Tests of the downlink codec (docs/downlink.md): round trips, limits, rejection."""
 
 from __future__ import annotations
 

@@ -345,7 +345,7 @@ def test_cli_simulate_then_data_info(tmp_path, capsys):
     assert all(n["events"] >= 1 for n in info["splits"].values())
 
 
-# ─── 6. identical negatives (DESIGN §5) ─────────────────────────────────────────────────
+# ─── 6. identical negatives (docs/simulator.md) ─────────────────────────────────────────────────
 def test_identical_share_one_copies_pre_into_before(tmp_path_factory):
     config = SimulationConfig(events=4, seed=6, size=SIZE, identical_negative_share=1.0, before_share=0.7, nodata_share=0.5)
     path = write(tmp_path_factory, config, "identical1.h5")
