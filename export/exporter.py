@@ -292,7 +292,8 @@ def _export_rule(run: _Run, config: dict[str, Any]) -> Exported:
     held_out = read_tiles(run.data, int(config["paper_task"]), run.options.split, preprocess)
     source = run.model_dir / RULE_FILE
     if not source.is_file():
-        raise ModelNotFoundError(f"{source}: the rule file is missing; train it with `quakesat train --model log-ratio`")
+        raise ModelNotFoundError(f"{source}: the rule file is missing; "
+                                 "train it with `quakesat train --model log-ratio`")
     shutil.copyfile(source, run.staging / "model.rule.json")
     artifact = run.artifact("rule", "model.rule.json", "rule", "fp32", "NCHW", {"event": OutputRef("event")})
     backend = RuleBackend(source)

@@ -65,6 +65,12 @@ LOCATE_METHODS = ("centre", "change", "head")
 #: Largest tile side (raw or preprocessed) a manifest may declare: 4096 px, 128 MiB for a
 #: float32 pair; QuakeSet's tiles are 512. Keeps a hostile manifest from sizing huge buffers.
 MAX_SIDE = 4096
+#: Deepest nesting of arrays and objects a manifest may have (the root object is level 1;
+#: export writes 6). Deeper text is refused as not a manifest, on both sides alike.
+MAX_JSON_DEPTH = 64
+#: Integers must fit 64 bits (signed, or unsigned when positive) and floats a double: what
+#: the C++ reader can hold. Anything else is refused as not a manifest.
+INT_MIN, UINT_MAX = -(2 ** 63), 2 ** 64 - 1
 
 # Declared keys of every block, in the order they are checked (shared with the C++ reader).
 TOP_KEYS = ("format", "version", "quakesat_version", "created", "model", "preprocess", "input", "decision",
@@ -475,14 +481,23 @@ def _read_locate(value: Any, model: ModelInfo) -> LocateSpec:
 def _read_output(value: Any, path: str, fmt: str, heads: tuple[str, ...]) -> OutputRef:
     raw = _block(value, path, OUTPUT_KEYS)
     output = _string(raw["output"], f"{path}.output")
-    if fmt in POSITIONAL_FORMATS and (not output.isdigit() or not output.isascii() or int(output) >= len(heads)):
-        raise _fail(f"{path}.output", f"a {fmt} output is a position 0..{len(heads) - 1}, got {output!r}")
+    if fmt in POSITIONAL_FORMATS and _position(output) >= len(heads):
+        raise _fail(f"{path}.output", f"a {fmt} output is a position 0..{len(heads) - 1}, got {output[:40]!r}")
     column = raw["column"]
     if column is not None:
         column = _integer(column, f"{path}.column", 0)
     transform = _string(raw["transform"], f"{path}.transform", TRANSFORMS)
     offset = _number(raw["offset"], f"{path}.offset")
     return OutputRef(output, column, transform, offset)
+
+
+def _position(output: str) -> int:
+    """The value of a positional output (ASCII digits, leading zeros allowed); a huge number
+    for anything else, so that it fails the range check."""
+    if not output.isascii() or not output.isdigit():
+        return 1 << 62
+    digits = output.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 9 else 1 << 62
 
 
 def _read_artifact(value: Any, index: int, heads: tuple[str, ...], names: set[str]) -> Artifact:
@@ -566,15 +581,48 @@ def _refuse_constant(token: str) -> float:
     raise ValueError(f"{token} is not a JSON number")
 
 
+def _int64(text: str) -> int:
+    value = int(text)  # Python itself refuses more than 4300 digits
+    if not INT_MIN <= value <= UINT_MAX:
+        raise ValueError(f"the integer {text[:24]}... does not fit 64 bits")
+    return value
+
+
+def _double(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:24]} is beyond the range of a double")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """Nesting levels of arrays and objects (a scalar is 0, ``{}`` is 1), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def read_manifest_text(text: str, folder: str | Path | None = None, where: str = MANIFEST_NAME) -> Manifest:
-    """Parse and validate the text of a manifest (strict JSON: no NaN or Infinity).
+    """Parse and validate the text of a manifest.
+
+    The text must be strict JSON that both runtimes can hold: no NaN or Infinity, no
+    byte-order mark, no lone surrogate escape, integers within 64 bits, floats within a
+    double, at most :data:`MAX_JSON_DEPTH` levels of nesting; anything else is refused with
+    field ``json``.
 
     Raises:
-        ManifestError: not JSON (field ``json``) or an invalid manifest.
+        ManifestError: not such JSON (field ``json``) or an invalid manifest.
     """
     try:
-        raw = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as err:
+        raw = json.loads(text, parse_constant=_refuse_constant, parse_int=_int64, parse_float=_double)
+        if _depth(raw) > MAX_JSON_DEPTH:
+            raise ValueError(f"more than {MAX_JSON_DEPTH} nested arrays and objects")
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")  # a lone surrogate escape cannot be encoded
+    except (ValueError, RecursionError) as err:  # UnicodeError is a ValueError
         raise ManifestError(f"{where}: unreadable manifest ({err})", field="json") from None
     try:
         return parse_manifest(raw, folder)

@@ -3,26 +3,65 @@
 //   quakesat-runner ARTIFACTS_DIR TILES.jsonl -o messages.bin [--artifact NAME]
 //                   [--gate off|identical|manifest] [--locate auto|head|change|centre]
 //                   [--threads N] [--profile]
-//   quakesat-runner --version
+//   quakesat-runner --version | --help
 //
 // Writes one 32-byte message per tile, in list order. A model that cannot be used is not an
-// error: every message then carries its status (exit 0). Exit 2 on bad arguments or files.
+// error: every message then carries its status (exit 0). Exit 2 on a usage error (one line
+// on stderr naming it), an unreadable tile list or an unwritable output.
+#include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <string>
 
+#include "quakesat/manifest.hpp"
 #include "quakesat/runner.hpp"
 #include "quakesat/tile_list.hpp"
 
+#ifndef QUAKESAT_VERSION
+#error "QUAKESAT_VERSION (quakesat/__init__.py __version__) is defined by CMakeLists.txt"
+#endif
+
 namespace {
 
-int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s ARTIFACTS_DIR TILES.jsonl -o OUT.bin [--artifact NAME] [--gate off|identical|manifest]\n"
-               "       [--locate auto|head|change|centre] [--threads N] [--profile]\n"
-               "       %s --version\n",
-               argv0, argv0);
-  return 2;
+constexpr int kUsageError = 2;
+
+const char* const kHelp =
+    "usage: quakesat-runner ARTIFACTS_DIR TILES.jsonl -o OUT.bin [options]\n"
+    "       quakesat-runner --version | --help\n"
+    "\n"
+    "The C++ flight runner: one 32-byte downlink message per tile of TILES.jsonl, in list order,\n"
+    "from the ExecuTorch (.pte) artifact that the manifest in ARTIFACTS_DIR describes.\n"
+    "\n"
+    "arguments:\n"
+    "  ARTIFACTS_DIR    folder holding manifest.json (version 2) and its artifacts\n"
+    "  TILES.jsonl      tile list, one JSON object per line: tile_id, time, lat, lon,\n"
+    "                   pixel_spacing_m, pre and post (.npy paths relative to the list)\n"
+    "\n"
+    "options:\n"
+    "  -o OUT.bin       file the messages are written to (required)\n"
+    "  --artifact NAME  artifact of the manifest to run (default: the first int8 .pte artifact,\n"
+    "                   else the first .pte)\n"
+    "  --gate MODE      change gate: off, identical (skip pixel-identical pairs) or manifest (also\n"
+    "                   skip pairs whose changed share is below the manifest's gate.threshold;\n"
+    "                   the default)\n"
+    "  --locate METHOD  epicentre of a flagged tile: auto (the manifest's locate.method; the\n"
+    "                   default), head (location head), change (densest change) or centre\n"
+    "  --threads N      inference threads, N >= 1 (default 1: XNNPACK runs in the calling thread)\n"
+    "  --profile        after the run, print the time per stage and the memory held\n"
+    "  --version        print the version and exit\n"
+    "  -h, --help       print this help and exit\n"
+    "\n"
+    "exit status:\n"
+    "  0  one message per tile written. A model that cannot be used (missing, hash mismatch,\n"
+    "     invalid manifest, not a .pte, refused by ExecuTorch) is not an error: every message\n"
+    "     carries that status and no event, and stderr says why.\n"
+    "  2  usage error, unreadable tile list, or OUT.bin cannot be written.\n";
+
+int usage_error(const std::string& problem) {
+  std::fprintf(stderr, "quakesat-runner: error: %s (--help for usage)\n", problem.c_str());
+  return kUsageError;
 }
 
 bool one_of(const std::string& value, std::initializer_list<const char*> options) {
@@ -32,49 +71,92 @@ bool one_of(const std::string& value, std::initializer_list<const char*> options
   return false;
 }
 
+// A whole number >= 1, nothing else.
+bool thread_count(const char* text, int& threads) {
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text, &end, 10);
+  if (errno || end == text || *end != '\0' || value < 1 || value > INT_MAX) return false;
+  threads = static_cast<int>(value);
+  return true;
+}
+
+struct Arguments {
+  std::string positional[2], out_path, artifact;
+  int positionals = 0;
+  bool profile = false;
+  quakesat::RunnerConfig config;
+};
+
+// -1: go on and run; otherwise the exit status (help and version printed, or a usage error).
+int parse_arguments(int argc, char** argv, Arguments& a) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kHelp, stdout);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::printf("quakesat-runner %s (downlink message v%d, %zu bytes; manifest v%d)\n", QUAKESAT_VERSION,
+                  quakesat::kMessageVersion, quakesat::kMessageLength, quakesat::kManifestVersion);
+      return 0;
+    }
+    if (arg == "--profile") {
+      a.profile = true;
+      continue;
+    }
+    if (arg == "-o" || arg == "--artifact" || arg == "--gate" || arg == "--locate" || arg == "--threads") {
+      if (i + 1 >= argc) return usage_error("option " + arg + " needs a value");
+      const std::string value = argv[++i];
+      if (arg == "-o") a.out_path = value;
+      if (arg == "--artifact") a.artifact = value;
+      if (arg == "--gate") a.config.gate = value;
+      if (arg == "--locate") a.config.locate = value;
+      if (arg == "--threads" && !thread_count(value.c_str(), a.config.threads)) {
+        return usage_error("--threads takes a whole number >= 1, got '" + value + "'");
+      }
+      continue;
+    }
+    if (!arg.empty() && arg[0] == '-') return usage_error("unknown option '" + arg + "'");
+    if (a.positionals == 2) return usage_error("one argument too many: '" + arg + "'");
+    a.positional[a.positionals++] = arg;
+  }
+  if (!one_of(a.config.gate, {"off", "identical", "manifest"})) {
+    return usage_error("--gate takes off, identical or manifest, got '" + a.config.gate + "'");
+  }
+  if (!one_of(a.config.locate, {"auto", "head", "change", "centre"})) {
+    return usage_error("--locate takes auto, head, change or centre, got '" + a.config.locate + "'");
+  }
+  if (a.positionals == 0) return usage_error("missing ARTIFACTS_DIR and TILES.jsonl");
+  if (a.positionals == 1) return usage_error("missing TILES.jsonl");
+  if (a.out_path.empty()) return usage_error("missing -o OUT.bin");
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace quakesat;
-  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("quakesat-runner 0.2.0 (downlink message v%d, %zu bytes)\n", kMessageVersion, kMessageLength);
-    return 0;
-  }
-  std::string positional[2], out_path, artifact;
-  int positionals = 0;
-  bool profile = false;
-  RunnerConfig config;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "-o" && has_value) out_path = argv[++i];
-    else if (arg == "--artifact" && has_value) artifact = argv[++i];
-    else if (arg == "--gate" && has_value) config.gate = argv[++i];
-    else if (arg == "--locate" && has_value) config.locate = argv[++i];
-    else if (arg == "--threads" && has_value) config.threads = std::atoi(argv[++i]);
-    else if (arg == "--profile") profile = true;
-    else if (!arg.empty() && arg[0] != '-' && positionals < 2) positional[positionals++] = arg;
-    else return usage(argv[0]);
-  }
-  if (positionals != 2 || out_path.empty() || !one_of(config.gate, {"off", "identical", "manifest"}) ||
-      !one_of(config.locate, {"auto", "head", "change", "centre"}) || config.threads < 1) {
-    return usage(argv[0]);
-  }
+  Arguments args;
+  const int parsed = parse_arguments(argc, argv, args);
+  if (parsed >= 0) return parsed;
+  const RunnerConfig& config = args.config;
+  const std::string& out_path = args.out_path;
   std::string error;
-  const auto tiles = read_tile_list(positional[1], error);
+  const auto tiles = read_tile_list(args.positional[1], error);
   if (!error.empty()) {
     std::fprintf(stderr, "quakesat-runner: error: %s\n", error.c_str());
-    return 2;
+    return kUsageError;
   }
   Runner runner;
-  if (runner.init(positional[0], artifact, config) != Status::kOk) {
+  if (runner.init(args.positional[0], args.artifact, config) != Status::kOk) {
     std::fprintf(stderr, "quakesat-runner: model fault, every tile will carry %s: %s\n",
                  code_name(runner.fault()), runner.fault_detail().c_str());
   }
   std::FILE* out = std::fopen(out_path.c_str(), "wb");
   if (!out) {
     std::fprintf(stderr, "quakesat-runner: error: cannot write %s\n", out_path.c_str());
-    return 2;
+    return kUsageError;
   }
   long events = 0;
   for (const TileEntry& tile : tiles) {
@@ -89,7 +171,7 @@ int main(int argc, char** argv) {
   std::fclose(out);
   std::printf("%zu tiles -> %zu messages, %zu bytes, %ld events -> %s\n", tiles.size(), tiles.size(),
               tiles.size() * kMessageLength, events, out_path.c_str());
-  if (profile) {
+  if (args.profile) {
     std::printf("%-11s %9s %9s %6s\n", "stage", "ms/tile", "ms/run", "runs");
     double total = 0;
     for (int s = 0; s < kStageCount; ++s) {

@@ -1,29 +1,33 @@
-// Encoder of the downlink message; the field table is runtime/message.py FIELDS.
+// Encoder of the downlink message: every byte goes through the field table of message.hpp
+// (runtime/message.py FIELDS; tests/vectors/flight_constants.json checks it).
 #include "quakesat/message.hpp"
 
 #include <cmath>
 
-#include "quakesat/crc16.hpp"
-
 namespace quakesat {
-namespace {
 
-enum Flag : std::uint8_t {
-  kEvent = 1 << 0,
-  kInputInvalid = 1 << 1,
-  kModelError = 1 << 2,
-  kDegraded = 1 << 3,
-  kGated = 1 << 4,
-  kLocated = 1 << 5,
-};
+// Bitwise: 30 bytes per message do not justify a lookup table.
+std::uint16_t crc16_ccitt_false(const std::uint8_t* data, std::size_t length) {
+  std::uint16_t crc = kCrc16Init;
+  for (std::size_t i = 0; i < length; ++i) {
+    crc ^= static_cast<std::uint16_t>(data[i]) << 8;
+    for (int bit = 0; bit < 8; ++bit) {
+      crc = (crc & 0x8000) ? static_cast<std::uint16_t>((crc << 1) ^ kCrc16Poly)
+                           : static_cast<std::uint16_t>(crc << 1);
+    }
+  }
+  return crc;
+}
+
+namespace {
 
 std::uint8_t category_flags(Status status) {
   switch (category_of(status)) {
     case Category::kOk: return 0;
     case Category::kDegraded:
-    case Category::kResource: return kDegraded;
-    case Category::kBadInput: return kInputInvalid;
-    case Category::kModel: return kModelError;
+    case Category::kResource: return bit(Flag::kDegraded);
+    case Category::kBadInput: return bit(Flag::kInputInvalid);
+    case Category::kModel: return bit(Flag::kModelError);
   }
   return 0;
 }
@@ -42,21 +46,17 @@ bool scaled(double value, double low, double high, double scale, double& raw) {
   return true;
 }
 
-void put16(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-
-void put32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
+// `value` into field `which`, big-endian, as wide as the field's type.
+void put(std::uint8_t* out, Field which, std::uint32_t value) {
+  const MessageField& f = field(which);
+  const std::size_t size = size_of(f.type);
+  for (std::size_t i = 0; i < size; ++i) out[f.offset + i] = static_cast<std::uint8_t>(value >> (8 * (size - 1 - i)));
 }
 
 struct Common {
   std::uint16_t apid, seq;
-  std::uint8_t kind, flags;
+  Kind kind;
+  std::uint8_t flags;
   Status status;
   std::uint8_t unit;
   std::uint32_t count, time;
@@ -65,25 +65,25 @@ struct Common {
 };
 
 bool write(const Common& c, std::uint8_t* out) {
-  if (c.apid > 0x7FF || c.seq > kSeqCountMax || !defined(c.status)) return false;
+  if (c.apid > kApidMax || c.seq > kSeqCountMax || !defined(c.status)) return false;
   double lat = 0, lon = 0;
   if (!scaled(c.lat, -90.0, 90.0, kLatLonScale, lat) || !scaled(c.lon, -180.0, 180.0, kLatLonScale, lon)) {
     return false;
   }
-  put16(out + 0, c.apid);                                  // version 0, TM, no secondary header
-  put16(out + 2, (0b11u << 14) | c.seq);                   // unsegmented
-  put16(out + 4, kMessageLength - 6 - 1);                  // packet data length
-  out[6] = static_cast<std::uint8_t>((kMessageVersion << 4) | c.kind);
-  out[7] = c.flags;
-  out[8] = static_cast<std::uint8_t>(c.status);
-  out[9] = c.unit;
-  put32(out + 10, c.count);
-  put32(out + 14, c.time);
-  put32(out + 18, static_cast<std::uint32_t>(static_cast<std::int32_t>(lat)));
-  put32(out + 22, static_cast<std::uint32_t>(static_cast<std::int32_t>(lon)));
-  put16(out + 26, c.last);
-  put16(out + 28, c.model_id);
-  put16(out + 30, crc16_ccitt_false(out, kMessageLength - 2));
+  put(out, Field::kPacketId, c.apid);  // version 0, TM, no secondary header
+  put(out, Field::kPacketSequenceControl, (0b11u << 14) | c.seq);  // unsegmented
+  put(out, Field::kPacketDataLength, kPacketDataLength);
+  put(out, Field::kVersionKind, (kMessageVersion << 4) | static_cast<unsigned>(c.kind));
+  put(out, Field::kFlags, c.flags);
+  put(out, Field::kReason, static_cast<std::uint8_t>(c.status));
+  put(out, Field::kConfidence, c.unit);
+  put(out, Field::kTileId, c.count);
+  put(out, Field::kTime, c.time);
+  put(out, Field::kLat, static_cast<std::uint32_t>(static_cast<std::int32_t>(lat)));
+  put(out, Field::kLon, static_cast<std::uint32_t>(static_cast<std::int32_t>(lon)));
+  put(out, Field::kMagnitude, c.last);
+  put(out, Field::kModelId, c.model_id);
+  put(out, Field::kCrc, crc16_ccitt_false(out, field(Field::kCrc).offset));
   return true;
 }
 
@@ -96,8 +96,9 @@ bool encode(const TileReport& r, std::uint8_t out[kMessageLength]) {
   if (!scaled(r.confidence, 0.0, 1.0, kUnitScale, unit)) return false;
   if (!scaled(r.magnitude, 0.0, kMagnitudeMax, kMagnitudeScale, magnitude)) return false;
   std::uint8_t flags = category_flags(r.status);
-  flags |= (r.event ? kEvent : 0) | (r.gated ? kGated : 0) | (r.located ? kLocated : 0);
-  const Common c{r.apid, r.seq, 0, flags, r.status, static_cast<std::uint8_t>(unit), r.tile_id, r.time,
+  flags |= (r.event ? bit(Flag::kEvent) : 0) | (r.gated ? bit(Flag::kGated) : 0) |
+           (r.located ? bit(Flag::kLocated) : 0);
+  const Common c{r.apid, r.seq, Kind::kTileReport, flags, r.status, static_cast<std::uint8_t>(unit), r.tile_id, r.time,
                  r.lat, r.lon, static_cast<std::uint16_t>(magnitude), r.model_id};
   return write(c, out);
 }
@@ -105,8 +106,8 @@ bool encode(const TileReport& r, std::uint8_t out[kMessageLength]) {
 bool encode(const HealthReport& r, std::uint8_t out[kMessageLength]) {
   double unit = 0;
   if (!scaled(r.queue_fill, 0.0, 1.0, kUnitScale, unit)) return false;
-  const auto dropped = static_cast<std::uint16_t>(r.dropped > 0xFFFF ? 0xFFFF : r.dropped);
-  const Common c{r.apid, r.seq, 1, category_flags(r.status), r.status, static_cast<std::uint8_t>(unit),
+  const auto dropped = static_cast<std::uint16_t>(r.dropped > kDroppedMax ? kDroppedMax : r.dropped);
+  const Common c{r.apid, r.seq, Kind::kHealth, category_flags(r.status), r.status, static_cast<std::uint8_t>(unit),
                  r.tiles_processed, r.time, r.lat, r.lon, dropped, r.model_id};
   return write(c, out);
 }

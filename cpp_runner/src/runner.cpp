@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "quakesat/artifact.hpp"
 #include "quakesat/npy.hpp"
 #include "quakesat/validate.hpp"
 
@@ -65,16 +66,22 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta) const {
   return pair;
 }
 
-Heads Runner::heads_from(const ModelOutputs& outputs) const {
-  Heads h;
+// False when an output the manifest names is not there or is too short (Python: BackendError).
+bool Runner::heads_from(const ModelOutputs& outputs, Heads& h) const {
+  bool ok = true;
   auto value = [&](const OutputRef& ref, int index) {
-    const float* data = outputs.data[ref.output];
-    float v = ref.column >= 0 ? data[ref.column] : data[index];
+    const std::size_t at = static_cast<std::size_t>(ref.column >= 0 ? ref.column : index);
+    if (ref.output >= outputs.count || at >= outputs.size[ref.output]) {
+      ok = false;
+      return 0.0f;
+    }
+    float v = outputs.data[ref.output][at];
     v = v + ref.offset;
     if (ref.transform == OutputRef::Transform::kSigmoid) v = static_cast<float>(1.0 / (1.0 + std::exp(-double(v))));
     if (ref.transform == OutputRef::Transform::kLabel) v = v > 0.5f ? 1.0f : 0.0f;
     return v;
   };
+  h = Heads{};
   if (manifest_.event.present) {
     h.has_event = true;
     h.event = value(manifest_.event, 0);
@@ -88,7 +95,7 @@ Heads Runner::heads_from(const ModelOutputs& outputs) const {
     h.location[0] = value(manifest_.location, 0);
     h.location[1] = value(manifest_.location, 1);
   }
-  return h;
+  return ok;
 }
 
 Runner::Judged Runner::judge(Status check) {
@@ -122,7 +129,11 @@ Runner::Judged Runner::judge(Status check) {
     return j;
   }
   start = std::chrono::steady_clock::now();
-  heads_ = heads_from(outputs);
+  if (!heads_from(outputs, heads_)) {
+    timed(kDecide, start);
+    j.status = Status::kBackendError;
+    return j;
+  }
   have_heads_ = true;
   const Judgement judgement = judge_heads(heads_, manifest_.decision);
   timed(kDecide, start);

@@ -1,9 +1,10 @@
-// What the C++ tests share: a failure counter with its check, hex of message bytes, and
-// JSON-lines files (the vectors the Python side wrote).
+// What the C++ tests share: a failure counter with its check, hex of message bytes, the
+// VECTORS_DIR argument, and JSON-lines files (the vectors the Python side wrote).
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,6 +29,15 @@ inline std::string hex(const std::uint8_t* data, std::size_t n) {
     out += digits[data[i] & 15];
   }
   return out;
+}
+
+// The VECTORS_DIR argument every test binary takes; exits with status 2 and a usage line without it.
+inline std::string vectors_dir(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
+    std::exit(2);
+  }
+  return argv[1];
 }
 
 inline std::vector<nlohmann::json> read_jsonl(const std::string& path) {

@@ -1,7 +1,8 @@
-// The C++ core against the files the Python side wrote (tests/vectors/): the status enum, the
-// message encoder on the golden downlink vectors, the decision path on golden decision inputs,
-// the tile reader and input checks on every parity tile, and the preprocessing of every
-// processable tile (bit-exact: the float32 outputs must be equal, not close).
+// The C++ core against the files the Python side wrote (tests/vectors/): the message encoder
+// on the golden downlink vectors, the decision path on golden decision inputs, the tile reader
+// and input checks on every parity tile, and the preprocessing of every processable tile
+// (bit-exact: the float32 outputs must be equal, not close). The status enum and the other
+// shared constants are test_constants' job, the manifest rules test_manifest's.
 //
 //   test_core VECTORS_DIR
 #include <cmath>
@@ -39,16 +40,6 @@ std::vector<float> load_npy_floats(const std::string& path) {
   float v;
   while (in.read(reinterpret_cast<char*>(&v), sizeof v)) values.push_back(v);
   return values;
-}
-
-void test_status_codes(const std::string& vectors) {
-  std::ifstream in(vectors + "/runner/status_codes.json");
-  const json codes = json::parse(in);
-  expect(codes.size() == sizeof(kAllStatuses) / sizeof(kAllStatuses[0]), "as many statuses as Python");
-  for (Status s : kAllStatuses) {
-    expect(codes.contains(code_name(s)) && codes.at(code_name(s)).get<int>() == static_cast<int>(s),
-           std::string("status ") + code_name(s));
-  }
 }
 
 int test_downlink_vectors(const std::string& vectors) {
@@ -201,12 +192,7 @@ int test_tiles(const std::string& vectors) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
-    return 2;
-  }
-  const std::string vectors = argv[1];
-  test_status_codes(vectors);
+  const std::string vectors = quakesat_test::vectors_dir(argc, argv);
   const int downlink = test_downlink_vectors(vectors);
   const int decisions = test_decisions(vectors);
   const int preprocessed = test_tiles(vectors);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "quakesat/crc16.hpp"
+#include "quakesat/message.hpp"
 
 namespace {
 

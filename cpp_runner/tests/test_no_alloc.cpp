@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "quakesat/runner.hpp"
 #include "quakesat/tile_list.hpp"
 
@@ -62,11 +63,7 @@ void free(void* p) { __libc_free(p); }
 
 int main(int argc, char** argv) {
   using namespace quakesat;
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
-    return 2;
-  }
-  const std::string vectors = argv[1];
+  const std::string vectors = quakesat_test::vectors_dir(argc, argv);
   std::string error;
   const auto tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
   int failures = 0;

@@ -102,11 +102,7 @@ void test_faults(const std::string& vectors) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
-    return 2;
-  }
-  const std::string vectors = argv[1];
+  const std::string vectors = quakesat_test::vectors_dir(argc, argv);
   test_parity(vectors, "manifest", RunnerConfig{});
   RunnerConfig head;
   head.gate = "off";

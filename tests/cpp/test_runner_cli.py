@@ -1,5 +1,7 @@
 """quakesat-runner (the C++ CLI, built by scripts/test.sh) against the Python side: the same
-tile list gives the committed Python messages byte for byte, and `quakesat decode` reads them."""
+tile list gives the committed Python messages byte for byte, and `quakesat decode` reads them;
+the runner's version is the package's, --help documents the options and the exit statuses,
+and a manifest the Python reader refuses (version 1) is refused on every tile."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+import quakesat
 from quakesat.ground.decode import iter_stream
+from quakesat.runtime.manifest import REEXPORT_HINT
 from quakesat.runtime.message import TileReport
 from quakesat.runtime.status import Status
 
@@ -23,7 +27,7 @@ pytestmark = pytest.mark.skipif(not RUNNER.is_file(), reason="quakesat-runner no
 
 def run(*args: str, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(RUNNER), str(VECTORS / "tiny_model"), str(VECTORS / "runner" / "tiles.jsonl"),
-                           "-o", str(out), *args], capture_output=True, text=True, timeout=120)
+                           "-o", str(out), *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.mark.parametrize("config,args", [("manifest", ["--artifact", "pte-int8"]),
@@ -40,6 +44,12 @@ def test_the_cli_writes_the_python_messages(tmp_path, config, args) -> None:
     assert "tiles/s" in result.stdout and "memory:" in result.stdout
 
 
+def statuses(path: Path) -> list[Status]:
+    reports = [m for _, m in iter_stream(path.read_bytes())]
+    assert reports and all(isinstance(m, TileReport) and not m.event for m in reports)
+    return [m.status for m in reports]
+
+
 def test_a_tampered_program_is_reported_on_every_tile_and_exits_zero(tmp_path) -> None:
     model = tmp_path / "model"
     shutil.copytree(VECTORS / "tiny_model", model)
@@ -47,13 +57,56 @@ def test_a_tampered_program_is_reported_on_every_tile_and_exits_zero(tmp_path) -
     pte.write_bytes(pte.read_bytes()[:-1] + b"\x00")
     out = tmp_path / "t.bin"
     result = subprocess.run([str(RUNNER), str(model), str(VECTORS / "runner" / "tiles.jsonl"), "-o", str(out)],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0 and "hash_mismatch" in result.stderr
-    reports = [m for _, m in iter_stream(out.read_bytes())]
-    assert reports and all(isinstance(m, TileReport) and m.status == Status.HASH_MISMATCH and not m.event
-                           for m in reports)
+    assert set(statuses(out)) == {Status.HASH_MISMATCH}
 
 
-def test_bad_arguments_exit_2(tmp_path) -> None:
-    assert subprocess.run([str(RUNNER)], capture_output=True).returncode == 2
-    assert run("--gate", "sometimes", out=tmp_path / "x.bin").returncode == 2
+def test_a_version_1_manifest_is_manifest_invalid_on_every_tile(tmp_path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(VECTORS / "tiny_model", model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["version"] = 1
+    (model / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    out = tmp_path / "v1.bin"
+    result = subprocess.run([str(RUNNER), str(model), str(VECTORS / "runner" / "tiles.jsonl"), "-o", str(out)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(statuses(out)) == {Status.MANIFEST_INVALID}
+    assert "manifest_invalid" in result.stderr and "version" in result.stderr
+    assert REEXPORT_HINT in result.stderr  # the same advice as the Python reader's
+
+
+def test_version_is_the_package_version() -> None:
+    result = subprocess.run([str(RUNNER), "--version"], capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"quakesat-runner {quakesat.__version__} ")
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_goes_to_stdout_and_names_every_option(flag) -> None:
+    result = subprocess.run([str(RUNNER), flag], capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("usage: quakesat-runner ")
+    for option in ("-o OUT.bin", "--artifact NAME", "--gate", "--locate", "--threads N", "--profile", "--version",
+                   "--help", "exit status"):
+        assert option in result.stdout, option
+
+
+@pytest.mark.parametrize("args,problem", [
+    ([], "missing ARTIFACTS_DIR"),
+    (["A", "T"], "missing -o"),
+    (["A", "T", "-o"], "-o needs a value"),
+    (["A", "T", "-o", "x.bin", "--gate", "sometimes"], "--gate"),
+    (["A", "T", "-o", "x.bin", "--locate", "gps"], "--locate"),
+    (["A", "T", "-o", "x.bin", "--threads", "0"], "--threads"),
+    (["A", "T", "-o", "x.bin", "--threads", "2x"], "--threads"),
+    (["A", "T", "-o", "x.bin", "--frobnicate"], "--frobnicate"),
+    (["A", "T", "U", "-o", "x.bin"], "'U'"),
+])
+def test_bad_arguments_exit_2_with_one_line_naming_the_problem(tmp_path, args, problem) -> None:
+    result = subprocess.run([str(RUNNER), *args], capture_output=True, text=True, timeout=30, cwd=tmp_path,
+                            check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and problem in result.stderr, result.stderr
+    assert not (tmp_path / "x.bin").exists()

@@ -79,7 +79,8 @@ def test_golden_decisions_reproduce_their_message_bytes() -> None:
         heads = {"event": np.array([float(h["event"])], np.float32),
                  "magnitude": np.array([float(h["magnitude"])], np.float32),
                  "location": np.array([h["location"]], np.float32)}
-        event, magnitude, confidence, problem = judge_heads(heads, DecisionRule(**item["decision"], magnitude_given_event=item["magnitude_given_event"]))
+        rule = DecisionRule(**item["decision"], magnitude_given_event=item["magnitude_given_event"])
+        event, magnitude, confidence, problem = judge_heads(heads, rule)
         t = item["tile"]
         georef = Georef(t["lat"], t["lon"], t["pixel_spacing_m"])
         pixel, _ = locate_pixel(item["locate"], heads, None, None, t["side"]) if event else (None, "centre")

@@ -56,7 +56,8 @@ def constants() -> dict[str, Any]:
                    "peak_window": change.DEFAULT_WINDOW},
         "location": {"metres_per_degree": tile.METRES_PER_DEGREE},
         "manifest": {"format": manifest.MANIFEST_FORMAT, "version": manifest.MANIFEST_VERSION,
-                     "preprocess_version": preprocess.PREPROCESS_VERSION, "max_side": manifest.MAX_SIDE},
+                     "preprocess_version": preprocess.PREPROCESS_VERSION, "max_side": manifest.MAX_SIDE,
+                     "max_json_depth": manifest.MAX_JSON_DEPTH},
     }
 
 

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 SIDE = 64
 
 
-def make(out: Path) -> dict:
+def make(out: Path):  # -> quakesat.runtime.manifest.Manifest
     from quakesat.errors import FidelityGateError
     from quakesat.export.exporter import ExportOptions, export_model
     from quakesat.models.train import TrainConfig, train
@@ -48,9 +48,7 @@ def make(out: Path) -> dict:
             manifest = export_model(work / "model", data, out, options)
         except FidelityGateError as err:  # a fixture, not a flight model: keep it anyway
             print(f"note: {err}")
-            import json
-
-            manifest = json.loads((out / "manifest.json").read_text())
+            manifest = err.manifest
     for extra in ("fidelity.png",):
         (out / extra).unlink(missing_ok=True)
     return manifest
@@ -61,7 +59,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "tiny_model")
     args = parser.parse_args()
     manifest = make(args.out)
-    print(f"wrote {args.out}: " + ", ".join(f"{a['name']} ({a['bytes']} B)" for a in manifest["artifacts"]))
+    print(f"wrote {args.out}: " + ", ".join(f"{a.name} ({a.bytes} B)" for a in manifest.artifacts))
 
 
 if __name__ == "__main__":

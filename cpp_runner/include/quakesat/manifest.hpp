@@ -1,8 +1,13 @@
-// The model manifest (runtime/manifest.py), read at Init: what the runner needs to run one
-// ExecuTorch artifact, with its SHA-256 checked before the file is loaded.
+// The model manifest, version 2 (runtime/manifest.py is the specification): validated at Init
+// by the same rules as the Python reader, in the same order, naming the same first offending
+// field by its dotted path (`decision.event_threshold`, `artifacts[1].outputs.event.output`,
+// `json` for text that is not strict JSON, `manifest` for a root that is not an object). The
+// shared cases are tests/vectors/manifests.jsonl. Then what the runner needs to run one
+// ExecuTorch artifact is read from it (the artifact's hash check is artifact.hpp).
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "quakesat/decision.hpp"
@@ -11,8 +16,15 @@
 
 namespace quakesat {
 
-constexpr int kManifestVersion = 1;
+constexpr const char* kManifestName = "manifest.json";
+constexpr const char* kManifestFormat = "quakesat-manifest";
+constexpr int kManifestVersion = 2;
 constexpr int kPreprocessVersion = 1;
+// Largest tile side (raw or preprocessed) a manifest may declare: keeps a hostile manifest
+// from sizing huge buffers.
+constexpr int kMaxSide = 4096;
+// What a refused older manifest (or preprocessing version) tells the operator to do.
+constexpr const char* kReexportHint = "re-export the model: quakesat export --model-dir MODEL --data FILE --out DIR";
 
 // Where a head's value is in the program's outputs (runtime/manifest.py OutputRef).
 struct OutputRef {
@@ -37,16 +49,19 @@ struct Manifest {
   OutputRef event, magnitude, location;
 };
 
-// Read `folder`/manifest.json and pick `artifact` (empty: the first int8 .pte, else the first
-// .pte). MODEL_MISSING (no manifest, no .pte), MANIFEST_INVALID (anything malformed),
-// BACKEND_ERROR (the named artifact is not a .pte). `detail` says what went wrong.
+// Check a manifest as read from JSON (runtime/manifest.py parse_manifest). False: `field` is the
+// dotted path of the first rule broken, `detail` what is wrong with it.
+bool validate_manifest(const nlohmann::json& raw, std::string& field, std::string& detail);
+
+// The same for the text of a manifest (read_manifest_text): text that is not strict JSON is
+// field "json" (strict_json.hpp: Python's reading of numbers, no NaN or Infinity).
+bool validate_manifest_text(const std::string& text, std::string& field, std::string& detail);
+
+// Read and validate `folder`/manifest.json and pick `artifact` (empty: the first int8 .pte, else
+// the first .pte). MODEL_MISSING (no manifest, no .pte), MANIFEST_INVALID (a rule broken, a
+// version other than 2, an unknown artifact name), BACKEND_ERROR (the named artifact is not a
+// .pte). `detail` says what went wrong: "PATH: FIELD: what", as the Python reader says it.
 Status load_manifest(const std::string& folder, const std::string& artifact, Manifest& manifest,
                      std::string& detail);
-
-// MODEL_MISSING if the artifact file is absent, HASH_MISMATCH if its SHA-256 differs.
-Status verify_artifact(const Manifest& manifest, std::string& detail);
-
-// Lowercase hex SHA-256 of a file (OpenSSL); empty if it cannot be read.
-std::string sha256_file(const std::string& path);
 
 }  // namespace quakesat

@@ -71,7 +71,7 @@ class Runner {
   };
   Status first_problem(Status read_status, const TileMeta& meta) const;
   Judged judge(Status check);
-  Heads heads_from(const ModelOutputs& outputs) const;
+  bool heads_from(const ModelOutputs& outputs, Heads& heads) const;
   bool locate(double& row, double& col);
   void timed(Stage stage, std::chrono::steady_clock::time_point start);
 

@@ -1,6 +1,6 @@
 // The one status enum of quakesat (runtime/status.py): stable numeric codes grouped by
 // range, carried in byte 8 of every downlink message. Never renumber; the numbers and names
-// are checked against the Python enum (tests/vectors/runner/status_codes.json).
+// are checked against the Python enum (the `statuses` of tests/vectors/flight_constants.json).
 #pragma once
 
 #include <cstdint>

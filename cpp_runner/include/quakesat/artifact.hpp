@@ -1,0 +1,18 @@
+// The chosen artifact's file against its manifest entry (runtime/manifest.py Manifest.verify):
+// present, and of the recorded SHA-256 (OpenSSL), before ExecuTorch ever sees it.
+#pragma once
+
+#include <string>
+
+#include "quakesat/manifest.hpp"
+#include "quakesat/status.hpp"
+
+namespace quakesat {
+
+// MODEL_MISSING if the artifact file is absent, HASH_MISMATCH if its SHA-256 differs.
+Status verify_artifact(const Manifest& manifest, std::string& detail);
+
+// Lowercase hex SHA-256 of a file; empty if it cannot be read.
+std::string sha256_file(const std::string& path);
+
+}  // namespace quakesat
