@@ -166,6 +166,7 @@ def _json_float(value: float) -> float | str:
 def _write_decisions(count: int = 64, seed: int = 2024) -> None:
     """Golden decision inputs: the Python rule, location and codec applied to chosen heads."""
     from quakesat.runtime.change import locate_pixel
+    from quakesat.runtime.decision import DecisionRule
     from quakesat.runtime.flight import judge_heads
     from quakesat.runtime.message import TileReport, encode
     from quakesat.runtime.status import Status
@@ -188,7 +189,7 @@ def _write_decisions(count: int = 64, seed: int = 2024) -> None:
         georef = Georef(rng.uniform(-89, 89), rng.uniform(-179.9, 179.9), rng.choice([10.0, 20.0]))
         side = rng.choice([64, 512])
         tile_id, time, seq, model_id = rng.randrange(2**32), rng.randrange(1, 2**32), index, rng.randrange(2**16)
-        event, mag, confidence, problem = judge_heads(heads, decision, given_event)
+        event, mag, confidence, problem = judge_heads(heads, DecisionRule(**decision, magnitude_given_event=given_event))
         status = Status.OUTPUT_INVALID if problem else check_status
         pixel, _ = locate_pixel(method, heads, None, None, side) if event else (None, "centre")
         lat, lon = pixel_to_latlon(georef, *pixel, side) if pixel else (georef.center_lat, georef.center_lon)
