@@ -1,4 +1,4 @@
-"""Measurement side of quakesat: latency, memory, MACs, energy, and the downlink simulation.
-
-Empty until the benchmark issues land; declared now so the package layout is fixed.
+"""Measurement side of quakesat: pytest-benchmark suites (``bench/suites``: latency per artifact
+and per flight-runtime stage) and instruction counts of the C++ runner
+(``bench/instruction_counts.py``); docs/benchmarks.md has the numbers.
 """

@@ -1,1 +1,2 @@
-"""Training side of quakesat: the QuakeSet reader, the SAR simulator, models and metrics."""
+"""The models and their training: networks (MobileNetV2, multi-head, QuakeLite) in plain torch,
+the paper's shallow scikit-learn baselines, the log-ratio rule, and ``quakesat train``."""

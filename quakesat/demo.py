@@ -2,14 +2,14 @@
 
 Today: simulate a small QuakeSet file → inspect it (JSON + PNG) → measure how hard it is
 (PCA + RandomForest vs a log-ratio threshold) → train the low-resource multi-head network
-(QuakeLite) and a shallow baseline, evaluate both on the test split → export both (ONNX and
-TFLite, fp32 and int8, skl2onnx; manifest with gate and location calibrated on validation;
-fidelity gate) → run the flight runtime (the exported int8 model, loaded from its manifest
-with no torch on the path) over the test tiles: input checks, change gate, inference,
-decision, location, one downlink message per tile through the onboard queue, profiled and
-scored, with the log-ratio baseline's messages beside them → the C++ runner on the same
-tiles and int8 ``.pte`` program, its messages compared byte for byte with the Python
-runtime's → a report.
+(QuakeLite), a shallow baseline and the log-ratio rule, evaluate the first two on the test
+split → export all three (ONNX, TFLite and ExecuTorch, fp32 and int8, skl2onnx, the rule file;
+manifest with gate and location calibrated on validation; fidelity gate) → run the flight
+runtime (the exported int8 model, loaded from its manifest with no torch on the path) over the
+test tiles: input checks, change gate, inference, decision, location, one downlink message per
+tile through the onboard queue, profiled and scored; the log-ratio rule through the same
+runtime beside it → the C++ runner on the same tiles and int8 ``.pte`` program, its messages
+compared byte for byte with the Python runtime's → a report.
 """
 
 from __future__ import annotations
@@ -183,12 +183,12 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     print(f"   RandomForest: {difficulty['random_forest']}  log-ratio: {difficulty['log_ratio']}"
           f"  majority: {difficulty['majority_accuracy']}")
 
-    t = _stage("train QuakeLite (multi-head) and a shallow baseline; evaluate on test")
+    t = _stage("train QuakeLite (multi-head), a RandomForest and the log-ratio rule; evaluate on test")
     report["models"] = _train_and_evaluate(data, out)
     for name, result in report["models"].items():
         print(f"   {name}: {json.dumps(result)}")
 
-    t = _stage("export: ONNX / TFLite, fp32 + int8, manifest, fidelity gate (held-out split)")
+    t = _stage("export: ONNX / TFLite / ExecuTorch, fp32 + int8, manifest, fidelity gate (held-out split)")
     report["export"] = _export(out)
     for name, result in report["export"].items():
         print(f"   {name}: {json.dumps(result)}")
