@@ -48,7 +48,7 @@ from quakesat.export.formats import NETWORK_FORMATS, NetworkContext
 from quakesat.export.onboard_calibration import calibrate_onboard
 from quakesat.export.onnx_export import CALIBRATION_METHODS
 from quakesat.runtime.change import DEFAULT_MAX_MISSED
-from quakesat.runtime.decision import DEFAULT_DECISION
+from quakesat.runtime.decision import DEFAULT_DECISION, DecisionRule
 from quakesat.runtime.manifest import (
     BITEMPORAL_TASKS,
     HEADS,
@@ -148,7 +148,7 @@ class Exported:
 
     model: ModelInfo
     preprocess: PreprocessConfig
-    magnitude_given_event: bool
+    decision: DecisionRule
     artifacts: list[Artifact]
     reference: dict[str, np.ndarray]  # the fp32 model's heads on the held-out tiles
     reference_name: str
@@ -201,8 +201,7 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     with run.timed("read_tiles"):
         held_out = read_tiles(run.data, task, opts.split, preprocess)
     reference = _torch_heads(net, held_out.tiles)
-    given_event = bool(config.get("magnitude_given_event", False))
-    decision = replace(DEFAULT_DECISION, magnitude_given_event=given_event)
+    decision = replace(DEFAULT_DECISION, magnitude_given_event=bool(config.get("magnitude_given_event", False)))
     calibration = selection = None
     scored_on = opts.selection_split
     if opts.int8:
@@ -243,7 +242,7 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
                                  "positives": int(calibration.labels.sum()), "scored_on": scored_on,
                                  **ctx.calibration_report}
     model = ModelInfo(str(config["train"]["model"]), "cnn", task, tuple(heads))
-    return Exported(model, preprocess, given_event, artifacts, reference, "torch", reference_ms, held_out, report)
+    return Exported(model, preprocess, decision, artifacts, reference, "torch", reference_ms, held_out, report)
 
 
 def _export_shallow(run: _Run, config: dict[str, Any]) -> Exported:
@@ -280,7 +279,7 @@ def _export_shallow(run: _Run, config: dict[str, Any]) -> Exported:
     reference_ms = _ms_per_tile(lambda x: pipeline.predict(flat_features(x)), held_out.tiles)
     model = ModelInfo(str(config["model"]), "shallow", int(config["paper_task"]),
                       tuple(h for h in HEADS if h in reference))
-    return Exported(model, preprocess, False, [artifact], reference, "scikit-learn", reference_ms, held_out,
+    return Exported(model, preprocess, DEFAULT_DECISION, [artifact], reference, "scikit-learn", reference_ms, held_out,
                     {"notes": notes})
 
 
@@ -300,7 +299,7 @@ def _export_rule(run: _Run, config: dict[str, Any]) -> Exported:
     reference = backend.run(held_out.tiles)
     reference_ms = _ms_per_tile(backend.run, held_out.tiles)
     model = ModelInfo(str(config["model"]), "rule", int(config["paper_task"]), ("event",))
-    return Exported(model, preprocess, False, [artifact], reference, "numpy rule", reference_ms, held_out,
+    return Exported(model, preprocess, DEFAULT_DECISION, [artifact], reference, "numpy rule", reference_ms, held_out,
                     {"rule": config.get("rule"), "validation": config.get("validation")})
 
 
@@ -374,7 +373,7 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
         manifest = Manifest(
             model=exported.model, preprocess=exported.preprocess,
             input=_input_spec(exported.model, exported.preprocess, exported.held_out.tiles.shape[1:]),
-            decision=replace(DEFAULT_DECISION, magnitude_given_event=exported.magnitude_given_event),
+            decision=exported.decision,
             gate=GateSpec("changed_share", 0.0, None), locate=LocateSpec("centre", None),
             artifacts=tuple(exported.artifacts),
             default_artifact=next((a.name for a in exported.artifacts if a.format == "onnx" and a.precision == "int8"),

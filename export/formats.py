@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -99,12 +100,6 @@ def _best(candidates: list[dict[str, Any]]) -> dict[str, Any]:
     return min(candidates, key=key)
 
 
-def _candidates(ctx: NetworkContext) -> Iterator[tuple[str, bool]]:
-    for method in ctx.calibration_methods:
-        for per_channel in ctx.per_channel:
-            yield method, per_channel
-
-
 def _onnx_int8(ctx: NetworkContext, path: Path) -> Built:
     from quakesat.export.fidelity import compare
     from quakesat.export.onnx_export import quantize_onnx_int8
@@ -127,7 +122,7 @@ def _onnx_int8(ctx: NetworkContext, path: Path) -> Built:
             candidates.append(result)
             return result
 
-        for method, per_channel in _candidates(ctx):
+        for method, per_channel in product(ctx.calibration_methods, ctx.per_channel):
             attempt(method, per_channel, False)
         best = _best(candidates)
         if ctx.try_float_stem:  # the best setting again, with the input path in float

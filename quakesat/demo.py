@@ -66,7 +66,8 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
 
     artifacts = out / "artifacts" / "quakelite"
     binary = Path(__file__).resolve().parents[1] / "build" / "native" / "quakesat-runner"
-    if "pte-int8" not in load_manifest(artifacts).artifact_names:
+    manifest = load_manifest(artifacts)
+    if "pte-int8" not in manifest.artifact_names:
         return {"skipped": "no pte-int8 artifact (pip install 'quakesat[pte]')"}
     if not binary.is_file():
         return {"skipped": f"{binary} not built (bash scripts/build_native.sh)"}
@@ -81,7 +82,7 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     same = sum(python[i:i + 32] == cpp[i:i + 32] for i in range(0, max(len(python), len(cpp)), 32))
     profile = [line for line in result.stdout.splitlines() if "tiles/s" in line]
     # Parity holds for the program whatever its accuracy; whether it may fly is the fidelity gate's call.
-    failures = load_manifest(artifacts).artifact("pte-int8").gate_failures
+    failures = manifest.artifact("pte-int8").gate_failures
     return {"tiles": len(python) // 32, "identical_messages": int(same), "byte_identical": python == cpp,
             "stream": str(out / "cpp_messages.bin"), "profile": profile[0] if profile else None,
             "pte_int8_fidelity_gate": "passed" if not failures else "; ".join(failures)}

@@ -595,15 +595,20 @@ def _double(text: str) -> float:
     return value
 
 
-def _depth(value: Any) -> int:
-    """Nesting levels of arrays and objects (a scalar is 0, ``{}`` is 1), without recursion."""
-    deepest, stack = 0, [(value, 1)]
+def _check_holdable(value: Any) -> None:
+    """Refuse (``ValueError``) what the C++ reader cannot hold: more than
+    :data:`MAX_JSON_DEPTH` levels of arrays and objects, or a string or key with a lone
+    surrogate (not UTF-8). One walk, without recursion; a scalar is level 0, ``{}`` level 1."""
+    stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
+        if isinstance(item, str):
+            item.encode("utf-8")  # UnicodeEncodeError, a ValueError, on a lone surrogate
+        elif isinstance(item, dict | list):
+            if level > MAX_JSON_DEPTH:
+                raise ValueError(f"more than {MAX_JSON_DEPTH} nested arrays and objects")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
 
 
 def read_manifest_text(text: str, folder: str | Path | None = None, where: str = MANIFEST_NAME) -> Manifest:
@@ -619,9 +624,7 @@ def read_manifest_text(text: str, folder: str | Path | None = None, where: str =
     """
     try:
         raw = json.loads(text, parse_constant=_refuse_constant, parse_int=_int64, parse_float=_double)
-        if _depth(raw) > MAX_JSON_DEPTH:
-            raise ValueError(f"more than {MAX_JSON_DEPTH} nested arrays and objects")
-        json.dumps(raw, ensure_ascii=False).encode("utf-8")  # a lone surrogate escape cannot be encoded
+        _check_holdable(raw)
     except (ValueError, RecursionError) as err:  # UnicodeError is a ValueError
         raise ManifestError(f"{where}: unreadable manifest ({err})", field="json") from None
     try:

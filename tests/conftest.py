@@ -103,6 +103,25 @@ def write_fixture(path: Path) -> QuakeSetFixture:
     return fixture
 
 
+@pytest.fixture
+def copy_with_patches_edited() -> Callable[[Path, Path, Callable[[h5py.Group], None]], Path]:
+    """A function that copies a QuakeSet file and applies ``edit`` to every ``patch_*`` group
+    of the copy: ``copy_with_patches_edited(source, target, edit) -> target``."""
+
+    def make(source: Path, target: Path, edit: Callable[[h5py.Group], None]) -> Path:
+        import h5py
+
+        shutil.copyfile(source, target)
+        with h5py.File(target, "a") as f:
+            for event in f.values():
+                for name, patch in event.items():
+                    if name.startswith("patch_"):
+                        edit(patch)
+        return target
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def quakeset_file(tmp_path_factory: pytest.TempPathFactory) -> QuakeSetFixture:
     """The fixture file, written once per session; tests must not modify it."""

@@ -197,19 +197,14 @@ def test_onboard_calibration_keeps_its_promise_on_the_split(data) -> None:
         assert result.locate.method == "centre"
 
 
-def test_evaluate_artifacts_scores_a_file_that_records_no_place_or_time(data, tmp_path) -> None:
+def test_evaluate_artifacts_scores_a_file_that_records_no_place_or_time(data, tmp_path, copy_with_patches_edited) -> None:
     """The published QuakeSet has no per-patch centre or acquisition time: the evaluation still
     scores every tile (placeholders stand in; the decisions do not depend on them)."""
-    import h5py
+    def forget_place_and_time(patch) -> None:  # noqa: ANN001 - an h5py.Group
+        for key in [k for k in patch.attrs if k.startswith(("center_", "time_"))]:
+            del patch.attrs[key]
 
-    bare = tmp_path / "bare.h5"
-    shutil.copyfile(data, bare)
-    with h5py.File(bare, "a") as f:
-        for event in f.values():
-            for name, patch in event.items():
-                if name.startswith("patch_"):
-                    for key in [k for k in patch.attrs if k.startswith(("center_", "time_"))]:
-                        del patch.attrs[key]
+    bare = copy_with_patches_edited(data, tmp_path / "bare.h5", forget_place_and_time)
     with_place = evaluate_artifacts(data, TINY, split=None)
     without = evaluate_artifacts(bare, TINY, split=None)
     assert without["per_tile"] == with_place["per_tile"] and without["statuses"] == with_place["statuses"]

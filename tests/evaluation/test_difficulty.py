@@ -10,7 +10,6 @@ benchmark-sized file are checked by the slow test at the end.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -116,16 +115,13 @@ def test_no_coseismic_signal_is_not_solved(no_signal: Path) -> None:
         assert report[name]["cv_accuracy"] <= NO_SIGNAL_MAX_CV, (name, report[name])
 
 
-def test_planted_signal_is_solved_by_the_log_ratio(no_signal: Path, tmp_path: Path) -> None:
+def test_planted_signal_is_solved_by_the_log_ratio(no_signal: Path, tmp_path: Path, copy_with_patches_edited) -> None:
     # Same file, but every ``post`` (used only by positives) made 10x brighter: +10 dB in
     # every pixel, far above the 3 dB change threshold, so positives have changed share 1.
-    planted = tmp_path / "planted.h5"
-    shutil.copyfile(no_signal, planted)
-    with h5py.File(planted, "a") as h5:
-        for event in h5.values():
-            for name, patch in event.items():
-                if name.startswith("patch_"):
-                    patch["post"][...] = patch["post"][...] * 10.0
+    def brighten_post(patch: h5py.Group) -> None:
+        patch["post"][...] = patch["post"][...] * 10.0
+
+    planted = copy_with_patches_edited(no_signal, tmp_path / "planted.h5", brighten_post)
     report = difficulty_report(planted)
     lr = report["log_ratio"]
     assert lr["cv_accuracy"] >= PLANTED_SIGNAL_MIN_CV, lr
