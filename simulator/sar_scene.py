@@ -1,14 +1,16 @@
-"""Sentinel-1 IW GRD-like scenes: terrain, land cover, and sigma0 images at given dates.
+"""Sentinel-1 IW GRD-like scenes: terrain, land cover, buildings, and sigma0 images at given dates.
 
 A :class:`Scene` is the static ground of one patch (terrain, land cover, crop parcels,
-persistent texture). :func:`sample_conditions` draws the weather and season of one
-acquisition; :func:`render` turns scene + conditions (+ optional co-seismic dB changes) into
-an ``H x W x 2`` float32 linear sigma0 image with speckle and thermal noise. Every constant
-is listed with its source in docs/simulator.md.
+building footprints and their vulnerability, persistent texture). :func:`render` turns a
+scene, the conditions of one acquisition (:mod:`quakesat.simulator.conditions`: weather,
+season, orbit track, calibration) and optional co-seismic dB changes into an ``H x W x 2``
+float32 linear sigma0 image with speckle and thermal noise. Every constant is listed with its
+source in docs/simulator.md.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -21,6 +23,10 @@ PIXEL_SPACING_M = 10.0
 ENL = 4.4
 #: Noise-equivalent sigma0 of the IW mode, dB (ESA: better than -22 dB).
 NESZ_DB = -22.0
+#: Incidence range of the IW swath (ESA Sentinel-1 User Handbook: 29.1°–46.0°) and the
+#: incidence at which the class levels below are given.
+INCIDENCE_RANGE_DEG = (29.1, 46.0)
+REFERENCE_INCIDENCE_DEG = 37.0
 
 
 class LandCover(IntEnum):
@@ -52,19 +58,20 @@ CLASS_TEXTURE_DB: dict[LandCover, float] = {
     LandCover.GRASSLAND: 0.8,
     LandCover.BARE: 1.0,
 }
-#: Classes whose backscatter follows surface soil moisture.
-MOISTURE_SENSITIVE = (LandCover.CROPLAND, LandCover.GRASSLAND, LandCover.BARE)
-#: VV dB change from the driest to the wettest surface (C-band sensitivity of a few tenths
-#: of a dB per volumetric %, over a ~20 % swing); VH follows with a smaller factor.
-MOISTURE_SWING_DB = 3.5
-VH_MOISTURE_FACTOR = 0.7
-#: Probability that a crop parcel changes state between two acquisitions (harvest, tillage,
-#: emergence, irrigation), drawn per acquisition from this range (quiet weeks and busy
-#: seasons), and the dB spread of its new state.
-CROP_JUMP_PROBABILITY = (0.05, 0.6)
-CROP_JUMP_DB = 4.0
-#: Probability that an acquisition follows rain (wet surface).
-RAIN_PROBABILITY = 0.35
+#: How fast sigma0 falls with incidence (dB per degree) for each class: steeply for smooth
+#: surfaces, slowly for volume scatterers (forest) — the shapes in Ulaby & Long (2014); the
+#: numbers are our choice within them.
+CLASS_INCIDENCE_SLOPE_DB: dict[LandCover, float] = {
+    LandCover.WATER: -0.5,
+    LandCover.URBAN: -0.15,
+    LandCover.FOREST: -0.07,
+    LandCover.CROPLAND: -0.2,
+    LandCover.GRASSLAND: -0.2,
+    LandCover.BARE: -0.25,
+}
+#: The local incidence angle is kept above this (a steeper foreslope is layover: GRD pixels
+#: there are bright and hold no usable signal either way).
+MIN_LOCAL_INCIDENCE_DEG = 5.0
 
 
 def smooth_noise(rng: np.random.Generator, size: int, scale_px: float) -> np.ndarray:
@@ -82,31 +89,67 @@ def smooth_noise(rng: np.random.Generator, size: int, scale_px: float) -> np.nda
 
 
 def fractal_terrain(rng: np.random.Generator, size: int, relief_m: float) -> np.ndarray:
-    """Elevation (metres) as a sum of octaves with amplitude halving per octave."""
-    elevation = np.zeros((size, size))
-    amplitude, scale = 1.0, size / 2
-    while scale >= 8:
-        elevation += amplitude * smooth_noise(rng, size, scale)
-        amplitude *= 0.5
-        scale /= 2
+    """Elevation (metres) of a ``size``-pixel patch at 10 m: spectral synthesis with random
+    phases and an amplitude falling as 1/f² (a smooth, self-similar surface), from the
+    patch's width down to features of 8 pixels (80 m), scaled to ``relief_m``."""
+    freq_rows = np.fft.fftfreq(size)[:, None]
+    freq_cols = np.fft.rfftfreq(size)[None, :]
+    frequency = np.hypot(freq_rows, freq_cols)
+    amplitude = np.where((frequency > 0) & (frequency <= 1.0 / 8.0), 1.0 / np.maximum(frequency, 1e-9) ** 2, 0.0)
+    spectrum = amplitude * (rng.standard_normal(frequency.shape) + 1j * rng.standard_normal(frequency.shape))
+    elevation = np.fft.irfft2(spectrum, s=(size, size))
     elevation -= elevation.min()
     return elevation / (elevation.max() + 1e-12) * relief_m
 
 
-def _parcels(rng: np.random.Generator, size: int, mean_side_px: float) -> np.ndarray:
-    """Label map of rectangular field parcels: rows of random height split into random widths."""
+def _cuts(rng: np.random.Generator, size: int, mean: float, spread: float, low: int, high: float) -> np.ndarray:
+    """Boundaries 0 < b1 < ... < size of consecutive lengths drawn from a clipped normal."""
+    count = int(size / max(low, 1)) + 2
+    lengths = np.clip(rng.normal(mean, spread, size=count), low, high).astype(int)
+    edges = np.cumsum(lengths)
+    return edges[: int(np.searchsorted(edges, size)) + 1]
+
+
+def rectangles(rng: np.random.Generator, size: int, mean_side_px: float, min_side_px: int) -> np.ndarray:
+    """Label map of rectangles tiling the patch: rows of random height split into random widths
+    (field parcels, building footprints)."""
     labels = np.zeros((size, size), dtype=np.int32)
-    next_label, row = 0, 0
-    while row < size:
-        height = int(np.clip(rng.normal(mean_side_px, mean_side_px / 3), 6, 4 * mean_side_px))
-        col = 0
-        while col < size:
-            width = int(np.clip(rng.normal(mean_side_px * 1.4, mean_side_px / 2), 6, 5 * mean_side_px))
-            labels[row : row + height, col : col + width] = next_label
-            next_label += 1
-            col += width
-        row += height
+    next_label, top = 0, 0
+    for bottom in _cuts(rng, size, mean_side_px, mean_side_px / 3, min_side_px, 4 * mean_side_px):
+        ends = _cuts(rng, size, mean_side_px * 1.4, mean_side_px / 2, min_side_px, 5 * mean_side_px)
+        widths = np.diff(np.concatenate([[0], np.minimum(ends, size)]))
+        row_labels = np.repeat(np.arange(next_label, next_label + len(widths)), widths)[:size]
+        labels[top: min(bottom, size)] = row_labels
+        next_label += len(widths)
+        top = bottom
+        if top >= size:
+            break
     return labels
+
+
+@dataclass(frozen=True)
+class Region:
+    """What the patches of one event share: the epicentral area's landscape and climate.
+
+    Attributes:
+        relief_m: typical relief of a patch (each patch draws around it).
+        urban_share: typical share of built-up ground (0: rural area).
+        water_probability: chance that a patch holds a lake, river or coast.
+        vulnerability: mean EMS-98 vulnerability index of the building stock (0.1 resistant .. 0.9 adobe).
+        lithology: Nowicki Jessee et al. (2018) lithology class name.
+        precipitation_mm: mean annual precipitation (a covariate of the liquefaction model).
+        latitude: degrees (where snow can fall).
+        construction_rate: new or removed structures per km² of built-up ground per 12 days.
+    """
+
+    relief_m: float
+    urban_share: float
+    water_probability: float
+    vulnerability: float
+    lithology: str
+    precipitation_mm: float
+    latitude: float
+    construction_rate: float
 
 
 @dataclass
@@ -115,35 +158,49 @@ class Scene:
 
     Attributes:
         elevation: metres, ``H x W``.
-        slope: terrain slope in degrees, ``H x W``.
+        slope: terrain slope in degrees, ``H x W`` (10 m grid, features >= 80 m).
+        gradient: terrain gradient (d/drow, d/dcol, m per m), ``2 x H x W``.
         downslope: unit vectors (drow, dcol) of steepest descent, ``2 x H x W``.
+        regional_slope: slope (m/m) of the terrain smoothed to ~1 km, ``H x W`` (the scale of
+            the slope a Vs30 proxy is defined on).
         land_cover: :class:`LandCover` values, ``H x W`` uint8.
         parcels: field-parcel labels (cropland dynamics act per parcel), ``H x W``.
-        base_db: persistent sigma0 in dB without weather, ``H x W x 2``.
+        buildings: building-footprint labels on urban pixels, -1 elsewhere, ``H x W``.
+        vulnerability: EMS-98 vulnerability index of each building (index = label).
+        base_db: persistent sigma0 in dB, flat terrain at the reference incidence, ``H x W x 2``.
         water_level: elevation (m) of the mean water surface; negative when there is no water.
+        region: the event's :class:`Region`.
     """
 
     elevation: np.ndarray
     slope: np.ndarray
+    gradient: np.ndarray
     downslope: np.ndarray
+    regional_slope: np.ndarray
     land_cover: np.ndarray
     parcels: np.ndarray
+    buildings: np.ndarray
+    vulnerability: np.ndarray
     base_db: np.ndarray
     water_level: float
+    region: Region
 
 
-def make_scene(rng: np.random.Generator, size: int) -> Scene:
-    """Draw terrain and land cover for one ``size x size`` patch."""
-    relief = float(rng.choice([rng.uniform(5, 60), rng.uniform(60, 300), rng.uniform(300, 900)], p=[0.35, 0.4, 0.25]))
+def make_scene(rng: np.random.Generator, size: int, region: Region) -> Scene:
+    """Draw terrain, land cover and buildings for one ``size x size`` patch of ``region``."""
+    relief = float(np.clip(region.relief_m * rng.lognormal(0.0, 0.35), 3.0, 2500.0))
     elevation = fractal_terrain(rng, size, relief)
     d_row, d_col = np.gradient(elevation, PIXEL_SPACING_M)
     grad = np.hypot(d_row, d_col)
     slope = np.degrees(np.arctan(grad))
     downslope = -np.stack([d_row, d_col]) / (grad + 1e-9)
+    smooth = ndimage.uniform_filter(elevation, size=min(size, 100), mode="reflect")  # ~1 km box
+    regional_slope = np.hypot(*np.gradient(smooth, PIXEL_SPACING_M))
 
-    water_share = float(rng.choice([0.0, rng.uniform(0.02, 0.2)], p=[0.45, 0.55]))
+    has_water = rng.random() < region.water_probability
+    water_share = float(rng.uniform(0.02, 0.2)) if has_water else 0.0
     water_level = float(np.quantile(elevation, water_share)) if water_share > 0 else -1.0
-    urban_share = float(rng.choice([0.0, rng.uniform(0.03, 0.3)], p=[0.3, 0.7]))
+    urban_share = float(np.clip(region.urban_share * rng.lognormal(0.0, 0.5), 0.0, 0.6))
     flat = slope < 8
 
     cover = np.full((size, size), LandCover.GRASSLAND, dtype=np.uint8)
@@ -152,13 +209,19 @@ def make_scene(rng: np.random.Generator, size: int) -> Scene:
     forest_field = smooth_noise(rng, size, size / 5) + slope / 15.0
     cover[forest_field > 1.0] = LandCover.FOREST
     cover[(slope > 25) & (rng.random() < 0.7)] = LandCover.BARE
-    if urban_share > 0:
+    if urban_share > 0.005:
         urban_field = smooth_noise(rng, size, size / 6) - 0.05 * slope
         cover[urban_field > np.quantile(urban_field, 1 - urban_share)] = LandCover.URBAN
     if water_share > 0:
         cover[elevation <= water_level] = LandCover.WATER
 
-    parcels = _parcels(rng, size, mean_side_px=float(rng.uniform(12, 35)))
+    parcels = rectangles(rng, size, mean_side_px=float(rng.uniform(12, 35)), min_side_px=6)
+    # Building footprints of 20–40 m: labels on urban pixels only.
+    footprints = rectangles(rng, size, mean_side_px=2.5, min_side_px=2)
+    urban = cover == LandCover.URBAN
+    buildings = np.where(urban, footprints, -1)
+    vulnerability = np.clip(rng.normal(region.vulnerability, 0.1, size=int(footprints.max()) + 1), 0.1, 1.0)
+
     base = np.zeros((size, size, 2))
     for cls, (vv, vh) in CLASS_SIGMA0_DB.items():
         mask = cover == cls
@@ -167,85 +230,51 @@ def make_scene(rng: np.random.Generator, size: int) -> Scene:
     parcel_offsets = rng.normal(0.0, 2.0, size=(parcels.max() + 1, 2))
     crop = cover == LandCover.CROPLAND
     base[crop] += parcel_offsets[parcels[crop]]
-    texture_sd = np.vectorize(lambda c: CLASS_TEXTURE_DB[LandCover(c)])(np.arange(len(LandCover)))[cover]
-    base += (texture_sd[..., None] * rng.standard_normal((size, size, 2)))
-    # Terrain facing the radar is brighter: slope component along the range direction.
-    look = 1.0 if rng.random() < 0.5 else -1.0
-    base += np.clip(-look * 25.0 * d_col, -6.0, 6.0)[..., None]
-    return Scene(elevation, slope, downslope, cover, parcels, base, water_level)
+    texture_sd = np.array([CLASS_TEXTURE_DB[LandCover(c)] for c in range(len(LandCover))])[cover]
+    base += texture_sd[..., None] * rng.standard_normal((size, size, 2))
+    return Scene(elevation, slope, np.stack([d_row, d_col]), downslope, regional_slope, cover, parcels, buildings,
+                 vulnerability, base, water_level, region)
 
 
 @dataclass(frozen=True)
-class Conditions:
-    """Weather and season of one acquisition (what differs between dates without a quake)."""
+class Geometry:
+    """Viewing geometry of one acquisition: the orbit track's look direction and incidence.
 
-    soil_moisture: float  # 0 dry .. 1 saturated
-    crop_state: np.ndarray  # per-parcel dB offset (VV, VH) from growth, harvest, tillage
-    wind_db: float  # water roughening by wind, dB added to VV (VH half of it)
-    water_rise_m: float  # water level change relative to the scene's mean level
-    forest_db: float  # small seasonal change of forest backscatter
-    calibration_db: float  # radiometric jitter of the acquisition
-
-
-def sample_conditions(rng: np.random.Generator, scene: Scene, previous: Conditions | None = None) -> Conditions:
-    """Draw the conditions of an acquisition, correlated with the previous one when given.
-
-    Crop parcels keep their state or, with :data:`CROP_JUMP_PROBABILITY` (a range: the season), jump (harvest,
-    ploughing, growth); soil moisture is a fresh draw (rain comes and goes within days).
+    Attributes:
+        look_east: True when the radar looks east (Sentinel-1 is right-looking: ascending
+            passes look east, descending west).
+        incidence_deg: incidence angle at the patch (set by its place in the swath).
     """
-    n_parcels = int(scene.parcels.max()) + 1
-    if previous is None:
-        crop_state = rng.normal(0.0, 2.0, size=(n_parcels, 2))
-    else:
-        jump = rng.random(n_parcels) < rng.uniform(*CROP_JUMP_PROBABILITY)
-        crop_state = previous.crop_state.copy()
-        crop_state[jump] = rng.normal(0.0, CROP_JUMP_DB, size=(int(jump.sum()), 2))
-    rained = rng.random() < RAIN_PROBABILITY
-    return Conditions(
-        soil_moisture=float(rng.uniform(0.55, 1.0) if rained else rng.uniform(0.0, 0.45)),
-        crop_state=crop_state,
-        wind_db=float(rng.choice([0.0, rng.uniform(2.0, 12.0)], p=[0.5, 0.5])),
-        water_rise_m=float(rng.normal(0.0, 1.5)),
-        forest_db=float(rng.normal(0.0, 0.5)),
-        calibration_db=float(rng.normal(0.0, 0.3)),
-    )
+
+    look_east: bool
+    incidence_deg: float
 
 
-def render(
-    rng: np.random.Generator,
-    scene: Scene,
-    conditions: Conditions,
-    change_db: np.ndarray | None = None,
-) -> np.ndarray:
-    """Render one acquisition as linear sigma0 with speckle and thermal noise.
+def terrain_db(scene: Scene, geometry: Geometry) -> np.ndarray:
+    """Brightness change (dB, ``H x W``) from the terrain's tilt towards the radar.
 
-    Args:
-        rng: random source (speckle and noise are fresh for every acquisition).
-        scene: the static ground.
-        conditions: the acquisition's weather and season.
-        change_db: optional ``H x W x 2`` dB change (co-seismic damage) added last.
-
-    Returns:
-        ``H x W x 2`` float32 linear sigma0 (VV, VH).
+    GRD sigma0 is calibrated on the ellipsoid (QuakeSet's products), so a slope facing the
+    radar is brighter and one facing away darker, by the ratio of the illuminated areas
+    sin(θ) / sin(θ_local) (Small 2011, "Flattening gamma"). Only the tilt in the range
+    direction (east–west) counts.
     """
-    db = scene.base_db.copy()
-    cover = scene.land_cover
-    moist = np.isin(cover, MOISTURE_SENSITIVE)
-    shift = MOISTURE_SWING_DB * (conditions.soil_moisture - 0.3)
-    db[moist, 0] += shift
-    db[moist, 1] += VH_MOISTURE_FACTOR * shift
-    crop = cover == LandCover.CROPLAND
-    db[crop] += conditions.crop_state[scene.parcels[crop]]
-    db[cover == LandCover.FOREST] += conditions.forest_db
-    # Water extent follows the water level along low shores (floods, reservoirs, tides).
-    if scene.water_level > 0:
-        flooded = scene.elevation <= scene.water_level + conditions.water_rise_m
-        water = flooded & ((scene.slope < 10) | (cover == LandCover.WATER))
-        db[water, 0] = CLASS_SIGMA0_DB[LandCover.WATER][0] + conditions.wind_db
-        db[water, 1] = CLASS_SIGMA0_DB[LandCover.WATER][1] + 0.5 * conditions.wind_db
-    if change_db is not None:
-        db += change_db
-    db += conditions.calibration_db
+    # Looking east, the radar is west of the scene: ground rising to the east (columns grow
+    # eastward) faces it. tilt > 0 is a slope facing the radar.
+    facing = 1.0 if geometry.look_east else -1.0
+    tilt = np.degrees(np.arctan(facing * scene.gradient[1]))
+    local = np.clip(geometry.incidence_deg - tilt, MIN_LOCAL_INCIDENCE_DEG, 89.0)
+    return 10.0 * np.log10(math.sin(math.radians(geometry.incidence_deg)) / np.sin(np.radians(local)))
+
+
+def incidence_db(scene: Scene, geometry: Geometry) -> np.ndarray:
+    """Class-dependent change (dB, ``H x W``) of sigma0 from the reference incidence to this one."""
+    slopes = np.array([CLASS_INCIDENCE_SLOPE_DB[LandCover(c)] for c in range(len(LandCover))])[scene.land_cover]
+    return slopes * (geometry.incidence_deg - REFERENCE_INCIDENCE_DEG)
+
+
+def speckle_and_noise(rng: np.random.Generator, db: np.ndarray) -> np.ndarray:
+    """Linear sigma0 from dB with multiplicative gamma speckle (shape ENL, mean 1) and additive
+    exponential thermal noise at the NESZ; float32."""
     sigma0 = np.power(10.0, db / 10.0)
     speckle = rng.gamma(ENL, 1.0 / ENL, size=sigma0.shape)
     noise = rng.exponential(10.0 ** (NESZ_DB / 10.0), size=sigma0.shape)

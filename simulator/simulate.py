@@ -1,12 +1,16 @@
 """Write a simulated ``earthquakes.h5`` in the published QuakeSet schema (docs/architecture.md).
 
-Per event: a magnitude like the paper's, a hypocentre, an event-level split (70/15/15,
-stratified by magnitude), and 1–4 patches around the epicentre. Per patch: one static scene
-(:mod:`quakesat.simulator.sar_scene`), three acquisitions — ``before`` and ``pre`` before the
-event, ``post`` after it — each with its own weather and season, and co-seismic damage
-(:mod:`quakesat.simulator.coseismic`) added to ``post`` only. Ground truth the simulator knows
-is stored beside the images (``change_mask``, ``land_cover``, patch attributes) and ignored
-by the reader.
+Per event (:mod:`quakesat.simulator.events`): a magnitude like the published file's, a
+hypocentre and rupture, intensity residuals, a region, acquisition dates, an event-level
+split (70/15/15, stratified by magnitude), and a grid of patches around the catalogued
+epicentre. Per patch: one static scene (:mod:`quakesat.simulator.sar_scene`), its shaking
+(:mod:`quakesat.simulator.shaking`), the co-seismic change the published ground-failure and
+damage models give for it (:mod:`quakesat.simulator.coseismic`), and three acquisitions —
+``before`` and ``pre`` before the event, ``post`` after it — each with its own conditions
+(:mod:`quakesat.simulator.conditions`: weather, season, human change, orbit track,
+calibration), co-seismic change added to ``post`` only. Ground truth the simulator knows is
+stored beside the images (``change_mask``, ``land_cover``, patch and event attributes) and
+ignored by the reader.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +29,26 @@ from quakesat import __version__
 from quakesat.data.parallel import default_workers, ordered_map
 from quakesat.errors import QuakesatError
 from quakesat.files import atomic_output
+from quakesat.simulator.conditions import sample_conditions
 from quakesat.simulator.coseismic import CoseismicConfig, coseismic_change
-from quakesat.simulator.sar_scene import (
-    PIXEL_SPACING_M,
-    make_scene,
-    nodata_border,
-    render,
-    sample_conditions,
+from quakesat.simulator.events import (
+    MAGNITUDE_RANGE,
+    Event,
+    acquisition_times,
+    draw_event,
+    draw_magnitudes,
+    patch_grid,
 )
+from quakesat.simulator.imaging import render
+from quakesat.simulator.sar_scene import PIXEL_SPACING_M, make_scene, nodata_border
+from quakesat.simulator.shaking import RESIDUAL_GRID, patch_shaking
 
-#: Magnitude distribution of QuakeSet events (mb > 4, about N(5.64, 0.44); the QuakeSet paper).
-MAGNITUDE_MEAN = 5.64
-MAGNITUDE_STD = 0.44
-MAGNITUDE_MIN = 4.0
 #: Split shares at event level, as in QuakeSet.
 SPLIT_SHARES = {"train": 0.70, "validation": 0.15, "test": 0.15}
-#: Sentinel-1 repeat cycle (days) with one satellite; acquisitions fall on multiples of it.
-REPEAT_DAYS = 12
-SECONDS_PER_DAY = 86_400
 METRES_PER_DEGREE = 111_320.0
+#: Share of patches with a ``before`` image: 1,421 of the published file's 1,906 positive
+#: pairs have a negative pair beside them.
+BEFORE_SHARE = 0.75
 
 
 class SimulationError(QuakesatError, ValueError):
@@ -56,14 +62,16 @@ class SimulationConfig:
     Attributes:
         events: number of earthquake events.
         seed: random seed.
-        size: tile side in pixels (QuakeSet: 512).
-        patches_per_event: fixed patch count, or None for 1–4 drawn per event.
+        size: tile side in pixels (QuakeSet: 512); physics is in metres at 10 m pixels, so
+            small tiles cover a small area.
+        patches_per_event: fixed patch count, or None for the published file's layout
+            (a 4 x 4 grid around the epicentre with cells missing: about 12 per event).
         identical_negative_share: share of patches whose ``before`` is a copy of ``pre``,
             emulating the artifact of the real file (docs/simulator.md, "The real file's shortcut, on demand").
         before_share: share of patches that have a ``before`` image at all.
         nodata_share: share of images with a no-data (NaN) border.
-        max_offset_km: largest distance of a patch centre from the epicentre.
-        coseismic: damage model knobs.
+        magnitude_range: mb bounds of the events (default: the published file's range).
+        coseismic: co-seismic model switches.
     """
 
     events: int = 40
@@ -71,9 +79,9 @@ class SimulationConfig:
     size: int = 512
     patches_per_event: int | None = None
     identical_negative_share: float = 0.0
-    before_share: float = 0.9
+    before_share: float = BEFORE_SHARE
     nodata_share: float = 0.15
-    max_offset_km: float = 4.0
+    magnitude_range: tuple[float, float] = MAGNITUDE_RANGE
     coseismic: CoseismicConfig = field(default_factory=CoseismicConfig)
 
     def __post_init__(self) -> None:
@@ -87,6 +95,10 @@ class SimulationConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise SimulationError(f"{name} must be within 0..1, got {value}")
+        low, high = self.magnitude_range
+        if not (MAGNITUDE_RANGE[0] <= low <= high <= MAGNITUDE_RANGE[1]):
+            raise SimulationError(f"magnitude_range must lie within {MAGNITUDE_RANGE[0]}..{MAGNITUDE_RANGE[1]} mb "
+                                  f"with low <= high, got {self.magnitude_range}")
 
 
 def split_counts(n: int) -> dict[str, int]:
@@ -122,14 +134,6 @@ def assign_splits(magnitudes: np.ndarray, rng: np.random.Generator) -> list[str]
     return splits
 
 
-def _draw_magnitudes(rng: np.random.Generator, n: int) -> np.ndarray:
-    """mb values rounded to 0.1 as catalogues give them, all strictly above MAGNITUDE_MIN."""
-    values = np.round(rng.normal(MAGNITUDE_MEAN, MAGNITUDE_STD, size=n), 1)
-    while (low := values <= MAGNITUDE_MIN).any():
-        values[low] = np.round(rng.normal(MAGNITUDE_MEAN, MAGNITUDE_STD, size=int(low.sum())), 1)
-    return values
-
-
 def _draw_event_ids(rng: np.random.Generator, n: int) -> list[str]:
     """Distinct ISC-like numeric event ids (strings of nine digits)."""
     ids: set[int] = set()
@@ -140,6 +144,10 @@ def _draw_event_ids(rng: np.random.Generator, n: int) -> list[str]:
     return [str(v) for v in ordered]
 
 
+def _day_of_year(timestamp: int) -> int:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).timetuple().tm_yday
+
+
 @dataclass(frozen=True)
 class _PatchJob:
     """Everything one patch's pixels depend on; its random stream is seeded by
@@ -148,38 +156,52 @@ class _PatchJob:
     config: SimulationConfig
     event_index: int
     patch_index: int
-    magnitude: float
-    depth_km: float
-    offset_m: tuple[float, float]
+    event: Event
+    offset_m: tuple[float, float]  # patch centre (north, east) of the catalogued epicentre
     times: dict[str, int]
 
 
 def _run_patch_job(job: _PatchJob) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     rng = np.random.default_rng([job.config.seed, job.event_index, job.patch_index])
-    return _simulate_patch(rng, job.config, job.magnitude, job.depth_km, job.offset_m, job.times)
+    return _simulate_patch(rng, job.config, job.event, job.offset_m, job.times)
 
 
-def _simulate_patch(
-    rng: np.random.Generator, config: SimulationConfig, magnitude: float, depth_km: float,
-    offset_m: tuple[float, float], times: dict[str, int],
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Images, ground truth and attributes of one patch centred ``offset_m`` from the epicentre."""
+def _pixel_positions(size: int, centre_m: tuple[float, float], points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(north, east) metres of a ``points x points`` grid over a patch centred at ``centre_m``
+    (row 0 northmost; pixel centres when ``points == size``)."""
+    step = size / points
+    offsets = (np.arange(points) + 0.5) * step - size / 2.0
+    north = centre_m[0] - offsets[:, None] * PIXEL_SPACING_M + np.zeros((1, points))
+    east = centre_m[1] + offsets[None, :] * PIXEL_SPACING_M + np.zeros((points, 1))
+    return north, east
+
+
+def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: Event, offset_m: tuple[float, float],
+                    times: dict[str, int]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Images, ground truth and attributes of one patch centred ``offset_m`` from the catalogued epicentre."""
     size = config.size
-    scene = make_scene(rng, size)
-    # Epicentre in patch pixels: the patch centre is offset (north, east) from it.
-    centre = (size - 1) / 2.0
-    epicenter_rc = (centre + offset_m[0] / PIXEL_SPACING_M, centre - offset_m[1] / PIXEL_SPACING_M)
-    change_db, damage, mmi = coseismic_change(rng, scene, epicenter_rc, depth_km, magnitude, config.coseismic)
+    scene = make_scene(rng, size, event.region)
+    # Positions from the true epicentre, which lies the catalogue error away from the catalogued one.
+    centre = (offset_m[0] - event.location_error_m[0], offset_m[1] - event.location_error_m[1])
+    shaking = patch_shaking(event.rupture, event.residuals, *_pixel_positions(size, centre, size),
+                            *_pixel_positions(size, centre, min(RESIDUAL_GRID, size)))
+    change_db, damage, stats = coseismic_change(rng, scene, shaking, config.coseismic)
 
     has_before = rng.random() < config.before_share
     identical = has_before and rng.random() < config.identical_negative_share
     names = ["before", "pre", "post"] if has_before else ["pre", "post"]
     images: dict[str, np.ndarray] = {}
-    conditions = None
+    geometry: dict[str, Any] = {}
+    changes: dict[str, tuple[str, ...]] = {}
+    conditions, previous_time = None, None
     for name in names:
         if name == "before" and identical:
             continue  # written as a copy of pre below
-        conditions = sample_conditions(rng, scene, conditions)
+        days = 12.0 if previous_time is None else (times[name] - previous_time) / 86_400.0
+        conditions = sample_conditions(rng, scene, _day_of_year(times[name]), conditions, days)
+        previous_time = times[name]
+        changes[name] = conditions.events
+        geometry[name] = conditions.geometry
         image = render(rng, scene, conditions, change_db if name == "post" else None)
         if rng.random() < config.nodata_share:
             image[nodata_border(rng, size)] = np.nan
@@ -189,25 +211,54 @@ def _simulate_patch(
     images = {name: images[name] for name in names}
     images["change_mask"] = damage
     images["land_cover"] = scene.land_cover
-    attrs = {
+    half = (size - 1) / 2.0
+    epicenter_rc = (half + centre[0] / PIXEL_SPACING_M, half - centre[1] / PIXEL_SPACING_M)
+    attrs: dict[str, Any] = {
         "pixel_spacing_m": PIXEL_SPACING_M,
         "units": "linear",
         "epicenter_row": float(epicenter_rc[0]),
         "epicenter_col": float(epicenter_rc[1]),
         "epicenter_in_patch": bool(0 <= epicenter_rc[0] < size and 0 <= epicenter_rc[1] < size),
-        "max_mmi": float(mmi.max()),
+        "distance_km": float(math.hypot(*centre) / 1000.0),
+        "rupture_distance_km": float(shaking.rupture_km.min()),
+        "max_mmi": float(shaking.mmi.max()),
+        "mean_mmi": float(shaking.mmi.mean()),
+        "max_pga_g": float(shaking.pga_g.max()),
+        "max_pgv_cm_s": float(shaking.pgv_cm_s.max()),
         "damaged_fraction": float(np.count_nonzero(damage) / damage.size),
         "identical_before": bool(identical),
+        "changes_pre_post": ",".join(changes.get("post", ())),
+        **{f"{key}": value for key, value in stats.items()},
         **{f"time_{name}": times[name] for name in names},
+        **{f"look_east_{name}": geometry[name].look_east for name in geometry},
+        **{f"incidence_deg_{name}": round(geometry[name].incidence_deg, 3) for name in geometry},
     }
+    if has_before and not identical:
+        attrs["changes_before_pre"] = ",".join(changes["pre"])
     return images, attrs
+
+
+def _event_attrs(event: Event, split: str) -> dict[str, Any]:
+    rupture, region = event.rupture, event.region
+    true_lat = event.latitude + event.location_error_m[0] / METRES_PER_DEGREE
+    true_lon = event.longitude + event.location_error_m[1] / (
+        METRES_PER_DEGREE * max(math.cos(math.radians(event.latitude)), 1e-6))
+    return {
+        "magnitude": event.magnitude, "split": split, "latitude": event.latitude, "longitude": event.longitude,
+        "depth": rupture.depth_km, "hypocenter": np.array([event.latitude, event.longitude, rupture.depth_km]),
+        "time": event.time, "mw": round(rupture.mw, 3), "rupture_length_km": round(rupture.length_km, 3),
+        "rupture_width_km": round(rupture.width_km, 3), "strike_deg": round(rupture.strike_deg, 2),
+        "dip_deg": round(rupture.dip_deg, 2), "true_latitude": true_lat, "true_longitude": true_lon,
+        "repeat_days": event.repeat_days, "between_event_residual": round(event.residuals.between, 4),
+        "region": json.dumps(asdict(region)),
+    }
 
 
 def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(), progress: bool = True,
                   workers: int | None = None) -> dict[str, Any]:
     """Simulate ``config.events`` earthquakes and write them to ``path`` (overwritten).
 
-    Event-level draws (magnitude, split, place, time, patch offsets) come from one stream
+    Event-level draws (magnitude, split, event, patch grid, times) come from one stream
     seeded by ``config.seed``; each patch's pixels from a stream seeded by (seed, event,
     patch). The file is therefore the same for any ``workers``.
 
@@ -226,35 +277,17 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
     started = time.perf_counter()
     workers = default_workers() if workers is None else max(1, int(workers))
     rng = np.random.default_rng(config.seed)
-    magnitudes = _draw_magnitudes(rng, config.events)
+    magnitudes = draw_magnitudes(rng, config.events, tuple(config.magnitude_range))
     splits = assign_splits(magnitudes, rng)
     event_ids = _draw_event_ids(rng, config.events)
     events: list[dict[str, Any]] = []
     jobs: list[_PatchJob] = []
     for index in range(config.events):
-        magnitude = float(magnitudes[index])
-        depth_km = float(np.clip(rng.lognormal(np.log(10.0), 0.5), 2.0, 50.0))
-        lat = float(rng.uniform(-55.0, 65.0))
-        lon = float(rng.uniform(-180.0, 180.0))
-        event_time = int(rng.integers(1_420_070_400, 1_704_067_200))  # 2015 .. 2023 UTC
-        count = config.patches_per_event or int(rng.integers(1, 5))
-        offsets = []
-        for p in range(count):
-            distance = config.max_offset_km * 1000.0 * math.sqrt(rng.random())
-            azimuth = rng.uniform(0.0, 2.0 * math.pi)
-            offset = (distance * math.cos(azimuth), distance * math.sin(azimuth))  # (north, east) m
-            offsets.append(offset)
-            pre = event_time - int(rng.integers(1, REPEAT_DAYS + 1)) * SECONDS_PER_DAY
-            times = {
-                "before": pre - REPEAT_DAYS * int(rng.integers(1, 4)) * SECONDS_PER_DAY,
-                "pre": pre,
-                "post": event_time + int(rng.integers(1, REPEAT_DAYS + 1)) * SECONDS_PER_DAY,
-            }
-            jobs.append(_PatchJob(config, index, p, magnitude, depth_km, offset, times))
-        events.append({"id": event_ids[index], "lat": lat, "lon": lon, "offsets": offsets, "attrs": {
-            "magnitude": magnitude, "split": splits[index], "latitude": lat, "longitude": lon,
-            "depth": depth_km, "hypocenter": np.array([lat, lon, depth_km]), "time": event_time,
-        }})
+        event = draw_event(rng, float(magnitudes[index]))
+        grid = patch_grid(rng, config.size, config.patches_per_event)
+        for p, (_, _, offset) in enumerate(grid):
+            jobs.append(_PatchJob(config, index, p, event, offset, acquisition_times(rng, event)))
+        events.append({"id": event_ids[index], "event": event, "grid": grid, "attrs": _event_attrs(event, splits[index])})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     split_counts = {name: 0 for name in SPLIT_SHARES}
@@ -264,24 +297,25 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
             tqdm(total=len(jobs), desc="simulate", unit="patch", disable=not progress) as bar:
         h5.attrs["simulator"] = f"quakesat {__version__}"
         h5.attrs["simulation_config"] = json.dumps(asdict(config))
-        for event in events:
-            group = h5.create_group(event["id"])
-            group.attrs.update(event["attrs"])
-            split_counts[event["attrs"]["split"]] += 1
-            lat, lon = event["lat"], event["lon"]
-            for p, offset in enumerate(event["offsets"]):
+        for entry in events:
+            group = h5.create_group(entry["id"])
+            group.attrs.update(entry["attrs"])
+            split_counts[entry["attrs"]["split"]] += 1
+            lat, lon = entry["event"].latitude, entry["event"].longitude
+            for p, (row, col, offset) in enumerate(entry["grid"]):
                 images, attrs = next(results)
                 patch = group.create_group(f"patch_{p}")
                 for name, array in images.items():
                     patch.create_dataset(name, data=array, chunks=array.shape if array.ndim == 3 else None)
                 attrs["center_lat"] = lat + offset[0] / METRES_PER_DEGREE
                 attrs["center_lon"] = lon + offset[1] / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6))
+                attrs["grid_row"], attrs["grid_col"] = row, col
                 patch.attrs.update(attrs)
                 bar.update()
             # Like the real file: x / y datasets beside the patches (here: patch-centre
-            # offsets east / north of the epicentre, metres).
-            group.create_dataset("x", data=np.array([o[1] for o in event["offsets"]]))
-            group.create_dataset("y", data=np.array([o[0] for o in event["offsets"]]))
+            # offsets east / north of the catalogued epicentre, metres).
+            group.create_dataset("x", data=np.array([o[1] for _, _, o in entry["grid"]]))
+            group.create_dataset("y", data=np.array([o[0] for _, _, o in entry["grid"]]))
     return {
         "file": str(path),
         "events": config.events,
