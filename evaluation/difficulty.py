@@ -1,117 +1,142 @@
-"""How hard is a QuakeSet file? The two reference baselines of the simulator's calibration.
+"""How hard is a QuakeSet file? Its baselines' scores, and the co-seismic signal it holds.
 
-- **PCA + RandomForest** on the bitemporal detection task (task 1), the paper's shallow
-  baseline (paper: 0.72 accuracy on the real file), and the same RandomForest on the
-  multilooked features without the PCA (the PCA's effect, measured);
-- **a log-ratio threshold**: the share of changed pixels (|log-ratio| > 3 dB) with one
-  threshold fitted on the training data — the unsupervised change detector a good
-  simulator must not let solve the task.
+Two views of one file (``quakesat data difficulty FILE``):
 
-Both are fitted on ``train`` + ``validation`` and scored on ``test``, and also scored by
-event-grouped 5-fold cross-validation over all samples (less noisy on small files).
+- **the baselines** of :mod:`quakesat.evaluation.baselines` (identical-pair rule, log-ratio
+  rule, RandomForest and LightGBM on change features, the constant magnitude), scored with
+  the onboard protocol: ROC AUC and recall at 1 % false alarms on the hard tiles;
+- **the signal** where the simulator wrote its ground truth: how much of each positive tile
+  the co-seismic effects changed, by magnitude and by distance to the epicentre, and what
+  changed the negative pairs (the confounds). The published file has no such attributes; its
+  block is then empty.
+
+With ``--doc`` the Markdown tables replace the ``difficulty`` block of a document
+(docs/simulator.md), so the numbers there are always a command's output.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from quakesat.data.quakeset import QuakeSetFile, Task
-from quakesat.errors import ConfigError
-from quakesat.models.features import shallow_config, shallow_features
-from quakesat.models.shallow import build_shallow
-from quakesat.runtime.change import changed_share
+from quakesat.data.quakeset import QuakeSetFile
+from quakesat.evaluation.baselines import DETECTOR_BASELINES, fit_baselines, pair_table
 
-RANDOM_STATE = 0
-
-
-#: PCA size of the difficulty check: fewer components than the paper's ~2000, since a few
-#: hundred tiles support a few dozen (and a PCA cannot have more than samples - 1).
-CALIBRATION_COMPONENTS = 50
+#: mb bins and distance bins (km, patch centre to epicentre) of the signal tables.
+SIGNAL_MAGNITUDE_EDGES = (4.45, 5.0, 5.5, 6.0, 6.5, 6.88)
+SIGNAL_DISTANCE_EDGES_KM = (0.0, 5.0, 10.0, 15.0, 30.0)
+#: A tile "visibly damaged" above this share of changed pixels (1 %: 2,600 pixels of a 512 x 512 tile).
+VISIBLE_SHARE = 0.01
 
 
-def _pca_random_forest(n_samples: int, n_features: int) -> Any:
-    return build_shallow("random-forest", False, n_samples, n_features, seed=RANDOM_STATE,
-                         max_components=max(1, min(CALIBRATION_COMPONENTS, n_samples // 4)))
+def _signal(path: str | Path) -> dict[str, Any] | None:
+    """Damage per positive tile by magnitude and distance, and confounds of the negatives."""
+    patches, confounds, negatives = [], Counter(), 0
+    with QuakeSetFile(path) as qs:
+        for info in qs.events:
+            for patch in info.patches:
+                attrs = qs.patch_attrs(info.event_id, patch)
+                if "damaged_fraction" not in attrs:
+                    return None
+                patches.append((info.magnitude, float(attrs.get("distance_km", np.nan)),
+                                float(attrs["damaged_fraction"]), float(attrs.get("max_mmi", np.nan))))
+                if "changes_before_pre" in attrs:
+                    negatives += 1
+                    confounds.update(k for k in str(attrs["changes_before_pre"]).split(",") if k)
+    table = np.array(patches)
+
+    def rows(column: int, edges: tuple[float, ...]) -> list[dict[str, Any]]:
+        out = []
+        for low, high in zip(edges, edges[1:]):
+            chosen = table[(table[:, column] >= low) & (table[:, column] < high)]
+            if not len(chosen):
+                continue
+            out.append({"low": low, "high": high, "tiles": int(len(chosen)),
+                        "median_max_mmi": round(float(np.nanmedian(chosen[:, 3])), 2),
+                        "median_damaged_share": round(float(np.median(chosen[:, 2])), 5),
+                        "visibly_damaged": round(float(np.mean(chosen[:, 2] > VISIBLE_SHARE)), 3)})
+        return out
+
+    return {
+        "tiles": int(len(table)),
+        "visibly_damaged": round(float(np.mean(table[:, 2] > VISIBLE_SHARE)), 3),
+        "damaged_share_quantiles": {f"p{q}": round(float(np.percentile(table[:, 2], q)), 5)
+                                    for q in (25, 50, 75, 90, 99)},
+        "by_magnitude": rows(0, SIGNAL_MAGNITUDE_EDGES),
+        "by_distance_km": rows(1, SIGNAL_DISTANCE_EDGES_KM),
+        "negative_pairs": negatives,
+        "confounds": {name: round(count / max(negatives, 1), 3) for name, count in sorted(confounds.items())},
+    }
 
 
-def _raw_random_forest(n_samples: int, n_features: int) -> Any:
-    return build_shallow("random-forest-nopca", False, n_samples, n_features, seed=RANDOM_STATE)
-
-
-def _threshold_rule(n_samples: int = 0, n_features: int = 1) -> Any:
-    from sklearn.tree import DecisionTreeClassifier
-
-    del n_samples, n_features  # same signature as the other model factories
-    return DecisionTreeClassifier(max_depth=1, random_state=RANDOM_STATE)  # one threshold
-
-
-def difficulty_report(path: str | Path, progress: bool = False) -> dict[str, Any]:
-    """Fit and score both baselines on the task-1 samples of ``path``.
+def difficulty_report(path: str | Path, progress: bool = False, seed: int = 0) -> dict[str, Any]:
+    """The baselines and the signal of ``path``.
 
     Returns:
-        JSON-serialisable dict: sample counts, ``random_forest`` and ``log_ratio`` blocks
-        each with ``test_accuracy`` and ``cv_accuracy``, the majority-class accuracy, and
-        the seconds taken.
+        JSON-ready dict: ``file``, ``samples`` and ``hard_negatives`` per split, ``baselines``
+        (per detector: ``roc_auc``, ``average_precision``, ``recall_at_1pct``,
+        ``far_at_1pct``, ``hard_negative_specificity``, ``accuracy``, ``settings``),
+        ``magnitude`` (the constant's and LightGBM's MAE on events and their ratio),
+        ``signal`` (see :func:`_signal`; None for a file without ground truth), ``seconds``.
+
+    Raises:
+        ConfigError: the splits lack what the baselines need.
     """
-    from sklearn.model_selection import GroupKFold, cross_val_score
-    from tqdm import tqdm
-
     started = time.perf_counter()
-    with QuakeSetFile(path) as qs:
-        refs = qs.samples(Task.BITEMPORAL_DETECTION)
-        if not refs:
-            raise ConfigError(f"{path}: no task-1 samples")
-        side = qs.image_shape(refs[0].event_id, refs[0].patch)[0]
-        config = shallow_config(side)
-        features, shares, labels, groups, splits = [], [], [], [], []
-        for ref in tqdm(refs, desc="features", unit="pair", disable=not progress):
-            first, second = qs.read(ref)
-            features.append(shallow_features((first, second), config))
-            shares.append(changed_share(first, second))
-            labels.append(ref.label)
-            groups.append(ref.event_id)
-            splits.append(ref.split)
-    x = np.stack(features)
-    share = np.nan_to_num(np.asarray(shares), nan=0.0)[:, None]
-    y = np.asarray(labels)
-    test = np.asarray(splits) == "test"
-    n_folds = min(5, len(set(groups)))
-
-    def score(make: Any, data: np.ndarray) -> dict[str, float | None]:
-        result: dict[str, float | None] = {"test_accuracy": None, "cv_accuracy": None}
-        if test.any() and (~test).any() and len(set(y[~test])) == 2:
-            model = make(int((~test).sum()), data.shape[1])
-            model.fit(data[~test], y[~test])
-            result["test_accuracy"] = round(float(np.mean(model.predict(data[test]) == y[test])), 4)
-        if n_folds >= 2:
-            model = make(int(len(y) * (n_folds - 1) / n_folds), data.shape[1])
-            cv = cross_val_score(model, data, y, groups=groups, cv=GroupKFold(n_splits=n_folds))
-            result["cv_accuracy"] = round(float(cv.mean()), 4)
-        return result
-
-    log_ratio = score(_threshold_rule, share)
-    rule = _threshold_rule().fit(share[~test], y[~test]) if len(set(y[~test])) == 2 else None
-    # The fitted rule: "event" when the changed share is above (or, if the data say so,
-    # at or below) the threshold.
-    if rule is not None and rule.tree_.node_count > 1:
-        left = rule.tree_.children_left[0]
-        log_ratio["threshold"] = round(float(rule.tree_.threshold[0]), 6)
-        log_ratio["event_above"] = bool(np.argmax(rule.tree_.value[left][0]) == 0)
-    else:
-        log_ratio["threshold"], log_ratio["event_above"] = None, True
+    table = pair_table(path, progress=progress)
+    fitted = fit_baselines(table, seed=seed)
+    baselines = {}
+    for name in DETECTOR_BASELINES:
+        block = fitted["detectors"][name]
+        points, first = block["operating_points"], block["operating_points"]["points"][0]
+        baselines[name] = {
+            "roc_auc": points["roc_auc"], "average_precision": points["average_precision"],
+            "recall_at_1pct": first["recall"], "far_at_1pct": first["false_alarm_rate"],
+            "hard_negative_specificity": points["hard_negative_specificity"],
+            "accuracy": block["test"]["accuracy"], "settings": block["settings"],
+        }
+    magnitude = {name: fitted["magnitude"][name]["magnitude_skill"] for name in fitted["magnitude"]}
+    labels = table.label
+    hard_negatives = {split: int(((labels[table.rows(split)] == 0) & ~table.identical[table.rows(split)]).sum())
+                      for split in ("train", "validation", "test")}
     return {
-        "file": str(path),
-        "samples": int(len(y)),
-        "test_samples": int(test.sum()),
-        "positive_share": round(float(y.mean()), 4),
-        "majority_accuracy": round(float(max(y.mean(), 1 - y.mean())), 4),
-        "features": {"per_sample": int(x.shape[1]), "downsample": config.downsample},
-        "random_forest": score(_pca_random_forest, x),
-        "random_forest_raw": score(_raw_random_forest, x),
-        "log_ratio": log_ratio,
+        "file": str(path), "samples": fitted["samples"], "hard_negatives": hard_negatives,
+        "baselines": baselines, "magnitude": magnitude, "signal": _signal(path),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def format_difficulty(report: dict[str, Any]) -> str:
+    """The report as Markdown tables (what ``--doc`` writes)."""
+    s = report["samples"]
+    lines = [f"`{Path(report['file']).name}`: {s['train']} / {s['validation']} / {s['test']} pairs "
+             f"(train / validation / test), {report['hard_negatives']['test']} non-identical negatives in test.", "",
+             "| baseline (test, hard tiles) | ROC AUC | recall @ 1 % FAR (test FAR) | hard-negative specificity |"
+             " accuracy |", "|---|---|---|---|---|"]
+    for name, b in report["baselines"].items():
+        lines.append(f"| {name} | {b['roc_auc']} | {b['recall_at_1pct']} ({b['far_at_1pct']}) | "
+                     f"{b['hard_negative_specificity']} | {b['accuracy']} |")
+    lines += ["", "| magnitude baseline (test events) | MAE (mb) | ratio to the constant |", "|---|---|---|"]
+    for name, m in report["magnitude"].items():
+        lines.append(f"| {name} | {m['mae_events']} | {m['ratio']} |")
+    signal = report["signal"]
+    if signal:
+        lines += ["", f"Co-seismic signal: {signal['tiles']} positive tiles, {signal['visibly_damaged'] * 100:.1f} % "
+                  f"with more than {VISIBLE_SHARE * 100:g} % of their pixels changed; damaged share quantiles "
+                  + ", ".join(f"{k} {v * 100:.2f} %" for k, v in signal["damaged_share_quantiles"].items()) + ".", "",
+                  "| mb | tiles | median peak MMI | median damaged share | tiles > 1 % damaged |", "|---|---|---|---|---|"]
+        for row in signal["by_magnitude"]:
+            lines.append(f"| {row['low']:.2f}–{row['high']:.2f} | {row['tiles']} | {row['median_max_mmi']} | "
+                         f"{row['median_damaged_share'] * 100:.2f} % | {row['visibly_damaged'] * 100:.1f} % |")
+        lines += ["", "| distance to the epicentre (km) | tiles | median peak MMI | median damaged share |"
+                  " tiles > 1 % damaged |", "|---|---|---|---|---|"]
+        for row in signal["by_distance_km"]:
+            lines.append(f"| {row['low']:g}–{row['high']:g} | {row['tiles']} | {row['median_max_mmi']} | "
+                         f"{row['median_damaged_share'] * 100:.2f} % | {row['visibly_damaged'] * 100:.1f} % |")
+        confounds = ", ".join(f"{name} {share * 100:.0f} %" for name, share in signal["confounds"].items())
+        lines += ["", f"Negative pairs ({signal['negative_pairs']}) changed by: {confounds}."]
+    return "\n".join(lines) + "\n"

@@ -21,6 +21,55 @@ from quakesat.evaluation.timing import TIMED_TILES, median_ms_per_tile
 from quakesat.runtime.tile import Georef
 
 
+def baseline_summary(data: str | Path, seed: int = 0) -> dict[str, Any]:
+    """The mandatory baselines on ``data``'s test split, compact (what ``evaluate`` prints beside
+    a model): per detector ROC AUC, average precision, recall and false-alarm rate at 1 %,
+    hard-negative specificity and accuracy; per magnitude baseline its MAE on events and ratio."""
+    from quakesat.evaluation.baselines import fit_baselines, pair_table
+
+    fitted = fit_baselines(pair_table(data), seed=seed)
+    detectors = {}
+    for name, block in fitted["detectors"].items():
+        points = block["operating_points"]
+        detectors[name] = {"roc_auc": points["roc_auc"], "average_precision": points["average_precision"],
+                           "recall_at_1pct": points["points"][0]["recall"],
+                           "far_at_1pct": points["points"][0]["false_alarm_rate"],
+                           "hard_negative_specificity": points["hard_negative_specificity"],
+                           "accuracy": block["test"]["accuracy"]}
+    magnitude = {name: {k: block["magnitude_skill"][k] for k in ("mae_events", "ratio", "paper_mae")}
+                 for name, block in fitted["magnitude"].items()}
+    return {"split": "test", "detectors": detectors, "magnitude": magnitude}
+
+
+def _onboard(qs: Any, dataset: Any, outputs: dict[str, np.ndarray], validation: Any,
+             val_outputs: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Operating points (thresholds from validation), by-bins at 1 % and magnitude skill of a network."""
+    from quakesat.evaluation.baselines import DISTANCE_EDGES_KM, MAGNITUDE_EDGES
+    from quakesat.evaluation.operating_point import detection_by_bins, magnitude_skill, operating_points
+    from quakesat.models.train import EVENT_THRESHOLD
+
+    labels = np.array([r.label for r in dataset.refs])
+    magnitudes = np.array([r.magnitude for r in dataset.refs])
+    report: dict[str, Any] = {"thresholds_from": "validation"}
+    if "event" in outputs and len(validation):
+        val_labels = np.array([r.label for r in validation.refs])
+        val_hard = ~(validation.identical() & (val_labels == 0))
+        hard = ~(dataset.identical() & (labels == 0))
+        points = operating_points(val_labels, val_outputs["event"], labels, outputs["event"], val_hard=val_hard,
+                                  test_hard=hard, decision_threshold=EVENT_THRESHOLD)
+        distances = np.array([float(qs.patch_attrs(r.event_id, r.patch).get("distance_km", np.nan))
+                              for r in dataset.refs])
+        flagged = (outputs["event"] >= points["points"][0]["threshold"]).astype(np.int64)
+        report["operating_points"] = points
+        report["by_bins_at_1pct"] = detection_by_bins(flagged, labels, magnitudes, distances, MAGNITUDE_EDGES,
+                                                      DISTANCE_EDGES_KM)
+    if "magnitude" in outputs and (labels == 1).any():
+        train_events = [r.magnitude for r in qs.samples(dataset.task, "train") if r.label == 1]
+        given = outputs.get("magnitude_given_event", outputs["magnitude"])
+        report["magnitude_skill"] = magnitude_skill(train_events, labels, magnitudes, given, outputs["magnitude"])
+    return report
+
+
 def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
     import torch
 
@@ -39,6 +88,9 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
         outputs = predict(net, dataset)
         labels = np.array([r.label for r in dataset.refs])
         magnitudes = np.array([r.magnitude for r in dataset.refs])
+        validation = TorchQuakeSet(qs, config["paper_task"], "validation",
+                                   PreprocessConfig.from_dict(config["preprocess"]), cache=False)
+        onboard = _onboard(qs, dataset, outputs, validation, predict(net, validation) if len(validation) else {})
         tiles = [dataset[index][0][None] for index in range(min(TIMED_TILES, len(dataset)))]
         with torch.no_grad():
             ms_per_tile = median_ms_per_tile(net, tiles)
@@ -54,6 +106,7 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
         report["detection"] = detection_report(labels, (outputs["event"] >= EVENT_THRESHOLD).astype(int))
     if "magnitude" in outputs:
         report["magnitude"] = magnitude_report(labels, magnitudes, outputs["magnitude"])
+    report["onboard"] = onboard
     return {"family": "cnn", "model": config["train"]["model"], "paper_task": config["paper_task"], **report}
 
 
@@ -88,12 +141,21 @@ def _evaluate_shallow(data: Path, model_dir: Path, split: str) -> dict[str, Any]
     return report
 
 
-def evaluate(data: str | Path, model_dir: str | Path, split: str = "test") -> dict[str, Any]:
-    """Score the model in ``model_dir`` on ``split`` of ``data``.
+def evaluate(data: str | Path, model_dir: str | Path, split: str = "test", baselines: bool = True) -> dict[str, Any]:
+    """Score the model in ``model_dir`` on ``split`` of ``data``, beside the baselines.
+
+    Args:
+        data: an ``earthquakes.h5``.
+        model_dir: a folder written by ``quakesat train``.
+        split: the split scored.
+        baselines: also fit and score the mandatory baselines (on the test split).
 
     Returns:
         JSON-ready dict: model, family, paper task, split, sample count, metrics, params,
-        MACs, input shape, median milliseconds per tile (batch 1).
+        MACs, input shape, median milliseconds per tile (batch 1); for a network ``onboard``
+        (operating points with thresholds chosen on validation, detection by magnitude and
+        distance at 1 % false alarms, magnitude skill against the constant); ``baselines``
+        (:func:`baseline_summary`) when asked for and the split is test.
 
     Raises:
         ModelNotFoundError: ``model_dir`` has no ``config.json``.
@@ -108,6 +170,8 @@ def evaluate(data: str | Path, model_dir: str | Path, split: str = "test") -> di
     if family not in evaluators:
         raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(evaluators)}")
     result = evaluators[family](Path(data), model_dir, split)
+    if baselines and split == "test":
+        result["baselines"] = baseline_summary(data)
     return {"data": str(data), "model_dir": str(model_dir), "split": split, **result}
 
 
@@ -119,7 +183,7 @@ PLACEHOLDER_TIME = 1
 
 
 def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | None = "test",
-                       artifact: str | None = None, threads: int = 1) -> dict[str, Any]:
+                       artifact: str | None = None, threads: int = 1, baselines: bool = False) -> dict[str, Any]:
     """Score an exported artifact on ``split`` of ``data`` through the flight runtime itself
     (:class:`~quakesat.runtime.flight.FlightRuntime`: manifest, hash check, input checks,
     shared preprocessing, backend, decision rule, message) with the change gate off, so every
@@ -151,6 +215,7 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | Non
     model = ExportedModel.open(artifacts, artifact, threads)  # raises where the model is unusable
     runtime = FlightRuntime(model, RuntimeConfig(gate="off", health_every=0, threads=threads))
     labels, magnitudes, identical, events, predicted, statuses = [], [], [], [], [], Counter()
+    confidences: list[float] = []
     for tile, truth, _ in file_tiles(data, split):
         if check_georef(tile.georef).status != Status.OK:
             tile = replace(tile, georef=PLACEHOLDER_GEOREF)
@@ -163,6 +228,7 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | Non
         identical.append(truth.identical)
         events.append(int(report.event))
         predicted.append(report.magnitude)
+        confidences.append(report.confidence)
         statuses[report.status] += 1
     if not labels:
         raise ConfigError(f"{data}: no bitemporal samples in split {split!r}")
@@ -176,6 +242,14 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | Non
     }
     if "magnitude" in model.artifact.outputs:
         result["magnitude"] = magnitude_report(labels, magnitudes, predicted)
+    truth, confidence, same = np.asarray(labels), np.asarray(confidences), np.asarray(identical, dtype=bool)
+    hard = ~(same & (truth == 0))
+    if len(set(truth[hard].tolist())) == 2:
+        from sklearn.metrics import roc_auc_score
+
+        result["hard_roc_auc_from_confidence"] = round(float(roc_auc_score(truth[hard], confidence[hard])), 4)
+    if baselines and split == "test":
+        result["baselines"] = baseline_summary(data)
     result["per_tile"] = [[bool(e), round(m, 4)] for e, m in zip(events, predicted)]
     return result
 

@@ -62,10 +62,12 @@ class TorchQuakeSet(Dataset):
         split: ``train``, ``validation``, ``test`` or None for all.
         config: the shared preprocessing constants (with the network's multilook factor).
         cache: keep preprocessed tensors in memory (if they fit in :data:`CACHE_LIMIT_BYTES`).
+        shared: a dict that outlives this dataset and holds its cache, keyed by file, task,
+            split and preprocessing, so that the next dataset with the same key starts full.
     """
 
     def __init__(self, source: QuakeSetFile, task: Task, split: str | None, config: PreprocessConfig,
-                 cache: bool = True) -> None:
+                 cache: bool = True, shared: dict | None = None) -> None:
         self.source = source
         self.task = Task.parse(task)
         self.refs: list[SampleRef] = source.samples(self.task, split)
@@ -78,7 +80,10 @@ class TorchQuakeSet(Dataset):
             c, h, w = config.output_shape(*source.image_shape(first.event_id, first.patch)[:2],
                                           images=len(first.images))
             if c * h * w * 4 * len(self.refs) <= CACHE_LIMIT_BYTES:
-                self._cache = {}
+                # A shared store keeps the tensors for the next dataset of the same file,
+                # task, split and preprocessing (a benchmark trains many networks on them).
+                key = (str(source.path), self.task, split, repr(config))
+                self._cache = {} if shared is None else shared.setdefault(key, {})
 
     def __len__(self) -> int:
         return len(self.refs)
@@ -94,6 +99,17 @@ class TorchQuakeSet(Dataset):
     def input_shape(self) -> tuple[int, int, int]:
         """Shape ``(C, H, W)`` of one input tensor."""
         return tuple(self[0][0].shape)  # type: ignore[return-value]
+
+    def identical(self) -> np.ndarray:
+        """Per sample: a bitemporal pair whose two images are pixel-identical (the published
+        file's shortcut). Identical images preprocess to identical halves of the input, so the
+        tensors answer it; single-image samples are never identical."""
+        flags = []
+        for index in range(len(self)):
+            x = self[index][0]
+            flags.append(bool(x.shape[0] % 2 == 0 and len(self.refs[index].images) == 2
+                              and torch.equal(x[: x.shape[0] // 2], x[x.shape[0] // 2:])))
+        return np.asarray(flags, dtype=bool)
 
     def targets(self, index: int) -> Targets:
         """Targets of sample ``index``."""

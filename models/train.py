@@ -18,6 +18,7 @@ kind, training options, the preprocessing constants and version (one definition,
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -68,6 +69,7 @@ class TrainConfig:
     threads: int | None = None
     data_workers: int | None = None  # processes preprocessing the tiles once (None: one per CPU, <= 16)
     device: str = "cpu"  # cpu | cuda | auto (cuda when available); results do not depend on it beyond float noise
+    keep_best: bool = True  # keep the epoch with the best validation score (early stopping on validation)
 
     def __post_init__(self) -> None:
         if self.model not in NETWORKS:
@@ -190,8 +192,41 @@ def predict(net: nn.Module, dataset: TorchQuakeSet, batch_size: int = 16) -> dic
     return outputs
 
 
-def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool = True) -> dict[str, Any]:
-    """Train a network on ``data`` (train split; validation split for the reported metrics).
+def validation_score(outputs: dict[str, np.ndarray], labels: np.ndarray, magnitudes: np.ndarray,
+                     identical: np.ndarray) -> float | None:
+    """What early stopping maximises: the event head's ROC AUC on the validation pairs that are
+    not pixel-identical (the onboard question: rank events above changed negatives), else,
+    for a magnitude-only network, minus its MAE on the validation events. None when the split
+    cannot score it (one class only, no events)."""
+    from sklearn.metrics import roc_auc_score
+
+    if "event" in outputs:
+        hard = ~identical
+        if len(set(labels[hard].tolist())) < 2:
+            return None
+        return float(roc_auc_score(labels[hard], outputs["event"][hard]))
+    events = labels == 1
+    if not events.any():
+        return None
+    return -float(np.mean(np.abs(outputs["magnitude"][events] - magnitudes[events])))
+
+
+def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool = True,
+          shared_cache: dict | None = None) -> dict[str, Any]:
+    """Train a network on ``data`` (train split; validation split for early stopping and the
+    reported metrics).
+
+    With ``config.keep_best`` the network is scored on validation after every epoch
+    (:func:`validation_score`) and the best epoch's weights are the ones kept; nothing is
+    chosen on test.
+
+    Args:
+        data: an ``earthquakes.h5``.
+        out: the model folder to write.
+        config: the run's options.
+        progress: show progress bars.
+        shared_cache: a dict kept between calls to reuse preprocessed tensors
+            (:class:`~quakesat.models.torch_data.TorchQuakeSet`'s ``shared``).
 
     Returns:
         The written ``config.json`` content.
@@ -212,8 +247,8 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
     started = time.perf_counter()
     with QuakeSetFile(data) as qs:
         preprocess = config.preprocess()
-        train_set = TorchQuakeSet(qs, config.paper_task, "train", preprocess)
-        val_set = TorchQuakeSet(qs, config.paper_task, "validation", preprocess)
+        train_set = TorchQuakeSet(qs, config.paper_task, "train", preprocess, shared=shared_cache)
+        val_set = TorchQuakeSet(qs, config.paper_task, "validation", preprocess, shared=shared_cache)
         if len(train_set) == 0:
             raise ConfigError(f"{data}: no training samples for task {int(config.paper_task)}")
         train_set.preload(config.data_workers)
@@ -239,6 +274,10 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
         total = config.epochs * len(loader)
         schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, cosine_with_warmup(total, config.warmup_share))
         history = []
+        val_labels = np.array([r.label for r in val_set.refs])
+        val_magnitudes = np.array([r.magnitude for r in val_set.refs])
+        val_identical = val_set.identical() if len(val_set) else np.zeros(0, dtype=bool)
+        best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         for epoch in range(config.epochs):
             net.train()
             running, seen = 0.0, 0
@@ -254,12 +293,19 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
                 running += float(loss.detach()) * len(x)
                 seen += len(x)
                 bar.set_postfix(loss=f"{running / seen:.4f}")
-            history.append({"epoch": epoch + 1, "train_loss": round(running / seen, 6)})
+            record: dict[str, Any] = {"epoch": epoch + 1, "train_loss": round(running / seen, 6)}
+            if config.keep_best and len(val_set):
+                score = validation_score(predict(net, val_set), val_labels, val_magnitudes, val_identical)
+                record["validation_score"] = None if score is None else round(score, 6)
+                if score is not None and (best is None or score > best[0]):
+                    best = (score, epoch + 1, copy.deepcopy(net.state_dict()))
+            history.append(record)
+        if best is not None:
+            net.load_state_dict(best[2])
         metrics: dict[str, Any] = {}
         if len(val_set):
             outputs = predict(net, val_set)
-            labels = np.array([r.label for r in val_set.refs])
-            magnitudes = np.array([r.magnitude for r in val_set.refs])
+            labels, magnitudes = val_labels, val_magnitudes
             if "event" in outputs:
                 metrics["detection"] = detection_report(labels, (outputs["event"] >= EVENT_THRESHOLD).astype(int))
             if "magnitude" in outputs:
@@ -275,6 +321,9 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             "preprocess": preprocess.to_dict(),
             "data": {"file": str(data), "train_samples": len(train_set), "validation_samples": len(val_set)},
             "history": history,
+            "selected_epoch": best[1] if best is not None else config.epochs,
+            "selection": ("best validation score (event ROC AUC on non-identical pairs, or -MAE on events)"
+                          if best is not None else "last epoch"),
             "validation": metrics,
             "magnitude_given_event": bool(config.spec().event and config.spec().magnitude),
             "device": str(device),

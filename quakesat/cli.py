@@ -115,15 +115,18 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     info.set_defaults(func=_cmd_data_info)
     difficulty = data_sub.add_parser(
         "difficulty",
-        help="how hard is task 1 here: PCA + RandomForest vs a log-ratio threshold",
+        help="how hard is bitemporal detection here: every baseline, the co-seismic signal, the confounds",
         description=(
-            "Fit the two reference baselines of the simulator's calibration on the "
-            "bitemporal detection task (train + validation) and score them on the test "
-            "split and by event-grouped 5-fold cross-validation (docs/simulator.md)."
+            "Fit the baselines (identical-pair rule, log-ratio rule, RandomForest and LightGBM on change "
+            "features, the constant magnitude) with every choice made on validation, score them on the "
+            "test split's hard tiles (ROC AUC, recall at 1 %% false alarms), and summarise the co-seismic "
+            "signal and the confounds the simulator wrote (docs/simulator.md, 'Difficulty')."
         ),
     )
     difficulty.add_argument("file", type=data_file, help="path to earthquakes.h5")
-    difficulty.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    difficulty.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    difficulty.add_argument("--doc", type=existing_file, default=None, metavar="MARKDOWN",
+                            help="also replace the 'difficulty' generated block of this Markdown file")
     difficulty.set_defaults(func=_cmd_data_difficulty)
 
 
@@ -139,16 +142,14 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_difficulty(args: argparse.Namespace) -> int:
-    from quakesat.evaluation.difficulty import difficulty_report
+    from quakesat.doc_blocks import replace_block
+    from quakesat.evaluation.difficulty import difficulty_report, format_difficulty
 
     report = difficulty_report(args.file, progress=not args.json)
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for name in ("random_forest", "random_forest_raw", "log_ratio"):
-            if name in report:
-                print(f"{name:18s} {report[name]}")
-        print(f"{'majority class':18s} {report['majority_accuracy']}  ({report['samples']} samples)")
+    print(json.dumps(report) if args.json else format_difficulty(report), end="" if not args.json else "\n")
+    if args.doc is not None:
+        replace_block(args.doc, "difficulty", format_difficulty(report))
+        print(f"updated {args.doc}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -221,10 +222,12 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         help="score a trained model folder or an exported artifact with the paper's metrics",
         description=(
             "With --model-dir: accuracy for detection; MAE (negatives count with target 0) and the accuracy "
-            "of 'predicted magnitude >= 1 means an event' for magnitude; plus parameters, MACs at the "
+            "of 'predicted magnitude >= 1 means an event' for magnitude; the onboard operating points "
+            "(recall at 1 %% and 0.1 %% false alarms on the non-identical tiles, thresholds chosen on "
+            "validation), magnitude MAE on events against the constant; plus parameters, MACs at the "
             "model's input size and the median time per tile at batch 1. With --artifacts: the exported "
             "artifact through the flight runtime, tile by tile, gate off, scored from its messages, with "
-            "accuracy on the hard (non-identical) negatives."
+            "accuracy on the hard (non-identical) negatives. Beside either: every baseline on the test split."
         ),
     )
     p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5")
@@ -233,6 +236,8 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--artifacts", type=existing_dir, help="folder written by quakesat export")
     p.add_argument("--artifact", default=None, help="with --artifacts: which artifact (default: the manifest's)")
     p.add_argument("--split", choices=SPLITS, default="test", help="train | validation | test (default test)")
+    p.add_argument("--no-baselines", action="store_true",
+                   help="skip the baselines printed beside the model (they need a pass over the whole file)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_evaluate)
 
@@ -243,11 +248,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.artifacts is not None:
         from quakesat.export import executorch_backend  # noqa: F401 - .pte artifacts score here too (needs torch)
 
-        report = evaluate_artifacts(args.data, args.artifacts, args.split, args.artifact)
+        report = evaluate_artifacts(args.data, args.artifacts, args.split, args.artifact,
+                                    baselines=not args.no_baselines)
         if not args.json:
             report.pop("per_tile")
     else:
-        report = evaluate(args.data, args.model_dir, args.split)
+        report = evaluate(args.data, args.model_dir, args.split, baselines=not args.no_baselines)
     if args.json:
         print(json.dumps(report))
     else:
@@ -259,31 +265,45 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _add_results(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "results",
-        help="train every model on one file and write the paper-shaped result tables",
+        help="the benchmark: baselines and networks, three seeds, onboard metrics, tables and plots",
         description=(
-            "Train the shallow baselines and the networks of the default benchmark on the "
-            "train split, score them on the test split, and write results.json, "
-            "results_tables.md and accuracy_vs_macs.png (docs/results.md explains them)."
+            "Run the benchmark protocol on one file (docs/results.md): every baseline, the networks of a "
+            "preset trained on train with every choice made on validation (multilook, epoch, thresholds), "
+            "three seeds, scored on the test split's hard tiles: ROC AUC, average precision, recall at 1 %% "
+            "and 0.1 %% false alarms, hard-negative specificity, detection by magnitude and distance, magnitude "
+            "MAE against the constant. Writes results.json, results.md, roc_pr.png and "
+            "detection_vs_magnitude_distance.png into --out."
         ),
     )
     p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5")
     p.add_argument("--out", type=output_dir, required=True, help="folder for the results and the trained models")
-    p.add_argument("--preset", choices=("default", "full-resolution"), default="default",
-                   help="network rows: the default benchmark, or MobileNetV2 at 512 x 512 against "
-                        "QuakeLite over three seeds (for a GPU)")
-    p.add_argument("--no-shallow", action="store_true", help="skip the shallow baselines")
+    p.add_argument("--preset", choices=("default", "ci", "full-resolution"), default="default",
+                   help="network rows: the 2-core benchmark (default), a smoke run for tiny files (ci), or "
+                        "MobileNetV2 at 512 x 512 beside QuakeLite (full-resolution, for a GPU)")
+    p.add_argument("--seeds", type=int_range(1, 10), default=3, help="seeds per seeded model (default 3)")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
                    help="where networks train (default cpu)")
+    p.add_argument("--doc", type=existing_file, default=None, metavar="MARKDOWN",
+                   help="also replace the 'results' generated block of this Markdown file and copy the plots "
+                        "beside it (results_*.png)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_results)
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
-    from quakesat.evaluation.results import PRESETS, run_results
+    import shutil
 
-    rows = run_results(args.data, args.out, PRESETS[args.preset], shallow=not args.no_shallow,
-                       progress=not args.quiet, device=args.device)
-    print(json.dumps({"rows": len(rows), "out": str(args.out)}))
+    from quakesat.doc_blocks import replace_block
+    from quakesat.evaluation.benchmark import PRESETS, markdown, run_benchmark
+
+    result = run_benchmark(args.data, args.out, PRESETS[args.preset], seeds=tuple(range(args.seeds)),
+                           progress=not args.quiet, device=args.device)
+    if args.doc is not None:
+        for plot in result["plots"]:
+            shutil.copyfile(plot, args.doc.parent / f"results_{Path(plot).name}")
+        replace_block(args.doc, "results", markdown(result))
+        print(f"updated {args.doc}", file=sys.stderr)
+    print(json.dumps({"rows": len(result["rows"]), "out": str(args.out), "seconds": result["seconds"]}))
     return EXIT_OK
 
 

@@ -1,7 +1,7 @@
 """``quakesat demo``: every stage that exists today, end to end, on built-in defaults.
 
 Today: simulate a small QuakeSet file → inspect it (JSON + PNG) → measure how hard it is
-(PCA + RandomForest vs a log-ratio threshold) → train the low-resource multi-head network
+(every baseline with the onboard protocol, the co-seismic signal, the confounds) → train the low-resource multi-head network
 (QuakeLite), a shallow baseline and the log-ratio rule, evaluate the first two on the test
 split → export all three (ONNX, TFLite and ExecuTorch, fp32 and int8, skl2onnx, the rule file;
 manifest with gate and location calibrated on validation; fidelity gate) → run the flight
@@ -138,11 +138,28 @@ def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
     train_shallow_folder(data, out / "random-forest-nopca", "random-forest-nopca", 1, progress=True)
     train_log_ratio_folder(data, out / "log-ratio")
     for name in ("quakelite", "random-forest-nopca"):
-        scored = evaluate(data, out / name, "test")
-        results[name] = {key: scored[key] for key in ("detection", "magnitude", "macs", "params", "ms_per_tile")
-                         if key in scored}
+        scored = evaluate(data, out / name, "test", baselines=False)  # the difficulty stage scored them
+        results[name] = {key: scored[key] for key in ("detection", "magnitude", "onboard", "macs", "params",
+                                                      "ms_per_tile") if key in scored}
         results[name]["detection_accuracy"] = scored["detection"]["accuracy"]
     return results
+
+
+def _beside_baselines(models: dict[str, Any], difficulty: dict[str, Any]) -> str:
+    """One line per model and baseline: ROC AUC and recall at 1 % false alarms on the hard test tiles."""
+    lines = []
+    network = models["quakelite"].get("onboard", {}).get("operating_points")
+    if network:
+        lines.append(f"   quakelite            ROC AUC {network['roc_auc']}  recall@1%FAR "
+                     f"{network['points'][0]['recall']}  hard-negative specificity {network['hard_negative_specificity']}")
+    for name, b in difficulty["baselines"].items():
+        lines.append(f"   {name:20s} ROC AUC {b['roc_auc']}  recall@1%FAR {b['recall_at_1pct']}  "
+                     f"hard-negative specificity {b['hard_negative_specificity']}")
+    skill = models["quakelite"].get("onboard", {}).get("magnitude_skill")
+    if skill:
+        lines.append(f"   magnitude: MAE on events {skill['mae_events']} mb, the constant {skill['constant_mae_events']} "
+                     f"(ratio {skill['ratio']}; informative: {skill['informative']})")
+    return "\n".join(lines)
 
 
 def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int:
@@ -155,7 +172,7 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
         size: tile side in pixels (512 as in QuakeSet; smaller for quick checks).
     """
     from quakesat.data.inspect import describe_file, format_summary, render_sample_png
-    from quakesat.evaluation.difficulty import difficulty_report
+    from quakesat.evaluation.difficulty import difficulty_report, format_difficulty
     from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
     out = Path(out)
@@ -178,16 +195,14 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     print(format_summary(summary))
     report["data_info"] = {k: summary[k] for k in ("events", "patches", "nan_fraction", "identical_negative_share")}
 
-    t = _stage("difficulty: PCA + RandomForest vs log-ratio threshold (task 1)")
+    t = _stage("difficulty: every baseline on the hard test tiles, the co-seismic signal, the confounds")
     difficulty = difficulty_report(data, progress=True)
     report["difficulty"] = difficulty
-    print(f"   RandomForest: {difficulty['random_forest']}  log-ratio: {difficulty['log_ratio']}"
-          f"  majority: {difficulty['majority_accuracy']}")
+    print(format_difficulty(difficulty))
 
     t = _stage("train QuakeLite (multi-head), a RandomForest and the log-ratio rule; evaluate on test")
     report["models"] = _train_and_evaluate(data, out)
-    for name, result in report["models"].items():
-        print(f"   {name}: {json.dumps(result)}")
+    print(_beside_baselines(report["models"], difficulty))
 
     t = _stage("export: ONNX / TFLite / ExecuTorch, fp32 + int8, manifest, fidelity gate (held-out split)")
     report["export"] = _export(out)

@@ -25,10 +25,15 @@ VH_MOISTURE_FACTOR = 0.7
 #: Probability that an acquisition follows rain (wet surface).
 RAIN_PROBABILITY = 0.35
 #: Probability that a crop parcel changes state between two acquisitions 12 days apart
-#: (harvest, tillage, emergence, irrigation), drawn per interval from this range (a quiet
-#: week to a busy season), and the dB spread of its new state.
-CROP_JUMP_PROBABILITY = (0.05, 0.6)
-CROP_JUMP_DB = 4.0
+#: (growth, harvest, tillage, irrigation), drawn per interval from this range (a quiet week to
+#: a busy season), and the spread (dB, per band) of the step it then takes. Crop backscatter
+#: moves over 5–8 dB in a season, by 1–3 dB between passes in fast growth and more at harvest
+#: (Veloso et al. 2017, Remote Sens. Environ. 199); the numbers are our choice within that.
+CROP_JUMP_PROBABILITY = (0.05, 0.5)
+CROP_JUMP_DB = 2.5
+#: Spread of the parcels' crop state at the first acquisition, and the range it stays in.
+CROP_STATE_DB = 2.0
+CROP_STATE_LIMIT_DB = 4.0
 #: Sentinel-1 absolute radiometric accuracy: 1 dB (3 sigma) (ESA Sentinel-1 User Handbook).
 CALIBRATION_SD_DB = 1.0 / 3.0
 #: Chance that an acquisition comes from another relative orbit than the one before it
@@ -50,7 +55,7 @@ WET_SNOW_SHARE = 0.4
 NEW_STRUCTURE_DB = ((6.0, 12.0), (3.0, 8.0))
 CLEARED_LOT_DB = ((-10.0, -4.0), (-6.0, -2.0))
 #: Background rate of such blocks per patch per 12 days outside towns (farm buildings, roads).
-RURAL_CONSTRUCTION_PER_12_DAYS = 0.3
+RURAL_CONSTRUCTION_PER_12_DAYS = 0.2
 
 
 @dataclass
@@ -112,13 +117,14 @@ def _geometry(rng: np.random.Generator, previous: Geometry | None) -> Geometry:
 def _crops(rng: np.random.Generator, scene: Scene, previous: Conditions | None, days: float) -> tuple[np.ndarray, bool]:
     n_parcels = int(scene.parcels.max()) + 1
     if previous is None:
-        return rng.normal(0.0, 2.0, size=(n_parcels, 2)), False
+        return rng.normal(0.0, CROP_STATE_DB, size=(n_parcels, 2)), False
     # The per-12-day jump chance, compounded over the interval.
     per_interval = rng.uniform(*CROP_JUMP_PROBABILITY)
     chance = 1.0 - (1.0 - per_interval) ** (days / 12.0)
     jump = rng.random(n_parcels) < chance
     crop_state = previous.crop_state.copy()
-    crop_state[jump] = rng.normal(0.0, CROP_JUMP_DB, size=(int(jump.sum()), 2))
+    step = rng.normal(0.0, CROP_JUMP_DB, size=(int(jump.sum()), 2))
+    crop_state[jump] = np.clip(crop_state[jump] + step, -CROP_STATE_LIMIT_DB, CROP_STATE_LIMIT_DB)
     return crop_state, bool(jump.any())
 
 

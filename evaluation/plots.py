@@ -1,0 +1,163 @@
+"""Figures of the onboard protocol: ROC and precision-recall curves, detection by magnitude and distance.
+
+Each function draws on its own :class:`matplotlib.figure.Figure` (no pyplot state, so it is
+safe in a library and in threads) and writes one PNG through
+:func:`quakesat.files.atomic_output`: the file is whole or absent. Inputs are the JSON-ready
+blocks of :mod:`quakesat.evaluation.operating_point` (``curves``, ``detection_by_bins``), so a
+figure can be redrawn from a saved report without the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from quakesat.errors import ConfigError
+from quakesat.files import atomic_output
+
+#: Lowest false-alarm rate the ROC axis shows; the protocol's smallest rate is 0.1 %.
+MIN_FPR = 1e-3
+#: False-alarm rates marked on the ROC axis, with their labels.
+FPR_GUIDES: tuple[tuple[float, str], ...] = ((0.01, "1 %"), (0.001, "0.1 %"))
+DPI = 120
+
+
+def _save(figure: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ConfigError(f"cannot write {path}: folder {path.parent} does not exist; create it first")
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=DPI)
+    return path
+
+
+def _check_rows(rows: Sequence[Mapping[str, Any]]) -> None:
+    if not rows:
+        raise ConfigError("plot_roc_pr: no rows; expected one {'name', 'curves'} per model")
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping) or "name" not in row or "curves" not in row:
+            raise ConfigError(f"plot_roc_pr: row {index} is not a mapping with 'name' and 'curves' "
+                              "(curves as evaluation.operating_point.curves returns them)")
+
+
+def _roc_axis(axis: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
+    for row in rows:
+        roc = row["curves"].get("roc")
+        if roc is None:
+            continue
+        # A log axis cannot show 0: points left of the axis are drawn on its edge, where the
+        # curve's start (no false alarm at all) belongs visually.
+        fpr = np.maximum(np.asarray(roc["fpr"], dtype=np.float64), MIN_FPR)
+        axis.plot(fpr, roc["tpr"], label=str(row["name"]), drawstyle="steps-post")
+    for rate, label in FPR_GUIDES:
+        axis.axvline(rate, color="0.5", linestyle="--", linewidth=0.8)
+        axis.text(rate, 1.01, label, ha="center", va="bottom", fontsize=8, color="0.35")
+    axis.set_xscale("log")
+    axis.set_xlim(MIN_FPR, 1.0)
+    axis.set_ylim(0.0, 1.0)
+    axis.set_xlabel("false-alarm rate on hard negatives")
+    axis.set_ylabel("recall (events flagged)")
+    axis.set_title("ROC, hard set", pad=14)
+
+
+def _pr_axis(axis: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
+    for row in rows:
+        pr = row["curves"].get("pr")
+        if pr is not None:
+            axis.plot(pr["recall"], pr["precision"], label=str(row["name"]), drawstyle="steps-post")
+    axis.set_xlim(0.0, 1.0)
+    axis.set_ylim(0.0, 1.02)
+    axis.set_xlabel("recall")
+    axis.set_ylabel("precision")
+    axis.set_title("precision-recall, hard set", pad=14)
+
+
+def plot_roc_pr(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
+    """Write ROC (log false-alarm axis from 0.1 %) and precision-recall curves, one line per model.
+
+    Args:
+        rows: one mapping per model or baseline, with ``name`` and ``curves`` (the dict of
+            :func:`quakesat.evaluation.operating_point.curves`); a model whose curves are
+            None (one class only) is left out of the axes.
+        path: the PNG to write; its folder must exist.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ConfigError: no rows, a row without ``name`` and ``curves``, or a missing folder.
+    """
+    _check_rows(rows)
+    figure = Figure(figsize=(11.0, 4.6), layout="constrained")
+    roc, pr = figure.subplots(1, 2)
+    _roc_axis(roc, rows)
+    _pr_axis(pr, rows)
+    if roc.lines:
+        roc.legend(loc="lower right", fontsize=8)
+    return _save(figure, path)
+
+
+def _shared_counts(bins_by_model: Mapping[str, Mapping[str, Any]], key: str) -> list[int] | None:
+    """The per-bin event counts when every model saw the same events, else None."""
+    counts = {tuple(row["n"] for row in report[key]) for report in bins_by_model.values()}
+    return list(next(iter(counts))) if len(counts) == 1 else None
+
+
+def _rate_axis(axis: Axes, bins_by_model: Mapping[str, Mapping[str, Any]], key: str, title: str) -> None:
+    """Detection rate per bin of ``key`` (``magnitude`` or ``distance_km``), one line per model."""
+    first = next(iter(bins_by_model.values()))[key]
+    positions = np.arange(len(first))
+    shared = _shared_counts(bins_by_model, key)
+    for name, report in bins_by_model.items():
+        rows = report[key]
+        rates = np.array([np.nan if row["rate"] is None else row["rate"] for row in rows], dtype=np.float64)
+        axis.plot(positions, rates, marker="o", label=name)
+        if shared is None:  # different test sets: each point carries its own count
+            for x, rate, row in zip(positions, rates, rows):
+                if np.isfinite(rate):
+                    axis.annotate(f"n={row['n']}", (x, rate), textcoords="offset points", xytext=(0, 5),
+                                  ha="center", fontsize=7)
+    labels = [row["bin"] for row in first]
+    if shared is not None:
+        labels = [f"{label}\nn={n}" for label, n in zip(labels, shared)]
+    axis.set_xticks(positions, labels, fontsize=8)
+    axis.set_ylim(-0.02, 1.05)
+    axis.set_ylabel("detection rate (events flagged)")
+    axis.set_title(title)
+    axis.grid(axis="y", linewidth=0.4, alpha=0.6)
+
+
+def plot_detection_vs_magnitude_distance(bins_by_model: Mapping[str, Mapping[str, Any]], path: str | Path) -> Path:
+    """Write the detection rate per magnitude bin and per distance bin, one line per model.
+
+    Args:
+        bins_by_model: model name → the dict of
+            :func:`quakesat.evaluation.operating_point.detection_by_bins`, every one with the
+            same bins; event counts are printed under the bins (or beside each point when
+            the models were scored on different events). Empty bins leave a gap.
+        path: the PNG to write; its folder must exist.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ConfigError: no model, models binned differently, or a missing folder.
+    """
+    if not bins_by_model:
+        raise ConfigError("plot_detection_vs_magnitude_distance: no model; expected name -> detection_by_bins dict")
+    for key in ("magnitude", "distance_km"):
+        layouts = {tuple(row["bin"] for row in report[key]) for report in bins_by_model.values()}
+        if len(layouts) != 1:
+            raise ConfigError(f"plot_detection_vs_magnitude_distance: the models use different {key} bins "
+                              f"({sorted(layouts)}); bin them with the same edges")
+    figure = Figure(figsize=(11.0, 4.4), layout="constrained")
+    by_magnitude, by_distance = figure.subplots(1, 2, sharey=True)
+    _rate_axis(by_magnitude, bins_by_model, "magnitude", "by magnitude (mb)")
+    _rate_axis(by_distance, bins_by_model, "distance_km", "by distance, patch centre to epicentre (km)")
+    by_magnitude.legend(loc="lower right", fontsize=8)
+    return _save(figure, path)
