@@ -100,6 +100,9 @@ class PairTable:
         identical: True where the two images are pixel-identical (NaN in the same places).
         distance_km: the patch attribute ``distance_km`` (patch centre to epicentre), NaN
             where the file records none (the published file).
+        damaged_share: for events, the patch attribute ``damaged_fraction`` (the share of the
+            tile the simulator's co-seismic change covers), NaN for negatives and where the
+            file records none.
         features: ``N x len(CHANGE_FEATURE_NAMES)`` float32 change features.
         shares: ``N x len(SHARE_LOOKS) x len(SHARE_THRESHOLDS_DB)`` changed shares, the
             log-ratio rule's candidate statistics.
@@ -114,6 +117,7 @@ class PairTable:
     magnitude: np.ndarray
     identical: np.ndarray
     distance_km: np.ndarray
+    damaged_share: np.ndarray
     features: np.ndarray
     shares: np.ndarray
     seconds: float
@@ -129,16 +133,18 @@ class _PairReader:
 
     qs: QuakeSetFile
 
-    def __call__(self, ref: SampleRef) -> tuple[np.ndarray, np.ndarray, bool, float]:
+    def __call__(self, ref: SampleRef) -> tuple[np.ndarray, np.ndarray, bool, float, float]:
         first, second = self.qs.read(ref)
         features, shares = pair_statistics(first, second, SHARE_LOOKS, SHARE_THRESHOLDS_DB)
         identical = bool(np.array_equal(first, second, equal_nan=True))
-        return features, shares, identical, _distance(self.qs.patch_attrs(ref.event_id, ref.patch))
+        attrs = self.qs.patch_attrs(ref.event_id, ref.patch)
+        damaged = _number(attrs, "damaged_fraction") if ref.label == 1 else math.nan
+        return features, shares, identical, _number(attrs, "distance_km"), damaged
 
 
-def _distance(attrs: dict[str, Any]) -> float:
-    """The patch's ``distance_km`` attribute, NaN where it is missing or not a finite number."""
-    value = attrs.get("distance_km")
+def _number(attrs: dict[str, Any], name: str) -> float:
+    """The patch attribute ``name``, NaN where it is missing or not a finite number."""
+    value = attrs.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return math.nan
     return float(value)
@@ -167,7 +173,7 @@ def pair_table(path: str | Path, progress: bool = False, workers: int | None = N
         refs = qs.samples(Task.BITEMPORAL_DETECTION)
         rows = list(tqdm(ordered_map(_PairReader(qs), refs, workers, chunksize=8), total=len(refs),
                          desc="change features", unit="pair", disable=not progress))
-    features, shares, identical, distance = zip(*rows) if rows else ((), (), (), ())
+    features, shares, identical, distance, damaged = zip(*rows) if rows else ((), (), (), (), ())
     width, candidates = len(CHANGE_FEATURE_NAMES), (len(SHARE_LOOKS), len(SHARE_THRESHOLDS_DB))
     return PairTable(
         file=str(path),
@@ -178,6 +184,7 @@ def pair_table(path: str | Path, progress: bool = False, workers: int | None = N
         magnitude=np.array([ref.magnitude for ref in refs], dtype=np.float64),
         identical=np.array(identical, dtype=bool),
         distance_km=np.array(distance, dtype=np.float64),
+        damaged_share=np.array(damaged, dtype=np.float64),
         features=np.array(features, dtype=np.float32).reshape(len(refs), width),
         shares=np.array(shares, dtype=np.float64).reshape(len(refs), *candidates),
         seconds=time.perf_counter() - started,

@@ -48,6 +48,7 @@ from quakesat.evaluation.operating_point import (
     operating_points,
     seed_summary,
 )
+from quakesat.evaluation.difficulty import VISIBLE_SHARE
 from quakesat.files import write_text_atomic
 
 #: Seeds of every seeded model (networks, forest, LightGBM).
@@ -184,6 +185,7 @@ class _Truth:
     hard: np.ndarray
     magnitudes: np.ndarray
     distances: np.ndarray
+    damaged: np.ndarray
     train_event_magnitudes: np.ndarray
 
     @classmethod
@@ -191,7 +193,22 @@ class _Truth:
         val, test, train = table.rows("validation"), table.rows("test"), table.rows("train")
         return cls(table.label[val], ~(table.identical[val] & (table.label[val] == 0)), table.label[test],
                    ~(table.identical[test] & (table.label[test] == 0)), table.magnitude[test],
-                   table.distance_km[test], table.magnitude[train][table.label[train] == 1])
+                   table.distance_km[test], table.damaged_share[test], table.magnitude[train][table.label[train] == 1])
+
+
+def visible_roc_auc(truth: _Truth, scores: np.ndarray) -> dict[str, Any] | None:
+    """ROC AUC of the visibly damaged test events (more than :data:`VISIBLE_SHARE` of the tile
+    changed, by the simulator's ground truth) against the hard negatives: whether a model found
+    the events that physics made detectable. None without ground truth or such events."""
+    from sklearn.metrics import roc_auc_score
+
+    visible = (truth.labels == 1) & (truth.damaged > VISIBLE_SHARE)
+    negatives = (truth.labels == 0) & truth.hard
+    if visible.sum() < 2 or not negatives.any():
+        return None
+    chosen = visible | negatives
+    return {"roc_auc": round(float(roc_auc_score(truth.labels[chosen], scores[chosen])), 4),
+            "events": int(visible.sum()), "negatives": int(negatives.sum())}
 
 
 def _detection_block(truth: _Truth, val_scores: np.ndarray, test_scores: np.ndarray, decision: float,
@@ -202,6 +219,7 @@ def _detection_block(truth: _Truth, val_scores: np.ndarray, test_scores: np.ndar
     decisions = (test_scores >= decision).astype(np.int64)
     return {
         "operating_points": points,
+        "visible": visible_roc_auc(truth, test_scores),
         "curves": curves(truth.labels, test_scores, truth.hard),
         "test": detection_report(truth.labels, decisions),
         "test_hard": detection_report(truth.labels[truth.hard], decisions[truth.hard]),
@@ -237,7 +255,8 @@ def _baseline_seed(truth: _Truth, fitted: dict[str, Any], name: str, rates: Sequ
     scores = np.asarray(detector["scores"])
     threshold = detector["operating_points"]["points"][0]["threshold"]
     return {
-        "operating_points": detector["operating_points"], "curves": detector["curves"], "test": detector["test"],
+        "operating_points": detector["operating_points"], "visible": visible_roc_auc(truth, scores),
+        "curves": detector["curves"], "test": detector["test"],
         "test_hard": detector["test_hard"], "settings": detector["settings"],
         "by_bins": detection_by_bins((scores >= threshold).astype(np.int64), truth.labels, truth.magnitudes,
                                      truth.distances, MAGNITUDE_EDGES, DISTANCE_EDGES_KM),
@@ -260,6 +279,7 @@ def summary_metrics(rates: Sequence[float]) -> dict[str, tuple[Any, ...]]:
     metrics: dict[str, tuple[Any, ...]] = {
         "roc_auc": ("operating_points", "roc_auc"),
         "average_precision": ("operating_points", "average_precision"),
+        "visible_roc_auc": ("visible", "roc_auc"),
         "hard_negative_specificity": ("operating_points", "hard_negative_specificity"),
         "accuracy": ("test", "accuracy"),
         "hard_accuracy": ("test_hard", "accuracy"),
@@ -305,9 +325,9 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "**Detection** (test split, hard tiles: events and non-identical negatives; thresholds chosen on validation)",
         "",
-        f"| model | seeds | ROC AUC | average precision | {rate_cols} | hard-negative specificity | accuracy (all) |"
-        " MACs | ms/tile |",
-        "|---|---|---|---|" + "---|" * len(rates) + "---|---|---|---|",
+        f"| model | seeds | ROC AUC | ROC AUC, visibly damaged events | average precision | {rate_cols} |"
+        " hard-negative specificity | accuracy (all) | MACs | ms/tile |",
+        "|---|---|---|---|---|" + "---|" * len(rates) + "---|---|---|---|",
     ]
     for row in result["rows"]:
         if row["kind"] == "magnitude-baseline" or row["summary"].get("roc_auc") is None:
@@ -316,7 +336,8 @@ def markdown(result: dict[str, Any]) -> str:
         recalls = " | ".join(f"{_fmt(s.get(f'recall@{rate:g}'))} ({_fmt(s.get(f'far@{rate:g}'))})" for rate in rates)
         macs = f"{row['macs']:,}" if row.get("macs") else "—"
         ms = f"{row['ms_per_tile']:.2f}" if row.get("ms_per_tile") else "—"
-        lines.append(f"| {row['name']} | {row['seeds']} | {_fmt(s['roc_auc'])} | {_fmt(s['average_precision'])} | "
+        lines.append(f"| {row['name']} | {row['seeds']} | {_fmt(s['roc_auc'])} | {_fmt(s.get('visible_roc_auc'))} | "
+                     f"{_fmt(s['average_precision'])} | "
                      f"{recalls} | {_fmt(s['hard_negative_specificity'])} | {_fmt(s['accuracy'])} | {macs} | {ms} |")
     lines += ["", "**Magnitude** (test events; the constant is the training events' mean mb)", "",
               "| model | seeds | MAE on events (mb) | ratio to the constant | paper MAE (negatives at 0) |",
@@ -337,6 +358,12 @@ def markdown(result: dict[str, Any]) -> str:
 
 def _notes(result: dict[str, Any]) -> list[str]:
     notes = []
+    visible = next((block["visible"] for row in result["rows"] for block in row["per_seed"].values()
+                    if block.get("visible")), None)
+    if visible:
+        notes.append(f"'Visibly damaged events': the {visible['events']} test events with more than "
+                     f"{VISIBLE_SHARE * 100:g} % of the tile changed (simulator ground truth), against the "
+                     f"{visible['negatives']} non-identical test negatives: where physics left something to detect.")
     for rate in result["rates"]:
         needed = int(np.ceil(1.0 / rate))
         if min(result["hard_negatives"].values()) < needed:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from quakesat.errors import ConfigError, ModelNotFoundError
-from quakesat.evaluation.metrics import detection_report, magnitude_report
+from quakesat.evaluation.metrics import MetricInputError, detection_report, magnitude_report
 from quakesat.evaluation.timing import TIMED_TILES, median_ms_per_tile
 from quakesat.runtime.tile import Georef
 
@@ -51,12 +51,18 @@ def _onboard(qs: Any, dataset: Any, outputs: dict[str, np.ndarray], validation: 
     labels = np.array([r.label for r in dataset.refs])
     magnitudes = np.array([r.magnitude for r in dataset.refs])
     report: dict[str, Any] = {"thresholds_from": "validation"}
+    points = None
     if "event" in outputs and len(validation):
         val_labels = np.array([r.label for r in validation.refs])
         val_hard = ~(validation.identical() & (val_labels == 0))
         hard = ~(dataset.identical() & (labels == 0))
-        points = operating_points(val_labels, val_outputs["event"], labels, outputs["event"], val_hard=val_hard,
-                                  test_hard=hard, decision_threshold=EVENT_THRESHOLD)
+        try:
+            points = operating_points(val_labels, val_outputs["event"], labels, outputs["event"], val_hard=val_hard,
+                                      test_hard=hard, decision_threshold=EVENT_THRESHOLD)
+        except MetricInputError as err:  # e.g. a tiny file's validation split without non-identical negatives
+            report["operating_points"] = {"skipped": str(err)}
+            points = None
+    if "event" in outputs and len(validation) and points is not None:
         distances = np.array([float(qs.patch_attrs(r.event_id, r.patch).get("distance_km", np.nan))
                               for r in dataset.refs])
         flagged = (outputs["event"] >= points["points"][0]["threshold"]).astype(np.int64)
@@ -171,8 +177,16 @@ def evaluate(data: str | Path, model_dir: str | Path, split: str = "test", basel
         raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(evaluators)}")
     result = evaluators[family](Path(data), model_dir, split)
     if baselines and split == "test":
-        result["baselines"] = baseline_summary(data)
+        result["baselines"] = _baselines_or_reason(data)
     return {"data": str(data), "model_dir": str(model_dir), "split": split, **result}
+
+
+def _baselines_or_reason(data: str | Path) -> dict[str, Any]:
+    """:func:`baseline_summary`, or why a file's splits cannot hold the baselines (a tiny file)."""
+    try:
+        return baseline_summary(data)
+    except ConfigError as err:
+        return {"skipped": str(err)}
 
 
 #: Placeholders for tiles whose file records no place or acquisition time (the published
@@ -249,7 +263,7 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | Non
 
         result["hard_roc_auc_from_confidence"] = round(float(roc_auc_score(truth[hard], confidence[hard])), 4)
     if baselines and split == "test":
-        result["baselines"] = baseline_summary(data)
+        result["baselines"] = _baselines_or_reason(data)
     result["per_tile"] = [[bool(e), round(m, 4)] for e, m in zip(events, predicted)]
     return result
 

@@ -5,7 +5,9 @@ pixel of a preprocessed pair has changed when its dB difference exceeds 3 dB in 
 (about twice the spread of the log-ratio of pure speckle after a 4 x 4 multilook), and a
 tile is an event when its share of changed pixels is beyond a threshold. The threshold and
 its side are fitted on the *train* split with a depth-1 decision tree (scikit-learn), the
-same way :mod:`quakesat.evaluation.difficulty` fits it; the validation accuracy is reported.
+same way as any decision stump; the validation accuracy is reported. (The benchmark's log-ratio
+baseline, :mod:`quakesat.evaluation.baselines`, chooses its multilook, change threshold and
+decision threshold on validation instead.)
 
 The statistic is :func:`quakesat.runtime.rules.changed_share_of_tiles`, the very function the
 flight runtime runs on the exported ``rule`` artifact, so the fitted threshold means the same

@@ -73,7 +73,8 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", type=int_range(16, 4096), default=512,
                    help="tile side in pixels, 16..4096 (default 512 as in QuakeSet; smaller is faster for tests)")
     p.add_argument("--patches", type=int_range(1, 64), default=None,
-                   help="patches per event, 1..64 (default: 1 to 4, drawn per event)")
+                   help="patches per event, 1..64 (default: the published file's layout, a 4 x 4 grid around "
+                        "the epicentre with cells missing: about 12 per event)")
     p.add_argument("--identical-negatives", type=SHARE, default=0.0, metavar="SHARE",
                    help=("share of negative pairs written with pixel-identical before/pre images, emulating "
                          "the artifact of the real file (about 0.68 there; docs/simulator.md). Default 0"))

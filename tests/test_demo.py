@@ -25,10 +25,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OUTPUTS = ("earthquakes.h5", "data_info.json", "sample.png", "messages.bin", "messages.jsonl", "baseline_messages.bin",
            "baseline_messages.jsonl", "artifacts/quakelite/manifest.json", "artifacts/quakelite/fidelity.md",
            "artifacts/random-forest-nopca/manifest.json", "demo_report.json")
-DIFFICULTY_KEYS = {
-    "file", "samples", "test_samples", "positive_share", "majority_accuracy", "features",
-    "random_forest", "random_forest_raw", "log_ratio", "seconds",
-}
+DIFFICULTY_KEYS = {"file", "samples", "hard_negatives", "baselines", "magnitude", "signal", "seconds"}
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +133,11 @@ def test_report_agrees_with_the_outputs(demo: Path, test_refs: list) -> None:
     assert report["data_info"]["events"] == EVENTS
     assert DIFFICULTY_KEYS <= set(report["difficulty"])
     assert report["simulate"]["events"] == EVENTS
+    # The network is read at the onboard operating point, beside the baselines.
+    onboard = report["models"]["quakelite"]["onboard"]
+    assert onboard["thresholds_from"] == "validation"
+    assert {p["rate"] for p in onboard["operating_points"]["points"]} == {0.01, 0.001}
+    assert onboard["magnitude_skill"]["constant_mae_events"] > 0
 
 
 def test_data_difficulty_json(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
