@@ -39,6 +39,7 @@ from quakesat.evaluation.baselines import (
     fit_baselines,
     pair_table,
 )
+from quakesat.evaluation.difficulty import VISIBLE_SHARE
 from quakesat.evaluation.metrics import detection_report
 from quakesat.evaluation.operating_point import (
     DEFAULT_RATES,
@@ -48,7 +49,6 @@ from quakesat.evaluation.operating_point import (
     operating_points,
     seed_summary,
 )
-from quakesat.evaluation.difficulty import VISIBLE_SHARE
 from quakesat.files import write_text_atomic
 
 #: Seeds of every seeded model (networks, forest, LightGBM).

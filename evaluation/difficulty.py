@@ -145,7 +145,8 @@ def format_difficulty(report: dict[str, Any]) -> str:
         lines += ["", f"Co-seismic signal: {signal['tiles']} positive tiles, {signal['visibly_damaged'] * 100:.1f} % "
                   f"with more than {VISIBLE_SHARE * 100:g} % of their pixels changed; damaged share quantiles "
                   + ", ".join(f"{k} {v * 100:.2f} %" for k, v in signal["damaged_share_quantiles"].items()) + ".", "",
-                  "| mb | tiles | median peak MMI | median damaged share | tiles > 1 % damaged |", "|---|---|---|---|---|"]
+                  "| mb | tiles | median peak MMI | median damaged share | tiles > 1 % damaged |",
+                  "|---|---|---|---|---|"]
         for row in signal["by_magnitude"]:
             lines.append(f"| {row['low']:.2f}–{row['high']:.2f} | {row['tiles']} | {row['median_max_mmi']} | "
                          f"{row['median_damaged_share'] * 100:.2f} % | {row['visibly_damaged'] * 100:.1f} % |")

@@ -1,7 +1,8 @@
 """``quakesat demo``: every stage that exists today, end to end, on built-in defaults.
 
 Today: simulate a small QuakeSet file → inspect it (JSON + PNG) → measure how hard it is
-(every baseline with the onboard protocol, the co-seismic signal, the confounds) → train the low-resource multi-head network
+(every baseline with the onboard protocol, the co-seismic signal, the confounds) → train the low-resource
+multi-head network
 (QuakeLite), a shallow baseline and the log-ratio rule, evaluate the first two on the test
 split → export all three (ONNX, TFLite and ExecuTorch, fp32 and int8, skl2onnx, the rule file;
 manifest with gate and location calibrated on validation; fidelity gate) → run the flight
@@ -151,13 +152,15 @@ def _beside_baselines(models: dict[str, Any], difficulty: dict[str, Any]) -> str
     network = models["quakelite"].get("onboard", {}).get("operating_points")
     if network:
         lines.append(f"   quakelite            ROC AUC {network['roc_auc']}  recall@1%FAR "
-                     f"{network['points'][0]['recall']}  hard-negative specificity {network['hard_negative_specificity']}")
+                     f"{network['points'][0]['recall']}  hard-negative specificity "
+                     f"{network['hard_negative_specificity']}")
     for name, b in difficulty["baselines"].items():
         lines.append(f"   {name:20s} ROC AUC {b['roc_auc']}  recall@1%FAR {b['recall_at_1pct']}  "
                      f"hard-negative specificity {b['hard_negative_specificity']}")
     skill = models["quakelite"].get("onboard", {}).get("magnitude_skill")
     if skill:
-        lines.append(f"   magnitude: MAE on events {skill['mae_events']} mb, the constant {skill['constant_mae_events']} "
+        lines.append(f"   magnitude: MAE on events {skill['mae_events']} mb, the constant "
+                     f"{skill['constant_mae_events']} "
                      f"(ratio {skill['ratio']}; informative: {skill['informative']})")
     return "\n".join(lines)
 

@@ -128,7 +128,8 @@ def _crops(rng: np.random.Generator, scene: Scene, previous: Conditions | None, 
     return crop_state, bool(jump.any())
 
 
-def _structures(rng: np.random.Generator, scene: Scene, previous: Conditions | None, days: float) -> tuple[np.ndarray, int]:
+def _structures(rng: np.random.Generator, scene: Scene, previous: Conditions | None,
+                days: float) -> tuple[np.ndarray, int]:
     """Cumulative construction/demolition dB map and the number of blocks added now."""
     size = scene.land_cover.shape[0]
     current = np.zeros((size, size, 2)) if previous is None else previous.structures_db.copy()

@@ -142,7 +142,8 @@ def ground_failure(rng: np.random.Generator, scene: Scene, shaking: PatchShaking
     water_km, table_m = _water_covariates(rng, scene)
     p_liquefy = gf.liquefaction_probability(shaking.pgv_cm_s, vs30, scene.region.precipitation_mm, water_km, table_m)
     liquefaction = gf.liquefaction_extent(p_liquefy, shaking.pgv_cm_s, shaking.pga_g, vs30)
-    liquefaction[(cover == LandCover.WATER) | (cover == LandCover.URBAN) | (scene.slope > LIQUEFACTION_MAX_SLOPE_DEG)] = 0.0
+    excluded = (cover == LandCover.WATER) | (cover == LandCover.URBAN) | (scene.slope > LIQUEFACTION_MAX_SLOPE_DEG)
+    liquefaction[excluded] = 0.0
 
     labels = scene.buildings
     on_building = labels >= 0

@@ -9,8 +9,8 @@ effects", gives each with what it was fitted on):
   implementation's masks (no coverage below 2 %g PGA or on slopes of 2° or less);
 - liquefaction: the general global model of Zhu et al. (2017, BSSA 107(3)) — logistic in
   ln(PGV), ln(Vs30), precipitation, distance to water and water-table depth — and its areal
-  extent conversion less its value at zero probability, zero below 3 cm/s PGV, above 620 m/s Vs30 (Zhu et al.) and below 0.1 g
-  PGA (the threshold the USGS ground-failure product adds);
+  extent conversion less its value at zero probability, zero below 3 cm/s PGV, above 620 m/s
+  Vs30 (Zhu et al.) and below 0.1 g PGA (the threshold the USGS ground-failure product adds);
 - buildings: the macroseismic method of Lagomarsino & Giovinazzi (2006, Bull. Earthquake
   Eng. 4) — mean EMS-98 damage grade from intensity and a vulnerability index — with the
   binomial distribution of damage grades used with it.

@@ -19,7 +19,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ def _draw_event_ids(rng: np.random.Generator, n: int) -> list[str]:
 
 
 def _day_of_year(timestamp: int) -> int:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).timetuple().tm_yday
+    return datetime.fromtimestamp(timestamp, tz=UTC).timetuple().tm_yday
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,8 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
         grid = patch_grid(rng, config.size, config.patches_per_event)
         for p, (_, _, offset) in enumerate(grid):
             jobs.append(_PatchJob(config, index, p, event, offset, acquisition_times(rng, event)))
-        events.append({"id": event_ids[index], "event": event, "grid": grid, "attrs": _event_attrs(event, splits[index])})
+        events.append({"id": event_ids[index], "event": event, "grid": grid,
+                       "attrs": _event_attrs(event, splits[index])})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     split_counts = {name: 0 for name in SPLIT_SHARES}
