@@ -39,12 +39,13 @@ from quakesat.evaluation.baselines import (
     fit_baselines,
     pair_table,
 )
-from quakesat.evaluation.difficulty import VISIBLE_SHARE
+from quakesat.evaluation.difficulty import VISIBLE_SHARE, visible_roc_auc
 from quakesat.evaluation.metrics import detection_report
 from quakesat.evaluation.operating_point import (
     DEFAULT_RATES,
     curves,
     detection_by_bins,
+    hard_mask,
     magnitude_skill,
     operating_points,
     seed_summary,
@@ -131,7 +132,7 @@ def _score_network(data: Path, folder: Path, table: PairTable, shared: dict) -> 
     import torch
 
     from quakesat.data.quakeset import QuakeSetFile
-    from quakesat.evaluation.timing import median_ms_per_tile
+    from quakesat.evaluation.timing import TIMED_TILES, median_ms_per_tile
     from quakesat.models.macs import count_macs, count_parameters
     from quakesat.models.torch_data import TorchQuakeSet
     from quakesat.models.train import load_network, predict
@@ -152,7 +153,7 @@ def _score_network(data: Path, folder: Path, table: PairTable, shared: dict) -> 
                 magnitudes = np.zeros(len(place))
                 magnitudes[place] = outputs.get("magnitude_given_event", outputs["magnitude"])
             if split == "test":
-                tiles = [dataset[index][0][None] for index in range(min(16, len(dataset)))]
+                tiles = [dataset[index][0][None] for index in range(min(TIMED_TILES, len(dataset)))]
         with torch.no_grad():
             ms = median_ms_per_tile(net, tiles)
     macs, _ = count_macs(net, tuple(config["input_shape"]))
@@ -191,24 +192,9 @@ class _Truth:
     @classmethod
     def of(cls, table: PairTable) -> _Truth:
         val, test, train = table.rows("validation"), table.rows("test"), table.rows("train")
-        return cls(table.label[val], ~(table.identical[val] & (table.label[val] == 0)), table.label[test],
-                   ~(table.identical[test] & (table.label[test] == 0)), table.magnitude[test],
+        return cls(table.label[val], hard_mask(table.label[val], table.identical[val]), table.label[test],
+                   hard_mask(table.label[test], table.identical[test]), table.magnitude[test],
                    table.distance_km[test], table.damaged_share[test], table.magnitude[train][table.label[train] == 1])
-
-
-def visible_roc_auc(truth: _Truth, scores: np.ndarray) -> dict[str, Any] | None:
-    """ROC AUC of the visibly damaged test events (more than :data:`VISIBLE_SHARE` of the tile
-    changed, by the simulator's ground truth) against the hard negatives: whether a model found
-    the events that physics made detectable. None without ground truth or such events."""
-    from sklearn.metrics import roc_auc_score
-
-    visible = (truth.labels == 1) & (truth.damaged > VISIBLE_SHARE)
-    negatives = (truth.labels == 0) & truth.hard
-    if visible.sum() < 2 or not negatives.any():
-        return None
-    chosen = visible | negatives
-    return {"roc_auc": round(float(roc_auc_score(truth.labels[chosen], scores[chosen])), 4),
-            "events": int(visible.sum()), "negatives": int(negatives.sum())}
 
 
 def _detection_block(truth: _Truth, val_scores: np.ndarray, test_scores: np.ndarray, decision: float,
@@ -219,7 +205,7 @@ def _detection_block(truth: _Truth, val_scores: np.ndarray, test_scores: np.ndar
     decisions = (test_scores >= decision).astype(np.int64)
     return {
         "operating_points": points,
-        "visible": visible_roc_auc(truth, test_scores),
+        "visible": visible_roc_auc(truth.labels, truth.hard, truth.damaged, test_scores),
         "curves": curves(truth.labels, test_scores, truth.hard),
         "test": detection_report(truth.labels, decisions),
         "test_hard": detection_report(truth.labels[truth.hard], decisions[truth.hard]),
@@ -255,7 +241,8 @@ def _baseline_seed(truth: _Truth, fitted: dict[str, Any], name: str, rates: Sequ
     scores = np.asarray(detector["scores"])
     threshold = detector["operating_points"]["points"][0]["threshold"]
     return {
-        "operating_points": detector["operating_points"], "visible": visible_roc_auc(truth, scores),
+        "operating_points": detector["operating_points"],
+        "visible": visible_roc_auc(truth.labels, truth.hard, truth.damaged, scores),
         "curves": detector["curves"], "test": detector["test"],
         "test_hard": detector["test_hard"], "settings": detector["settings"],
         "by_bins": detection_by_bins((scores >= threshold).astype(np.int64), truth.labels, truth.magnitudes,

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from quakesat.data.quakeset import QuakeSetFile
-from quakesat.evaluation.baselines import DETECTOR_BASELINES, fit_baselines, pair_table
+from quakesat.evaluation.baselines import DETECTOR_BASELINES, PairTable, fit_baselines, pair_table
+from quakesat.evaluation.operating_point import hard_mask
 
 #: mb bins and distance bins (km, patch centre to epicentre) of the signal tables.
 SIGNAL_MAGNITUDE_EDGES = (4.45, 5.0, 5.5, 6.0, 6.5, 6.88)
@@ -73,14 +74,53 @@ def _signal(path: str | Path) -> dict[str, Any] | None:
     }
 
 
-def _auc(scores: np.ndarray, positives: np.ndarray, negatives: np.ndarray) -> float | None:
-    """ROC AUC of ``positives`` against ``negatives`` (None with fewer than two positives)."""
+def visible_roc_auc(labels: np.ndarray, hard: np.ndarray, damaged: np.ndarray,
+                    scores: np.ndarray) -> dict[str, Any] | None:
+    """ROC AUC of the visibly damaged events (more than :data:`VISIBLE_SHARE` of the tile
+    changed, by the simulator's ground truth) against the hard negatives: whether a model found
+    the events that physics made detectable. None without ground truth or such events.
+
+    Args:
+        labels, hard, damaged, scores: per sample, the label, the hard-set mask
+            (:func:`~quakesat.evaluation.operating_point.hard_mask`), the damaged share (NaN
+            when unknown) and the model's score.
+
+    Returns:
+        ``roc_auc`` and the ``events`` and ``negatives`` it was measured on, or None.
+    """
     from sklearn.metrics import roc_auc_score
 
-    if positives.sum() < 2 or not negatives.any():
+    visible = (labels == 1) & (damaged > VISIBLE_SHARE)
+    negatives = (labels == 0) & hard
+    if visible.sum() < 2 or not negatives.any():
         return None
-    chosen = positives | negatives
-    return round(float(roc_auc_score(positives[chosen].astype(int), scores[chosen])), 4)
+    chosen = visible | negatives
+    return {"roc_auc": round(float(roc_auc_score(labels[chosen], scores[chosen])), 4),
+            "events": int(visible.sum()), "negatives": int(negatives.sum())}
+
+
+def baseline_summaries(table: PairTable, fitted: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The baselines of :func:`~quakesat.evaluation.baselines.fit_baselines` in brief: per
+    detector its test ROC AUC, average precision, recall and false-alarm rate at the first rate,
+    hard-negative specificity, accuracy, settings and :func:`visible_roc_auc`; per magnitude
+    baseline its magnitude skill."""
+    test = table.rows("test")
+    labels = table.label[test]
+    hard = hard_mask(labels, table.identical[test])
+    detectors = {}
+    for name in DETECTOR_BASELINES:
+        block = fitted["detectors"][name]
+        points, first = block["operating_points"], block["operating_points"]["points"][0]
+        visible = visible_roc_auc(labels, hard, table.damaged_share[test], np.asarray(block["scores"]))
+        detectors[name] = {
+            "roc_auc": points["roc_auc"], "average_precision": points["average_precision"],
+            "recall_at_1pct": first["recall"], "far_at_1pct": first["false_alarm_rate"],
+            "hard_negative_specificity": points["hard_negative_specificity"],
+            "accuracy": block["test"]["accuracy"], "settings": block["settings"],
+            "visible_roc_auc": None if visible is None else visible["roc_auc"],
+        }
+    magnitude = {name: fitted["magnitude"][name]["magnitude_skill"] for name in fitted["magnitude"]}
+    return detectors, magnitude
 
 
 def difficulty_report(path: str | Path, progress: bool = False, seed: int = 0) -> dict[str, Any]:
@@ -101,24 +141,9 @@ def difficulty_report(path: str | Path, progress: bool = False, seed: int = 0) -
     started = time.perf_counter()
     table = pair_table(path, progress=progress)
     fitted = fit_baselines(table, seed=seed)
-    baselines = {}
-    test = table.rows("test")
-    visible = (table.label[test] == 1) & (table.damaged_share[test] > VISIBLE_SHARE)
-    negatives = (table.label[test] == 0) & ~table.identical[test]
-    for name in DETECTOR_BASELINES:
-        block = fitted["detectors"][name]
-        points, first = block["operating_points"], block["operating_points"]["points"][0]
-        baselines[name] = {
-            "roc_auc": points["roc_auc"], "average_precision": points["average_precision"],
-            "recall_at_1pct": first["recall"], "far_at_1pct": first["false_alarm_rate"],
-            "hard_negative_specificity": points["hard_negative_specificity"],
-            "accuracy": block["test"]["accuracy"], "settings": block["settings"],
-            "visible_roc_auc": _auc(np.asarray(block["scores"]), visible, negatives),
-        }
-    magnitude = {name: fitted["magnitude"][name]["magnitude_skill"] for name in fitted["magnitude"]}
-    labels = table.label
-    hard_negatives = {split: int(((labels[table.rows(split)] == 0) & ~table.identical[table.rows(split)]).sum())
-                      for split in ("train", "validation", "test")}
+    baselines, magnitude = baseline_summaries(table, fitted)
+    hard_negatives = {split: int(((table.label[rows] == 0) & ~table.identical[rows]).sum())
+                      for split, rows in ((name, table.rows(name)) for name in ("train", "validation", "test"))}
     return {
         "file": str(path), "samples": fitted["samples"], "hard_negatives": hard_negatives,
         "baselines": baselines, "magnitude": magnitude, "signal": _signal(path),

@@ -22,22 +22,13 @@ from quakesat.runtime.tile import Georef
 
 
 def baseline_summary(data: str | Path, seed: int = 0) -> dict[str, Any]:
-    """The mandatory baselines on ``data``'s test split, compact (what ``evaluate`` prints beside
-    a model): per detector ROC AUC, average precision, recall and false-alarm rate at 1 %,
-    hard-negative specificity and accuracy; per magnitude baseline its MAE on events and ratio."""
+    """The mandatory baselines on ``data``'s test split, in brief (what ``evaluate`` prints
+    beside a model; :func:`quakesat.evaluation.difficulty.baseline_summaries`)."""
     from quakesat.evaluation.baselines import fit_baselines, pair_table
+    from quakesat.evaluation.difficulty import baseline_summaries
 
-    fitted = fit_baselines(pair_table(data), seed=seed)
-    detectors = {}
-    for name, block in fitted["detectors"].items():
-        points = block["operating_points"]
-        detectors[name] = {"roc_auc": points["roc_auc"], "average_precision": points["average_precision"],
-                           "recall_at_1pct": points["points"][0]["recall"],
-                           "far_at_1pct": points["points"][0]["false_alarm_rate"],
-                           "hard_negative_specificity": points["hard_negative_specificity"],
-                           "accuracy": block["test"]["accuracy"]}
-    magnitude = {name: {k: block["magnitude_skill"][k] for k in ("mae_events", "ratio", "paper_mae")}
-                 for name, block in fitted["magnitude"].items()}
+    table = pair_table(data)
+    detectors, magnitude = baseline_summaries(table, fit_baselines(table, seed=seed))
     return {"split": "test", "detectors": detectors, "magnitude": magnitude}
 
 
@@ -45,7 +36,7 @@ def _onboard(qs: Any, dataset: Any, outputs: dict[str, np.ndarray], validation: 
              val_outputs: dict[str, np.ndarray]) -> dict[str, Any]:
     """Operating points (thresholds from validation), by-bins at 1 % and magnitude skill of a network."""
     from quakesat.evaluation.baselines import DISTANCE_EDGES_KM, MAGNITUDE_EDGES
-    from quakesat.evaluation.operating_point import detection_by_bins, magnitude_skill, operating_points
+    from quakesat.evaluation.operating_point import detection_by_bins, hard_mask, magnitude_skill, operating_points
     from quakesat.models.train import EVENT_THRESHOLD
 
     labels = np.array([r.label for r in dataset.refs])
@@ -54,8 +45,8 @@ def _onboard(qs: Any, dataset: Any, outputs: dict[str, np.ndarray], validation: 
     points = None
     if "event" in outputs and len(validation):
         val_labels = np.array([r.label for r in validation.refs])
-        val_hard = ~(validation.identical() & (val_labels == 0))
-        hard = ~(dataset.identical() & (labels == 0))
+        val_hard = hard_mask(val_labels, validation.identical())
+        hard = hard_mask(labels, dataset.identical())
         try:
             points = operating_points(val_labels, val_outputs["event"], labels, outputs["event"], val_hard=val_hard,
                                       test_hard=hard, decision_threshold=EVENT_THRESHOLD)
@@ -256,8 +247,10 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | Non
     }
     if "magnitude" in model.artifact.outputs:
         result["magnitude"] = magnitude_report(labels, magnitudes, predicted)
-    truth, confidence, same = np.asarray(labels), np.asarray(confidences), np.asarray(identical, dtype=bool)
-    hard = ~(same & (truth == 0))
+    from quakesat.evaluation.operating_point import hard_mask
+
+    truth, confidence = np.asarray(labels), np.asarray(confidences)
+    hard = hard_mask(truth, identical)
     if len(set(truth[hard].tolist())) == 2:
         from sklearn.metrics import roc_auc_score
 
