@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from quakesat.files import raise_if_interrupted
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -39,8 +41,16 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item], worke
     items = list(items)
     workers = default_workers() if workers is None else max(1, int(workers))
     if workers == 1 or len(items) < 2:
-        yield from map(function, items)
+        yield from _checked(map(function, items))
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(min(workers, len(items))) as pool:
-        yield from pool.imap(function, items, chunksize=chunksize)
+        yield from _checked(pool.imap(function, items, chunksize=chunksize))
+
+
+def _checked(results: Iterator[Result]) -> Iterator[Result]:
+    """``results``, stopping with ``KeyboardInterrupt`` after a Ctrl-C that numpy or a callback
+    swallowed on its way (:func:`quakesat.files.raise_if_interrupted`)."""
+    for result in results:
+        raise_if_interrupted()
+        yield result

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +46,7 @@ from quakesat.errors import (
     FidelityGateError,
     QuakesatError,
 )
+from quakesat.files import clear_interrupt, interrupt_handler
 
 SPLITS = ("train", "validation", "test")
 #: Every name ``quakesat train --model`` knows (a test checks it against the model tables).
@@ -588,6 +591,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     command = ""
+    clear_interrupt()
+    # Remember a Ctrl-C as well as raising it: some places swallow the KeyboardInterrupt
+    # (quakesat.files explains which), and the long loops and output files check the flag.
+    previous = signal.signal(signal.SIGINT, interrupt_handler) \
+        if threading.current_thread() is threading.main_thread() else None
     try:
         args = parser.parse_args(argv)
         command = args.command
@@ -620,6 +628,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return _fail(command, f"unexpected {type(err).__name__}: {err} (set QUAKESAT_TRACEBACK=1 for the traceback; "
                               "please report it)", EXIT_FAILURE)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":
