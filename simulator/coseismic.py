@@ -106,6 +106,11 @@ def _landslide_areas(rng: np.random.Generator, n: int) -> np.ndarray:
     return (lo**e + rng.random(n) * (hi**e - lo**e)) ** (1.0 / e)
 
 
+def _window(size: int, r0: int, c0: int, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column grids of the square of half-side ``half`` around (r0, c0), cut to the patch."""
+    return np.mgrid[max(0, r0 - half): min(size, r0 + half + 1), max(0, c0 - half): min(size, c0 + half + 1)]
+
+
 def _seeds(rng: np.random.Generator, rate: np.ndarray, limit: int) -> np.ndarray:
     """Pixels (row, col) where objects start: a Bernoulli draw per pixel with ``rate``."""
     hits = np.argwhere(rng.random(rate.shape) < rate)
@@ -169,7 +174,7 @@ def _landslides(rng: np.random.Generator, scene: Scene, share: np.ndarray, chang
         width = max(1.0, length / aspect)
         d_row, d_col = scene.downslope[:, r0, c0]
         half = int(length / 2) + 2
-        rr, cc = np.mgrid[max(0, r0 - half): min(size, r0 + half + 1), max(0, c0 - half): min(size, c0 + half + 1)]
+        rr, cc = _window(size, r0, c0, half)
         along = (rr - r0) * d_row + (cc - c0) * d_col
         across = -(rr - r0) * d_col + (cc - c0) * d_row
         inside = ((along / (length / 2)) ** 2 + (across / (width / 2)) ** 2 <= 1.0) & (
@@ -209,7 +214,7 @@ def _liquefaction(rng: np.random.Generator, share: np.ndarray, change: np.ndarra
     for r0, c0 in seeds:
         radius = float(rng.uniform(*LIQUEFACTION_RADIUS_PX))
         half = int(radius) + 1
-        rr, cc = np.mgrid[max(0, r0 - half): min(size, r0 + half + 1), max(0, c0 - half): min(size, c0 + half + 1)]
+        rr, cc = _window(size, r0, c0, half)
         inside = (np.hypot(rr - r0, cc - c0) <= radius) & (share[rr, cc] > 0)
         change[rr[inside], cc[inside]] = [rng.uniform(*LIQUEFACTION_DB[0]), rng.uniform(*LIQUEFACTION_DB[1])]
         mask[rr[inside], cc[inside]] = Damage.LIQUEFACTION
