@@ -192,6 +192,24 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+def location_truth(attrs: dict[str, Any]) -> tuple[tuple[float, float], str] | None:
+    """Where an event tile's message should point, from the simulator's ground truth: the
+    centroid of the co-seismic change (``damage_centroid_row``/``_col``), and (row, col) pixel
+    coordinates with ``"damage"``; for files written before the simulator recorded damage (no
+    ``damaged_fraction`` attribute), the epicentre when it lies inside the tile, with
+    ``"epicentre"``. None: nothing to locate (no damage, or no ground truth: the real file).
+    """
+    row, col = attrs.get("damage_centroid_row"), attrs.get("damage_centroid_col")
+    if row is not None and col is not None:
+        return (float(row), float(col)), "damage"
+    if "damaged_fraction" in attrs:
+        return None
+    row, col = attrs.get("epicenter_row"), attrs.get("epicenter_col")
+    if row is not None and col is not None and attrs.get("epicenter_in_patch"):
+        return (float(row), float(col)), "epicentre"
+    return None
+
+
 def _parse_magnitude(raw: Any, where: str) -> float:
     value = raw
     if isinstance(value, np.ndarray):

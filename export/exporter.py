@@ -41,8 +41,14 @@ import numpy as np
 
 from quakesat import __version__
 from quakesat.errors import ConfigError, ExportError, FidelityGateError, ModelNotFoundError
-from quakesat.evaluation.timing import median_ms_per_tile
+from quakesat.evaluation.timing import TIMED_TILES, median_ms_per_tile
 from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend for scoring
+from quakesat.export.decision_calibration import (
+    DEFAULT_FALSE_ALARM_RATE,
+    ValidationHeads,
+    choose_decision,
+    fold_temperature,
+)
 from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_scatter, write_report
 from quakesat.export.formats import NETWORK_FORMATS, NetworkContext
 from quakesat.export.onboard_calibration import calibrate_onboard
@@ -68,6 +74,8 @@ from quakesat.runtime.preprocess import BANDS, PreprocessConfig
 
 FORMATS = ("onnx", "tflite", "pte")
 DEFAULT_CALIBRATION_TILES = 128
+#: Most held-out tiles the fidelity gate scores (balanced between labels).
+DEFAULT_FIDELITY_TILES = 400
 #: What export writes besides the artifacts (moved into ``out`` with them).
 REPORT_FILES = ("fidelity.md", "fidelity.png")
 
@@ -88,6 +96,8 @@ class ExportOptions:
     seed: int = 0
     try_float_stem: bool = True
     gate_max_missed: float = DEFAULT_MAX_MISSED
+    false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
+    fidelity_tiles: int = DEFAULT_FIDELITY_TILES
 
     def __post_init__(self) -> None:
         unknown = set(self.formats) - set(FORMATS)
@@ -100,6 +110,11 @@ class ExportOptions:
             raise ConfigError("calibration tiles and threads must be >= 1, and per_channel non-empty")
         if not 0.0 <= self.gate_max_missed <= 1.0:
             raise ConfigError(f"gate_max_missed is a share in 0..1, got {self.gate_max_missed}")
+        if not 0.0 < self.false_alarm_rate < 1.0:
+            raise ConfigError(f"false_alarm_rate is a rate in (0, 1), got {self.false_alarm_rate}")
+        if self.fidelity_tiles < self.limits.min_tiles:
+            raise ConfigError(f"fidelity_tiles ({self.fidelity_tiles}) is below the gate's minimum "
+                              f"({self.limits.min_tiles})")
 
 
 @dataclass
@@ -109,37 +124,104 @@ class Tiles:
     tiles: np.ndarray  # (N, C, H, W) float32
     labels: np.ndarray
     magnitudes: np.ndarray
+    identical: np.ndarray  # bool: a pixel-identical pair (the runtime's gate skips it)
+    keys: tuple[tuple[str, str, int], ...] = ()  # (event id, patch, label) per tile
+    note: str = ""  # how the set was made, for the report
+
+    def __len__(self) -> int:
+        return len(self.tiles)
+
+    def concat(self, other: Tiles) -> Tiles:
+        """This set followed by ``other``."""
+        return Tiles(np.concatenate([self.tiles, other.tiles]), np.concatenate([self.labels, other.labels]),
+                     np.concatenate([self.magnitudes, other.magnitudes]),
+                     np.concatenate([self.identical, other.identical]), self.keys + other.keys)
+
+
+def _balanced(labels: np.ndarray, limit: int, seed: int) -> list[int]:
+    rng = np.random.default_rng(seed)
+    groups = [rng.permutation(np.flatnonzero(labels == k)).tolist() for k in (1, 0)]
+    interleaved = [i for pair in zip_longest(*groups) for i in pair if i is not None]
+    return sorted(interleaved[:limit])
 
 
 def read_tiles(data: Path, task: int, split: str, config: PreprocessConfig, limit: int | None = None,
-               seed: int = 0) -> Tiles:
-    """Preprocessed tiles of ``split`` (at most ``limit``, balanced between labels).
+               seed: int = 0, exclude: frozenset[tuple[str, str, int]] = frozenset(),
+               allow_empty: bool = False) -> Tiles:
+    """Preprocessed tiles of ``split`` (at most ``limit``, balanced between labels), leaving
+    out the samples whose (event id, patch, label) is in ``exclude``.
 
     Raises:
-        ConfigError: no samples of ``task`` in ``split``.
+        ConfigError: no samples of ``task`` in ``split`` (unless ``allow_empty``).
     """
     from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.torch_data import TorchQuakeSet
 
     with QuakeSetFile(data) as qs:
         dataset = TorchQuakeSet(qs, task, split, config)
+        if exclude:
+            dataset = dataset.subset([i for i, r in enumerate(dataset.refs)
+                                      if (r.event_id, r.patch, int(r.label)) not in exclude])
         if limit is not None and len(dataset) > limit:
-            labels = np.array([r.label for r in dataset.refs])
-            rng = np.random.default_rng(seed)
-            groups = [rng.permutation(np.flatnonzero(labels == k)).tolist() for k in (1, 0)]
-            interleaved = [i for pair in zip_longest(*groups) for i in pair if i is not None]
-            dataset = dataset.subset(sorted(interleaved[:limit]))
+            dataset = dataset.subset(_balanced(np.array([r.label for r in dataset.refs]), limit, seed))
         dataset.preload()
         tiles = np.stack([dataset[i][0].numpy() for i in range(len(dataset))]) if len(dataset) else None
-        labels = np.array([r.label for r in dataset.refs])
+        labels = np.array([r.label for r in dataset.refs], dtype=np.int64)
         magnitudes = np.array([r.magnitude for r in dataset.refs], dtype=np.float64)
+        identical = dataset.identical() if len(dataset) else np.zeros(0, dtype=bool)
+        keys = tuple((r.event_id, r.patch, int(r.label)) for r in dataset.refs)
     if tiles is None:
+        if allow_empty:
+            return Tiles(np.zeros((0, 1, 1, 1), dtype=np.float32), labels, magnitudes, identical, keys)
         raise ConfigError(f"{data}: no samples of task {task} in split {split!r} to export with")
-    return Tiles(tiles.astype(np.float32), labels, magnitudes)
+    return Tiles(tiles.astype(np.float32), labels, magnitudes, identical, keys)
+
+
+def _dihedral(tiles: np.ndarray, k: int) -> np.ndarray:
+    """The ``k``-th of the seven non-trivial flips and quarter turns of (N, C, H, W) tiles."""
+    turned = np.rot90(tiles, k % 4, axes=(2, 3))
+    return np.ascontiguousarray(turned[..., ::-1] if k >= 4 else turned)
+
+
+def fidelity_tiles(data: Path, task: int, split: str, config: PreprocessConfig, calibration: Tiles | None,
+                   minimum: int, limit: int, seed: int = 0) -> Tiles:
+    """The tiles the fidelity gate judges on: never the int8 calibration tiles, never the
+    split the int8 settings are chosen on.
+
+    ``split`` (the test split), then the training tiles int8 calibration did not draw, at most
+    ``limit`` (balanced). A small file holds fewer than ``minimum``: then the set is extended
+    by flips and quarter turns of its tiles (the same scenes seen from a mirrored or rotated
+    pass: new inputs to the network, of the same distribution), and the note says so.
+    """
+    held = read_tiles(data, task, split, config, allow_empty=True)
+    if calibration is not None and len(held) < limit:
+        extra = read_tiles(data, task, "train", config, limit - len(held), seed, frozenset(calibration.keys),
+                           allow_empty=True)
+        if len(extra):
+            held = extra if not len(held) else held.concat(extra)
+    if not len(held):
+        raise ConfigError(f"{data}: no held-out samples of task {task} to judge the exports on")
+    if len(held) > limit:
+        keep = _balanced(held.labels, limit, seed)
+        held = Tiles(held.tiles[keep], held.labels[keep], held.magnitudes[keep], held.identical[keep],
+                     tuple(held.keys[i] for i in keep))
+    distinct = len(held)
+    base = held
+    k = 1
+    while len(held) < minimum and k < 8:
+        turned = Tiles(_dihedral(base.tiles, k), base.labels, base.magnitudes, base.identical, base.keys)
+        held = held.concat(turned)
+        k += 1
+    where = f"split {split!r}" + (" and the training tiles int8 calibration did not use" if calibration else "")
+    note = f"{distinct} held-out tiles ({where})"
+    if len(held) > distinct:
+        note += f", with {k - 1} flip/rotation cop{'y' if k == 2 else 'ies'} each: {len(held)} tiles"
+    held.note = note
+    return held
 
 
 def _ms_per_tile(run: Any, tiles: np.ndarray) -> float:
-    return median_ms_per_tile(run, [tile[None] for tile in tiles])
+    return median_ms_per_tile(run, [tile[None] for tile in tiles[:TIMED_TILES]])
 
 
 @dataclass
@@ -188,6 +270,14 @@ def _torch_heads(net: Any, tiles: np.ndarray) -> dict[str, np.ndarray]:
     return head_outputs(net, (torch.from_numpy(tiles[start:start + 16]) for start in range(0, len(tiles), 16)))
 
 
+def _train_event_magnitudes(data: Path, task: int) -> np.ndarray:
+    """mb of the training split's event samples (the constant baseline of magnitude skill)."""
+    from quakesat.data.quakeset import QuakeSetFile, Task
+
+    with QuakeSetFile(data) as qs:
+        return np.array([r.magnitude for r in qs.samples(Task(task), "train") if r.label == 1], dtype=np.float64)
+
+
 def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     import torch
 
@@ -198,19 +288,29 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     net, _ = load_network(run.model_dir)
     preprocess = PreprocessConfig.from_dict(config["preprocess"])
     task = int(config["paper_task"])
-    with run.timed("read_tiles"):
-        held_out = read_tiles(run.data, task, opts.split, preprocess)
-    reference = _torch_heads(net, held_out.tiles)
-    decision = replace(DEFAULT_DECISION, magnitude_given_event=bool(config.get("magnitude_given_event", False)))
-    calibration = selection = None
+    calibration = None
     scored_on = opts.selection_split
-    if opts.int8:
-        with run.timed("read_tiles"):
+    with run.timed("read_tiles"):
+        if opts.int8:
             calibration = read_tiles(run.data, task, "train", preprocess, opts.calibration_tiles, opts.seed)
-            try:
-                selection = read_tiles(run.data, task, opts.selection_split, preprocess)
-            except ConfigError:
-                selection, scored_on = calibration, "train"
+        selection = read_tiles(run.data, task, opts.selection_split, preprocess, allow_empty=True)
+        held_out = fidelity_tiles(run.data, task, opts.split, preprocess, calibration, opts.limits.min_tiles,
+                                  opts.fidelity_tiles, opts.seed)
+    given_event = bool(config.get("magnitude_given_event", False))
+    with run.timed("decision_calibration"):
+        if len(selection):
+            choice = choose_decision(ValidationHeads(_torch_heads(net, selection.tiles), selection.labels,
+                                                     selection.magnitudes, selection.identical,
+                                                     _train_event_magnitudes(run.data, task)),
+                                     given_event, opts.false_alarm_rate)
+            decision = choice.rule
+            if choice.temperature != 1.0 and "event" in network_heads(net):
+                net = fold_temperature(net, choice.temperature)
+        else:
+            decision = replace(DEFAULT_DECISION, magnitude_given_event=given_event)
+    if not len(selection):
+        selection, scored_on = calibration, "train"
+    reference = _torch_heads(net, held_out.tiles)
     heads = network_heads(net)
     ctx = NetworkContext(
         net=net, heads=heads, tile_shape=tuple(config["input_shape"]), out=run.staging,
@@ -256,7 +356,8 @@ def _export_shallow(run: _Run, config: dict[str, Any]) -> Exported:
         raise ExportError("a shallow model exports to ONNX only (skl2onnx); add onnx to --formats")
     pipeline, info = load_shallow_with_info(run.model_dir / "model.joblib")
     preprocess = PreprocessConfig.from_dict(info["preprocess"])
-    held_out = read_tiles(run.data, int(info["task"]), run.options.split, preprocess)
+    held_out = fidelity_tiles(run.data, int(info["task"]), run.options.split, preprocess, None,
+                              run.options.limits.min_tiles, run.options.fidelity_tiles, run.options.seed)
     features = flat_features(held_out.tiles)
     regression = bool(info["regression"])
     with run.timed("onnx_fp32"):
@@ -288,7 +389,8 @@ def _export_rule(run: _Run, config: dict[str, Any]) -> Exported:
     from quakesat.runtime.rules import RuleBackend
 
     preprocess = PreprocessConfig.from_dict(config["preprocess"])
-    held_out = read_tiles(run.data, int(config["paper_task"]), run.options.split, preprocess)
+    held_out = fidelity_tiles(run.data, int(config["paper_task"]), run.options.split, preprocess, None,
+                              run.options.limits.min_tiles, run.options.fidelity_tiles, run.options.seed)
     source = run.model_dir / RULE_FILE
     if not source.is_file():
         raise ModelNotFoundError(f"{source}: the rule file is missing; "
@@ -322,12 +424,35 @@ def _score(manifest: Manifest, staging: Path, exported: Exported, options: Expor
     for artifact in manifest.artifacts:
         model = ExportedModel.open(staging, artifact.name, threads=options.threads)
         outputs[artifact.name] = model.heads(held_out.tiles)
-        fidelity = compare(exported.reference, outputs[artifact.name], held_out.labels, held_out.magnitudes,
-                           manifest.decision)
+        fidelity = compare(exported.reference, outputs[artifact.name], held_out.labels, manifest.decision)
         manifest = manifest.with_artifact(replace(
             artifact, fidelity=fidelity, gate_failures=tuple(gate_failures(fidelity, options.limits)),
             latency_ms=_ms_per_tile(model.heads, held_out.tiles)))
     return manifest, outputs
+
+
+def choose_defaults(artifacts: tuple[Artifact, ...]) -> tuple[str, str | None, dict[str, Any]]:
+    """Each runtime's default: the fastest artifact (measured ``latency_ms``) that passed the
+    fidelity gate; for the C++ runner among the ``.pte`` programs only. Where none passed, the
+    first fp32 artifact (the reference's twin) so that a runtime never defaults to a failed
+    int8 model. Returns (python, cpp, report)."""
+
+    def fastest(candidates: list[Artifact]) -> Artifact | None:
+        passed = [a for a in candidates if a.passed_gate and a.latency_ms is not None]
+        if passed:
+            return min(passed, key=lambda a: (a.latency_ms, a.bytes))
+        return next((a for a in candidates if a.precision == "fp32"), candidates[0] if candidates else None)
+
+    python = fastest(list(artifacts))
+    cpp = fastest([a for a in artifacts if a.format == "pte"])
+    report = {
+        "rule": "per runtime, the fastest artifact that passed the fidelity gate (median ms per tile, model "
+                "only, measured here at export); the C++ runner runs .pte programs only",
+        "measured_ms": {a.name: a.latency_ms for a in artifacts},
+        "passed": [a.name for a in artifacts if a.passed_gate],
+        "python": python.name if python else None, "cpp": cpp.name if cpp else None,
+    }
+    return (python.name if python else artifacts[0].name), (cpp.name if cpp else None), report
 
 
 def _publish(staging: Path, out: Path, manifest: Manifest) -> None:
@@ -392,12 +517,15 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
         report = {
             "source": str(model_dir), **exported.report,
             "fidelity": {"split": options.split, "tiles": int(len(exported.held_out.tiles)), "data": str(data),
+                         "tiles_note": exported.held_out.note,
                          "limits": asdict(options.limits), "reference": exported.reference_name},
             "latency": {"threads": options.threads, "reference_ms": exported.reference_ms,
                         "note": "median of single-tile runs after one warm-up; model only (no preprocessing)"},
             "seconds": round(time.perf_counter() - started, 1), "stage_seconds": run.seconds,
         }
-        manifest = replace(manifest, report=report)
+        python_default, cpp_default, report["defaults"] = choose_defaults(manifest.artifacts)
+        manifest = replace(manifest, report=report, default_artifact=python_default,
+                           cpp_default_artifact=cpp_default)
         write_manifest(manifest, staging)
         write_report(staging / "fidelity.md", manifest)
         plot_scatter(staging / "fidelity.png", exported.reference, outputs)

@@ -116,7 +116,7 @@ def _onnx_int8(ctx: NetworkContext, path: Path) -> Built:
                 settings = quantize_onnx_int8(fp32, candidate, ctx.calibration_tiles, method, per_channel, float_stem)
             outputs = OnnxRuntimeBackend(candidate, ctx.threads).run(tiles)
             got = {head: select_head(outputs, OutputRef(head), len(tiles)) for head in ctx.heads}
-            scores = compare(reference, got, ctx.selection_labels, ctx.selection_magnitudes, ctx.decision)
+            scores = compare(reference, got, ctx.selection_labels, ctx.decision)
             result = {"method": method, "per_channel": per_channel, "float_stem": float_stem,
                       "file": str(candidate), "settings": settings, **scores}
             candidates.append(result)

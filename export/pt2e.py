@@ -45,3 +45,20 @@ def quantize_pt2e(module: Any, sample: tuple[Any, ...], quantizer: Any, calibrat
         graph = convert_pt2e(graph, fold_quantize=fold_quantize)
         move_exported_model_to_eval(graph)
     return graph
+
+
+def _observer_name(spec: Any) -> str | None:
+    if spec is None:
+        return None
+    ctor = getattr(spec, "observer_or_fake_quant_ctr", None)
+    target = getattr(ctor, "p", None)  # torch's with_args partial keeps the class in .p.func
+    cls = getattr(target, "func", None) or ctor
+    return getattr(cls, "__name__", None) or type(cls).__name__
+
+
+def observers(config: Any) -> dict[str, str | None]:
+    """The observer classes a PT2E quantization config calibrates with, by what they observe
+    (for the manifest: the real calibration method, read from the config, not assumed)."""
+    return {"activations": _observer_name(getattr(config, "input_activation", None)),
+            "weights": _observer_name(getattr(config, "weight", None))}
+

@@ -27,7 +27,7 @@ import numpy as np
 
 from quakesat.errors import ExportError
 from quakesat.export.onnx_export import heads_module, network_heads
-from quakesat.export.pt2e import quantize_pt2e
+from quakesat.export.pt2e import observers, quantize_pt2e
 from quakesat.export.quiet import silenced
 
 
@@ -103,8 +103,8 @@ def quantize_tflite_int8(net: Any, tile_shape: Sequence[int], path: str | Path, 
             net.heads.magnitude.bias.zero_()
     calibration = _nhwc(calibration_tiles)
     sample = (calibration[:1],)
-    quantizer = pt2e_quantizer.PT2EQuantizer().set_global(
-        pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=per_channel))
+    config = pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=per_channel)
+    quantizer = pt2e_quantizer.PT2EQuantizer().set_global(config)
     try:
         graph = quantize_pt2e(_channel_last(net, heads), sample, quantizer, (tile[None] for tile in calibration),
                               fold_quantize=False)
@@ -112,5 +112,7 @@ def quantize_tflite_int8(net: Any, tile_shape: Sequence[int], path: str | Path, 
             litert_torch.convert(graph, sample, quant_config=QuantConfig(pt2e_quantizer=quantizer)).export(str(path))
     except Exception as err:
         raise ExportError(f"litert-torch int8 quantization failed: {err}") from err
-    return {"tool": "litert-torch PT2E", "weights": "int8", "activations": "int8", "method": "histogram",
+    seen = observers(config)
+    return {"tool": "litert-torch PT2E", "weights": "int8", "activations": "int8",
+            "method": f"{seen['activations']} (activations), {seen['weights']} (weights)", "observers": seen,
             "per_channel": per_channel, "calibration_tiles": int(len(calibration_tiles)), "offsets": offsets}

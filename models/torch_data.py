@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import Dataset
 
 from quakesat.data.parallel import ordered_map
-from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task
+from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth
 from quakesat.runtime.preprocess import (
     PreprocessConfig,
     preprocess_image,
@@ -38,17 +38,18 @@ class Targets:
 
 
 def location_target(attrs: dict, side: int) -> tuple[tuple[float, float], bool]:
-    """Epicentre offset (row, col) from the tile centre in units of half the tile side.
-
-    Uses the simulator's ``epicenter_row``/``epicenter_col`` patch attributes; the real file
-    has none, and an epicentre outside the tile is no target either.
+    """Offset (row, col) from the tile centre, in units of half the tile side, of where the
+    tile's damage is (:func:`quakesat.data.quakeset.location_truth`: the centroid of the
+    co-seismic change; the epicentre inside the tile for older simulated files). The real file
+    has no ground truth, and a point outside the tile is no target either.
     """
-    row, col = attrs.get("epicenter_row"), attrs.get("epicenter_col")
-    if row is None or col is None:
+    truth = location_truth(attrs)
+    if truth is None:
         return (0.0, 0.0), False
+    (row, col), _ = truth
     half = side / 2.0
     centre = (side - 1) / 2.0
-    offset = ((float(row) - centre) / half, (float(col) - centre) / half)
+    offset = ((row - centre) / half, (col - centre) / half)
     inside = abs(offset[0]) <= 1.0 and abs(offset[1]) <= 1.0
     return (offset if inside else (0.0, 0.0)), inside
 

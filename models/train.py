@@ -70,6 +70,7 @@ class TrainConfig:
     data_workers: int | None = None  # processes preprocessing the tiles once (None: one per CPU, <= 16)
     device: str = "cpu"  # cpu | cuda | auto (cuda when available); results do not depend on it beyond float noise
     keep_best: bool = True  # keep the epoch with the best validation score (early stopping on validation)
+    hard_negative_weight: float = 0.0  # weight of the hardest-negative ranking term (compute_loss); 0: BCE only
 
     def __post_init__(self) -> None:
         if self.model not in NETWORKS:
@@ -79,6 +80,8 @@ class TrainConfig:
                              f"choose from {sorted(PAPER_TASK)}")
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
             raise ConfigError("epochs and batch size must be >= 1 and the learning rate > 0")
+        if not (math.isfinite(self.hard_negative_weight) and self.hard_negative_weight >= 0):
+            raise ConfigError(f"hard_negative_weight must be a finite number >= 0, got {self.hard_negative_weight}")
         if self.device not in DEVICES:
             raise ConfigError(f"unknown device {self.device!r}; choose one of {list(DEVICES)}")
 
@@ -137,16 +140,37 @@ def cosine_with_warmup(total_steps: int, warmup_share: float) -> Any:
     return factor
 
 
+def hardest_negative_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Ranking loss aimed at the low false-alarm end of the ROC curve: for every event in the
+    batch, ``softplus(max negative logit - event logit)``, averaged over the events.
+
+    On board a detector runs at a threshold a handful of negatives per thousand exceed, so what
+    matters is how events rank against the *highest-scoring* negatives, not against the
+    average one (which binary cross-entropy weighs). Penalising each event against the
+    batch's hardest negative is the one-sample-per-batch form of a partial-AUC surrogate
+    (online hard-negative mining). Zero when the batch lacks either class.
+    """
+    events, negatives = labels > 0.5, labels <= 0.5
+    if not events.any() or not negatives.any():
+        return torch.zeros((), device=logits.device)
+    hardest = logits[negatives].max()
+    return nn.functional.softplus(hardest - logits[events]).mean()
+
+
 def compute_loss(outputs: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
-                 weights: dict[str, float]) -> torch.Tensor:
+                 weights: dict[str, float], hard_negative_weight: float = 0.0) -> torch.Tensor:
     """Weighted sum of the losses of the heads the network has.
 
     A multi-head network's magnitude loss covers event samples only (conditional magnitude).
+    With ``hard_negative_weight`` > 0 the event head also gets
+    :func:`hardest_negative_loss` with that weight.
     """
     loss = torch.zeros((), device=next(iter(outputs.values())).device)
     if "event" in outputs:
         loss = loss + weights.get("event", 1.0) * nn.functional.binary_cross_entropy_with_logits(
             outputs["event"], targets["event"])
+        if hard_negative_weight > 0:
+            loss = loss + hard_negative_weight * hardest_negative_loss(outputs["event"], targets["event"])
     if "magnitude" in outputs:
         if conditional_magnitude(outputs):
             events = targets["event"] > 0.5
@@ -286,7 +310,7 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
                 x = x.to(device, non_blocking=True)
                 batch_targets = {name: value.to(device, non_blocking=True) for name, value in batch_targets.items()}
                 optimiser.zero_grad()
-                loss = compute_loss(net(x), batch_targets, config.loss_weights)
+                loss = compute_loss(net(x), batch_targets, config.loss_weights, config.hard_negative_weight)
                 loss.backward()
                 optimiser.step()
                 schedule.step()

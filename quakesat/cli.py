@@ -183,6 +183,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float_range(0.0, 10.0, low_open=True), default=1e-4,
                    help="peak learning rate, > 0 (default 1e-4)")
     p.add_argument("--seed", type=NON_NEGATIVE, default=0, help="seed of weights and shuffling (default 0)")
+    p.add_argument("--hard-negative-weight", type=float_range(0.0, 100.0), default=0.0,
+                   help="weight of the hardest-negative ranking term added to the event loss, aimed at the "
+                        "low false-alarm end (docs/results.md; default 0: cross-entropy only)")
     p.add_argument("--downsample", type=int_range(1, 64), default=None,
                    help="multilook factor of the input (default: mobilenetv2 1, quakelite 2, log-ratio 4)")
     p.add_argument("--threads", type=int_range(1, 256), default=None, help="torch threads (default: torch's choice)")
@@ -214,7 +217,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     config = TrainConfig(model=args.model, task=args.task, input=args.input, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                         downsample=args.downsample, threads=args.threads, device=args.device)
+                         downsample=args.downsample, threads=args.threads, device=args.device,
+                         hard_negative_weight=args.hard_negative_weight)
     summary = train(args.data, args.out, config, progress=not args.quiet)
     print(json.dumps({"out": str(args.out), "validation": summary["validation"], "seconds": summary["seconds"]}))
     return EXIT_OK
@@ -457,10 +461,17 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
                    help="int8 ONNX weight scales per output channel, per tensor, or compare both (default)")
     p.add_argument("--split", choices=SPLITS, default="test",
                    help="held-out split for the fidelity gate (default test)")
-    p.add_argument("--min-agreement", type=SHARE, default=0.99,
-                   help="gate: least share of tiles whose event flag matches fp32, 0..1 (default 0.99)")
-    p.add_argument("--max-mae-drift", type=float_range(0.0), default=0.05,
-                   help="gate: largest change of magnitude MAE, mb, >= 0 (default 0.05)")
+    p.add_argument("--min-agreement", type=SHARE, default=0.995,
+                   help="gate: least share of tiles whose event flag matches fp32, 0..1 (default 0.995)")
+    p.add_argument("--max-magnitude-drift", type=float_range(0.0), default=0.05,
+                   help="gate: largest mean |mb - mb_fp32| over the tiles both flag, mb, >= 0 (default 0.05)")
+    p.add_argument("--min-fidelity-tiles", type=int_range(1, 1_000_000), default=200,
+                   help="gate: least held-out tiles an artifact is judged on (default 200)")
+    p.add_argument("--fidelity-tiles", type=int_range(1, 1_000_000), default=400,
+                   help="most held-out tiles the gate scores, balanced by label (default 400)")
+    p.add_argument("--false-alarm-rate", type=float_range(0.0, 1.0, low_open=True), default=0.01,
+                   help="target false-alarm rate on changed negatives; the event threshold is chosen for it "
+                        "on the validation split (default 0.01)")
     p.add_argument("--threads", type=int_range(1, 256), default=1,
                    help="inference threads for scoring and latency (default 1)")
     p.set_defaults(func=_cmd_export)
@@ -468,19 +479,22 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from quakesat.export.exporter import ExportOptions, export_model
-    from quakesat.export.fidelity import GateLimits
+    from quakesat.export.fidelity import GateLimits, fidelity_summary
 
     per_channel = {"both": (True, False), "yes": (True,), "no": (False,)}[args.per_channel]
     options = ExportOptions(formats=args.formats, int8=args.int8, calibration_tiles=args.calibration_tiles,
                             calibration_methods=args.calibration_methods, per_channel=per_channel,
-                            split=args.split, limits=GateLimits(args.min_agreement, args.max_mae_drift),
-                            threads=args.threads)
+                            split=args.split,
+                            limits=GateLimits(args.min_agreement, args.max_magnitude_drift, args.min_fidelity_tiles),
+                            threads=args.threads, false_alarm_rate=args.false_alarm_rate,
+                            fidelity_tiles=max(args.fidelity_tiles, args.min_fidelity_tiles))
     manifest = export_model(args.model_dir, args.data, args.out, options)
     print(json.dumps({
-        "out": str(args.out), "seconds": manifest.report["seconds"], "default_artifact": manifest.default_artifact,
-        "artifacts": {a.name: {"flag_agreement": (a.fidelity or {}).get("flag_agreement"),
-                               "mae_drift": (a.fidelity or {}).get("mae_drift"), "ms_per_tile": a.latency_ms,
-                               "bytes": a.bytes} for a in manifest.artifacts},
+        "out": str(args.out), "seconds": manifest.report["seconds"],
+        "default_artifacts": {"python": manifest.default_artifact, "cpp": manifest.cpp_default_artifact},
+        "event_threshold": manifest.decision.event_threshold,
+        "magnitude_informative": manifest.decision.magnitude_informative,
+        "artifacts": {a.name: fidelity_summary(a) for a in manifest.artifacts},
     }))
     return EXIT_OK
 

@@ -94,6 +94,7 @@ def _export(out: Path) -> dict[str, Any]:
     reported and not used: the messages come from the first one that passed."""
     from quakesat.errors import FidelityGateError
     from quakesat.export.exporter import ExportOptions, export_model
+    from quakesat.export.fidelity import fidelity_summary
     from quakesat.export.pte_export import pte_available
     from quakesat.export.tflite_export import tflite_available
 
@@ -113,10 +114,13 @@ def _export(out: Path) -> dict[str, Any]:
         summary[name] = {
             "seconds": manifest.report["seconds"], "gate": gate,
             "use": next((a for a in preferred if a in passed), None),
-            "artifacts": {a.name: {"bytes": a.bytes, "flag_agreement": (a.fidelity or {}).get("flag_agreement"),
-                                   "mae_drift": (a.fidelity or {}).get("mae_drift"), "ms_per_tile": a.latency_ms,
-                                   "gate_failures": list(a.gate_failures)}
-                          for a in manifest.artifacts},
+            "artifacts": {a.name: fidelity_summary(a) for a in manifest.artifacts},
+            "fidelity_tiles": manifest.report["fidelity"].get("tiles_note"),
+            "decision": {"event_threshold": manifest.decision.event_threshold,
+                         "operating_point": manifest.decision.operating_point,
+                         "magnitude_informative": manifest.decision.magnitude_informative,
+                         "temperature": (manifest.decision.calibration or {}).get("temperature")},
+            "defaults": {"python": manifest.default_artifact, "cpp": manifest.cpp_default_artifact},
         }
         if "tflite" not in formats and manifest.model.family == "cnn":
             summary[name]["note"] = "TFLite skipped: litert-torch not installed (pip install 'quakesat[tflite]')"

@@ -44,7 +44,9 @@ MANIFEST_FORMAT = "quakesat-manifest"
 #: Bumped whenever a field changes meaning; readers refuse every other version.
 #: 2: typed blocks, every field required, gate/locate required, ``magnitude_given_event``
 #: moved into ``decision``, reports moved under ``report``.
-MANIFEST_VERSION = 2
+#: 3: ``decision`` gains ``magnitude_informative`` and the ``operating_point``, ``calibration``
+#: and ``magnitude_skill`` reports; ``default_artifact`` became ``default_artifacts`` (one per runtime).
+MANIFEST_VERSION = 3
 #: Model families: a torch network, a scikit-learn pipeline, a fixed rule (the log-ratio baseline).
 FAMILIES = ("cnn", "shallow", "rule")
 #: The QuakeSet paper's tasks: 1 / 2 bitemporal detection / magnitude, 5 / 6 single image.
@@ -74,11 +76,15 @@ INT_MIN, UINT_MAX = -(2 ** 63), 2 ** 64 - 1
 
 # Declared keys of every block, in the order they are checked (shared with the C++ reader).
 TOP_KEYS = ("format", "version", "quakesat_version", "created", "model", "preprocess", "input", "decision",
-            "gate", "locate", "artifacts", "default_artifact", "report")
+            "gate", "locate", "artifacts", "default_artifacts", "report")
 MODEL_KEYS = ("name", "family", "paper_task", "heads")
 PREPROCESS_KEYS = ("version", "units", "floor_linear", "clip_db", "mean_db", "std_db", "downsample")
 INPUT_KEYS = ("raw_side", "images", "tile_shape", "dtype", "channels")
-DECISION_KEYS = ("event_threshold", "magnitude_min", "magnitude_given_event")
+DECISION_KEYS = ("event_threshold", "magnitude_min", "magnitude_given_event", "magnitude_informative",
+                 "operating_point", "calibration", "magnitude_skill")
+#: The runtimes a manifest names a default artifact for: the Python runtime (any format) and
+#: the C++ runner (ExecuTorch ``.pte`` only; null when the export has none).
+DEFAULT_ARTIFACT_KEYS = ("python", "cpp")
 GATE_KEYS = ("statistic", "threshold", "calibration")
 LOCATE_KEYS = ("method", "calibration")
 ARTIFACT_KEYS = ("name", "path", "format", "precision", "sha256", "bytes", "layout", "outputs", "quantization",
@@ -220,11 +226,12 @@ class Manifest:
     gate: GateSpec
     locate: LocateSpec
     artifacts: tuple[Artifact, ...]
-    default_artifact: str
+    default_artifact: str  # the Python runtime's default
     quakesat_version: str
     created: str
     report: dict[str, Any] = field(default_factory=dict)
     folder: Path | None = field(default=None, compare=False)
+    cpp_default_artifact: str | None = None  # the C++ runner's default (a .pte), None: the runner's own choice
 
     @property
     def heads(self) -> tuple[str, ...]:
@@ -289,12 +296,16 @@ class Manifest:
                       "channels": list(self.input.channels)},
             "decision": {"event_threshold": float(self.decision.event_threshold),
                          "magnitude_min": float(self.decision.magnitude_min),
-                         "magnitude_given_event": bool(self.decision.magnitude_given_event)},
+                         "magnitude_given_event": bool(self.decision.magnitude_given_event),
+                         "magnitude_informative": bool(self.decision.magnitude_informative),
+                         "operating_point": self.decision.operating_point,
+                         "calibration": self.decision.calibration,
+                         "magnitude_skill": self.decision.magnitude_skill},
             "gate": {"statistic": self.gate.statistic, "threshold": float(self.gate.threshold),
                      "calibration": self.gate.calibration},
             "locate": {"method": self.locate.method, "calibration": self.locate.calibration},
             "artifacts": [_artifact_to_dict(a) for a in self.artifacts],
-            "default_artifact": self.default_artifact,
+            "default_artifacts": {"python": self.default_artifact, "cpp": self.cpp_default_artifact},
             "report": self.report,
         }
 
@@ -460,7 +471,12 @@ def _read_decision(value: Any, model: ModelInfo) -> DecisionRule:
         raise _fail("decision.magnitude_given_event", f"must be true or false, got {given!r}")
     if given and not {"event", "magnitude"} <= set(model.heads):
         raise _fail("decision.magnitude_given_event", "needs both an event and a magnitude head")
-    return DecisionRule(threshold, magnitude_min, given)
+    informative = raw["magnitude_informative"]
+    if not isinstance(informative, bool):
+        raise _fail("decision.magnitude_informative", f"must be true or false, got {informative!r}")
+    reports = [_optional_object(raw[key], f"decision.{key}")
+               for key in ("operating_point", "calibration", "magnitude_skill")]
+    return DecisionRule(threshold, magnitude_min, given, informative, *reports)
 
 
 def _read_gate(value: Any) -> GateSpec:
@@ -567,14 +583,20 @@ def parse_manifest(raw: Any, folder: str | Path | None = None) -> Manifest:
     artifacts: list[Artifact] = []
     for index, entry in enumerate(listed):
         artifacts.append(_read_artifact(entry, index, model.heads, {a.name for a in artifacts}))
-    default = _string(raw["default_artifact"], "default_artifact")
+    defaults = _block(raw["default_artifacts"], "default_artifacts", DEFAULT_ARTIFACT_KEYS)
+    default = _string(defaults["python"], "default_artifacts.python")
     if default not in {a.name for a in artifacts}:
-        raise _fail("default_artifact", f"{default!r} is not listed in artifacts")
+        raise _fail("default_artifacts.python", f"{default!r} is not listed in artifacts")
+    cpp_default = defaults["cpp"]
+    if cpp_default is not None:
+        cpp_default = _string(cpp_default, "default_artifacts.cpp")
+        if cpp_default not in {a.name for a in artifacts if a.format == "pte"}:
+            raise _fail("default_artifacts.cpp", f"{cpp_default!r} is not a .pte artifact of this manifest")
     report = raw["report"]
     if not isinstance(report, dict):
         raise _fail("report", "must be a JSON object")
     return Manifest(model, preprocess, spec, decision, gate, locate, tuple(artifacts), default, quakesat_version,
-                    created, report, None if folder is None else Path(folder))
+                    created, report, None if folder is None else Path(folder), cpp_default)
 
 
 def _refuse_constant(token: str) -> float:

@@ -233,6 +233,10 @@ def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: E
         **{f"look_east_{name}": geometry[name].look_east for name in geometry},
         **{f"incidence_deg_{name}": round(geometry[name].incidence_deg, 3) for name in geometry},
     }
+    if np.any(damage):
+        rows, cols = np.nonzero(damage)
+        attrs["damage_centroid_row"] = float(rows.mean())
+        attrs["damage_centroid_col"] = float(cols.mean())
     if has_before and not identical:
         attrs["changes_before_pre"] = ",".join(changes["pre"])
     return images, attrs

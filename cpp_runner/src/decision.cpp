@@ -21,8 +21,10 @@ Judgement judge_heads(const Heads& h, const DecisionConfig& config) {
   if (h.has_event) event &= h.event >= static_cast<float>(config.event_threshold);
   float magnitude = 0.0f;
   if (h.has_magnitude) {
-    event &= h.magnitude >= static_cast<float>(config.magnitude_min);
-    magnitude = config.magnitude_given_event ? (event ? h.magnitude : 0.0f) : h.magnitude;
+    // A head no better than a constant neither decides the flag nor reports a number (0:
+    // "not estimated"), except in a magnitude-only model, where it is the detector.
+    if (config.magnitude_informative || !h.has_event) event &= h.magnitude >= static_cast<float>(config.magnitude_min);
+    if (config.magnitude_informative) magnitude = config.magnitude_given_event ? (event ? h.magnitude : 0.0f) : h.magnitude;
   }
   float confidence = 1.0f;
   if (h.has_event) confidence = event ? h.event : 1.0f - h.event;

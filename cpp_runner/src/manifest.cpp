@@ -27,11 +27,13 @@ using Names = std::vector<std::string>;
 
 // Declared keys of every block, in the order they are checked (runtime/manifest.py *_KEYS).
 const Names kTopKeys = {"format", "version", "quakesat_version", "created", "model", "preprocess", "input",
-                        "decision", "gate", "locate", "artifacts", "default_artifact", "report"};
+                        "decision", "gate", "locate", "artifacts", "default_artifacts", "report"};
 const Names kModelKeys = {"name", "family", "paper_task", "heads"};
 const Names kPreprocessKeys = {"version", "units", "floor_linear", "clip_db", "mean_db", "std_db", "downsample"};
 const Names kInputKeys = {"raw_side", "images", "tile_shape", "dtype", "channels"};
-const Names kDecisionKeys = {"event_threshold", "magnitude_min", "magnitude_given_event"};
+const Names kDecisionKeys = {"event_threshold", "magnitude_min", "magnitude_given_event", "magnitude_informative",
+                             "operating_point", "calibration", "magnitude_skill"};
+const Names kDefaultArtifactKeys = {"python", "cpp"};
 const Names kGateKeys = {"statistic", "threshold", "calibration"};
 const Names kLocateKeys = {"method", "calibration"};
 const Names kArtifactKeys = {"name", "path", "format", "precision", "sha256", "bytes", "layout", "outputs",
@@ -266,6 +268,13 @@ void read_decision(const json& value, const ModelInfo& model) {
   if (given.get<bool>() && !(model.has("event") && model.has("magnitude"))) {
     fail("decision.magnitude_given_event", "needs both an event and a magnitude head");
   }
+  const json& informative = raw["magnitude_informative"];
+  if (!informative.is_boolean()) {
+    fail("decision.magnitude_informative", "must be true or false, got " + show(informative));
+  }
+  for (const char* report : {"operating_point", "calibration", "magnitude_skill"}) {
+    optional_object(raw[report], std::string("decision.") + report);
+  }
 }
 
 void read_gate(const json& value) {
@@ -384,8 +393,15 @@ void read_manifest(const json& raw) {
   if (!artifacts.is_array() || artifacts.empty()) fail("artifacts", "must be a non-empty list");
   std::set<std::string> names;
   for (std::size_t i = 0; i < artifacts.size(); ++i) names.insert(read_artifact(artifacts[i], i, model.heads, names));
-  const std::string default_artifact = string(raw["default_artifact"], "default_artifact");
-  if (!names.count(default_artifact)) fail("default_artifact", "'" + default_artifact + "' is not listed in artifacts");
+  const json& defaults = block(raw["default_artifacts"], "default_artifacts", kDefaultArtifactKeys);
+  const std::string python = string(defaults["python"], "default_artifacts.python");
+  if (!names.count(python)) fail("default_artifacts.python", "'" + python + "' is not listed in artifacts");
+  if (!defaults["cpp"].is_null()) {
+    const std::string cpp = string(defaults["cpp"], "default_artifacts.cpp");
+    bool is_pte = false;
+    for (const json& a : artifacts) is_pte |= a["name"] == cpp && a["format"] == "pte";
+    if (!is_pte) fail("default_artifacts.cpp", "'" + cpp + "' is not a .pte artifact of this manifest");
+  }
   if (!raw["report"].is_object()) fail("report", "must be a JSON object");
 }
 
@@ -409,7 +425,10 @@ OutputRef output_ref(const json& outputs, const char* head, std::size_t heads) {
   return ref;
 }
 
-const json* choose_artifact(const json& artifacts, const std::string& name) {
+const json* choose_artifact(const json& artifacts, const json& defaults, const std::string& requested) {
+  // No name asked for: the manifest's default for this runner, else the first int8 .pte, else the first .pte.
+  const std::string name = requested.empty() && defaults["cpp"].is_string() ? defaults["cpp"].get<std::string>()
+                                                                           : requested;
   const json* first_pte = nullptr;
   for (const json& a : artifacts) {
     if (!name.empty()) {
@@ -443,13 +462,14 @@ void read_values(const json& raw, Manifest& m) {
   m.decision.event_threshold = number_of(decision["event_threshold"]);
   m.decision.magnitude_min = number_of(decision["magnitude_min"]);
   m.decision.magnitude_given_event = decision["magnitude_given_event"].get<bool>();
+  m.decision.magnitude_informative = decision["magnitude_informative"].get<bool>();
   m.gate_threshold = number_of(raw["gate"]["threshold"]);
   m.locate_method = raw["locate"]["method"].get<std::string>();
 }
 
 Status read_artifact_values(const json& raw, const std::string& path, const std::string& artifact, Manifest& m,
                             std::string& detail) {
-  const json* chosen = choose_artifact(raw["artifacts"], artifact);
+  const json* chosen = choose_artifact(raw["artifacts"], raw["default_artifacts"], artifact);
   if (!chosen) {
     detail = path + (artifact.empty() ? ": no .pte artifact" : ": artifacts: no artifact named '" + artifact + "'");
     return artifact.empty() ? Status::kModelMissing : Status::kManifestInvalid;

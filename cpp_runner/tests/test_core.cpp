@@ -111,6 +111,7 @@ int test_decisions(const std::string& vectors) {
     config.event_threshold = v.at("decision").at("event_threshold");
     config.magnitude_min = v.at("decision").at("magnitude_min");
     config.magnitude_given_event = v.at("magnitude_given_event");
+    config.magnitude_informative = v.at("magnitude_informative");
     const Judgement j = judge_heads(heads, config);
     const json& t = v.at("tile");
     const int side = t.at("side");

@@ -79,7 +79,7 @@ void test_hints(json base) {
   v.valid = validate_manifest(base, v.field, v.detail);
   expect(!v.valid && v.field == "version" && v.detail.find(kReexportHint) != std::string::npos,
          "version 1 is refused with the re-export hint: " + v.detail);
-  base["version"] = 3;
+  base["version"] = 4;
   v.valid = validate_manifest(base, v.field, v.detail);
   expect(!v.valid && v.detail.find(kReexportHint) == std::string::npos, "a future version gets no re-export hint");
 }
@@ -87,12 +87,26 @@ void test_hints(json base) {
 void test_load(const std::string& vectors) {
   Manifest m;
   std::string detail;
+  json file;
+  std::string parse_error;
+  parse_strict_json(read_text(vectors + "/tiny_model/manifest.json"), file, parse_error);
+  const std::string cpp_default = file["default_artifacts"]["cpp"].get<std::string>();
+  std::string cpp_sha;
+  for (const json& a : file["artifacts"]) {
+    if (a["name"] == cpp_default) cpp_sha = a["sha256"].get<std::string>();
+  }
   expect(load_manifest(vectors + "/tiny_model", "", m, detail) == Status::kOk, "tiny model loads: " + detail);
-  expect(m.artifact_name == "pte-int8" && m.model_id == 0x9abf, "the default is the first int8 .pte");
+  expect(m.artifact_name == cpp_default && m.model_id == std::stoi(cpp_sha.substr(0, 4), nullptr, 16),
+         "the default is the manifest's default_artifacts.cpp");
+  expect(load_manifest(vectors + "/tiny_model", "pte-int8", m, detail) == Status::kOk && m.artifact_name == "pte-int8",
+         "a named artifact wins over the default");
   expect(m.channels == 4 && m.height == 32 && m.width == 32 && m.raw_side == 64 && m.images == 2, "input");
   expect(m.preprocess.downsample == 2 && !m.preprocess.units_db && m.preprocess.std_db[1] == 5.0, "preprocess");
-  expect(m.decision.event_threshold == 0.5 && m.decision.magnitude_min == 1.0 && m.decision.magnitude_given_event,
-         "decision, magnitude_given_event included");
+  const json& decision = file["decision"];
+  expect(m.decision.event_threshold == decision["event_threshold"].get<double>() && m.decision.magnitude_min == 1.0 &&
+             m.decision.magnitude_given_event &&
+             m.decision.magnitude_informative == decision["magnitude_informative"].get<bool>(),
+         "decision: threshold, magnitude_given_event and magnitude_informative as written");
   expect(m.gate_threshold == 0.0 && m.locate_method == "centre", "gate and locate");
   expect(m.event.present && m.event.output == 0 && m.magnitude.output == 1 && m.location.output == 2 &&
              m.location.column == -1,

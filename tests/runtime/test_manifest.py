@@ -45,6 +45,7 @@ def _folder_with_model(folder: Path) -> Path:
     """A valid manifest whose first artifact is a real file with the recorded hash."""
     raw = _generator().base()
     raw["artifacts"] = raw["artifacts"][:1]
+    raw["default_artifacts"]["cpp"] = None  # the .pte is gone
     raw["artifacts"][0].update(path="model.onnx", sha256=hashlib.sha256(PAYLOAD).hexdigest(), bytes=len(PAYLOAD))
     (folder / "model.onnx").write_bytes(PAYLOAD)
     (folder / "manifest.json").write_text(json.dumps(raw))
@@ -61,7 +62,7 @@ def test_the_cases_cover_acceptance_and_every_block() -> None:
     refused_blocks = {c["field"].split(".")[0].split("[")[0] for c in CASES if not c["valid"]}
     assert len(valid) >= 8 and len(CASES) - len(valid) >= 80
     assert {"json", "manifest", "format", "version", "model", "preprocess", "input", "decision", "gate", "locate",
-            "artifacts", "default_artifact", "report"} <= refused_blocks
+            "artifacts", "default_artifacts", "report"} <= refused_blocks
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
@@ -77,7 +78,7 @@ def test_each_case_gets_its_verdict_and_names_its_field(case: dict) -> None:
 
 def test_an_older_manifest_is_refused_with_the_command_that_re_exports_it() -> None:
     case = next(c for c in CASES if c["case"] == "version_1_is_refused_with_the_reexport_hint")
-    with pytest.raises(ManifestError, match=r"version 1; this runtime reads version 2: re-export the model: "
+    with pytest.raises(ManifestError, match=r"version 1; this runtime reads version 3: re-export the model: "
                                             r"quakesat export --model-dir"):
         read_manifest_text(_text(case))
 
@@ -108,7 +109,12 @@ def test_typed_fields_are_what_the_file_says() -> None:
     assert manifest.heads == ("event", "magnitude", "location") and manifest.decision.magnitude_given_event
     assert manifest.preprocess.downsample == 2 and manifest.gate.statistic == "changed_share"
     assert manifest.artifact("pte-int8").outputs["location"] == OutputRef("2")
-    assert manifest.default_artifact == "onnx-int8" and MANIFEST_VERSION == 2
+    assert MANIFEST_VERSION == 3 and manifest.decision.operating_point["target_false_alarm_rate"] == 0.3
+    passed = [a for a in manifest.artifacts if a.passed_gate]
+    # each runtime's default is the fastest artifact that passed the gate (the C++ runner's: a .pte)
+    assert manifest.default_artifact == min(passed, key=lambda a: a.latency_ms).name
+    assert manifest.cpp_default_artifact == min((a for a in passed if a.format == "pte"),
+                                                key=lambda a: a.latency_ms).name
 
 
 # ─── hashes and files ───────────────────────────────────────────────────────────────────

@@ -79,7 +79,8 @@ def test_golden_decisions_reproduce_their_message_bytes() -> None:
         heads = {"event": np.array([float(h["event"])], np.float32),
                  "magnitude": np.array([float(h["magnitude"])], np.float32),
                  "location": np.array([h["location"]], np.float32)}
-        rule = DecisionRule(**item["decision"], magnitude_given_event=item["magnitude_given_event"])
+        rule = DecisionRule(**item["decision"], magnitude_given_event=item["magnitude_given_event"],
+                            magnitude_informative=item["magnitude_informative"])
         event, magnitude, confidence, problem = judge_heads(heads, rule)
         t = item["tile"]
         georef = Georef(t["lat"], t["lon"], t["pixel_spacing_m"])
@@ -93,6 +94,8 @@ def test_golden_decisions_reproduce_their_message_bytes() -> None:
     statuses = [decode(bytes.fromhex(item["message"])).status for item in lines]
     assert Status.OUTPUT_INVALID in statuses and any(decode(bytes.fromhex(i["message"])).event for i in lines)
     assert any(math.isnan(float(item["heads"]["event"])) for item in lines)
+    uninformative_events = [decode(bytes.fromhex(i["message"])) for i in lines if not i["magnitude_informative"]]
+    assert any(m.event for m in uninformative_events) and all(m.magnitude == 0 for m in uninformative_events)
 
 
 @pytest.mark.parametrize("config", ["manifest", "nogate_head"])

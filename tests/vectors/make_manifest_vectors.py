@@ -39,13 +39,15 @@ def base() -> dict[str, Any]:
     """A valid multi-head bitemporal manifest with an ONNX and an ExecuTorch artifact."""
     heads = ["event", "magnitude", "location"]
     return {
-        "format": "quakesat-manifest", "version": 2, "quakesat_version": "0.2.0", "created": "2026-11-29T00:00:00Z",
+        "format": "quakesat-manifest", "version": 3, "quakesat_version": "0.2.0", "created": "2026-11-29T00:00:00Z",
         "model": {"name": "quakelite", "family": "cnn", "paper_task": 1, "heads": heads},
         "preprocess": {"version": 1, "units": "linear", "floor_linear": 0.0001, "clip_db": [-35.0, 10.0],
                        "mean_db": [-12.0, -19.0], "std_db": [5.0, 5.0], "downsample": 2},
         "input": {"raw_side": 64, "images": 2, "tile_shape": [4, 32, 32], "dtype": "float32",
                   "channels": ["first VV", "first VH", "second VV", "second VH"]},
-        "decision": {"event_threshold": 0.5, "magnitude_min": 1.0, "magnitude_given_event": True},
+        "decision": {"event_threshold": 0.5, "magnitude_min": 1.0, "magnitude_given_event": True,
+                     "magnitude_informative": True, "operating_point": {"target_false_alarm_rate": 0.01},
+                     "calibration": None, "magnitude_skill": None},
         "gate": {"statistic": "changed_share", "threshold": 0.05, "calibration": {"split": "validation"}},
         "locate": {"method": "head", "calibration": None},
         "artifacts": [
@@ -54,7 +56,7 @@ def base() -> dict[str, Any]:
             _artifact("pte-int8", "pte", "int8", "NCHW", {h: _output(str(i)) for i, h in enumerate(heads)},
                       delegate="XnnpackBackend", batch=1),
         ],
-        "default_artifact": "onnx-int8",
+        "default_artifacts": {"python": "onnx-int8", "cpp": "pte-int8"},
         "report": {"note": "reports are free-form"},
     }
 
@@ -113,14 +115,14 @@ def _shallow(m: dict[str, Any]) -> None:
     m["decision"]["magnitude_given_event"] = False
     m["locate"]["method"] = "centre"
     m["artifacts"] = [_artifact("onnx-fp32", "onnx", "fp32", "features", {"event": _output("probabilities", 1)})]
-    m["default_artifact"] = "onnx-fp32"
+    m["default_artifacts"] = {"python": "onnx-fp32", "cpp": None}
 
 
 def _rule(m: dict[str, Any]) -> None:
     _shallow(m)
     m["model"].update(name="log-ratio", family="rule")
     m["artifacts"] = [_artifact("rule", "rule", "fp32", "NCHW", {"event": _output("event")})]
-    m["default_artifact"] = "rule"
+    m["default_artifacts"] = {"python": "rule", "cpp": None}
 
 
 VALID: list[tuple[str, Mutation | None]] = [
@@ -135,7 +137,8 @@ VALID: list[tuple[str, Mutation | None]] = [
     ("sigmoid_offset_and_tflite_nhwc", _all(
         _set("artifacts[1]", _artifact("tflite-int8", "tflite", "int8", "NHWC",
                                        {"event": _output("0", None, "sigmoid"), "magnitude": _output("1", offset=5.6),
-                                        "location": _output("2")})))),
+                                        "location": _output("2")})),
+        _set("default_artifacts.cpp", None))),
     ("units_db_and_downsample_one", _all(_set("preprocess.units", "db"), _set("preprocess.downsample", 1),
                                          _set("input.raw_side", 32))),
     ("path_in_a_subfolder", _set("artifacts[0].path", "int8/model.onnx")),
@@ -147,9 +150,10 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("another_format", "format", _set("format", "onnx-manifest")),
     ("format_missing", "format", _drop("format")),
     ("version_1_is_refused_with_the_reexport_hint", "version", _set("version", 1)),
-    ("version_from_the_future", "version", _set("version", 3)),
-    ("version_as_text", "version", _set("version", "2")),
-    ("version_as_float", "version", _set("version", 2.0)),
+    ("version_2_is_refused_with_the_reexport_hint", "version", _set("version", 2)),
+    ("version_from_the_future", "version", _set("version", 4)),
+    ("version_as_text", "version", _set("version", "3")),
+    ("version_as_float", "version", _set("version", 3.0)),
     ("a_block_missing", "model", _drop("model")),
     ("report_missing", "report", _drop("report")),
     ("an_unknown_top_level_field", "extra", _set("extra", 1)),
@@ -199,6 +203,12 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("magnitude_min_negative", "decision.magnitude_min", _set("decision.magnitude_min", -1.0)),
     ("magnitude_min_beyond_the_codec", "decision.magnitude_min", _set("decision.magnitude_min", 1000.0)),
     ("given_event_as_integer", "decision.magnitude_given_event", _set("decision.magnitude_given_event", 1)),
+    ("informative_as_text", "decision.magnitude_informative", _set("decision.magnitude_informative", "yes")),
+    ("informative_missing", "decision.magnitude_informative", _drop("decision.magnitude_informative")),
+    ("operating_point_a_number", "decision.operating_point", _set("decision.operating_point", 0.01)),
+    ("calibration_a_list", "decision.calibration", _set("decision.calibration", [1.0])),
+    ("magnitude_skill_missing", "decision.magnitude_skill", _drop("decision.magnitude_skill")),
+    ("unknown_decision_field", "decision.temperature", _set("decision.temperature", 1.5)),
     ("given_event_without_an_event_head", "decision.magnitude_given_event", _all(
         _set("model.heads", ["magnitude", "location"]), _set("locate.method", "change"))),
     # gate, locate
@@ -247,7 +257,12 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("negative_latency", "artifacts[0].latency_ms", _set("artifacts[0].latency_ms", -1.0)),
     ("fidelity_a_string", "artifacts[0].fidelity", _set("artifacts[0].fidelity", "good")),
     ("unknown_artifact_field", "artifacts[0].model_id", _set("artifacts[0].model_id", 38902)),
-    ("default_artifact_not_listed", "default_artifact", _set("default_artifact", "tflite-int8")),
+    ("default_artifact_not_listed", "default_artifacts.python", _set("default_artifacts.python", "tflite-int8")),
+    ("default_artifacts_a_string", "default_artifacts", _set("default_artifacts", "onnx-int8")),
+    ("default_artifacts_without_cpp", "default_artifacts.cpp", _drop("default_artifacts.cpp")),
+    ("cpp_default_not_a_pte", "default_artifacts.cpp", _set("default_artifacts.cpp", "onnx-int8")),
+    ("cpp_default_empty", "default_artifacts.cpp", _set("default_artifacts.cpp", "")),
+    ("version_2_default_artifact_left", "default_artifact", _set("default_artifact", "onnx-int8")),
     ("report_a_list", "report", _set("report", [])),
 ]
 

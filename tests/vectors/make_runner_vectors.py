@@ -184,12 +184,14 @@ def _write_decisions(count: int = 64, seed: int = 2024) -> None:
                  "location": location[None]}
         decision = {"event_threshold": rng.choice([0.5, 0.3, 0.8]), "magnitude_min": rng.choice([1.0, 0.0, 2.5])}
         given_event = rng.random() < 0.5
+        informative = index % 4 != 3  # every fourth: a head export marked uninformative (magnitude 0)
         check_status = rng.choice([Status.OK, Status.OK, Status.PARTIAL_NODATA, Status.VALUES_CLIPPED])
         method = rng.choice(["head", "centre"])
         georef = Georef(rng.uniform(-89, 89), rng.uniform(-179.9, 179.9), rng.choice([10.0, 20.0]))
         side = rng.choice([64, 512])
         tile_id, time, seq, model_id = rng.randrange(2**32), rng.randrange(1, 2**32), index, rng.randrange(2**16)
-        event, mag, confidence, problem = judge_heads(heads, DecisionRule(**decision, magnitude_given_event=given_event))
+        event, mag, confidence, problem = judge_heads(heads, DecisionRule(**decision, magnitude_given_event=given_event,
+                                                                         magnitude_informative=informative))
         status = Status.OUTPUT_INVALID if problem else check_status
         pixel, _ = locate_pixel(method, heads, None, None, side) if event else (None, "centre")
         lat, lon = pixel_to_latlon(georef, *pixel, side) if pixel else (georef.center_lat, georef.center_lon)
@@ -199,7 +201,8 @@ def _write_decisions(count: int = 64, seed: int = 2024) -> None:
         lines.append(json.dumps({
             "heads": {"event": _json_float(probability), "magnitude": _json_float(magnitude),
                       "location": [float(v) for v in location]},
-            "decision": decision, "magnitude_given_event": given_event, "status": int(check_status),
+            "decision": decision, "magnitude_given_event": given_event,
+            "magnitude_informative": informative, "status": int(check_status),
             "locate": method,
             "tile": {"tile_id": tile_id, "time": time, "lat": georef.center_lat, "lon": georef.center_lon,
                      "pixel_spacing_m": georef.pixel_spacing_m, "side": side},

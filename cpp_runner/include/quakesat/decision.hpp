@@ -19,6 +19,7 @@ struct DecisionConfig {
   double event_threshold = 0.5;
   double magnitude_min = 1.0;
   bool magnitude_given_event = false;
+  bool magnitude_informative = true;  // false: magnitude 0 ("not estimated"), the head decides nothing
 };
 
 struct Judgement {

@@ -1,4 +1,4 @@
-// The model manifest, version 2 (runtime/manifest.py is the specification): validated at Init
+// The model manifest, version 3 (runtime/manifest.py is the specification): validated at Init
 // by the same rules as the Python reader, in the same order, naming the same first offending
 // field by its dotted path (`decision.event_threshold`, `artifacts[1].outputs.event.output`,
 // `json` for text that is not strict JSON, `manifest` for a root that is not an object). The
@@ -18,7 +18,7 @@ namespace quakesat {
 
 constexpr const char* kManifestName = "manifest.json";
 constexpr const char* kManifestFormat = "quakesat-manifest";
-constexpr int kManifestVersion = 2;
+constexpr int kManifestVersion = 3;
 constexpr int kPreprocessVersion = 1;
 // Largest tile side (raw or preprocessed) a manifest may declare: keeps a hostile manifest
 // from sizing huge buffers.
