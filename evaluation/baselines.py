@@ -46,7 +46,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import roc_auc_score
 
 from quakesat.data.parallel import ordered_map
-from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task
+from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth
 from quakesat.errors import ConfigError
 from quakesat.evaluation.metrics import MetricInputError, detection_report
 from quakesat.evaluation.operating_point import (
@@ -104,6 +104,12 @@ class PairTable:
             tile the simulator's co-seismic change covers), NaN for negatives and where the
             file records none.
         features: ``N x len(CHANGE_FEATURE_NAMES)`` float32 change features.
+        location: ``N x 2`` pixel (row, col) of where an event tile's message should point
+            (:func:`quakesat.data.quakeset.location_truth`), NaN where there is nothing to locate.
+        change_peak: ``N x 2`` pixel of the densest change
+            (:func:`quakesat.runtime.change.change_peak`), NaN where nothing changed.
+        pixel_spacing_m: per sample, metres per pixel.
+        side: per sample, the tile side in pixels.
         shares: ``N x len(SHARE_LOOKS) x len(SHARE_THRESHOLDS_DB)`` changed shares, the
             log-ratio rule's candidate statistics.
         seconds: time the pass over the pixels took.
@@ -121,6 +127,10 @@ class PairTable:
     features: np.ndarray
     shares: np.ndarray
     seconds: float
+    location: np.ndarray | None = None
+    change_peak: np.ndarray | None = None
+    pixel_spacing_m: np.ndarray | None = None
+    side: np.ndarray | None = None
 
     def rows(self, split: str) -> np.ndarray:
         """Indices of the samples of ``split``, in file order."""
@@ -133,13 +143,22 @@ class _PairReader:
 
     qs: QuakeSetFile
 
-    def __call__(self, ref: SampleRef) -> tuple[np.ndarray, np.ndarray, bool, float, float]:
+    def __call__(self, ref: SampleRef) -> tuple[Any, ...]:
+        from quakesat.runtime.change import change_peak
+        from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M
+
         first, second = self.qs.read(ref)
         features, shares = pair_statistics(first, second, SHARE_LOOKS, SHARE_THRESHOLDS_DB)
         identical = bool(np.array_equal(first, second, equal_nan=True))
         attrs = self.qs.patch_attrs(ref.event_id, ref.patch)
         damaged = _number(attrs, "damaged_fraction") if ref.label == 1 else math.nan
-        return features, shares, identical, _number(attrs, "distance_km"), damaged
+        found = location_truth(attrs) if ref.label == 1 else None
+        location = found[0] if found else (math.nan, math.nan)
+        peak = (math.nan, math.nan) if identical else (change_peak(first, second) or (math.nan, math.nan))
+        spacing = _number(attrs, "pixel_spacing_m")
+        spacing = DEFAULT_PIXEL_SPACING_M if math.isnan(spacing) else spacing
+        return (features, shares, identical, _number(attrs, "distance_km"), damaged, location, peak, spacing,
+                first.shape[0])
 
 
 def _number(attrs: dict[str, Any], name: str) -> float:
@@ -173,7 +192,8 @@ def pair_table(path: str | Path, progress: bool = False, workers: int | None = N
         refs = qs.samples(Task.BITEMPORAL_DETECTION)
         rows = list(tqdm(ordered_map(_PairReader(qs), refs, workers, chunksize=8), total=len(refs),
                          desc="change features", unit="pair", disable=not progress))
-    features, shares, identical, distance, damaged = zip(*rows) if rows else ((), (), (), (), ())
+    features, shares, identical, distance, damaged, location, peak, spacing, side = \
+        zip(*rows) if rows else ((),) * 9
     width, candidates = len(CHANGE_FEATURE_NAMES), (len(SHARE_LOOKS), len(SHARE_THRESHOLDS_DB))
     return PairTable(
         file=str(path),
@@ -188,6 +208,10 @@ def pair_table(path: str | Path, progress: bool = False, workers: int | None = N
         features=np.array(features, dtype=np.float32).reshape(len(refs), width),
         shares=np.array(shares, dtype=np.float64).reshape(len(refs), *candidates),
         seconds=time.perf_counter() - started,
+        location=np.array(location, dtype=np.float64).reshape(len(refs), 2),
+        change_peak=np.array(peak, dtype=np.float64).reshape(len(refs), 2),
+        pixel_spacing_m=np.array(spacing, dtype=np.float64),
+        side=np.array(side, dtype=np.int64),
     )
 
 

@@ -29,8 +29,9 @@ from numpy.typing import ArrayLike
 
 from quakesat.errors import ConfigError
 
-#: Temperatures outside this range mean the fit had nothing to fit (one class, constant scores).
-TEMPERATURE_RANGE = (0.05, 50.0)
+#: The fit's bounds. Validation classes a network separates perfectly pull the fit towards 0
+#: (infinitely sharp); the bound keeps the probabilities out of float32 saturation.
+TEMPERATURE_RANGE = (0.1, 20.0)
 DEFAULT_BINS = 10
 _EPS = 1e-7
 

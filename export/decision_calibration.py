@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from quakesat.evaluation.calibration import apply_temperature, calibration_report
+from quakesat.evaluation.calibration import apply_temperature, calibration_report, logit
 from quakesat.evaluation.operating_point import magnitude_skill, resolvable, threshold_for_false_alarm_rate
 from quakesat.runtime.decision import DecisionRule
 
@@ -70,6 +70,24 @@ def fold_temperature(net: Any, temperature: float) -> Any:
     return net
 
 
+def _sigmoid(value: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-value)))
+
+
+def _with_margin(lowest: float, scores: np.ndarray) -> float:
+    """The threshold halfway, in logit, between the highest validation score that must stay
+    below it and the lowest score at or above ``lowest``: the same validation counts as
+    ``lowest`` itself, with the widest margin on both sides (``lowest`` sits a float's width
+    above a negative's score, where the float noise between runtimes would flip that tile).
+    Nothing above: one logit unit above the quiet side. Never above 1."""
+    below, above = scores[scores < lowest], scores[scores >= lowest]
+    if not below.size:
+        return float(min(lowest, 1.0))
+    quiet = logit([below.max()])[0]
+    middle = (quiet + logit([above.min()])[0]) / 2.0 if above.size else quiet + 1.0
+    return float(min(max(_sigmoid(middle), lowest), 1.0))
+
+
 def _operating_point(scores: np.ndarray, labels: np.ndarray, hard: np.ndarray, rate: float) -> dict[str, Any]:
     negatives = scores[hard & (labels == 0)]
     events = scores[labels == 1]
@@ -78,8 +96,8 @@ def _operating_point(scores: np.ndarray, labels: np.ndarray, hard: np.ndarray, r
     if negatives.size == 0:
         block.update(threshold=0.5, note="no changed negative in validation: the threshold stays 0.5")
         return block
-    # A threshold above 1 (the top negative scored exactly 1) would flag nothing: keep 1.
-    threshold = min(threshold_for_false_alarm_rate(negatives, rate), 1.0)
+    lowest = threshold_for_false_alarm_rate(negatives, rate)
+    threshold = _with_margin(lowest, scores[hard | (labels == 1)])
     block.update(
         threshold=threshold,
         false_alarm_rate=round(float(np.mean(negatives >= threshold)), 6),

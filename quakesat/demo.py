@@ -49,8 +49,15 @@ def _fly(data: Path, out: Path, model: str, artifact: str | None, stream: str) -
     print(f"   {model}: {run['tiles']} tiles -> {run['messages']} messages ({run['bytes']} bytes) -> {run['stream']}")
     print("   " + format_profile(run["profile"]).replace("\n", "\n   "))
     hard = evaluation["shortcut"]["hard"] or {}
-    print(f"   accuracy {evaluation['detection']['accuracy']}, without identical negatives {hard.get('accuracy')}; "
-          f"gate skipped {evaluation['gate']['skipped']} tiles ({evaluation['gate']['identical_skipped']} identical)")
+    changed = evaluation["shortcut"]["hard_negatives"]
+    summary["operating_point"] = {"recall": hard.get("recall"), "changed_negatives": changed["n"],
+                                  "false_alarms": changed["false_alarms"],
+                                  "false_alarm_rate": None if not changed["n"] else
+                                  round(changed["false_alarms"] / changed["n"], 4)}
+    print(f"   at the manifest's threshold: recall {hard.get('recall')}, false alarms on changed negatives "
+          f"{changed['false_alarms']} of {changed['n']}; accuracy {evaluation['detection']['accuracy']}, without "
+          f"identical negatives {hard.get('accuracy')}; gate skipped {evaluation['gate']['skipped']} tiles "
+          f"({evaluation['gate']['identical_skipped']} identical)")
     return summary
 
 
@@ -68,25 +75,27 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     artifacts = out / "artifacts" / "quakelite"
     binary = Path(__file__).resolve().parents[1] / "build" / "native" / "quakesat-runner"
     manifest = load_manifest(artifacts)
-    if "pte-int8" not in manifest.artifact_names:
-        return {"skipped": "no pte-int8 artifact (pip install 'quakesat[pte]')"}
+    program = manifest.cpp_default_artifact  # the fastest .pte that passed the fidelity gate
+    if program is None:
+        return {"skipped": "no .pte artifact (pip install 'quakesat[pte]')"}
     if not binary.is_file():
         return {"skipped": f"{binary} not built (bash scripts/build_native.sh)"}
     tiles = write_tile_list([tile for tile, _, _ in file_tiles(data, "test")], out / "tile_list")
-    runtime = FlightRuntime.open(artifacts, "pte-int8", RuntimeConfig(health_every=0))
+    runtime = FlightRuntime.open(artifacts, program, RuntimeConfig(health_every=0))
     python = b"".join(runtime.process(tile).message for tile, _ in read_tile_list(tiles))
     result = subprocess.run([str(binary), str(artifacts), str(tiles), "-o", str(out / "cpp_messages.bin"),
-                             "--artifact", "pte-int8", "--profile"], capture_output=True, text=True, timeout=600)
+                             "--artifact", program, "--profile"], capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         return {"error": result.stderr[-500:]}
     cpp = (out / "cpp_messages.bin").read_bytes()
     same = sum(python[i:i + 32] == cpp[i:i + 32] for i in range(0, max(len(python), len(cpp)), 32))
     profile = [line for line in result.stdout.splitlines() if "tiles/s" in line]
     # Parity holds for the program whatever its accuracy; whether it may fly is the fidelity gate's call.
-    failures = manifest.artifact("pte-int8").gate_failures
-    return {"tiles": len(python) // 32, "identical_messages": int(same), "byte_identical": python == cpp,
-            "stream": str(out / "cpp_messages.bin"), "profile": profile[0] if profile else None,
-            "pte_int8_fidelity_gate": "passed" if not failures else "; ".join(failures)}
+    failures = manifest.artifact(program).gate_failures
+    return {"artifact": program, "tiles": len(python) // 32, "identical_messages": int(same),
+            "byte_identical": python == cpp, "stream": str(out / "cpp_messages.bin"),
+            "profile": profile[0] if profile else None,
+            "fidelity_gate": "passed" if not failures else "; ".join(failures)}
 
 
 def _export(out: Path) -> dict[str, Any]:
@@ -169,6 +178,28 @@ def _beside_baselines(models: dict[str, Any], difficulty: dict[str, Any]) -> str
     return "\n".join(lines)
 
 
+def operating_point_verdict(models: dict[str, Any], difficulty: dict[str, Any]) -> dict[str, Any]:
+    """Does the network beat the log-ratio rule at the 1 % false-alarm point on the demo's
+    hard test tiles? The numbers, and a plain sentence either way."""
+    network = (models.get("quakelite", {}).get("onboard") or {}).get("operating_points") or {}
+    rule = (difficulty.get("baselines") or {}).get("log-ratio") or {}
+    mine, theirs = (network.get("points") or [{}])[0].get("recall"), rule.get("recall_at_1pct")
+    verdict: dict[str, Any] = {"quakelite_recall_at_1pct": mine, "log_ratio_recall_at_1pct": theirs,
+                               "quakelite_roc_auc": network.get("roc_auc"), "log_ratio_roc_auc": rule.get("roc_auc")}
+    if mine is None or theirs is None:
+        verdict.update(beats_log_ratio=None, says="the demo's test split cannot score both at the 1 % point")
+    elif mine > theirs:
+        verdict.update(beats_log_ratio=True, says=f"QuakeLite finds more events than the log-ratio rule at 1 % "
+                                                  f"false alarms ({mine} against {theirs})")
+    else:
+        verdict.update(beats_log_ratio=False, says=(
+            f"QuakeLite does not beat the log-ratio rule at 1 % false alarms ({mine} against {theirs}): "
+            "on this simulator most event tiles carry less than 1 % visible damage among moisture, crop and "
+            "building change, and a 12-event file is far too small to learn it (docs/results.md measures the "
+            "same on 100 events); the messages below show the pipeline, not a detector worth flying"))
+    return verdict
+
+
 def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int:
     """Run the demo into ``out``; return the exit status (0 on success).
 
@@ -215,6 +246,8 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     t = _stage("train QuakeLite (multi-head), a RandomForest and the log-ratio rule; evaluate on test")
     report["models"] = _train_and_evaluate(data, out)
     print(_beside_baselines(report["models"], difficulty))
+    report["verdict"] = operating_point_verdict(report["models"], difficulty)
+    print(f"   verdict: {report['verdict']['says']}")
 
     t = _stage("export: ONNX / TFLite / ExecuTorch, fp32 + int8, manifest, fidelity gate (held-out split)")
     report["export"] = _export(out)

@@ -53,7 +53,9 @@ def statuses(path: Path) -> list[Status]:
 def test_a_tampered_program_is_reported_on_every_tile_and_exits_zero(tmp_path) -> None:
     model = tmp_path / "model"
     shutil.copytree(VECTORS / "tiny_model", model)
-    pte = model / "model.int8.pte"
+    manifest = json.loads((model / "manifest.json").read_text())
+    default = manifest["default_artifacts"]["cpp"]  # the program the runner picks without --artifact
+    pte = model / next(a["path"] for a in manifest["artifacts"] if a["name"] == default)
     pte.write_bytes(pte.read_bytes()[:-1] + b"\x00")
     out = tmp_path / "t.bin"
     result = subprocess.run([str(RUNNER), str(model), str(VECTORS / "runner" / "tiles.jsonl"), "-o", str(out)],

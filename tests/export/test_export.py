@@ -17,12 +17,13 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("skl2onnx")
 
 from quakesat.cli import main  # noqa: E402
-from quakesat.errors import ArtifactHashError, ConfigError, ModelNotFoundError  # noqa: E402
-from quakesat.export.exporter import ExportOptions, export_model  # noqa: E402
+from quakesat.errors import ArtifactHashError, ConfigError, FidelityGateError, ModelNotFoundError  # noqa: E402
+from quakesat.export.decision_calibration import fold_temperature  # noqa: E402
+from quakesat.export.exporter import ExportOptions, choose_defaults, export_model  # noqa: E402
 from quakesat.export.fidelity import GateLimits, compare, gate_failures  # noqa: E402
 from quakesat.export.tflite_export import tflite_available  # noqa: E402
 from quakesat.models.train import TrainConfig, load_network, train  # noqa: E402
-from quakesat.runtime.decision import DEFAULT_DECISION, decide  # noqa: E402
+from quakesat.runtime.decision import DEFAULT_DECISION, DecisionRule, decide  # noqa: E402
 from quakesat.runtime.manifest import Manifest, load_manifest, sha256_file  # noqa: E402
 from quakesat.runtime.model import ExportedModel  # noqa: E402
 from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
@@ -81,7 +82,9 @@ def test_every_format_and_precision_is_written_and_listed_with_its_hash(exported
         assert sha256_file(out / entry.path) == entry.sha256
         assert entry.bytes == (out / entry.path).stat().st_size
         assert entry.model_id == int(entry.sha256[:4], 16)
-    assert manifest.default_artifact == "onnx-int8"
+    python, cpp, _ = choose_defaults(manifest.artifacts)
+    assert (manifest.default_artifact, manifest.cpp_default_artifact) == (python, cpp) and cpp is None
+    assert manifest.artifact().passed_gate
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")], "no staging folder is left behind"
     assert (out / "fidelity.md").read_text().count("| onnx-") == 2
     assert (out / "fidelity.png").read_bytes()[:4] == b"\x89PNG"
@@ -93,7 +96,15 @@ def test_manifest_carries_preprocessing_thresholds_heads_and_graph_facts(exporte
     assert manifest.preprocess.to_dict() == config["preprocess"]
     assert list(manifest.input.tile_shape) == config["input_shape"] == [4, 32, 32]
     assert manifest.input.raw_side == 64
-    assert manifest.decision == replace(DEFAULT_DECISION, magnitude_given_event=True)
+    decision = manifest.decision
+    assert decision.magnitude_given_event and decision.magnitude_min == 1.0
+    point = decision.operating_point
+    assert point["target_false_alarm_rate"] == 0.01 and point["split"] == "validation"
+    assert decision.event_threshold == point["threshold"] and point["false_alarm_rate"] <= 0.01
+    assert decision.calibration["temperature"] > 0 and decision.calibration["validation"]["ece_after"] <= \
+        decision.calibration["validation"]["ece_before"] + 1e-6
+    assert decision.magnitude_skill["split"] == "validation"
+    assert decision.magnitude_informative == (decision.magnitude_skill["ratio"] <= 0.95)
     assert manifest.heads == ("event", "magnitude", "location")
     graph = manifest.report["graph"]
     assert graph["operators"]["Conv"] >= 5 and graph["params"] > 0
@@ -136,6 +147,7 @@ def test_artifacts_decide_like_torch_on_the_same_tiles(exported, data, multi_mod
         pytest.skip("litert-torch not installed")
     tiles = _held_out(data, manifest)
     net, _ = load_network(multi_model)
+    net = fold_temperature(net, manifest.decision.calibration["temperature"])  # what export ships
     with torch.no_grad():
         raw = net(torch.from_numpy(tiles))
     reference = {"event": torch.sigmoid(raw["event"]).numpy(), "magnitude": raw["magnitude"].numpy(),
@@ -143,13 +155,13 @@ def test_artifacts_decide_like_torch_on_the_same_tiles(exported, data, multi_mod
     heads = ExportedModel.open(out, name).heads(tiles)
     for head in reference:
         # The location head (an offset in half-tile units, an auxiliary output the decision does
-        # not read) keeps twice the tolerance under int8.
-        allowed = tolerance * (2.0 if head == "location" and "int8" in name else 1.0)
+        # not read) keeps three times the tolerance under int8 (0.1 half-tiles: 3 px of 64).
+        allowed = tolerance * (3.0 if head == "location" and "int8" in name else 1.0)
         assert np.max(np.abs(heads[head] - reference[head])) <= allowed * max(1.0, np.abs(reference[head]).max()), head
     ours, theirs = decide(heads, manifest.decision), decide(reference, manifest.decision)
     assert np.mean(ours.event == theirs.event) >= 0.99
     entry = manifest.artifact(name)
-    assert entry.fidelity["flag_agreement"] >= 0.99 and entry.passed_gate
+    assert entry.fidelity["tiles"] >= 200 and entry.fidelity["flag_agreement"] >= 0.995 and entry.passed_gate
     assert entry.latency_ms > 0
 
 
@@ -184,24 +196,65 @@ def test_a_bad_calibration_fails_the_gate(exported, data, tmp_path) -> None:
     quantize_onnx_int8(out / "model.fp32.onnx", tmp_path / "bad.onnx", blank, "minmax", True)
     good = OnnxRuntimeBackend(out / "model.fp32.onnx").run(tiles)
     bad = OnnxRuntimeBackend(tmp_path / "bad.onnx").run(tiles)
-    fidelity = compare(good, bad, np.zeros(len(tiles)), np.zeros(len(tiles)), manifest.decision)
-    assert fidelity["event_abs_error"]["max"] > 0.01
-    strict = GateLimits(min_agreement=1.0, max_mae_drift=0.0)
+    # judged with the magnitude counted as informative, so drift on the tiles both flag shows
+    fidelity = compare(good, bad, np.zeros(len(tiles)), replace(manifest.decision, magnitude_informative=True))
+    assert fidelity["event_abs_error"]["max"] > 0.01 and fidelity["magnitude_drift"]["mean"] > 0
+    strict = GateLimits(min_agreement=1.0, max_magnitude_drift=0.0, min_tiles=1)
     assert gate_failures(fidelity, strict), fidelity
+    assert any("judged on" in f for f in gate_failures(fidelity, GateLimits(min_agreement=0.0, min_tiles=10_000)))
 
 
 def test_gate_failures_name_each_broken_limit() -> None:
-    fidelity = {"flag_agreement": 0.9, "flags_changed": 3, "tiles": 30, "mae_drift": 0.2}
+    fidelity = {"flag_agreement": 0.9, "flags_changed": 3, "tiles": 30,
+                "magnitude_drift": {"mean": 0.2, "max": 0.4, "tiles": 12}}
     failures = gate_failures(fidelity, GateLimits())
-    assert len(failures) == 2 and "flag agreement" in failures[0] and "MAE drift" in failures[1]
-    assert gate_failures({**fidelity, "flag_agreement": 0.99, "mae_drift": 0.05}, GateLimits()) == []
+    assert len(failures) == 3 and "30 tiles < 200" in failures[0] and "flag agreement" in failures[1]
+    assert "magnitude drift" in failures[2]
+    passing = {**fidelity, "tiles": 200, "flag_agreement": 0.995, "magnitude_drift": {"mean": 0.05, "max": 1, "tiles": 3}}
+    assert gate_failures(passing, GateLimits()) == []
+
+
+def test_a_flipped_flag_counts_once_and_drift_only_where_both_flag() -> None:
+    """Four tiles: both flag (magnitude 0.02 apart), both quiet, and one flip each way; the
+    flipped tiles' magnitudes are far apart, which must not show up as drift."""
+    rule = DecisionRule(event_threshold=0.5, magnitude_given_event=True)
+    reference = {"event": np.array([0.9, 0.1, 0.6, 0.4], np.float32),
+                 "magnitude": np.array([5.00, 5.5, 6.0, 4.0], np.float32)}
+    candidate = {"event": np.array([0.88, 0.12, 0.45, 0.55], np.float32),
+                 "magnitude": np.array([5.02, 5.5, 4.0, 6.5], np.float32)}
+    fidelity = compare(reference, candidate, np.array([1, 0, 1, 0]), rule)
+    assert fidelity["flags_changed"] == 2 and fidelity["flag_agreement"] == 0.5
+    assert fidelity["magnitude_drift"]["tiles"] == 1
+    assert fidelity["magnitude_drift"]["mean"] == pytest.approx(0.02, abs=1e-5)
+    assert fidelity["probability_shift"]["max"] == pytest.approx(0.15, abs=1e-6)
+    failures = gate_failures(fidelity, GateLimits(min_tiles=1))
+    assert len(failures) == 1 and "flag agreement" in failures[0]  # one failure, not also a drift
+    uninformative = compare(reference, candidate, np.array([1, 0, 1, 0]),
+                            replace(rule, magnitude_informative=False))
+    assert "magnitude_drift" not in uninformative
+
+
+def test_each_runtime_defaults_to_the_fastest_artifact_that_passed(exported) -> None:
+    _, manifest = exported
+    names = [a.name for a in manifest.artifacts]
+    timed = [replace(a, latency_ms=float(i + 1), fidelity={"tiles": 200}, gate_failures=())
+             for i, a in enumerate(manifest.artifacts)]
+    assert choose_defaults(tuple(timed))[0] == names[0]
+    slow_first = [replace(a, latency_ms=float(len(timed) - i)) for i, a in enumerate(timed)]
+    assert choose_defaults(tuple(slow_first))[0] == names[-1]
+    failed_fast = [replace(a, gate_failures=("x",)) if a.name == names[-1] else a for a in slow_first]
+    assert choose_defaults(tuple(failed_fast))[0] == names[-2]
+    none_passed = [replace(a, gate_failures=("x",)) for a in timed]
+    python, cpp, _ = choose_defaults(tuple(none_passed))
+    assert manifest.artifact(python).precision == "fp32" and cpp is None
 
 
 def test_export_exits_3_and_still_writes_the_report_when_the_gate_fails(data, multi_model, tmp_path, capsys) -> None:
     out = tmp_path / "strict"
     code = main(["export", "--model-dir", str(multi_model), "--data", str(data), "--out", str(out),
                  "--formats", "onnx", "--calibration-methods", "minmax", "--per-channel", "yes",
-                 "--min-agreement", "1.0", "--max-mae-drift", "0"])
+                 "--min-agreement", "1.0", "--max-magnitude-drift", "0", "--min-fidelity-tiles", "100000",
+                 "--fidelity-tiles", "100000"])
     assert code == 3
     assert "fidelity gate failed" in capsys.readouterr().err
     manifest = load_manifest(out)
@@ -276,14 +329,18 @@ def test_single_head_and_single_image_networks_export_too(data, tmp_path, task, 
     folder = tmp_path / "model"
     train(data, folder, TrainConfig(model="quakelite", task=task, input=input_kind, epochs=1, downsample=2),
           progress=False)
-    manifest = export_model(folder, data, tmp_path / "out",
-                            ExportOptions(formats=("onnx",), calibration_tiles=16, calibration_methods=("minmax",),
-                                          per_channel=(True,)))
+    try:  # one epoch: its scores crowd the threshold, and whether int8 keeps them apart is not the point here
+        manifest = export_model(folder, data, tmp_path / "out",
+                                ExportOptions(formats=("onnx",), calibration_tiles=16, calibration_methods=("minmax",),
+                                              per_channel=(True,)))
+    except FidelityGateError as err:
+        manifest = err.manifest
     assert list(manifest.heads) == heads
     assert manifest.input.tile_shape[0] == (2 if input_kind == "single" else 4)
     assert manifest.model.paper_task == {"single": 5, "bitemporal": 2}[input_kind]
     for entry in manifest.artifacts:
-        assert list(entry.outputs) == heads and entry.passed_gate
+        assert list(entry.outputs) == heads and entry.fidelity["tiles"] >= 200
+    assert manifest.artifact("onnx-fp32").passed_gate
 
 
 # ─── the log-ratio rule ─────────────────────────────────────────────────────────────────
@@ -303,3 +360,19 @@ def test_the_log_ratio_rule_exports_as_an_artifact_and_flies_like_a_model(data, 
     report = run_tiles(runtime, file_tiles(data, "test"), tmp_path / "rule.bin", evaluate=True)
     assert report["model"]["artifact"] == "rule" and report["evaluation"]["n"] == report["tiles"] > 0
     assert report["evaluation"]["detection"]["accuracy"] == pytest.approx(entry.fidelity["accuracy"], abs=1e-4)
+
+
+def test_the_fidelity_tiles_never_include_calibration_tiles_and_reach_the_minimum(data) -> None:
+    from quakesat.export.exporter import fidelity_tiles, read_tiles
+    from quakesat.runtime.preprocess import PreprocessConfig
+
+    config = PreprocessConfig(downsample=2)
+    calibration = read_tiles(data, 1, "train", config, 32, 0)
+    held = fidelity_tiles(data, 1, "test", config, calibration, 200, 400)
+    assert len(held) >= 200 and not set(held.keys) & set(calibration.keys)
+    assert "training tiles" in held.note
+    many = fidelity_tiles(data, 1, "test", config, calibration, 1000, 1000)
+    distinct = len(set(many.keys))
+    assert len(many) >= 1000 and distinct < len(many) and "flip/rotation" in many.note
+    # a turned copy is a different input with the same truth
+    assert not np.array_equal(many.tiles[0], many.tiles[distinct]) and many.labels[0] == many.labels[distinct]

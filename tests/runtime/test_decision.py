@@ -36,3 +36,20 @@ def test_thresholds_come_from_the_manifest() -> None:
     assert decide(heads, DecisionRule(0.7, 1.0, True)).event.tolist() == [False]
     assert decide(heads, DecisionRule(0.5, 2.5, True)).event.tolist() == [False]
     assert decide(heads, DecisionRule(0.5, 1.0, True)).event.tolist() == [True]
+
+
+def test_an_uninformative_magnitude_reports_not_estimated_and_decides_nothing() -> None:
+    heads = {"event": np.array([0.9, 0.9, 0.2], np.float32), "magnitude": np.array([5.6, 0.4, 5.6], np.float32)}
+    rule = DecisionRule(magnitude_given_event=True, magnitude_informative=False)
+    decided = decide(heads, rule)
+    # the second tile's magnitude below 1 no longer vetoes the event: that number means nothing
+    assert decided.event.tolist() == [True, True, False]
+    assert decided.magnitude.tolist() == [0.0, 0.0, 0.0]  # 0: "not estimated" in the message
+    informative = decide(heads, DecisionRule(magnitude_given_event=True))
+    assert informative.event.tolist() == [True, False, False] and informative.magnitude[0] == np.float32(5.6)
+
+
+def test_a_magnitude_only_model_still_detects_with_its_head_when_uninformative() -> None:
+    heads = {"magnitude": np.array([5.6, 0.4], np.float32)}
+    decided = decide(heads, DecisionRule(magnitude_informative=False))
+    assert decided.event.tolist() == [True, False] and decided.magnitude.tolist() == [0.0, 0.0]
