@@ -4,7 +4,7 @@
 flight runtime: each pair of QuakeSet task 1 ((``pre``, ``post``) events and (``before``,
 ``pre``) non-events) becomes a :class:`~quakesat.runtime.tile.Tile` (images, georeference,
 acquisition time) beside its :class:`Truth` (label, magnitude, pixel-identical or not, the
-simulator's epicentre pixel). A pair that cannot be read becomes a tile with the
+simulator's damage centroid pixel). A pair that cannot be read becomes a tile with the
 ``UNREADABLE`` status instead of stopping the pass.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from quakesat.data.quakeset import QuakeSetFile, Task
+from quakesat.data.quakeset import QuakeSetFile, Task, location_truth
 from quakesat.runtime.status import Status
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile, TileCheck
 
@@ -30,7 +30,7 @@ class Truth:
     label: int
     magnitude: float
     identical: bool
-    epicenter: tuple[float, float] | None  # (row, col) inside the tile, simulator only
+    location: tuple[float, float] | None  # (row, col) of the damage (location_truth), simulator only
 
 
 def _file_georef(attrs: dict[str, Any], event_attrs: dict[str, Any]) -> Georef | None:
@@ -69,10 +69,8 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
             event_attrs = qs.event(ref.event_id).attrs
             read_seconds = time.perf_counter() - started
             when = attrs.get(f"time_{ref.images[1]}", assume_time)
-            epicenter = None
-            if ref.label == 1 and attrs.get("epicenter_in_patch"):
-                epicenter = (float(attrs["epicenter_row"]), float(attrs["epicenter_col"]))
+            found = location_truth(attrs) if ref.label == 1 else None
             identical = first is not None and bool(np.array_equal(first, second, equal_nan=True))
             tile = Tile(tile_id, int(when) if when is not None else -1, first, second,
                         _file_georef(attrs, event_attrs), read_check)
-            yield tile, Truth(ref.label, ref.magnitude, identical, epicenter), read_seconds
+            yield tile, Truth(ref.label, ref.magnitude, identical, found[0] if found else None), read_seconds

@@ -4,7 +4,7 @@
 wrote for tiles whose truth is known and scores them with the paper's metrics: detection
 overall and on the hard negatives (pairs that are not pixel-identical), magnitude MAE where
 the model has a magnitude head, the change gate's skips and the time it saved, the location
-error against the simulator's epicentre, and the status counts.
+error against the simulator's damage centroid, and the status counts.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ if TYPE_CHECKING:
 
 
 def _location_errors(rows: list[tuple[Georef | None, Truth, TileOutcome]], side: int | None) -> dict[str, Any]:
-    """Distance from the simulator's epicentre of the reported location and of the tile
-    centre, over flagged true events whose epicentre lies inside the tile."""
+    """Distance from the simulator's damage centroid (:func:`quakesat.data.quakeset.location_truth`)
+    of the reported location and of the tile centre, over flagged true events that have one."""
     reported, centre, methods = [], [], Counter()
     for georef, truth, outcome in rows:
         report = decode(outcome.message)
-        if not (report.event and truth.epicenter is not None and side and check_georef(georef).processable):
+        if not (report.event and truth.location is not None and side and check_georef(georef).processable):
             continue
-        lat, lon = pixel_to_latlon(georef, *truth.epicenter, side)
+        lat, lon = pixel_to_latlon(georef, *truth.location, side)
         reported.append(ground_distance_m(report.lat, report.lon, lat, lon))
         centre.append(ground_distance_m(georef.center_lat, georef.center_lon, lat, lon))
         methods[outcome.location_method or "centre"] += 1

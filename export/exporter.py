@@ -17,11 +17,16 @@ and ``fidelity.png`` are written in any case; an artifact that fails the gate ma
 export raise :class:`~quakesat.errors.FidelityGateError` after writing (exit status 3).
 
 Calibration uses tiles of the *train* split, through the shared preprocessing, balanced
-between events and non-events (default 128: enough for the activation ranges of a small
+between events and non-events (default 128, at most half the split so that the other half
+can join the fidelity set: enough for the activation ranges of a small
 CNN to settle, measured in docs/export.md, while keeping the Entropy/Percentile histograms
-quick). The int8 method is chosen on the *validation* split; the gate runs on the *test*
-split, which neither choice saw. The runtime's change-gate threshold and location method are
-calibrated on the validation split too (:mod:`quakesat.export.onboard_calibration`).
+quick). The int8 method is chosen on the *validation* split; the gate runs on held-out tiles
+neither choice saw (:func:`fidelity_tiles`: the test split and the unused training tiles, at
+least 200). The decision block (threshold at a false-alarm rate, temperature, magnitude skill:
+:mod:`quakesat.export.decision_calibration`), the runtime's change-gate threshold and the
+location method are chosen on the validation split too
+(:mod:`quakesat.export.onboard_calibration`). Each runtime's default artifact is the fastest
+that passed the gate (:func:`choose_defaults`).
 """
 
 from __future__ import annotations
@@ -270,6 +275,13 @@ def _torch_heads(net: Any, tiles: np.ndarray) -> dict[str, np.ndarray]:
     return head_outputs(net, (torch.from_numpy(tiles[start:start + 16]) for start in range(0, len(tiles), 16)))
 
 
+def _train_count(data: Path, task: int) -> int:
+    from quakesat.data.quakeset import QuakeSetFile, Task
+
+    with QuakeSetFile(data) as qs:
+        return len(qs.samples(Task(task), "train"))
+
+
 def _train_event_magnitudes(data: Path, task: int) -> np.ndarray:
     """mb of the training split's event samples (the constant baseline of magnitude skill)."""
     from quakesat.data.quakeset import QuakeSetFile, Task
@@ -292,7 +304,9 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     scored_on = opts.selection_split
     with run.timed("read_tiles"):
         if opts.int8:
-            calibration = read_tiles(run.data, task, "train", preprocess, opts.calibration_tiles, opts.seed)
+            # at most half the training tiles: the other half stays for the fidelity set
+            limit = min(opts.calibration_tiles, max(1, _train_count(run.data, task) // 2))
+            calibration = read_tiles(run.data, task, "train", preprocess, limit, opts.seed)
         selection = read_tiles(run.data, task, opts.selection_split, preprocess, allow_empty=True)
         held_out = fidelity_tiles(run.data, task, opts.split, preprocess, calibration, opts.limits.min_tiles,
                                   opts.fidelity_tiles, opts.seed)
@@ -431,9 +445,14 @@ def _score(manifest: Manifest, staging: Path, exported: Exported, options: Expor
     return manifest, outputs
 
 
+#: Formats the Python flight runtime opens without torch (ExecuTorch's Python bindings need it).
+PYTHON_FLIGHT_FORMATS = ("onnx", "tflite", "rule")
+
+
 def choose_defaults(artifacts: tuple[Artifact, ...]) -> tuple[str, str | None, dict[str, Any]]:
     """Each runtime's default: the fastest artifact (measured ``latency_ms``) that passed the
-    fidelity gate; for the C++ runner among the ``.pte`` programs only. Where none passed, the
+    fidelity gate; for the Python runtime among :data:`PYTHON_FLIGHT_FORMATS`, for the C++
+    runner among the ``.pte`` programs. Where none passed, the
     first fp32 artifact (the reference's twin) so that a runtime never defaults to a failed
     int8 model. Returns (python, cpp, report)."""
 
@@ -443,11 +462,12 @@ def choose_defaults(artifacts: tuple[Artifact, ...]) -> tuple[str, str | None, d
             return min(passed, key=lambda a: (a.latency_ms, a.bytes))
         return next((a for a in candidates if a.precision == "fp32"), candidates[0] if candidates else None)
 
-    python = fastest(list(artifacts))
+    python = fastest([a for a in artifacts if a.format in PYTHON_FLIGHT_FORMATS]) or fastest(list(artifacts))
     cpp = fastest([a for a in artifacts if a.format == "pte"])
     report = {
         "rule": "per runtime, the fastest artifact that passed the fidelity gate (median ms per tile, model "
-                "only, measured here at export); the C++ runner runs .pte programs only",
+                "only, measured here at export); the Python flight runtime runs ONNX, TFLite and rule files "
+                "without torch (ExecuTorch's Python runtime needs torch), the C++ runner .pte programs only",
         "measured_ms": {a.name: a.latency_ms for a in artifacts},
         "passed": [a.name for a in artifacts if a.passed_gate],
         "python": python.name if python else None, "cpp": cpp.name if cpp else None,

@@ -176,3 +176,18 @@ def test_the_cpp_runner_writes_the_python_runtimes_bytes(demo: Path, test_refs: 
         pytest.skip(cpp["skipped"])
     assert cpp["byte_identical"] and cpp["tiles"] == cpp["identical_messages"] == len(test_refs)
     assert (demo / "cpp_messages.bin").stat().st_size == 32 * len(test_refs)
+
+
+def test_the_report_says_whether_the_network_beats_the_log_ratio_rule_at_its_operating_point(demo: Path) -> None:
+    report = _report(demo)
+    verdict = report["verdict"]
+    assert verdict["beats_log_ratio"] in (True, False, None) and verdict["says"]
+    if verdict["beats_log_ratio"] is False:
+        assert "does not beat the log-ratio rule" in verdict["says"]
+    decision = report["export"]["quakelite"]["decision"]
+    manifest = load_manifest(demo / "artifacts" / "quakelite")
+    assert decision["event_threshold"] == manifest.decision.event_threshold
+    assert decision["operating_point"]["target_false_alarm_rate"] == 0.01
+    assert report["messages"]["operating_point"]["changed_negatives"] >= 0
+    for name, artifact in report["export"]["quakelite"]["artifacts"].items():
+        assert artifact["tiles"] >= 200, name  # the gate judged on at least 200 held-out tiles

@@ -14,11 +14,12 @@ import pytest
 pytest.importorskip("h5py")
 pytest.importorskip("onnxruntime")
 
-from quakesat.cli import main  # noqa: E402
+from quakesat.cli import main
 from quakesat.data.quakeset import QuakeSetFile  # noqa: E402
 from quakesat.evaluation.evaluate import evaluate_artifacts  # noqa: E402
 from quakesat.export.onboard_calibration import calibrate_onboard  # noqa: E402
 from quakesat.ground.decode import iter_stream
+from quakesat.runtime.manifest import load_manifest  # noqa: E402
 from quakesat.runtime.message import HealthReport, TileReport  # noqa: E402
 from quakesat.runtime.model import ExportedModel  # noqa: E402
 from quakesat.runtime.status import Status  # noqa: E402
@@ -162,7 +163,8 @@ def test_a_npy_pair_gives_one_message_and_a_broken_file_is_unreadable_not_a_cras
 def test_a_tampered_model_still_runs_and_every_message_says_so(data, tmp_path, capsys) -> None:
     folder = tmp_path / "model"
     shutil.copytree(TINY, folder)
-    target = folder / "model.int8.onnx"
+    default = load_manifest(folder).artifact()  # the artifact `run` picks without --artifact
+    target = folder / default.path
     target.write_bytes(target.read_bytes()[:-10])
     out = tmp_path / "t.bin"
     assert main(["run", "--artifacts", str(folder), "--data", str(data), "--out", str(out), "--limit", "3"]) == 0
@@ -175,7 +177,7 @@ def test_a_tampered_model_still_runs_and_every_message_says_so(data, tmp_path, c
 def test_evaluate_artifacts_cli_reports_hard_negatives(data, capsys) -> None:
     assert main(["evaluate", "--artifacts", str(TINY), "--data", str(data), "--split", "test", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["artifact"] == "onnx-int8" and {"hard", "hard_negatives", "identical_negatives"} <= set(
+    assert report["artifact"] == load_manifest(TINY).default_artifact and {"hard", "hard_negatives", "identical_negatives"} <= set(
         report["shortcut"])
 
 

@@ -99,10 +99,21 @@ def test_cuda_is_refused_clearly_where_torch_sees_no_gpu() -> None:
 
 
 def test_location_target_in_half_tile_units() -> None:
-    assert location_target({"epicenter_row": 31.5, "epicenter_col": 63.5}, 64) == ((0.0, 1.0), True)
-    assert location_target({"epicenter_row": 0.0, "epicenter_col": 31.5}, 64)[0] == pytest.approx((-31.5 / 32, 0.0))
+    inside = {"epicenter_in_patch": True}
+    assert location_target({"epicenter_row": 31.5, "epicenter_col": 63.5, **inside}, 64) == ((0.0, 1.0), True)
+    assert location_target({"epicenter_row": 0.0, "epicenter_col": 31.5, **inside}, 64)[0] == \
+        pytest.approx((-31.5 / 32, 0.0))
     assert location_target({"epicenter_row": 200.0, "epicenter_col": 10.0}, 64) == ((0.0, 0.0), False)
     assert location_target({}, 64) == ((0.0, 0.0), False)
+
+
+def test_the_location_target_is_the_damage_centroid_where_the_simulator_recorded_damage() -> None:
+    attrs = {"epicenter_row": 31.5, "epicenter_col": 63.5, "epicenter_in_patch": True, "damaged_fraction": 0.02,
+             "damage_centroid_row": 15.5, "damage_centroid_col": 31.5}
+    assert location_target(attrs, 64) == ((-0.5, 0.0), True)
+    # a tile of a file that records damage, without any: nothing to locate, whatever the epicentre
+    no_damage = {k: v for k, v in attrs.items() if not k.startswith("damage_centroid")}
+    assert location_target({**no_damage, "damaged_fraction": 0.0}, 64) == ((0.0, 0.0), False)
 
 
 @pytest.mark.parametrize("options", [dict(model="resnet"), dict(task="segment"), dict(task="multi", input="single"),
