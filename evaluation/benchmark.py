@@ -19,8 +19,8 @@ The protocol (docs/results.md, "Protocol"):
   change peak or location head, chosen on validation; median metres from the damage centroid
   on the test event tiles).
 
-Writes ``results.json`` (everything, per seed), ``results.md`` (the tables), ``roc_pr.png`` and
-``detection_vs_magnitude_distance.png``.
+Writes ``results.json`` (everything, per seed), ``results.md`` (the tables), ``roc_pr.png``,
+``detection_vs_magnitude_distance.png`` and ``reliability.png``.
 """
 
 from __future__ import annotations
@@ -434,7 +434,7 @@ def _notes(result: dict[str, Any]) -> list[str]:
 
 
 def _plots(result: dict[str, Any], out: Path) -> list[str]:
-    from quakesat.evaluation.plots import plot_detection_vs_magnitude_distance, plot_roc_pr
+    from quakesat.evaluation.plots import plot_detection_vs_magnitude_distance, plot_reliability, plot_roc_pr
 
     first = result["seeds"][0]
     detectors = [row for row in result["rows"] if row["per_seed"].get(str(first), {}).get("curves")]
@@ -443,6 +443,10 @@ def _plots(result: dict[str, Any], out: Path) -> list[str]:
             if row["name"] != "identical-pair"}
     written = [plot_roc_pr(rows, out / "roc_pr.png")]
     written.append(plot_detection_vs_magnitude_distance(bins, out / "detection_vs_magnitude_distance.png"))
+    calibrated = {row["name"]: row["per_seed"][str(first)]["calibration"] for row in detectors
+                  if row["per_seed"][str(first)].get("calibration")}
+    if calibrated:
+        written.append(plot_reliability(calibrated, out / "reliability.png"))
     return [str(path) for path in written]
 
 

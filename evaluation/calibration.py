@@ -30,8 +30,9 @@ from numpy.typing import ArrayLike
 from quakesat.errors import ConfigError
 
 #: The fit's bounds. Validation classes a network separates perfectly pull the fit towards 0
-#: (infinitely sharp); the bound keeps the probabilities out of float32 saturation.
-TEMPERATURE_RANGE = (0.1, 20.0)
+#: (infinitely sharp), a network that knows nothing towards infinity (every probability the
+#: base rate); the bounds stop both, and export's threshold keeps a margin either way.
+TEMPERATURE_RANGE = (0.05, 50.0)
 DEFAULT_BINS = 10
 _EPS = 1e-7
 
@@ -139,6 +140,7 @@ def calibration_report(val_probabilities: ArrayLike, val_labels: ArrayLike,
             "ece_after": round(expected_calibration_error(after, y, bins), 6),
             "nll_before": round(negative_log_likelihood(p, y), 6),
             "nll_after": round(negative_log_likelihood(after, y), 6),
+            "reliability_before": reliability(p, y, bins),
             "reliability_after": reliability(after, y, bins),
         }
     return report

@@ -161,3 +161,34 @@ def plot_detection_vs_magnitude_distance(bins_by_model: Mapping[str, Mapping[str
     _rate_axis(by_distance, bins_by_model, "distance_km", "by distance, patch centre to epicentre (km)")
     by_magnitude.legend(loc="lower right", fontsize=8)
     return _save(figure, path)
+
+
+def plot_reliability(calibration_by_model: Mapping[str, Mapping[str, Any]], path: str | Path) -> Path:
+    """Reliability diagram: observed event share against mean predicted probability per bin,
+    for each model's calibration block (:func:`quakesat.evaluation.calibration.calibration_report`)
+    on its test split, before (dashed, where recorded) and after temperature scaling; marker
+    area follows the tile count."""
+    if not calibration_by_model:
+        raise ConfigError("plot_reliability needs at least one model's calibration block")
+    figure = Figure(figsize=(5.5, 5))
+    axis = figure.add_subplot(1, 1, 1)
+    axis.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="perfectly calibrated")
+    for name, block in calibration_by_model.items():
+        split = block.get("test") or block.get("validation") or {}
+        for key, style, label in (("reliability_before", "--", "before"), ("reliability_after", "-", "after")):
+            rows = [r for r in split.get(key) or () if r["tiles"]]
+            if not rows:
+                continue
+            x = [r["mean_probability"] for r in rows]
+            y = [r["event_share"] for r in rows]
+            line = axis.plot(x, y, ls=style, marker="o", markersize=3,
+                             label=f"{name} {label} (ECE {split.get('ece_' + label, float('nan')):.3f})")[0]
+            axis.scatter(x, y, s=[4 + 2 * r["tiles"] for r in rows], color=line.get_color(), alpha=0.3)
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1)
+    axis.set_xlabel("mean predicted event probability (bin)")
+    axis.set_ylabel("observed event share")
+    axis.set_title("Reliability on the test hard tiles (temperature from validation)", fontsize=9)
+    axis.legend(fontsize=6, loc="upper left")
+    figure.tight_layout()
+    return _save(figure, path)

@@ -15,7 +15,7 @@ pytest.importorskip("h5py")
 pytest.importorskip("onnxruntime")
 
 from quakesat.cli import main
-from quakesat.data.quakeset import QuakeSetFile  # noqa: E402
+from quakesat.data.quakeset import QuakeSetFile, location_truth  # noqa: E402
 from quakesat.evaluation.evaluate import evaluate_artifacts  # noqa: E402
 from quakesat.export.onboard_calibration import calibrate_onboard  # noqa: E402
 from quakesat.ground.decode import iter_stream
@@ -96,7 +96,7 @@ def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_locatio
         refs = qs.samples(1)
         same = [bool(np.array_equal(*qs.read(r), equal_nan=True)) for r in refs]
         labels = [r.label for r in refs]
-        inside = [bool(qs.patch_attrs(r.event_id, r.patch).get("epicenter_in_patch")) for r in refs]
+        inside = [location_truth(qs.patch_attrs(r.event_id, r.patch)) is not None for r in refs]
     identical = sum(s and label == 0 for s, label in zip(same, labels))
     assert identical > 0 and ev["shortcut"]["identical_negatives"]["n"] == identical
     assert ev["shortcut"]["hard_negatives"]["n"] == labels.count(0) - identical

@@ -33,7 +33,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, np.n
     simulate_file(data, SimulationConfig(events=12, seed=1, size=512, patches_per_event=1,
                                          identical_negative_share=0.5), progress=False)
     train(data, folder / "model", TrainConfig(model="quakelite", task="multi", epochs=1), progress=False)
-    no_gate = GateLimits(min_agreement=0.0, max_magnitude_drift=float("inf"), min_tiles=1)  # latency only: an untrained net
+    no_gate = GateLimits(min_agreement=0.0, max_magnitude_drift=1e9, min_tiles=1)  # latency only: an untrained net
     export_model(folder / "model", data, folder / "artifacts",
                  ExportOptions(formats=FORMATS, calibration_tiles=16, calibration_methods=("minmax",),
                                per_channel=(True,), limits=no_gate))

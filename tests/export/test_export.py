@@ -198,7 +198,9 @@ def test_a_bad_calibration_fails_the_gate(exported, data, tmp_path) -> None:
     bad = OnnxRuntimeBackend(tmp_path / "bad.onnx").run(tiles)
     # judged with the magnitude counted as informative, so drift on the tiles both flag shows
     fidelity = compare(good, bad, np.zeros(len(tiles)), replace(manifest.decision, magnitude_informative=True))
-    assert fidelity["event_abs_error"]["max"] > 0.01 and fidelity["magnitude_drift"]["mean"] > 0
+    # (the event probability may sit saturated at 0 or 1 on this planted data: the magnitude shows it)
+    assert max(fidelity["event_abs_error"]["max"], fidelity["magnitude_abs_error"]["max"]) > 0.01
+    assert fidelity["magnitude_drift"]["mean"] > 0
     strict = GateLimits(min_agreement=1.0, max_magnitude_drift=0.0, min_tiles=1)
     assert gate_failures(fidelity, strict), fidelity
     assert any("judged on" in f for f in gate_failures(fidelity, GateLimits(min_agreement=0.0, min_tiles=10_000)))
