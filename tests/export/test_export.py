@@ -246,6 +246,12 @@ def test_each_runtime_defaults_to_the_fastest_artifact_that_passed(exported) -> 
     assert choose_defaults(tuple(slow_first))[0] == names[-1]
     failed_fast = [replace(a, gate_failures=("x",)) if a.name == names[-1] else a for a in slow_first]
     assert choose_defaults(tuple(failed_fast))[0] == names[-2]
+    # an int8 artifact 5 % faster than fp32 is timing noise: fp32 stays the default; 20 % faster wins
+    fp32, int8 = manifest.artifact("onnx-fp32"), manifest.artifact("onnx-int8")
+    close = (replace(fp32, latency_ms=1.0, fidelity={"tiles": 200}, gate_failures=()),
+             replace(int8, latency_ms=0.95, fidelity={"tiles": 200}, gate_failures=()))
+    assert choose_defaults(close)[0] == "onnx-fp32"
+    assert choose_defaults((close[0], replace(close[1], latency_ms=0.8)))[0] == "onnx-int8"
     none_passed = [replace(a, gate_failures=("x",)) for a in timed]
     python, cpp, _ = choose_defaults(tuple(none_passed))
     assert manifest.artifact(python).precision == "fp32" and cpp is None
