@@ -192,6 +192,11 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+#: A tile counts as visibly damaged above this share of changed pixels (simulator ground truth,
+#: ``damaged_fraction``; 1 %: 2,600 pixels of a 512 x 512 tile).
+VISIBLE_DAMAGE_SHARE = 0.01
+
+
 def location_truth(attrs: dict[str, Any]) -> tuple[tuple[float, float], str] | None:
     """Where an event tile's message should point, from the simulator's ground truth: the
     centroid of the co-seismic change (``damage_centroid_row``/``_col``), and (row, col) pixel

@@ -254,11 +254,10 @@ def _network_seed(truth: _Truth, scored: _Scored, rates: Sequence[float]) -> dic
                                                   scored.test_scores[truth.hard], truth.labels[truth.hard])
     if truth.location:
         splits = {}
-        for split, key in (("validation", "validation"), ("test", "test")):
-            given = truth.location[split]
+        for split, given in truth.location.items():
             estimates = dict(given["estimates"])
-            if key in scored.locations:
-                estimates["head"] = head_pixels(scored.locations[key], given["side"])
+            if split in scored.locations:
+                estimates["head"] = head_pixels(scored.locations[split], given["side"])
             splits[split] = {**given, "estimates": estimates}
         block["location"] = location_block(splits["validation"], splits["test"])
     if scored.test_magnitudes is not None:

@@ -23,15 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from quakesat.data.quakeset import QuakeSetFile
+from quakesat.data.quakeset import VISIBLE_DAMAGE_SHARE, QuakeSetFile
 from quakesat.evaluation.baselines import DETECTOR_BASELINES, PairTable, fit_baselines, pair_table
 from quakesat.evaluation.operating_point import hard_mask
 
 #: mb bins and distance bins (km, patch centre to epicentre) of the signal tables.
 SIGNAL_MAGNITUDE_EDGES = (4.45, 5.0, 5.5, 6.0, 6.5, 6.88)
 SIGNAL_DISTANCE_EDGES_KM = (0.0, 5.0, 10.0, 15.0, 30.0)
-#: A tile "visibly damaged" above this share of changed pixels (1 %: 2,600 pixels of a 512 x 512 tile).
-VISIBLE_SHARE = 0.01
+#: A tile "visibly damaged" above this share of changed pixels (the data layer's definition).
+VISIBLE_SHARE = VISIBLE_DAMAGE_SHARE
 
 
 def _signal(path: str | Path) -> dict[str, Any] | None:

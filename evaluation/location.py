@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from quakesat.runtime.change import head_to_pixel
+
 #: Methods and the order they win ties in (the tile centre first: it needs nothing).
 METHODS = ("centre", "change", "head")
 
@@ -29,10 +31,11 @@ def pixel_errors_m(truth: np.ndarray, estimate: np.ndarray, spacing_m: np.ndarra
 
 
 def head_pixels(offsets: np.ndarray, side: np.ndarray) -> np.ndarray:
-    """Pixels of location-head outputs (half-tile offsets from the centre, clamped to the tile)."""
-    offsets = np.clip(np.asarray(offsets, dtype=np.float64).reshape(-1, 2), -1.0, 1.0)
-    side = np.asarray(side, dtype=np.float64)[:, None]
-    return (side - 1) / 2.0 + offsets * side / 2.0
+    """Pixels of location-head outputs, per tile, as the runtime places them
+    (:func:`quakesat.runtime.change.head_to_pixel`)."""
+    offsets = np.asarray(offsets, dtype=np.float64).reshape(-1, 2)
+    return np.array([head_to_pixel(offset, int(n)) for offset, n in zip(offsets, side)],
+                    dtype=np.float64).reshape(-1, 2)
 
 
 def centre_pixels(side: np.ndarray) -> np.ndarray:

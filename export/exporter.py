@@ -136,6 +136,11 @@ class Tiles:
     def __len__(self) -> int:
         return len(self.tiles)
 
+    def take(self, keep: list[int]) -> Tiles:
+        """The tiles at positions ``keep``."""
+        return Tiles(self.tiles[keep], self.labels[keep], self.magnitudes[keep], self.identical[keep],
+                     tuple(self.keys[i] for i in keep))
+
     def concat(self, other: Tiles) -> Tiles:
         """This set followed by ``other``."""
         return Tiles(np.concatenate([self.tiles, other.tiles]), np.concatenate([self.labels, other.labels]),
@@ -207,9 +212,7 @@ def fidelity_tiles(data: Path, task: int, split: str, config: PreprocessConfig, 
     if not len(held):
         raise ConfigError(f"{data}: no held-out samples of task {task} to judge the exports on")
     if len(held) > limit:
-        keep = _balanced(held.labels, limit, seed)
-        held = Tiles(held.tiles[keep], held.labels[keep], held.magnitudes[keep], held.identical[keep],
-                     tuple(held.keys[i] for i in keep))
+        held = held.take(_balanced(held.labels, limit, seed))
     distinct = len(held)
     base = held
     k = 1
@@ -275,19 +278,13 @@ def _torch_heads(net: Any, tiles: np.ndarray) -> dict[str, np.ndarray]:
     return head_outputs(net, (torch.from_numpy(tiles[start:start + 16]) for start in range(0, len(tiles), 16)))
 
 
-def _train_count(data: Path, task: int) -> int:
+def _train_samples(data: Path, task: int) -> list[Any]:
+    """The training split's samples (their count sizes the int8 calibration; their event
+    magnitudes are the constant baseline of magnitude skill)."""
     from quakesat.data.quakeset import QuakeSetFile, Task
 
     with QuakeSetFile(data) as qs:
-        return len(qs.samples(Task(task), "train"))
-
-
-def _train_event_magnitudes(data: Path, task: int) -> np.ndarray:
-    """mb of the training split's event samples (the constant baseline of magnitude skill)."""
-    from quakesat.data.quakeset import QuakeSetFile, Task
-
-    with QuakeSetFile(data) as qs:
-        return np.array([r.magnitude for r in qs.samples(Task(task), "train") if r.label == 1], dtype=np.float64)
+        return qs.samples(Task(task), "train")
 
 
 def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
@@ -302,10 +299,11 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     task = int(config["paper_task"])
     calibration = None
     scored_on = opts.selection_split
+    train_samples = _train_samples(run.data, task)
     with run.timed("read_tiles"):
         if opts.int8:
             # at most half the training tiles: the other half stays for the fidelity set
-            limit = min(opts.calibration_tiles, max(1, _train_count(run.data, task) // 2))
+            limit = min(opts.calibration_tiles, max(1, len(train_samples) // 2))
             calibration = read_tiles(run.data, task, "train", preprocess, limit, opts.seed)
         selection = read_tiles(run.data, task, opts.selection_split, preprocess, allow_empty=True)
         held_out = fidelity_tiles(run.data, task, opts.split, preprocess, calibration, opts.limits.min_tiles,
@@ -315,7 +313,8 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
         if len(selection):
             choice = choose_decision(ValidationHeads(_torch_heads(net, selection.tiles), selection.labels,
                                                      selection.magnitudes, selection.identical,
-                                                     _train_event_magnitudes(run.data, task)),
+                                                     np.array([r.magnitude for r in train_samples if r.label == 1],
+                                                              dtype=np.float64)),
                                      given_event, opts.false_alarm_rate)
             decision = choice.rule
             if choice.temperature != 1.0 and "event" in network_heads(net):

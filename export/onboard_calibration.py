@@ -16,7 +16,7 @@ Run at export time on the validation split, written into the manifest (``gate`` 
   location estimate — the tile centre, the change peak, and the model's location head where it
   has one. The method with the smallest median error is chosen; the tile centre wins ties and
   splits without ground truth (the real file). The same errors are reported on the tiles with
-  more than :data:`VISIBLE_DAMAGE` of their pixels damaged, where there is something to see.
+  more than :data:`~quakesat.data.quakeset.VISIBLE_DAMAGE_SHARE` of their pixels damaged, where there is something to see.
   A message's coordinates say where in the tile the change is; an epicentre is a ground-side
   estimate from many tiles (their located damage and the shaking it implies), not something
   one tile knows.
@@ -43,9 +43,6 @@ from quakesat.runtime.manifest import GateSpec, LocateSpec
 from quakesat.runtime.preprocess import preprocess_pair
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M
 
-
-#: Share of damaged pixels above which a tile's damage counts as visible (docs/results.md).
-VISIBLE_DAMAGE = 0.01
 
 
 def _pixel_error_m(pixel: tuple[float, float] | None, truth: tuple[float, float], spacing: float) -> float | None:
@@ -75,7 +72,7 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
         model: an opened :class:`quakesat.runtime.model.ExportedModel`; its location head,
             if it has one, is scored too.
     """
-    from quakesat.data.quakeset import QuakeSetFile, Task, location_truth
+    from quakesat.data.quakeset import VISIBLE_DAMAGE_SHARE, QuakeSetFile, Task, location_truth
 
     rows: list[tuple[int, bool, float]] = []
     errors: dict[str, list[float]] = {"centre": [], "change": []}
@@ -96,7 +93,7 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
                 continue
             truth, kind = found
             truths.add(kind)
-            seen = float(attrs.get("damaged_fraction", 0.0)) > VISIBLE_DAMAGE
+            seen = float(attrs.get("damaged_fraction", 0.0)) > VISIBLE_DAMAGE_SHARE
             side = first.shape[0]
             spacing = float(attrs.get("pixel_spacing_m", DEFAULT_PIXEL_SPACING_M))
             estimates = {"centre": ((side - 1) / 2.0, (side - 1) / 2.0), "change": change_peak(first, second)}
@@ -135,7 +132,7 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
     }
     locate_report = {
         "split": split, "truth": sorted(truths) or None, "tiles": len(errors["centre"]), "median_error_m": medians,
-        "visible_damage_share": VISIBLE_DAMAGE, "visible_tiles": len(visible["centre"]),
+        "visible_damage_share": VISIBLE_DAMAGE_SHARE, "visible_tiles": len(visible["centre"]),
         "visible_median_error_m": {m: _median(v) for m, v in visible.items()},
         "note": ("error from the simulator's damage centroid on event tiles with damage"
                  if "damage" in truths else "error from the simulator's epicentre, event tiles with the epicentre "
