@@ -295,11 +295,14 @@ class FlightRuntime:
                 verdict = self.gate.judge(tile.first, tile.second)
             if verdict.skip:
                 return Judgement(check, confidence=_gate_confidence(verdict, self.gate.threshold), gate=verdict)
+        # OK and VALUES_CLIPPED come after the no-data checks: every value of both images is
+        # finite, so preprocessing skips its no-data mask (the checks' one pass, reused).
+        all_finite = check.status in (Status.OK, Status.VALUES_CLIPPED)
         with _timed(seconds, "preprocess"):
             if self._bitemporal:
-                tensor[0] = preprocess_pair(tile.first, tile.second, config)
+                preprocess_pair(tile.first, tile.second, config, out=tensor[0], all_finite=all_finite)
             else:  # a single-image model (paper task 5) reads the post-event image
-                tensor[0] = preprocess_image(tile.second, config)
+                preprocess_image(tile.second, config, out=tensor[0], all_finite=all_finite)
         try:
             with _timed(seconds, "infer"):
                 heads = model.heads(tensor)

@@ -37,7 +37,7 @@ from quakesat.errors import ArtifactHashError, ManifestError, ModelNotFoundError
 from quakesat.files import write_text_atomic
 from quakesat.runtime.decision import DecisionRule
 from quakesat.runtime.message import MAGNITUDE_MAX, model_id_from_sha256
-from quakesat.runtime.preprocess import BANDS, PREPROCESS_VERSION, PreprocessConfig
+from quakesat.runtime.preprocess import BANDS, SUPPORTED_PREPROCESS_VERSIONS, PreprocessConfig
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "quakesat-manifest"
@@ -416,9 +416,9 @@ def _read_model(value: Any) -> ModelInfo:
 def _read_preprocess(value: Any) -> PreprocessConfig:
     raw = _block(value, "preprocess", PREPROCESS_KEYS)
     version = _integer(raw["version"], "preprocess.version", 0)
-    if version != PREPROCESS_VERSION:
-        raise _fail("preprocess.version", f"preprocessing version {version}; this runtime implements version "
-                                          f"{PREPROCESS_VERSION}: {REEXPORT_HINT}")
+    if version not in SUPPORTED_PREPROCESS_VERSIONS:
+        raise _fail("preprocess.version", f"preprocessing version {version}; this runtime implements versions "
+                                          f"{' and '.join(map(str, SUPPORTED_PREPROCESS_VERSIONS))}: {REEXPORT_HINT}")
     units = _string(raw["units"], "preprocess.units", ("linear", "db"))
     floor = _number(raw["floor_linear"], "preprocess.floor_linear", 0.0, low_open=True)
     clip = [_number(v, f"preprocess.clip_db[{i}]") for i, v in enumerate(_numbers(raw["clip_db"],
@@ -430,6 +430,9 @@ def _read_preprocess(value: Any) -> PreprocessConfig:
     std = [_number(v, f"preprocess.std_db[{i}]", 0.0, low_open=True)
            for i, v in enumerate(_numbers(raw["std_db"], "preprocess.std_db", len(BANDS)))]
     downsample = _integer(raw["downsample"], "preprocess.downsample", 1, MAX_SIDE)
+    if version == 2 and units == "db" and downsample > 1:
+        raise _fail("preprocess.downsample", "preprocessing version 2 does not multilook dB inputs: "
+                                             f"{REEXPORT_HINT}")
     return PreprocessConfig(units=units, floor_linear=floor, clip_db=(clip[0], clip[1]), mean_db=(mean[0], mean[1]),
                             std_db=(std[0], std[1]), downsample=downsample, version=version)
 

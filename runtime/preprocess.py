@@ -1,22 +1,38 @@
 """The one definition of tile preprocessing, shared by training, export calibration and runtime.
 
-A Sentinel-1 image arrives as ``H x W x 2`` float32 sigma0 (VV, VH), linear or dB as
-*declared* by the caller (never guessed), with NaN where there is no data. Preprocessing
-turns it into a channels-first float32 array that a network reads:
+A Sentinel-1 image arrives as ``H x W x 2`` sigma0 (VV, VH), linear or dB as *declared* by
+the caller (never guessed), with NaN where there is no data. Preprocessing turns it into a
+channels-first float32 array that a network reads. Two versions exist; the manifest names
+the one a model was exported with (``preprocess.version``) and both runtimes run either.
 
-1. no-data mask: every non-finite value is no-data;
-2. optional multilook (``downsample`` = k): mean of the finite *linear* intensities in each
-   k x k block — averaging intensity is how SAR multilooking reduces speckle; a block with
-   no finite value stays no-data;
-3. linear -> dB: ``10 log10(max(x, floor))``; zeros and negatives land on the floor;
-4. no-data -> the channel's normalisation mean (so it becomes exactly 0 after step 6);
-5. clip to ``clip_db``;
-6. normalise: ``(dB - mean) / std`` per channel.
+**Version 2** (the default; docs/runtime.md, "Preprocessing") does the science of version 1
+in float32, each step an IEEE operation that numpy and the C++ runner round the same way, so
+the two agree bit for bit:
 
-Arithmetic is float64 and the result is cast to float32 once, so a C++ twin that follows the
-same steps in double matches to within one float32 ulp. Any change to these steps or to the
-defaults is a new ``PREPROCESS_VERSION``; the constants travel in the model
-manifest through :meth:`PreprocessConfig.to_dict`.
+1. no-data: a value that is not finite (``v - v != 0``) is no-data;
+2. multilook (``downsample`` = k): per k x k block and band, the finite values (no-data
+   counts as 0) summed down each column of the block, then the column sums left to right
+   (``(x00 + x10) + (x01 + x11)`` for k = 2), divided by the count of finite values (float32
+   division); a block with no finite value is no-data;
+3. ``y = max(linear, floor_linear)``; ``log2 y`` by :func:`fast_log2`: the float's exponent
+   plus a degree-5 polynomial in its mantissa (Horner, float32, no fused multiply-add),
+   within :data:`LOG2_ERROR_BOUND` of the exact value (:data:`DB_ERROR_BOUND` in dB);
+4. normalise and convert in one step: ``z = log2 y * A + B`` with
+   ``A = 10 log10(2) / std`` and ``B = -mean / std`` per band (rounded to float32 once);
+5. clip ``z`` to the clip range in normalised units, ``(clip_db - mean) / std``;
+6. no-data -> 0 (the band mean).
+
+Inputs in dB (``units="db"``) go straight to step 4 with ``A = 1 / std``; version 2 does not
+multilook dB inputs (averaging intensity needs ``10 ** (x / 10)``; use version 1 there).
+Images that are not float32 are rounded to float32 first.
+
+**Version 1** is the original float64 definition, kept so that models exported with it run
+unchanged: no-data mask, multilook in float64, ``10 log10(max(x, floor))``, no-data -> mean,
+clip in dB, ``(dB - mean) / std``, cast to float32 once. A C++ twin in double matches it to
+within one float32 ulp.
+
+Any change to these steps or to the defaults is a new ``PREPROCESS_VERSION``; the constants
+travel in the model manifest through :meth:`PreprocessConfig.to_dict`. numpy only.
 """
 
 from __future__ import annotations
@@ -28,10 +44,26 @@ import numpy as np
 
 from quakesat.errors import PreprocessError
 
-PREPROCESS_VERSION = 1
+#: The version new models are trained and exported with.
+PREPROCESS_VERSION = 2
+#: Every version this runtime (and the C++ runner) can run.
+SUPPORTED_PREPROCESS_VERSIONS: tuple[int, ...] = (1, 2)
 
 #: Band order of every image, as in QuakeSet (docs/architecture.md, "The seams").
 BANDS: tuple[str, str] = ("VV", "VH")
+
+#: ``10 log10(2)``: dB per octave of intensity (the double nearest the exact value).
+DB_PER_LOG2 = 3.0102999566398120
+#: Coefficients ``c1..c5`` of ``log2(1 + t) ~ t (c1 + t (c2 + t (c3 + t (c4 + t c5))))`` on
+#: ``t`` in [0, 1): a weighted least-squares fit to near-minimax, rounded to float32 (the
+#: C++ runner holds the same nine-digit literals; tests/vectors/flight_constants.json).
+LOG2_COEFFICIENTS: tuple[float, ...] = (1.44196546, -0.709661722, 0.417592436, -0.196265593, 0.0463836789)
+#: Largest error of :func:`fast_log2` against the exact ``log2`` over every float32 in
+#: [1e-4, 1e4] (measured exhaustively by the tests on every mantissa: 1.5e-5).
+LOG2_ERROR_BOUND = 2e-5
+#: The same bound in dB: ``LOG2_ERROR_BOUND * 10 log10(2)``, about 6e-5 dB; Sentinel-1's
+#: radiometric accuracy is of the order of 1 dB.
+DB_ERROR_BOUND = LOG2_ERROR_BOUND * DB_PER_LOG2
 
 
 @dataclass(frozen=True)
@@ -46,7 +78,7 @@ class PreprocessConfig:
         mean_db: per-band (VV, VH) normalisation mean in dB.
         std_db: per-band (VV, VH) normalisation standard deviation in dB.
         downsample: multilook factor k (1 = none); H and W must be multiples of k.
-        version: the preprocessing version these constants belong to.
+        version: the preprocessing version (:data:`SUPPORTED_PREPROCESS_VERSIONS`).
     """
 
     units: Literal["linear", "db"] = "linear"
@@ -60,15 +92,18 @@ class PreprocessConfig:
     version: int = field(default=PREPROCESS_VERSION)
 
     def __post_init__(self) -> None:
-        if self.version != PREPROCESS_VERSION:
+        if isinstance(self.version, bool) or self.version not in SUPPORTED_PREPROCESS_VERSIONS:
             raise PreprocessError(
                 f"preprocessing version {self.version} is not supported by this runtime "
-                f"(it implements version {PREPROCESS_VERSION}); re-export the model"
+                f"(it implements versions {', '.join(map(str, SUPPORTED_PREPROCESS_VERSIONS))}); re-export the model"
             )
         if self.units not in ("linear", "db"):
             raise PreprocessError(f"units must be 'linear' or 'db', got {self.units!r}")
         if not (isinstance(self.downsample, int) and self.downsample >= 1):
             raise PreprocessError(f"downsample must be an integer >= 1, got {self.downsample!r}")
+        if self.version == 2 and self.units == "db" and self.downsample > 1:
+            raise PreprocessError("preprocessing version 2 does not multilook dB inputs "
+                                  "(use linear sigma0, downsample 1, or version 1)")
         if not self.floor_linear > 0:
             raise PreprocessError(f"floor_linear must be > 0, got {self.floor_linear!r}")
         low, high = self.clip_db
@@ -112,6 +147,31 @@ class PreprocessConfig:
         return (images * len(BANDS), height // self.downsample, width // self.downsample)
 
 
+@dataclass(frozen=True)
+class BandConstants:
+    """Version 2's per-band float32 constants, derived from a :class:`PreprocessConfig`.
+
+    Each is computed in float64 from the manifest's numbers in the order written here and
+    rounded to float32 once; the C++ runner derives them the same way (bit-identical).
+    """
+
+    scale: np.float32  # A: 10 log10(2) / std (linear inputs) or 1 / std (dB inputs)
+    offset: np.float32  # B: -mean / std
+    low: np.float32  # (clip_db[0] - mean) / std
+    high: np.float32  # (clip_db[1] - mean) / std
+
+
+def band_constants(config: PreprocessConfig) -> tuple[BandConstants, ...]:
+    """The float32 constants of steps 4-5 for each band (VV, VH)."""
+    out = []
+    for mean, std in zip(config.mean_db, config.std_db):
+        scale = (1.0 if config.units == "db" else DB_PER_LOG2) / std
+        out.append(BandConstants(np.float32(scale), np.float32(-mean / std),
+                                 np.float32((config.clip_db[0] - mean) / std),
+                                 np.float32((config.clip_db[1] - mean) / std)))
+    return tuple(out)
+
+
 def _check_image(image: np.ndarray, config: PreprocessConfig) -> None:
     if not isinstance(image, np.ndarray):
         raise PreprocessError(f"an image must be a numpy array, got {type(image).__name__}")
@@ -134,7 +194,7 @@ def nodata_fraction(image: np.ndarray) -> float:
 
 
 def multilook(linear: np.ndarray, factor: int) -> np.ndarray:
-    """Mean of the finite values in each ``factor x factor`` block, per band.
+    """Version 1's multilook: mean of the finite values in each ``factor x factor`` block, per band.
 
     The block is summed in row-major order (``x[0,0] + x[0,1] + ... + x[k-1,k-1]``, skipping
     non-finite values) and divided by the count of finite values: the order is part of the
@@ -162,21 +222,92 @@ def multilook(linear: np.ndarray, factor: int) -> np.ndarray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def preprocess_image(image: np.ndarray, config: PreprocessConfig | None = None) -> np.ndarray:
-    """Preprocess one ``H x W x 2`` image into a ``2 x H' x W'`` float32 array.
+def fast_log2(y: np.ndarray) -> np.ndarray:
+    """Version 2's ``log2`` of positive normal float32 values (step 3 of the module doc).
 
-    Args:
-        image: VV, VH sigma0 in ``config.units``, NaN/Inf for no data.
-        config: preprocessing constants (defaults: :class:`PreprocessConfig`).
-
-    Returns:
-        Normalised dB, channels first (VV, VH), float32, finite everywhere.
-
-    Raises:
-        PreprocessError: wrong type, shape, dtype, or a size the multilook cannot divide.
+    ``y = 2**e * m`` with ``m`` in [1, 2): the result is ``e + t P(t)``, ``t = m - 1``, the
+    polynomial :data:`LOG2_COEFFICIENTS` evaluated by Horner's rule in float32. Exact
+    float32 operations only, so the C++ twin gives the same bits. Within
+    :data:`LOG2_ERROR_BOUND` of ``log2`` for inputs in [1e-4, 1e4].
     """
-    config = config or PreprocessConfig()
-    _check_image(image, config)
+    y = np.ascontiguousarray(y, dtype=np.float32)
+    bits = y.view(np.int32)
+    exponent = ((bits >> 23) - 127).astype(np.float32)
+    t = ((bits & 0x007FFFFF) | 0x3F800000).view(np.float32)
+    t -= np.float32(1.0)
+    c = [np.float32(v) for v in LOG2_COEFFICIENTS]
+    p = t * c[4]
+    for coefficient in (c[3], c[2], c[1], c[0]):
+        p += coefficient
+        p *= t
+    p += exponent
+    return p
+
+
+def _block_sums(values: np.ndarray, factor: int) -> np.ndarray:
+    """Version 2's k x k block sums of an ``H x W x 2`` float32 array (step 2 of the module doc).
+
+    Each block column is summed down its rows first (row 0, then row 1, ...), then the column
+    sums left to right: for k = 2, ``(x00 + x10) + (x01 + x11)``. The two bands are added as
+    the real and imaginary parts of one complex64 view: complex addition is the same float32
+    addition per part, done in one numpy pass instead of two strided ones.
+    """
+    if factor == 1:
+        return values.copy()
+    height, width, _ = values.shape
+    pairs = np.ascontiguousarray(values).view(np.complex64).reshape(height // factor, factor, width)
+    columns = pairs[:, 0].copy()
+    for row in range(1, factor):
+        columns += pairs[:, row]
+    blocks = columns.reshape(height // factor, width // factor, factor)
+    total = blocks[:, :, 0].copy()
+    for col in range(1, factor):
+        total += blocks[:, :, col]
+    return total.view(np.float32).reshape(height // factor, width // factor, 2)
+
+
+def _preprocess_v2(image: np.ndarray, config: PreprocessConfig, out: np.ndarray,
+                   all_finite: bool | None) -> None:
+    """Version 2 into ``out`` (``2 x H' x W'`` float32); see the module doc."""
+    values = image if image.dtype == np.float32 else image.astype(np.float32)
+    with np.errstate(over="ignore"):  # a block of values near float32's largest sums to +inf: defined
+        _preprocess_v2_float32(values, config, out, all_finite)
+
+
+def _preprocess_v2_float32(values: np.ndarray, config: PreprocessConfig, out: np.ndarray,
+                           all_finite: bool | None) -> None:
+    if all_finite is None:
+        all_finite = bool(np.isfinite(values).all())
+    k = config.downsample
+    if config.units == "db":  # downsample is 1 (checked by the config)
+        level, empty = values, (None if all_finite else ~np.isfinite(values))
+    elif all_finite:
+        level = _block_sums(values, k)
+        if k > 1:
+            level /= np.float32(k * k)
+        empty = None
+    else:
+        finite = np.isfinite(values)
+        total = _block_sums(np.where(finite, values, np.float32(0.0)), k)
+        count = _block_sums(finite.astype(np.float32), k)  # small integers: exact in float32
+        empty = count == 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = total / count
+    if config.units == "linear":
+        np.maximum(level, np.float32(config.floor_linear), out=level)
+        level = fast_log2(level)
+    for band, constants in enumerate(band_constants(config)):
+        plane = out[band]
+        np.multiply(level[:, :, band], constants.scale, out=plane)
+        plane += constants.offset
+        np.maximum(plane, constants.low, out=plane)
+        np.minimum(plane, constants.high, out=plane)
+        if empty is not None:
+            plane[empty[:, :, band]] = np.float32(0.0)
+
+
+def _preprocess_v1(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """Version 1 (float64, cast once); see the module doc."""
     values = image.astype(np.float64, copy=True)
     values[~np.isfinite(values)] = np.nan
     if config.units == "db" and config.downsample == 1:
@@ -194,13 +325,48 @@ def preprocess_image(image: np.ndarray, config: PreprocessConfig | None = None) 
     return np.ascontiguousarray(normalised.transpose(2, 0, 1), dtype=np.float32)
 
 
-def preprocess_pair(
-    first: np.ndarray, second: np.ndarray, config: PreprocessConfig | None = None
-) -> np.ndarray:
+def preprocess_image(image: np.ndarray, config: PreprocessConfig | None = None, *,
+                     out: np.ndarray | None = None, all_finite: bool | None = None) -> np.ndarray:
+    """Preprocess one ``H x W x 2`` image into a ``2 x H' x W'`` float32 array.
+
+    Args:
+        image: VV, VH sigma0 in ``config.units``, NaN/Inf for no data.
+        config: preprocessing constants (defaults: :class:`PreprocessConfig`).
+        out: optional ``2 x H' x W'`` float32 array to write into (the flight runtime's
+            preallocated model input); returned.
+        all_finite: what the caller already knows from the input checks (every value
+            finite: version 2 skips its no-data mask); ``None`` = look. A wrong ``True``
+            is the caller's bug: non-finite values would reach the output.
+
+    Returns:
+        Normalised dB, channels first (VV, VH), float32, finite everywhere.
+
+    Raises:
+        PreprocessError: wrong type, shape, dtype, or a size the multilook cannot divide.
+    """
+    config = config or PreprocessConfig()
+    _check_image(image, config)
+    shape = config.output_shape(*image.shape[:2], images=1)
+    if out is not None and (out.shape != shape or out.dtype != np.float32):
+        raise PreprocessError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
+    if config.version == 1:
+        result = _preprocess_v1(image, config)
+        if out is None:
+            return result
+        out[...] = result
+        return out
+    target = np.empty(shape, dtype=np.float32) if out is None else out
+    _preprocess_v2(image, config, target, all_finite)
+    return target
+
+
+def preprocess_pair(first: np.ndarray, second: np.ndarray, config: PreprocessConfig | None = None, *,
+                    out: np.ndarray | None = None, all_finite: bool | None = None) -> np.ndarray:
     """Preprocess a bitemporal pair into a ``4 x H' x W'`` float32 array.
 
     Channel order: first VV, first VH, second VV, second VH — for a positive QuakeSet sample
-    ``first`` is ``pre`` and ``second`` is ``post``.
+    ``first`` is ``pre`` and ``second`` is ``post``. ``out`` and ``all_finite`` as in
+    :func:`preprocess_image` (``all_finite`` covers both images).
 
     Raises:
         PreprocessError: as :func:`preprocess_image`, or images of different shapes.
@@ -210,4 +376,14 @@ def preprocess_pair(
             f"both images of a pair must have the same shape, got "
             f"{getattr(first, 'shape', None)} and {getattr(second, 'shape', None)}"
         )
-    return np.concatenate([preprocess_image(first, config), preprocess_image(second, config)], axis=0)
+    config = config or PreprocessConfig()
+    _check_image(first, config)
+    shape = config.output_shape(*first.shape[:2], images=2)
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    elif out.shape != shape or out.dtype != np.float32:
+        raise PreprocessError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
+    half = len(BANDS)
+    preprocess_image(first, config, out=out[:half], all_finite=all_finite)
+    preprocess_image(second, config, out=out[half:], all_finite=all_finite)
+    return out

@@ -75,29 +75,51 @@ def check_image(image: object, side: int, config: PreprocessConfig = PreprocessC
         return TileCheck(Status.BAD_DTYPE, f"expected a float array, got {kind}")
     if image.shape != (side, side, 2):
         return TileCheck(Status.BAD_SHAPE, f"expected shape {(side, side, 2)}, got {image.shape}")
-    if np.isinf(image).any():
-        return TileCheck(Status.NON_FINITE, f"{int(np.isinf(image).sum())} infinite values")
-    valid = image[np.isfinite(image)]
-    nodata = 1.0 - valid.size / image.size
-    if valid.size == 0:
-        return TileCheck(Status.ALL_NODATA, "every pixel is NaN")
-    if nodata > max_nodata:
-        return TileCheck(Status.MOSTLY_NODATA, f"{nodata:.1%} of the pixels are NaN (limit {max_nodata:.0%})")
-    if not valid.any():
+    # One pass each for the largest and smallest value; both finite means no NaN and no
+    # Inf anywhere, and every later check reads from them (the slow path below is needed
+    # only for tiles with no-data or corruption, and gives the same verdicts).
+    high, low = image.max(), image.min()
+    if np.isfinite(high) and np.isfinite(low):
+        valid_size, nodata = image.size, 0.0
+    else:
+        if np.isinf(image).any():
+            return TileCheck(Status.NON_FINITE, f"{int(np.isinf(image).sum())} infinite values")
+        finite = np.isfinite(image)
+        valid_size = int(np.count_nonzero(finite))
+        nodata = 1.0 - valid_size / image.size
+        if valid_size == 0:
+            return TileCheck(Status.ALL_NODATA, "every pixel is NaN")
+        if nodata > max_nodata:
+            return TileCheck(Status.MOSTLY_NODATA, f"{nodata:.1%} of the pixels are NaN (limit {max_nodata:.0%})")
+        high, low = np.fmax.reduce(image, axis=None), np.fmin.reduce(image, axis=None)
+    if low == 0 and high == 0:
         return TileCheck(Status.ALL_ZERO, "every valid pixel is 0")
-    if valid.min() == valid.max():
-        return TileCheck(Status.CONSTANT, f"every valid pixel is {float(valid.min())!r}")
+    if low == high:
+        return TileCheck(Status.CONSTANT, f"every valid pixel is {float(low)!r}")
     bounds = (0.0, MAX_LINEAR) if config.units == "linear" else (MIN_DB, 10.0 * np.log10(MAX_LINEAR))
-    if valid.min() < bounds[0] or valid.max() > bounds[1]:
-        return TileCheck(Status.OUT_OF_RANGE, f"values span {float(valid.min()):.4g}..{float(valid.max()):.4g}; "
+    if low < image.dtype.type(bounds[0]) or high > image.dtype.type(bounds[1]):
+        return TileCheck(Status.OUT_OF_RANGE, f"values span {float(low):.4g}..{float(high):.4g}; "
                                               f"{config.units} sigma0 lies in {bounds[0]:g}..{bounds[1]:g}")
     if nodata > 0:
         return TileCheck(Status.PARTIAL_NODATA, f"{nodata:.1%} of the pixels are NaN")
-    low, high = config.clip_db if config.units == "db" else (10.0 ** (db / 10.0) for db in config.clip_db)
-    clipped = float(np.count_nonzero((valid < low) | (valid > high)) / valid.size)
+    clip_low, clip_high = clip_thresholds(config, image.dtype)
+    clipped = 0.0
+    if low < clip_low or high > clip_high:  # count only when some value lies beyond
+        clipped = float(np.count_nonzero((image < clip_low) | (image > clip_high)) / valid_size)
     if clipped > max_clipped:
         return TileCheck(Status.VALUES_CLIPPED, f"{clipped:.1%} of the pixels lie beyond {config.clip_db} dB")
     return TileCheck(Status.OK)
+
+
+def clip_thresholds(config: PreprocessConfig, dtype: np.dtype = np.dtype(np.float32)) -> tuple[np.floating, np.floating]:
+    """The clip range in the input's units, rounded to the image's float type.
+
+    Values are compared in their own precision (float32 for tiles): the C++ runner rounds
+    the same double thresholds to float the same way, so both count the same pixels.
+    """
+    low, high = config.clip_db if config.units == "db" else (10.0 ** (db / 10.0) for db in config.clip_db)
+    kind = np.dtype(dtype).type
+    return kind(low), kind(high)
 
 
 def check_pair(first: object, second: object, side: int, config: PreprocessConfig = PreprocessConfig(),

@@ -208,12 +208,12 @@ ModelInfo read_model(const json& value) {
 long long read_preprocess(const json& value) {
   const json& raw = block(value, "preprocess", kPreprocessKeys);
   const long long version = integer(raw["version"], "preprocess.version", 0);
-  if (version != kPreprocessVersion) {
+  if (version < kMinPreprocessVersion || version > kPreprocessVersion) {
     fail("preprocess.version", "preprocessing version " + std::to_string(version) +
-                                   "; this runtime implements version " + std::to_string(kPreprocessVersion) + ": " +
-                                   kReexportHint);
+                                   "; this runtime implements versions " + std::to_string(kMinPreprocessVersion) +
+                                   " and " + std::to_string(kPreprocessVersion) + ": " + kReexportHint);
   }
-  string(raw["units"], "preprocess.units", &kUnits);
+  const bool units_db = string(raw["units"], "preprocess.units", &kUnits) == "db";
   number(raw["floor_linear"], "preprocess.floor_linear", 0.0, {}, true);
   const json& clip_db = numbers(raw["clip_db"], "preprocess.clip_db", 2);
   double clip[2];
@@ -223,7 +223,11 @@ long long read_preprocess(const json& value) {
   for (int i = 0; i < kBands; ++i) number(mean_db[i], "preprocess.mean_db[" + std::to_string(i) + "]");
   const json& std_db = numbers(raw["std_db"], "preprocess.std_db", kBands);
   for (int i = 0; i < kBands; ++i) number(std_db[i], "preprocess.std_db[" + std::to_string(i) + "]", 0.0, {}, true);
-  return integer(raw["downsample"], "preprocess.downsample", 1, kMaxSide);
+  const long long downsample = integer(raw["downsample"], "preprocess.downsample", 1, kMaxSide);
+  if (version == 2 && units_db && downsample > 1) {
+    fail("preprocess.downsample", std::string("preprocessing version 2 does not multilook dB inputs: ") + kReexportHint);
+  }
+  return downsample;
 }
 
 void read_input(const json& value, const ModelInfo& model, long long downsample) {
@@ -450,6 +454,7 @@ void read_values(const json& raw, Manifest& m) {
   m.raw_side = input["raw_side"].get<int>();
   m.images = input["images"].get<int>();
   const json& pre = raw["preprocess"];
+  m.preprocess.version = pre["version"].get<int>();
   m.preprocess.units_db = pre["units"] == "db";
   m.preprocess.floor_linear = number_of(pre["floor_linear"]);
   m.preprocess.downsample = pre["downsample"].get<int>();

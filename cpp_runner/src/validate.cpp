@@ -1,57 +1,46 @@
-// Input checks, mirroring runtime/validate.py check_image / check_pair.
+// Input checks, mirroring runtime/tile.py check_image / check_pair: the verdict on an image
+// is read from its scan (preprocess.hpp), gathered alone here or inside version 2's pass.
 #include "quakesat/validate.hpp"
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
 
 namespace quakesat {
 
+Status judge_scan(const ImageScan& scan, const PreprocessConfig& config) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  if (scan.valid > 0 && (scan.high == inf || scan.low == -inf)) return Status::kNonFinite;
+  if (scan.valid == 0) return Status::kAllNodata;
+  const double nodata = 1.0 - static_cast<double>(scan.valid) / static_cast<double>(scan.values);
+  if (nodata > kMaxNodata) return Status::kMostlyNodata;
+  if (scan.low == 0.0f && scan.high == 0.0f) return Status::kAllZero;
+  if (scan.low == scan.high) return Status::kConstant;
+  // Bounds as float, the doubles rounded to nearest (numpy compares a float32 tile the same way).
+  const float bound_low = static_cast<float>(config.units_db ? kMinDb : 0.0);
+  const float bound_high = static_cast<float>(config.units_db ? 10.0 * std::log10(kMaxLinear) : kMaxLinear);
+  if (scan.low < bound_low || scan.high > bound_high) return Status::kOutOfRange;
+  if (nodata > 0) return Status::kPartialNodata;
+  if (static_cast<double>(scan.clipped) / static_cast<double>(scan.valid) > kMaxClipped) return Status::kValuesClipped;
+  return Status::kOk;
+}
+
 Status check_image(const float* image, int height, int width, int side, const PreprocessConfig& config) {
   if (height != side || width != side) return Status::kBadShape;
-  const std::size_t size = static_cast<std::size_t>(height) * width * kBands;
-  std::size_t valid = 0;
-  bool any_nonzero = false;
-  float low = 0.0f, high = 0.0f;
-  for (std::size_t i = 0; i < size; ++i) {
-    if (std::isinf(image[i])) return Status::kNonFinite;
-  }
-  for (std::size_t i = 0; i < size; ++i) {
-    const float v = image[i];
-    if (!std::isfinite(v)) continue;
-    if (valid == 0) low = high = v;
-    low = v < low ? v : low;
-    high = v > high ? v : high;
-    any_nonzero |= v != 0.0f;
-    ++valid;
-  }
-  const double nodata = 1.0 - static_cast<double>(valid) / static_cast<double>(size);
-  if (valid == 0) return Status::kAllNodata;
-  if (nodata > kMaxNodata) return Status::kMostlyNodata;
-  if (!any_nonzero) return Status::kAllZero;
-  if (low == high) return Status::kConstant;
-  const double bound_low = config.units_db ? kMinDb : 0.0;
-  const double bound_high = config.units_db ? 10.0 * std::log10(kMaxLinear) : kMaxLinear;
-  if (low < bound_low || high > bound_high) return Status::kOutOfRange;
-  if (nodata > 0) return Status::kPartialNodata;
-  const double clip_low = config.units_db ? config.clip_db[0] : std::pow(10.0, config.clip_db[0] / 10.0);
-  const double clip_high = config.units_db ? config.clip_db[1] : std::pow(10.0, config.clip_db[1] / 10.0);
-  std::size_t clipped = 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    const double v = image[i];
-    if (std::isfinite(v) && (v < clip_low || v > clip_high)) ++clipped;
-  }
-  if (static_cast<double>(clipped) / static_cast<double>(valid) > kMaxClipped) return Status::kValuesClipped;
-  return Status::kOk;
+  return judge_scan(scan_image(image, static_cast<std::size_t>(height) * width * kBands, config), config);
+}
+
+Status pair_verdict(Status first, Status second) {
+  if (!processable(first)) return first;
+  if (!processable(second)) return second;
+  if (first != Status::kOk) return first;
+  return second;
 }
 
 Status check_pair(const float* first, int first_h, int first_w, const float* second, int second_h, int second_w,
                   int side, const PreprocessConfig& config) {
-  const Status a = check_image(first, first_h, first_w, side, config);
-  const Status b = check_image(second, second_h, second_w, side, config);
-  if (!processable(a)) return a;
-  if (!processable(b)) return b;
-  if (a != Status::kOk) return a;
-  return b;
+  return pair_verdict(check_image(first, first_h, first_w, side, config),
+                      check_image(second, second_h, second_w, side, config));
 }
 
 }  // namespace quakesat

@@ -143,6 +143,17 @@ void test_runtime() {
   same("manifest.format", kManifestFormat);
   same("manifest.version", kManifestVersion);
   same("manifest.preprocess_version", kPreprocessVersion);
+  const json& versions = at("preprocess.supported_versions");
+  expect(versions.is_array() && versions.size() == static_cast<std::size_t>(kPreprocessVersion - kMinPreprocessVersion + 1) &&
+             versions.front() == kMinPreprocessVersion && versions.back() == kPreprocessVersion,
+         "preprocess.supported_versions: Python " + versions.dump());
+  same("preprocess.db_per_log2", kDbPerLog2);
+  const json& coefficients = at("preprocess.log2_coefficients");
+  bool equal = coefficients.is_array() && coefficients.size() == 5;
+  for (std::size_t i = 0; equal && i < 5; ++i) {  // nine-digit literals: the same float once rounded
+    equal = static_cast<float>(coefficients[i].get<double>()) == kLog2Coefficients[i];
+  }
+  expect(equal, "preprocess.log2_coefficients: Python " + coefficients.dump());
   same("manifest.max_side", kMaxSide);
   same("manifest.max_json_depth", static_cast<int>(kMaxJsonDepth));
 }

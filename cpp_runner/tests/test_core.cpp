@@ -147,6 +147,7 @@ int test_tiles(const std::string& vectors) {
   const json manifest = json::parse(manifest_file);
   const json& pre = manifest.at("preprocess");
   PreprocessConfig config;
+  config.version = pre.at("version");
   config.downsample = pre.at("downsample");
   config.floor_linear = pre.at("floor_linear");
   for (int i = 0; i < 2; ++i) {
@@ -190,6 +191,43 @@ int test_tiles(const std::string& vectors) {
   return preprocessed;
 }
 
+// Version 2 on the hostile images of tests/vectors/preprocess: the same bits as Python, and
+// the scan gathered in the same pass gives the input check's verdict.
+int test_preprocess_v2(const std::string& vectors) {
+  const std::string folder = vectors + "/preprocess";
+  int compared = 0;
+  for (const json& c : read_jsonl(folder + "/cases.jsonl")) {
+    const std::string name = c.at("name");
+    const json& raw = c.at("config");
+    PreprocessConfig config;
+    config.version = raw.at("version");
+    config.units_db = raw.at("units") == "db";
+    config.downsample = raw.at("downsample");
+    config.floor_linear = raw.at("floor_linear");
+    for (int i = 0; i < 2; ++i) {
+      config.clip_db[i] = raw.at("clip_db").at(i);
+      config.mean_db[i] = raw.at("mean_db").at(i);
+      config.std_db[i] = raw.at("std_db").at(i);
+    }
+    const auto image = load_npy_floats(folder + "/" + c.at("image").get<std::string>());
+    const auto reference = load_npy_floats(folder + "/" + c.at("output").get<std::string>());
+    const int side = static_cast<int>(std::lround(std::sqrt(image.size() / 2.0)));
+    std::vector<float> out(reference.size(), -1.0f);
+    std::vector<float> scratch(preprocess_scratch_floats(side, config));
+    const ImageScan scan = preprocess_image(image.data(), side, side, config, out.data(), scratch.data());
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) differ += std::memcmp(&out[i], &reference[i], 4) != 0;
+    expect(differ == 0, name + ": " + std::to_string(differ) + " of " + std::to_string(out.size()) +
+                            " values differ from Python's bits");
+    const std::string status = code_name(judge_scan(scan, config));
+    expect(status == c.at("status").get<std::string>(), name + ": scan verdict " + status + ", Python says " +
+                                                            c.at("status").get<std::string>());
+    expect(code_name(check_image(image.data(), side, side, side, config)) == status, name + ": check_image disagrees");
+    ++compared;
+  }
+  return compared;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,7 +236,9 @@ int main(int argc, char** argv) {
   const int decisions = test_decisions(vectors);
   const int preprocessed = test_tiles(vectors);
   expect(preprocessed >= 8, "at least 8 preprocessed tiles compared");
-  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles: %s\n", downlink, decisions,
-              preprocessed, failures ? "FAILED" : "ok");
+  const int v2 = test_preprocess_v2(vectors);
+  expect(v2 >= 10, "at least 10 version 2 preprocessing cases compared");
+  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases: %s\n", downlink,
+              decisions, preprocessed, v2, failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }

@@ -51,6 +51,11 @@ def constants() -> dict[str, Any]:
             "max_clipped": tile.MAX_CLIPPED,
             "bands": len(preprocess.BANDS),
         },
+        "preprocess": {
+            "supported_versions": list(preprocess.SUPPORTED_PREPROCESS_VERSIONS),
+            "db_per_log2": preprocess.DB_PER_LOG2,
+            "log2_coefficients": list(preprocess.LOG2_COEFFICIENTS),
+        },
         "decide": {"max_plausible_magnitude": flight.MAX_PLAUSIBLE_MAGNITUDE},
         "change": {"threshold_db": change.CHANGE_THRESHOLD_DB, "looks": change.CHANGE_LOOKS,
                    "peak_window": change.DEFAULT_WINDOW},

@@ -41,7 +41,7 @@ def base() -> dict[str, Any]:
     return {
         "format": "quakesat-manifest", "version": 3, "quakesat_version": "0.2.0", "created": "2026-11-29T00:00:00Z",
         "model": {"name": "quakelite", "family": "cnn", "paper_task": 1, "heads": heads},
-        "preprocess": {"version": 1, "units": "linear", "floor_linear": 0.0001, "clip_db": [-35.0, 10.0],
+        "preprocess": {"version": 2, "units": "linear", "floor_linear": 0.0001, "clip_db": [-35.0, 10.0],
                        "mean_db": [-12.0, -19.0], "std_db": [5.0, 5.0], "downsample": 2},
         "input": {"raw_side": 64, "images": 2, "tile_shape": [4, 32, 32], "dtype": "float32",
                   "channels": ["first VV", "first VH", "second VV", "second VH"]},
@@ -142,6 +142,8 @@ VALID: list[tuple[str, Mutation | None]] = [
     ("units_db_and_downsample_one", _all(_set("preprocess.units", "db"), _set("preprocess.downsample", 1),
                                          _set("input.raw_side", 32))),
     ("path_in_a_subfolder", _set("artifacts[0].path", "int8/model.onnx")),
+    ("preprocess_version_1_still_runs", _set("preprocess.version", 1)),
+    ("preprocess_version_1_multilooks_db", _all(_set("preprocess.version", 1), _set("preprocess.units", "db"))),
 ]
 
 INVALID: list[tuple[str, str, Mutation]] = [
@@ -171,7 +173,9 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("version_1_field_left_in_model", "model.magnitude_given_event", _set("model.magnitude_given_event", True)),
     # preprocess
     ("preprocess_constant_missing", "preprocess.mean_db", _drop("preprocess.mean_db")),
-    ("preprocess_version_2", "preprocess.version", _set("preprocess.version", 2)),
+    ("preprocess_version_3", "preprocess.version", _set("preprocess.version", 3)),
+    ("preprocess_version_0", "preprocess.version", _set("preprocess.version", 0)),
+    ("preprocess_version_2_does_not_multilook_db", "preprocess.downsample", _set("preprocess.units", "db")),
     ("units_in_capitals", "preprocess.units", _set("preprocess.units", "dB")),
     ("floor_zero", "preprocess.floor_linear", _set("preprocess.floor_linear", 0)),
     ("floor_negative", "preprocess.floor_linear", _set("preprocess.floor_linear", -1e-4)),

@@ -19,7 +19,6 @@ namespace quakesat {
 constexpr const char* kManifestName = "manifest.json";
 constexpr const char* kManifestFormat = "quakesat-manifest";
 constexpr int kManifestVersion = 3;
-constexpr int kPreprocessVersion = 1;
 // Largest tile side (raw or preprocessed) a manifest may declare: keeps a hostile manifest
 // from sizing huge buffers.
 constexpr int kMaxSide = 4096;

@@ -1,16 +1,27 @@
-// The shared preprocessing (runtime/preprocess.py, version 1), step for step in double and
-// cast to float once: no-data mask, multilook (row-major block sums of the finite linear
-// values), linear -> dB with a floor, no-data -> the band mean, clip, normalise. Writes
-// channels-first output into a caller's buffer; allocates nothing.
+// The shared preprocessing (runtime/preprocess.py), both versions:
+//  - version 2 (float32, the default): no-data mask, multilook (each block's columns summed
+//    down, then across), floor, fast log2 (exponent + degree-5 polynomial), normalise, clip,
+//    no-data -> 0; every step the same IEEE float operation as numpy's, so the outputs agree
+//    bit for bit. The input checks' statistics are gathered in the same pass over the pixels.
+//  - version 1 (double, cast to float once): kept so that models exported with it still run.
+// Writes channels-first output into a caller's buffer; the scratch version allocates nothing.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 namespace quakesat {
 
 constexpr int kBands = 2;  // VV, VH
+constexpr int kPreprocessVersion = 2;      // what new models are exported with
+constexpr int kMinPreprocessVersion = 1;   // the oldest version still run
+constexpr double kDbPerLog2 = 3.0102999566398120;  // 10 log10(2)
+// log2(1 + t) ~ t (c1 + t (c2 + t (c3 + t (c4 + t c5)))), t in [0, 1): runtime/preprocess.py.
+constexpr float kLog2Coefficients[5] = {1.44196546f, -0.709661722f, 0.417592436f, -0.196265593f, 0.0463836789f};
 
 struct PreprocessConfig {
+  int version = kPreprocessVersion;
   bool units_db = false;
   double floor_linear = 1e-4;
   double clip_db[2] = {-35.0, 10.0};
@@ -19,8 +30,32 @@ struct PreprocessConfig {
   int downsample = 1;
 };
 
-// One H x W x 2 image -> 2 x H/k x W/k floats at `out` (H and W multiples of k).
-void preprocess_image(const float* image, int height, int width, const PreprocessConfig& config, float* out);
+// What the input checks need from one image, over all its values (validate.hpp judges it).
+struct ImageScan {
+  std::size_t values = 0;   // H x W x 2
+  std::size_t valid = 0;    // not NaN (an Inf counts here and shows in low/high)
+  std::size_t clipped = 0;  // beyond the clip range, in the input's units
+  float low = 0.0f, high = 0.0f;  // smallest and largest non-NaN value (when valid > 0)
+};
+
+// The clip range in the input's units, as float (the double rounded to nearest, as numpy does).
+void clip_thresholds(const PreprocessConfig& config, float& low, float& high);
+
+// Version 2's log2 of a positive normal float (the same bits as runtime/preprocess.py fast_log2).
+float fast_log2(float y);
+
+// The scan alone, over `values` floats (the input checks of a tile that is not preprocessed).
+ImageScan scan_image(const float* image, std::size_t values, const PreprocessConfig& config);
+
+// Floats of scratch preprocess_image needs for an image `width` pixels wide.
+std::size_t preprocess_scratch_floats(int width, const PreprocessConfig& config);
+
+// One H x W x 2 image -> 2 x H/k x W/k floats at `out` (H and W multiples of k), and its scan.
+// `out` may be null (the scan alone). `scratch` holds preprocess_scratch_floats(width) floats.
+ImageScan preprocess_image(const float* image, int height, int width, const PreprocessConfig& config, float* out,
+                           float* scratch);
+// The same with scratch of its own (allocates: tests and tools, not the per-tile path).
+ImageScan preprocess_image(const float* image, int height, int width, const PreprocessConfig& config, float* out);
 
 // A pair -> 4 x H/k x W/k: first image's VV, VH, then the second's.
 void preprocess_pair(const float* first, const float* second, int height, int width,

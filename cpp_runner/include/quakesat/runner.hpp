@@ -69,7 +69,8 @@ class Runner {
     Status status = Status::kOk;
     bool gated = false;
   };
-  Status first_problem(Status read_status, const TileMeta& meta) const;
+  // The input checks; with preprocessing version 2 the model input is written in the same pass.
+  Status first_problem(Status read_status, const TileMeta& meta, double& fused_seconds);
   Judged judge(Status check);
   bool heads_from(const ModelOutputs& outputs, Heads& heads) const;
   bool locate(double& row, double& col);
@@ -80,8 +81,9 @@ class Runner {
   Model model_;
   Status fault_ = Status::kModelMissing;
   std::string fault_detail_;
-  std::vector<float> pre_, post_, input_;
+  std::vector<float> pre_, post_, input_, preprocess_scratch_;
   std::vector<std::uint64_t> scratch_;
+  bool preprocessed_ = false;  // this tile's model input is written
   NpyImage pre_image_, post_image_;
   Heads heads_;
   bool have_heads_ = false;

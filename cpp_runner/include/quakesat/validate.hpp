@@ -1,4 +1,4 @@
-// Input checks before the model (runtime/validate.py): a bad tile becomes a status. Same
+// Input checks before the model (runtime/tile.py): a bad tile becomes a status. Same
 // checks, same order, same thresholds; dtype and band count are the file reader's job.
 #pragma once
 
@@ -11,6 +11,12 @@ constexpr double kMaxLinear = 1e4;   // +40 dB
 constexpr double kMinDb = -80.0;
 constexpr double kMaxNodata = 0.5;
 constexpr double kMaxClipped = 0.01;
+
+// The verdict on one image from its scan (shape already checked).
+Status judge_scan(const ImageScan& scan, const PreprocessConfig& config);
+
+// The pair's verdict: the first non-processable one (first image first), else the first degradation.
+Status pair_verdict(Status first, Status second);
 
 // One H x W x 2 image that should be side x side.
 Status check_image(const float* image, int height, int width, int side, const PreprocessConfig& config);
