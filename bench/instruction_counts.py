@@ -61,6 +61,45 @@ def qemu(artifacts: Path, tiles: Path, artifact: str, scratch: Path, cpu: str, p
     return int(re.search(r"instructions: (\d+)", log.read_text()).group(1))
 
 
+def build_plugin(scratch: Path) -> Path:
+    """Compile the counting plugin into ``scratch``."""
+    plugin = scratch / "libinsncount.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(plugin), str(PLUGIN_SOURCE)], check=True,
+                   capture_output=True)
+    return plugin
+
+
+def measure(artifacts: Path, tiles: Path, artifact: str, count: int, cpus: list[str]) -> dict[str, int | str]:
+    """Instructions per tile on ``x86-64`` and on each qemu core of ``cpus``; a target that
+    cannot be measured here (not built, no valgrind or qemu) maps to the reason instead."""
+    out: dict[str, int | str] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        one, many = _lists(tiles, count, scratch)
+        try:
+            if not NATIVE.is_file():
+                raise FileNotFoundError(f"{NATIVE} is not built (bash scripts/build_native.sh)")
+            low, high = (callgrind(artifacts, t, artifact, scratch) for t in (one, many))
+            out["x86-64"] = (high - low) // count
+        except (OSError, subprocess.CalledProcessError, AttributeError) as err:
+            out["x86-64"] = f"unavailable: {err}"[:300]
+        try:
+            if not AARCH64.is_file():
+                raise FileNotFoundError(f"{AARCH64} is not built (bash scripts/build_aarch64.sh)")
+            plugin = build_plugin(scratch)
+        except (OSError, subprocess.CalledProcessError) as err:
+            for cpu in cpus:
+                out[cpu] = f"unavailable: {err}"[:300]
+            return out
+        for cpu in cpus:
+            try:
+                low, high = (qemu(artifacts, t, artifact, scratch, cpu, plugin) for t in (one, many))
+                out[cpu] = (high - low) // count
+            except (OSError, subprocess.CalledProcessError, AttributeError) as err:
+                out[cpu] = f"unavailable: {err}"[:300]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifacts", type=Path, required=True, help="folder with manifest.json and the .pte")

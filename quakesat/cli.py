@@ -499,6 +499,59 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ─── bench ──────────────────────────────────────────────────────────────────────────────
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="latency, memory, instructions and energy of every artifact, in both runtimes",
+        description=(
+            "Benchmark every artifact of an export folder in the Python flight runtime and (for .pte) the "
+            "C++ runner, gate off, beside the seed-equivalent (MobileNetV2-1.0, 4 x 512 x 512, PyTorch eager "
+            "fp32) timed in the same run: latency per stage (p50/p90/p99), throughput, peak RSS, the C++ "
+            "memory plan, the TFLite Micro arena, instructions per tile (callgrind; qemu Cortex-A53/A72, "
+            "Neoverse-N1), energy per tile (a labelled estimate), a long run and 1 vs 2 threads. Writes "
+            "bench.json, bench.md and plots (docs/benchmarks.md)."
+        ),
+    )
+    p.add_argument("--artifacts", type=existing_dir, required=True, help="export folder (manifest.json)")
+    p.add_argument("--tiles", type=existing_file, default=None,
+                   help="tile list (tiles.jsonl); default: 8 speckle pairs of the manifest's tile side")
+    p.add_argument("--out", type=output_dir, default=Path("out/bench"), help="output folder (default out/bench)")
+    p.add_argument("--artifact", dest="names", type=csv, default=(), help="only these artifacts (comma-separated)")
+    p.add_argument("--min-runs", type=POSITIVE, default=50, help="timed runs per row, at least (default 50)")
+    p.add_argument("--min-seconds", type=float_range(0.0, 3600.0), default=2.0,
+                   help="seconds per row, at least (default 2)")
+    p.add_argument("--threads", type=csv, default=("1", "2"), help="thread counts to run (default 1,2)")
+    p.add_argument("--long-run", type=NON_NEGATIVE, default=10_000,
+                   help="tiles in the long run per artifact at one thread (default 10000; 0 skips)")
+    p.add_argument("--cpus", type=csv, default=("cortex-a53", "cortex-a72", "neoverse-n1"),
+                   help="qemu cores for instruction counts (default cortex-a53,cortex-a72,neoverse-n1)")
+    p.add_argument("--no-instructions", action="store_true", help="skip the instruction counts (minutes)")
+    p.add_argument("--no-seed", action="store_true", help="skip the seed-equivalent (no ratios then)")
+    p.set_defaults(func=_cmd_bench)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from quakesat.bench.latency import RunPolicy
+    from quakesat.bench.report import write_report
+    from quakesat.bench.suite import BenchConfig, run_bench
+
+    try:
+        threads = tuple(int(t) for t in args.threads)
+    except ValueError:
+        threads = ()
+    if not threads or min(threads) < 1:
+        return _usage(args, f"--threads takes whole numbers >= 1, got {','.join(args.threads)}")
+    config = BenchConfig(artifacts=args.artifacts, out=args.out, tiles=args.tiles,
+                         policy=RunPolicy(min_runs=args.min_runs, min_seconds=args.min_seconds), threads=threads,
+                         long_run=args.long_run, instructions=not args.no_instructions, cpus=tuple(args.cpus),
+                         seed=not args.no_seed, artifact_names=tuple(args.names))
+    result = run_bench(config, say=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
+    paths = write_report(result, args.out)
+    print(json.dumps({name: str(path) for name, path in paths.items()}))
+    return EXIT_OK
+
+
 # ─── decode ─────────────────────────────────────────────────────────────────────────────
 def _add_decode(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -582,7 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quakesat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_simulate, _add_data, _add_train, _add_evaluate, _add_results, _add_export, _add_run,
-                _add_decode, _add_demo):
+                _add_bench, _add_decode, _add_demo):
         add(sub)
     return parser
 

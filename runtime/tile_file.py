@@ -76,7 +76,7 @@ def _number(entry: dict, key: str, default: float | None = None) -> float:
     return float(value)
 
 
-def _tile_from_line(line: str, folder: Path, index: int) -> Tile:
+def tile_from_line(line: str, folder: Path, index: int) -> Tile:
     """One list line as a tile. Strict types, the same as the C++ reader: ``tile_id`` an
     integer in 0..2**32-1, numbers for ``lat``/``lon``/``pixel_spacing_m``, strings for the
     paths (else ``UNREADABLE``, with the line's index as tile id); ``time`` is passed as
@@ -103,7 +103,7 @@ def read_tile_list(path: str | Path) -> Iterator[tuple[Tile, float]]:
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for index, line in enumerate(lines):
         started = time.perf_counter()
-        tile = _tile_from_line(line, path.parent, index)
+        tile = tile_from_line(line, path.parent, index)
         yield tile, time.perf_counter() - started
 
 

@@ -2,7 +2,7 @@
 //
 //   quakesat-runner ARTIFACTS_DIR TILES.jsonl -o messages.bin [--artifact NAME]
 //                   [--gate off|identical|manifest] [--locate auto|head|change|centre]
-//                   [--threads N] [--profile]
+//                   [--threads N] [--profile] [--repeat N] [--timings FILE]
 //   quakesat-runner --version | --help
 //
 // Writes one 32-byte message per tile, in list order. A model that cannot be used is not an
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -18,6 +19,7 @@
 #include "quakesat/manifest.hpp"
 #include "quakesat/runner.hpp"
 #include "quakesat/tile_list.hpp"
+#include "quakesat/timings.hpp"
 
 #ifndef QUAKESAT_VERSION
 #error "QUAKESAT_VERSION (quakesat/__init__.py __version__) is defined by CMakeLists.txt"
@@ -50,6 +52,9 @@ const char* const kHelp =
     "                   default), head (location head), change (densest change) or centre\n"
     "  --threads N      inference threads, N >= 1 (default 1: XNNPACK runs in the calling thread)\n"
     "  --profile        after the run, print the time per stage and the memory held\n"
+    "  --repeat N       run the tile list N times over (default 1; messages for every pass)\n"
+    "  --timings FILE   write every tile's time, the stage totals, the memory plan and the\n"
+    "                   resident memory as JSON (what quakesat bench reads)\n"
     "  --version        print the version and exit\n"
     "  -h, --help       print this help and exit\n"
     "\n"
@@ -85,6 +90,8 @@ struct Arguments {
   std::string positional[2], out_path, artifact;
   int positionals = 0;
   bool profile = false;
+  int repeat = 1;
+  std::string timings_path;
   quakesat::RunnerConfig config;
 };
 
@@ -105,7 +112,8 @@ int parse_arguments(int argc, char** argv, Arguments& a) {
       a.profile = true;
       continue;
     }
-    if (arg == "-o" || arg == "--artifact" || arg == "--gate" || arg == "--locate" || arg == "--threads") {
+    if (arg == "-o" || arg == "--artifact" || arg == "--gate" || arg == "--locate" || arg == "--threads" ||
+        arg == "--repeat" || arg == "--timings") {
       if (i + 1 >= argc) return usage_error("option " + arg + " needs a value");
       const std::string value = argv[++i];
       if (arg == "-o") a.out_path = value;
@@ -115,6 +123,10 @@ int parse_arguments(int argc, char** argv, Arguments& a) {
       if (arg == "--threads" && !thread_count(value.c_str(), a.config.threads)) {
         return usage_error("--threads takes a whole number >= 1, got '" + value + "'");
       }
+      if (arg == "--repeat" && !thread_count(value.c_str(), a.repeat)) {
+        return usage_error("--repeat takes a whole number >= 1, got '" + value + "'");
+      }
+      if (arg == "--timings") a.timings_path = value;
       continue;
     }
     if (!arg.empty() && arg[0] == '-') return usage_error("unknown option '" + arg + "'");
@@ -159,18 +171,32 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   long events = 0;
-  for (const TileEntry& tile : tiles) {
-    std::uint8_t message[kMessageLength];
-    const Status status = runner.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, message);
-    if (status != Status::kOk && category_of(status) != Category::kDegraded) {
-      std::fprintf(stderr, "quakesat-runner: tile %u: %s\n", tile.meta.tile_id, code_name(status));
+  RunTimings timings;
+  timings.passes = args.repeat;
+  timings.tile_seconds.reserve(tiles.size() * static_cast<std::size_t>(args.repeat));
+  for (int pass = 0; pass < args.repeat; ++pass) {
+    for (const TileEntry& tile : tiles) {
+      std::uint8_t message[kMessageLength];
+      const auto start = std::chrono::steady_clock::now();
+      const Status status = runner.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, message);
+      timings.tile_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (pass == 0 && status != Status::kOk && category_of(status) != Category::kDegraded) {
+        std::fprintf(stderr, "quakesat-runner: tile %u: %s\n", tile.meta.tile_id, code_name(status));
+      }
+      events += runner.last_report().event;
+      std::fwrite(message, 1, kMessageLength, out);
     }
-    events += runner.last_report().event;
-    std::fwrite(message, 1, kMessageLength, out);
+    if (pass == 0) timings.rss_after_first_pass = resident_bytes();
   }
+  timings.rss_end = resident_bytes();
   std::fclose(out);
-  std::printf("%zu tiles -> %zu messages, %zu bytes, %ld events -> %s\n", tiles.size(), tiles.size(),
-              tiles.size() * kMessageLength, events, out_path.c_str());
+  const std::size_t runs = tiles.size() * static_cast<std::size_t>(args.repeat);
+  std::printf("%zu tiles -> %zu messages, %zu bytes, %ld events -> %s\n", runs, runs, runs * kMessageLength, events,
+              out_path.c_str());
+  if (!args.timings_path.empty() && !write_timings(args.timings_path, runner, timings, config.threads)) {
+    std::fprintf(stderr, "quakesat-runner: error: cannot write %s\n", args.timings_path.c_str());
+    return kUsageError;
+  }
   if (args.profile) {
     std::printf("%-11s %9s %9s %6s\n", "stage", "ms/tile", "ms/run", "runs");
     double total = 0;

@@ -10,6 +10,7 @@
 #include <executorch/runtime/executor/program.h>
 #include <executorch/runtime/platform/runtime.h>
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -18,9 +19,11 @@ namespace quakesat {
 namespace et = ::executorch::runtime;
 using ::executorch::extension::FileDataLoader;
 
-// The method arena holds the method's own structures (values, kernels, delegate handles);
-// 4 MiB is ample for the networks here and is checked at load (a too-small arena fails there).
-constexpr std::size_t kMethodArenaBytes = 4u << 20;
+// The method arena holds the method's own structures (values, kernels, delegate handles). The
+// method is first loaded into a 4 MiB probe arena, then loaded again into an arena fitted to
+// what it used (plus a margin for alignment); should that fail, the probe arena is kept.
+constexpr std::size_t kProbeArenaBytes = 4u << 20;
+constexpr std::size_t kArenaMarginBytes = 4u << 10;
 constexpr std::size_t kTempArenaBytes = 1u << 20;
 
 struct Model::Impl {
@@ -37,6 +40,7 @@ struct Model::Impl {
   std::vector<::executorch::aten::DimOrderType> dim_order;
   std::optional<::executorch::aten::TensorImpl> input_impl;
   std::size_t file_bytes = 0;
+  std::size_t method_used = 0;
   int threads = 1;
 };
 
@@ -69,23 +73,44 @@ Status Model::load(const std::string& path, int channels, int height, int width,
     m.planned.emplace_back(static_cast<std::size_t>(meta->memory_planned_buffer_size(i).get()));
   }
   for (auto& buffer : m.planned) m.spans.emplace_back(buffer.data(), buffer.size());
-  m.method_arena.resize(kMethodArenaBytes);
   m.temp_arena.resize(kTempArenaBytes);
-  m.method_allocator.emplace(static_cast<std::uint32_t>(m.method_arena.size()), m.method_arena.data());
   m.temp_allocator.emplace(static_cast<std::uint32_t>(m.temp_arena.size()), m.temp_arena.data());
   m.planned_memory.emplace(et::Span<et::Span<std::uint8_t>>(m.spans.data(), m.spans.size()));
-  m.memory_manager.emplace(&*m.method_allocator, &*m.planned_memory, &*m.temp_allocator);
   // One thread: keep XNNPACK from creating the shared thread pool at all (under qemu-user its
   // spinning workers stall the process; on a board they would idle on other cores).
   std::optional<::executorch::extension::threadpool::NoThreadPoolGuard> single_thread;
   if (threads == 1) single_thread.emplace();
-  auto method = m.program->load_method("forward", &*m.memory_manager);
-  if (!method.ok()) {
-    detail = path + ": ExecuTorch cannot load the forward method (error " +
-             std::to_string(static_cast<int>(method.error())) + "; is the XNNPACK backend linked?)";
-    return Status::kBackendError;
+  auto load_into = [&m](std::size_t arena_bytes) {
+    m.memory_manager.reset();
+    m.method_allocator.reset();
+    m.method_arena.assign(arena_bytes, 0);
+    m.method_allocator.emplace(static_cast<std::uint32_t>(m.method_arena.size()), m.method_arena.data());
+    m.memory_manager.emplace(&*m.method_allocator, &*m.planned_memory, &*m.temp_allocator);
+    return m.program->load_method("forward", &*m.memory_manager);
+  };
+  std::size_t fitted = kProbeArenaBytes;
+  {
+    auto probe = load_into(kProbeArenaBytes);
+    if (!probe.ok()) {
+      detail = path + ": ExecuTorch cannot load the forward method (error " +
+               std::to_string(static_cast<int>(probe.error())) + "; is the XNNPACK backend linked?)";
+      return Status::kBackendError;
+    }
+    fitted = std::min(kProbeArenaBytes, (m.method_allocator->used_size() + kArenaMarginBytes + 1023) / 1024 * 1024);
+  }  // the probe's method is gone before its arena is replaced
+  {
+    auto method = load_into(fitted);
+    if (method.ok()) m.method.emplace(std::move(method.get()));
   }
-  m.method.emplace(std::move(method.get()));
+  if (!m.method) {
+    auto method = load_into(kProbeArenaBytes);
+    if (!method.ok()) {
+      detail = path + ": ExecuTorch cannot load the forward method twice";
+      return Status::kBackendError;
+    }
+    m.method.emplace(std::move(method.get()));
+  }
+  m.method_used = m.method_allocator->used_size();
   if (m.method->inputs_size() != 1) {
     detail = path + ": expected one input";
     return Status::kBackendError;
@@ -117,6 +142,16 @@ Status Model::run(float* input, ModelOutputs& outputs) {
     outputs.size[i] = static_cast<std::size_t>(out.numel());
   }
   return Status::kOk;
+}
+
+Model::Plan Model::plan() const {
+  Plan p;
+  for (const auto& buffer : impl_->planned) p.planned += buffer.size();
+  p.method_arena = impl_->method_arena.size();
+  p.method_used = impl_->method_used;
+  p.temp_arena = impl_->temp_arena.size();
+  p.file = impl_->file_bytes;
+  return p;
 }
 
 std::size_t Model::bytes() const {

@@ -10,7 +10,7 @@ namespace quakesat {
 
 Status judge_scan(const ImageScan& scan, const PreprocessConfig& config) {
   constexpr float inf = std::numeric_limits<float>::infinity();
-  if (scan.valid > 0 && (scan.high == inf || scan.low == -inf)) return Status::kNonFinite;
+  if (scan.high == inf || scan.low == -inf) return Status::kNonFinite;  // only a real Inf gets there
   if (scan.valid == 0) return Status::kAllNodata;
   const double nodata = 1.0 - static_cast<double>(scan.valid) / static_cast<double>(scan.values);
   if (nodata > kMaxNodata) return Status::kMostlyNodata;

@@ -36,6 +36,16 @@ class Model {
   // Bytes held for the program: planned buffers, method arena, temp arena, the file.
   std::size_t bytes() const;
 
+  // The memory plan, each part on its own (the method arena is fitted at load: see model.cpp).
+  struct Plan {
+    std::size_t planned = 0;        // memory-planned activation buffers
+    std::size_t method_arena = 0;   // held for the method's structures
+    std::size_t method_used = 0;    // of which the loaded method uses
+    std::size_t temp_arena = 0;     // scratch for kernels during a run
+    std::size_t file = 0;           // the .pte program
+  };
+  Plan plan() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

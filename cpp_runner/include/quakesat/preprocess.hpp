@@ -33,9 +33,9 @@ struct PreprocessConfig {
 // What the input checks need from one image, over all its values (validate.hpp judges it).
 struct ImageScan {
   std::size_t values = 0;   // H x W x 2
-  std::size_t valid = 0;    // not NaN (an Inf counts here and shows in low/high)
+  std::size_t valid = 0;    // finite values (an Inf is not, and shows in low/high instead)
   std::size_t clipped = 0;  // beyond the clip range, in the input's units
-  float low = 0.0f, high = 0.0f;  // smallest and largest non-NaN value (when valid > 0)
+  float low = 0.0f, high = 0.0f;  // smallest and largest non-NaN value (+inf and -inf when none)
 };
 
 // The clip range in the input's units, as float (the double rounded to nearest, as numpy does).

@@ -57,6 +57,7 @@ class Runner {
   // model (planned buffers, arenas, the program file).
   std::size_t tile_bytes() const;
   std::size_t model_bytes() const { return model_.bytes(); }
+  Model::Plan model_plan() const { return model_.plan(); }
 
   double stage_seconds(Stage stage) const { return seconds_[stage]; }
   long stage_runs(Stage stage) const { return runs_[stage]; }

@@ -1,0 +1,91 @@
+"""The Python flight runtime under the benchmark: one artifact, one process, every stage timed.
+
+Run by :mod:`quakesat.bench.suite` in a child process per artifact (``python -m
+quakesat.bench.python_runtime SPEC_JSON``), so that each artifact's peak resident memory is
+its own and imports of one backend do not count against another. A tile is timed from reading
+its two ``.npy`` files to its encoded message (the C++ runner is timed over the same span),
+with the change gate off so that every tile runs the whole pipeline. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from quakesat.bench.latency import LatencyStats, RunPolicy, time_calls
+
+
+def _resident_bytes() -> int:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def bench_artifact(artifacts: str, artifact: str, tiles: str, policy: RunPolicy, threads: int = 1,
+                   long_run: int = 0) -> dict:
+    """Latency per stage and end to end of ``artifact``; with ``long_run`` > 0, also that many
+    tiles in one go: resident memory growth and throughput drift (first tenth against last)."""
+    from quakesat.runtime.flight import STAGES, FlightRuntime, RuntimeConfig
+    from quakesat.runtime.tile_file import tile_from_line
+
+    path = Path(tiles)
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        raise ValueError(f"{tiles} lists no tiles")
+    runtime = FlightRuntime.open(artifacts, artifact, RuntimeConfig(gate="off", threads=threads))
+    if runtime.fault is not None:
+        return {"error": f"{runtime.fault.status.code_name}: {runtime.fault.detail}"}
+    stages = {stage: 0.0 for stage in ("read", *STAGES)}
+
+    def one(i: int) -> None:
+        started = time.perf_counter()
+        tile = tile_from_line(lines[i % len(lines)], path.parent, i % len(lines))
+        stages["read"] += time.perf_counter() - started
+        outcome = runtime.process(tile)
+        for stage, seconds in outcome.seconds.items():
+            stages[stage] += seconds
+        if len(runtime.queue) > 512:
+            runtime.queue.pop()
+
+    seconds = time_calls(one, policy)
+    warm = policy.warmup
+    for stage in stages:  # the warm-up runs are not in the per-stage means either
+        stages[stage] *= len(seconds) / (len(seconds) + warm)
+    result = {"artifact": artifact, "threads": threads, "latency": LatencyStats.from_seconds(seconds).as_dict(),
+              "stage_ms": {stage: 1e3 * total / len(seconds) for stage, total in stages.items()},
+              "rss_peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    if long_run > 0:
+        rss_before = _resident_bytes()
+        per_tile = []
+        for i in range(long_run):
+            started = time.perf_counter()
+            one(i)
+            per_tile.append(time.perf_counter() - started)
+        result["long_run"] = _long_run(per_tile, rss_before, _resident_bytes())
+    return result
+
+
+def _long_run(per_tile: list[float], rss_before: int, rss_after: int) -> dict:
+    tenth = max(len(per_tile) // 10, 1)
+    first, last = sum(per_tile[:tenth]) / tenth, sum(per_tile[-tenth:]) / tenth
+    return {"tiles": len(per_tile), "rss_before_bytes": rss_before, "rss_after_bytes": rss_after,
+            "rss_growth_bytes": rss_after - rss_before, "first_tenth_ms": 1e3 * first, "last_tenth_ms": 1e3 * last,
+            "throughput_drift": (first / last - 1.0) if last > 0 else 0.0}
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[0])
+    policy = RunPolicy(**spec.pop("policy"))
+    print(json.dumps(bench_artifact(policy=policy, **spec)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,140 @@
+"""``bench.json`` for people: a Markdown table and plots (stage breakdown per artifact; accuracy
+at the onboard operating point against latency and against energy)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+STAGE_ORDER = ("read", "check", "gate", "preprocess", "infer", "decide", "locate", "encode")
+
+
+def _mb(value: object) -> str:
+    return f"{value / 1e6:.1f}" if isinstance(value, (int, float)) else "–"
+
+
+def _num(value: object, digits: int = 2) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "–"
+
+
+def markdown(result: dict) -> str:
+    """The benchmark as Markdown: the seed line, one row per artifact x runtime x threads."""
+    seed = result.get("seed_equivalent") or {}
+    seed_latency = seed.get("latency") or {}
+    lines = [f"Tiles: {result['tile_side']} x {result['tile_side']} pairs from `{Path(result['tiles']).name}`, "
+             f"gate off, preprocessing version {result['preprocess_version']}; "
+             f"at least {result['policy']['min_runs']} runs and {result['policy']['min_seconds']} s per row "
+             f"on {result['machine']['processor']} ({result['machine']['cpu_count']} cores).",
+             "",
+             f"Seed-equivalent ({seed.get('model', 'MobileNetV2-1.0')}): "
+             + (f"p50 {seed_latency['p50_ms']:.1f} ms, {seed.get('macs', 0) / 1e6:.0f} M MACs, "
+                f"{seed.get('parameters', 0) / 1e6:.2f} M parameters." if seed_latency else seed.get("note", "not run")),
+             "",
+             "| artifact | runtime | threads | p50 ms | p90 ms | p99 ms | tiles/s | × seed | preprocess ms | infer ms "
+             "| peak RSS MB | model kB | M MACs | accuracy | A53 M instr | A53 mJ/tile (est.) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in result["rows"]:
+        latency = row.get("latency") or {}
+        if "error" in row:
+            lines.append(f"| {row['artifact']} | {row['runtime']} | {row.get('threads', '')} | {row['error']} "
+                         "| | | | | | | | | | | | |")
+            continue
+        stages = row.get("stage_ms", {})
+        instructions = row.get("instructions_per_tile", {}).get("cortex-a53")
+        a53 = next((e for e in row.get("energy_estimates", []) if e.get("board_id", "").endswith("a53")), None)
+        lines.append("| " + " | ".join([
+            row["artifact"], row["runtime"], str(row["threads"]), _num(latency.get("p50_ms")),
+            _num(latency.get("p90_ms")), _num(latency.get("p99_ms")), _num(latency.get("tiles_per_s"), 0),
+            _num(row.get("speedup_vs_seed"), 1), _num(stages.get("preprocess")), _num(stages.get("infer")),
+            _mb(row.get("rss_peak_bytes")), _num((row.get("model_bytes") or 0) / 1e3, 0),
+            _num((row.get("macs") or 0) / 1e6, 1), _num(row.get("accuracy_at_operating_point"), 3),
+            _num(instructions / 1e6, 1) if isinstance(instructions, int) else "–",
+            _num(1e3 * a53["joules_per_tile"], 1) if a53 else "–"]) + " |")
+    extras = _extras(result)
+    return "\n".join(lines + extras) + "\n"
+
+
+def _extras(result: dict) -> list[str]:
+    out = []
+    for row in result["rows"]:
+        plan = row.get("memory_plan")
+        if plan and row.get("threads") == 1:
+            out.append(f"- C++ memory plan, {row['artifact']}: tile buffers {plan['tile_buffers'] / 1e6:.2f} MB, "
+                       f"planned activations {plan['planned'] / 1e6:.2f} MB, method arena {plan['method_arena']} B "
+                       f"(fitted; {plan['method_arena_used']} B used), temp arena {plan['temp_arena'] / 1e6:.2f} MB, "
+                       f"program {plan['program_file'] / 1e3:.0f} kB.")
+        arena = row.get("micro_arena")
+        if arena and row.get("threads") == 1 and row["runtime"] == "python":
+            value = f"{arena['bytes_needed'] / 1e3:.0f} kB" if arena.get("bytes_needed") else arena.get("note")
+            out.append(f"- TFLite Micro arena, {row['artifact']}: {value} ({arena.get('method')}).")
+        run = row.get("long_run")
+        if run:
+            out.append(f"- Long run, {row['artifact']} ({row['runtime']}): {run['tiles']} tiles, RSS "
+                       f"{run['rss_before_bytes'] / 1e6:.1f} → {run['rss_after_bytes'] / 1e6:.1f} MB, mean time "
+                       f"first tenth {run['first_tenth_ms']:.2f} ms, last tenth {run['last_tenth_ms']:.2f} ms.")
+    sensor = result.get("sensor", {})
+    if "a53_tiles_per_s_four_cores" in sensor:
+        out.append(f"- Estimate: four Cortex-A53 cores sustain {sensor['a53_tiles_per_s_four_cores']:.0f} tiles/s "
+                   f"({sensor['artifact']}) against Sentinel-1 IW's ~{sensor['sensor_tiles_per_s']:.0f} tiles/s "
+                   f"({sensor['basis']}).")
+    return [""] + out if out else []
+
+
+def plots(result: dict, folder: Path) -> list[Path]:
+    """Stage breakdown per artifact row; accuracy against latency and against energy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in result["rows"] if "latency" in r and r.get("threads") == 1]
+    written = []
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * max(len(rows), 1)))
+    labels = [f"{r['artifact']} ({r['runtime']})" for r in rows]
+    left = [0.0] * len(rows)
+    for stage in STAGE_ORDER:
+        values = [r.get("stage_ms", {}).get(stage, 0.0) for r in rows]
+        if any(values):
+            ax.barh(labels, values, left=left, label=stage)
+            left = [a + b for a, b in zip(left, values)]
+    ax.set_xlabel("ms per tile (1 thread)")
+    ax.set_title("Where the time goes, per stage")
+    ax.legend(fontsize=7, ncol=4)
+    fig.tight_layout()
+    written.append(folder / "bench_stages.png")
+    fig.savefig(written[-1], dpi=110)
+    plt.close(fig)
+    fig, (left_ax, right_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    for r in rows:
+        accuracy = r.get("accuracy_at_operating_point")
+        if accuracy is None:
+            continue
+        left_ax.scatter(r["latency"]["p50_ms"], accuracy)
+        left_ax.annotate(f"{r['artifact']} ({r['runtime']})", (r["latency"]["p50_ms"], accuracy), fontsize=7)
+        a53 = next((e for e in r.get("energy_estimates", []) if e.get("board_id", "").endswith("a53")), None)
+        if a53:
+            right_ax.scatter(1e3 * a53["joules_per_tile"], accuracy)
+            right_ax.annotate(r["artifact"], (1e3 * a53["joules_per_tile"], accuracy), fontsize=7)
+    left_ax.set_xlabel("p50 latency per tile, ms (this machine)")
+    right_ax.set_xlabel("estimated energy per tile on a Cortex-A53 board, mJ")
+    for axis in (left_ax, right_ax):
+        axis.set_ylabel("accuracy at the onboard threshold")
+    fig.tight_layout()
+    written.append(folder / "bench_accuracy.png")
+    fig.savefig(written[-1], dpi=110)
+    plt.close(fig)
+    return written
+
+
+def write_report(result: dict, folder: Path) -> dict[str, Path]:
+    """Write bench.json, bench.md and the plots into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / "bench.json", "markdown": folder / "bench.md"}
+    paths["json"].write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    paths["markdown"].write_text(markdown(result), encoding="utf-8")
+    try:
+        for path in plots(result, folder):
+            paths[path.stem] = path
+    except ImportError:  # matplotlib is in the data extra
+        pass
+    return paths
