@@ -3,14 +3,13 @@
 ``quakesat-runner --timings FILE --repeat N`` times every tile from reading its ``.npy`` files
 to its encoded message (the same span as the Python runtime's benchmark) and writes the stage
 totals and the memory plan (planned buffers, method arena fitted at load, temp arena, program
-file). The child's peak resident memory comes from the kernel (``wait4``). Gate off.
+file). The peak resident memory is the runner's own high-water mark (VmHWM). Gate off.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -22,14 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 NATIVE_RUNNER = ROOT / "build" / "native" / "quakesat-runner"
 
 
-def _run(command: list[str]) -> tuple[int, int, str]:
-    """(exit status, peak resident bytes, stderr tail) of one child."""
+def _run(command: list[str]) -> tuple[int, str]:
+    """(exit status, stderr tail) of one child."""
     with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+        code = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=err).returncode
         err.seek(0)
-        return child.returncode, usage.ru_maxrss * 1024, err.read().decode(errors="replace")[-400:]
+        return code, err.read().decode(errors="replace")[-400:]
 
 
 def bench_artifact(artifacts: Path, artifact: str, tiles: Path, policy: RunPolicy, threads: int = 1,
@@ -41,14 +38,14 @@ def bench_artifact(artifacts: Path, artifact: str, tiles: Path, policy: RunPolic
     with tempfile.TemporaryDirectory() as scratch:
         def once(repeat: int) -> tuple[dict | None, int, str]:
             timings = Path(scratch) / "timings.json"
-            code, peak, err = _run([str(runner), str(artifacts), str(tiles), "-o", str(Path(scratch) / "m.bin"),
+            code, err = _run([str(runner), str(artifacts), str(tiles), "-o", str(Path(scratch) / "m.bin"),
                                     "--artifact", artifact, "--gate", "off", "--threads", str(threads),
                                     "--repeat", str(repeat), "--timings", str(timings)])
             if code != 0 or not timings.exists():
-                return None, peak, f"exit {code}: {err.strip()}"
-            return json.loads(timings.read_text()), peak, ""
+                return None, f"exit {code}: {err.strip()}"
+            return json.loads(timings.read_text()), ""
 
-        probe, _, err = once(1)
+        probe, err = once(1)
         if probe is None:
             return {"error": err}
         pass_seconds = max(sum(probe["tile_seconds"]), 1e-6)
@@ -56,14 +53,14 @@ def bench_artifact(artifacts: Path, artifact: str, tiles: Path, policy: RunPolic
                      math.ceil(policy.min_seconds / pass_seconds), 1)
         if long_run:
             repeat = max(repeat, math.ceil(long_run / count))
-        data, peak, err = once(min(repeat, max(policy.max_runs // count, 1)))
+        data, err = once(min(repeat, max(policy.max_runs // count, 1)))
         if data is None:
             return {"error": err}
     seconds = data["tile_seconds"][policy.warmup:] or data["tile_seconds"]
     runs = len(data["tile_seconds"])
     result = {"artifact": artifact, "threads": threads, "latency": LatencyStats.from_seconds(seconds).as_dict(),
               "stage_ms": {stage: 1e3 * value["seconds"] / runs for stage, value in data["stages"].items()},
-              "memory_plan": data["memory"], "rss_peak_bytes": peak}
+              "memory_plan": data["memory"], "rss_peak_bytes": data["rss"]["peak"]}
     if long_run:
         per_tile = data["tile_seconds"]
         tenth = max(len(per_tile) // 10, 1)

@@ -18,6 +18,18 @@ from pathlib import Path
 from quakesat.bench.latency import LatencyStats, RunPolicy, time_calls
 
 
+def peak_resident_bytes() -> int:
+    """This process's own peak resident memory (VmHWM): ``getrusage``'s ``ru_maxrss`` would
+    carry over the parent's peak across fork and exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _resident_bytes() -> int:
     try:
         pages = int(Path("/proc/self/statm").read_text().split()[1])
@@ -33,7 +45,7 @@ def bench_artifact(artifacts: str, artifact: str, tiles: str, policy: RunPolicy,
     """Latency per stage and end to end of ``artifact``; with ``long_run`` > 0, also that many
     tiles in one go: resident memory growth and throughput drift (first tenth against last)."""
     from quakesat.runtime.flight import STAGES, FlightRuntime, RuntimeConfig
-    from quakesat.runtime.tile_file import tile_from_line
+    from quakesat.runtime.tile_file import ImageBuffers, tile_from_line
 
     path = Path(tiles)
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -43,10 +55,11 @@ def bench_artifact(artifacts: str, artifact: str, tiles: str, policy: RunPolicy,
     if runtime.fault is not None:
         return {"error": f"{runtime.fault.status.code_name}: {runtime.fault.detail}"}
     stages = {stage: 0.0 for stage in ("read", *STAGES)}
+    buffers = ImageBuffers()  # as quakesat run --tiles reads: into the same two arrays
 
     def one(i: int) -> None:
         started = time.perf_counter()
-        tile = tile_from_line(lines[i % len(lines)], path.parent, i % len(lines))
+        tile = tile_from_line(lines[i % len(lines)], path.parent, i % len(lines), buffers)
         stages["read"] += time.perf_counter() - started
         outcome = runtime.process(tile)
         for stage, seconds in outcome.seconds.items():
@@ -60,7 +73,7 @@ def bench_artifact(artifacts: str, artifact: str, tiles: str, policy: RunPolicy,
         stages[stage] *= len(seconds) / (len(seconds) + warm)
     result = {"artifact": artifact, "threads": threads, "latency": LatencyStats.from_seconds(seconds).as_dict(),
               "stage_ms": {stage: 1e3 * total / len(seconds) for stage, total in stages.items()},
-              "rss_peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+              "rss_peak_bytes": peak_resident_bytes()}
     if long_run > 0:
         rss_before = _resident_bytes()
         per_tile = []
@@ -83,7 +96,14 @@ def _long_run(per_tile: list[float], rss_before: int, rss_after: int) -> dict:
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
     policy = RunPolicy(**spec.pop("policy"))
-    print(json.dumps(bench_artifact(policy=policy, **spec)))
+    if spec.pop("seed", False):  # the seed-equivalent, in a process of its own too
+        from quakesat.bench.seed import measure_seed
+
+        result = measure_seed(policy, spec.get("threads", 1)).as_dict()
+        result["rss_peak_bytes"] = peak_resident_bytes()
+    else:
+        result = bench_artifact(policy=policy, **spec)
+    print(json.dumps(result))
     return 0
 
 

@@ -403,7 +403,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     elif args.tiles is not None:
         from quakesat.runtime.tile_file import read_tile_list
 
-        items = ((tile, None, seconds) for tile, seconds in read_tile_list(args.tiles))
+        # run_tiles is done with a tile before it reads the next: one pair of image buffers serves all
+        items = ((tile, None, seconds) for tile, seconds in read_tile_list(args.tiles, reuse_buffers=True))
     else:
         when = int(_time.time()) if args.time is None else args.time
         tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, args.pixel_spacing)

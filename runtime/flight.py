@@ -61,6 +61,7 @@ from quakesat.runtime.message import (
 from quakesat.runtime.model import ExportedModel
 from quakesat.runtime.preprocess import (
     PreprocessConfig,
+    Scratch,
     preprocess_image,
     preprocess_pair,
 )
@@ -203,6 +204,7 @@ class FlightRuntime:
         self.gate: ChangeGate | None = None
         self.locate_method = "centre"
         self._input: np.ndarray | None = None
+        self._scratch = Scratch()  # preprocessing's working arrays, kept from tile to tile
         self._bitemporal = True
         if model is not None:
             manifest = model.manifest
@@ -300,9 +302,10 @@ class FlightRuntime:
         all_finite = check.status in (Status.OK, Status.VALUES_CLIPPED)
         with _timed(seconds, "preprocess"):
             if self._bitemporal:
-                preprocess_pair(tile.first, tile.second, config, out=tensor[0], all_finite=all_finite)
+                preprocess_pair(tile.first, tile.second, config, out=tensor[0], all_finite=all_finite,
+                                scratch=self._scratch)
             else:  # a single-image model (paper task 5) reads the post-event image
-                preprocess_image(tile.second, config, out=tensor[0], all_finite=all_finite)
+                preprocess_image(tile.second, config, out=tensor[0], all_finite=all_finite, scratch=self._scratch)
         try:
             with _timed(seconds, "infer"):
                 heads = model.heads(tensor)

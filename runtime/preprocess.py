@@ -222,21 +222,50 @@ def multilook(linear: np.ndarray, factor: int) -> np.ndarray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def fast_log2(y: np.ndarray) -> np.ndarray:
+class Scratch:
+    """Working arrays for version 2, kept from one tile to the next.
+
+    Every intermediate of :func:`preprocess_image` is written into one of these with numpy's
+    ``out=``: a fresh array per step would cost its page faults on every tile (glibc hands
+    large blocks back to the kernel on free), which tripled the time of a pair here. The
+    flight runtime holds one; without it each call makes its own.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: type = np.float32) -> np.ndarray:
+        """The array called ``name``, of ``shape`` and ``dtype`` (reused when it fits)."""
+        array = self._arrays.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = self._arrays[name] = np.empty(shape, dtype=dtype)
+        return array
+
+
+def fast_log2(y: np.ndarray, scratch: Scratch | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """Version 2's ``log2`` of positive normal float32 values (step 3 of the module doc).
 
     ``y = 2**e * m`` with ``m`` in [1, 2): the result is ``e + t P(t)``, ``t = m - 1``, the
     polynomial :data:`LOG2_COEFFICIENTS` evaluated by Horner's rule in float32. Exact
     float32 operations only, so the C++ twin gives the same bits. Within
-    :data:`LOG2_ERROR_BOUND` of ``log2`` for inputs in [1e-4, 1e4].
+    :data:`LOG2_ERROR_BOUND` of ``log2`` for inputs in [1e-4, 1e4]. ``out`` may be ``y``.
     """
     y = np.ascontiguousarray(y, dtype=np.float32)
+    scratch = scratch or Scratch()
     bits = y.view(np.int32)
-    exponent = ((bits >> 23) - 127).astype(np.float32)
-    t = ((bits & 0x007FFFFF) | 0x3F800000).view(np.float32)
+    exponent_bits = scratch.get("log2_exponent", y.shape, np.int32)
+    np.right_shift(bits, 23, out=exponent_bits)
+    exponent_bits -= 127
+    exponent = scratch.get("log2_exponent_f", y.shape)
+    exponent[...] = exponent_bits  # int32 -> float32: exact for these small integers
+    mantissa_bits = scratch.get("log2_mantissa", y.shape, np.int32)
+    np.bitwise_and(bits, 0x007FFFFF, out=mantissa_bits)
+    mantissa_bits |= 0x3F800000
+    t = mantissa_bits.view(np.float32)
     t -= np.float32(1.0)
     c = [np.float32(v) for v in LOG2_COEFFICIENTS]
-    p = t * c[4]
+    p = np.empty(y.shape, np.float32) if out is None else out  # y's bits are read: out may be y
+    np.multiply(t, c[4], out=p)
     for coefficient in (c[3], c[2], c[1], c[0]):
         p += coefficient
         p *= t
@@ -244,7 +273,7 @@ def fast_log2(y: np.ndarray) -> np.ndarray:
     return p
 
 
-def _block_sums(values: np.ndarray, factor: int) -> np.ndarray:
+def _block_sums(values: np.ndarray, factor: int, scratch: Scratch | None = None) -> np.ndarray:
     """Version 2's k x k block sums of an ``H x W x 2`` float32 array (step 2 of the module doc).
 
     Each block column is summed down its rows first (row 0, then row 1, ...), then the column
@@ -252,50 +281,55 @@ def _block_sums(values: np.ndarray, factor: int) -> np.ndarray:
     the real and imaginary parts of one complex64 view: complex addition is the same float32
     addition per part, done in one numpy pass instead of two strided ones.
     """
-    if factor == 1:
-        return values.copy()
+    scratch = scratch or Scratch()
     height, width, _ = values.shape
+    if factor == 1:
+        total = scratch.get("sums", values.shape)
+        np.copyto(total, values)
+        return total
     pairs = np.ascontiguousarray(values).view(np.complex64).reshape(height // factor, factor, width)
-    columns = pairs[:, 0].copy()
-    for row in range(1, factor):
+    columns = scratch.get("columns", (height // factor, width), np.complex64)
+    np.add(pairs[:, 0], pairs[:, 1], out=columns)
+    for row in range(2, factor):
         columns += pairs[:, row]
     blocks = columns.reshape(height // factor, width // factor, factor)
-    total = blocks[:, :, 0].copy()
-    for col in range(1, factor):
+    total = scratch.get("sums", (height // factor, width // factor), np.complex64)
+    np.add(blocks[:, :, 0], blocks[:, :, 1], out=total)
+    for col in range(2, factor):
         total += blocks[:, :, col]
     return total.view(np.float32).reshape(height // factor, width // factor, 2)
 
 
 def _preprocess_v2(image: np.ndarray, config: PreprocessConfig, out: np.ndarray,
-                   all_finite: bool | None) -> None:
+                   all_finite: bool | None, scratch: Scratch | None) -> None:
     """Version 2 into ``out`` (``2 x H' x W'`` float32); see the module doc."""
     values = image if image.dtype == np.float32 else image.astype(np.float32)
     with np.errstate(over="ignore"):  # a block of values near float32's largest sums to +inf: defined
-        _preprocess_v2_float32(values, config, out, all_finite)
+        _preprocess_v2_float32(values, config, out, all_finite, scratch or Scratch())
 
 
 def _preprocess_v2_float32(values: np.ndarray, config: PreprocessConfig, out: np.ndarray,
-                           all_finite: bool | None) -> None:
+                           all_finite: bool | None, scratch: Scratch) -> None:
     if all_finite is None:
         all_finite = bool(np.isfinite(values).all())
     k = config.downsample
     if config.units == "db":  # downsample is 1 (checked by the config)
         level, empty = values, (None if all_finite else ~np.isfinite(values))
     elif all_finite:
-        level = _block_sums(values, k)
+        level = _block_sums(values, k, scratch)
         if k > 1:
             level /= np.float32(k * k)
         empty = None
-    else:
+    else:  # no-data: the rare path, with temporaries
         finite = np.isfinite(values)
-        total = _block_sums(np.where(finite, values, np.float32(0.0)), k)
+        total = _block_sums(np.where(finite, values, np.float32(0.0)), k).copy()
         count = _block_sums(finite.astype(np.float32), k)  # small integers: exact in float32
         empty = count == 0
         with np.errstate(invalid="ignore", divide="ignore"):
             level = total / count
     if config.units == "linear":
         np.maximum(level, np.float32(config.floor_linear), out=level)
-        level = fast_log2(level)
+        level = fast_log2(level, scratch, out=level)
     for band, constants in enumerate(band_constants(config)):
         plane = out[band]
         np.multiply(level[:, :, band], constants.scale, out=plane)
@@ -326,7 +360,8 @@ def _preprocess_v1(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
 
 
 def preprocess_image(image: np.ndarray, config: PreprocessConfig | None = None, *,
-                     out: np.ndarray | None = None, all_finite: bool | None = None) -> np.ndarray:
+                     out: np.ndarray | None = None, all_finite: bool | None = None,
+                     scratch: Scratch | None = None) -> np.ndarray:
     """Preprocess one ``H x W x 2`` image into a ``2 x H' x W'`` float32 array.
 
     Args:
@@ -337,6 +372,7 @@ def preprocess_image(image: np.ndarray, config: PreprocessConfig | None = None, 
         all_finite: what the caller already knows from the input checks (every value
             finite: version 2 skips its no-data mask); ``None`` = look. A wrong ``True``
             is the caller's bug: non-finite values would reach the output.
+        scratch: working arrays kept between calls (:class:`Scratch`); version 2 only.
 
     Returns:
         Normalised dB, channels first (VV, VH), float32, finite everywhere.
@@ -356,17 +392,18 @@ def preprocess_image(image: np.ndarray, config: PreprocessConfig | None = None, 
         out[...] = result
         return out
     target = np.empty(shape, dtype=np.float32) if out is None else out
-    _preprocess_v2(image, config, target, all_finite)
+    _preprocess_v2(image, config, target, all_finite, scratch)
     return target
 
 
 def preprocess_pair(first: np.ndarray, second: np.ndarray, config: PreprocessConfig | None = None, *,
-                    out: np.ndarray | None = None, all_finite: bool | None = None) -> np.ndarray:
+                    out: np.ndarray | None = None, all_finite: bool | None = None,
+                    scratch: Scratch | None = None) -> np.ndarray:
     """Preprocess a bitemporal pair into a ``4 x H' x W'`` float32 array.
 
     Channel order: first VV, first VH, second VV, second VH — for a positive QuakeSet sample
-    ``first`` is ``pre`` and ``second`` is ``post``. ``out`` and ``all_finite`` as in
-    :func:`preprocess_image` (``all_finite`` covers both images).
+    ``first`` is ``pre`` and ``second`` is ``post``. ``out``, ``all_finite`` and ``scratch`` as
+    in :func:`preprocess_image` (``all_finite`` covers both images).
 
     Raises:
         PreprocessError: as :func:`preprocess_image`, or images of different shapes.
@@ -384,6 +421,6 @@ def preprocess_pair(first: np.ndarray, second: np.ndarray, config: PreprocessCon
     elif out.shape != shape or out.dtype != np.float32:
         raise PreprocessError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
     half = len(BANDS)
-    preprocess_image(first, config, out=out[:half], all_finite=all_finite)
-    preprocess_image(second, config, out=out[half:], all_finite=all_finite)
+    preprocess_image(first, config, out=out[:half], all_finite=all_finite, scratch=scratch)
+    preprocess_image(second, config, out=out[half:], all_finite=all_finite, scratch=scratch)
     return out

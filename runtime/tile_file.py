@@ -34,8 +34,30 @@ TILE_DTYPE = np.dtype("<f4")
 BANDS = 2
 
 
-def read_image(path: str | Path) -> tuple[np.ndarray | None, TileCheck]:
-    """Read one image file under the contract above: (array, OK) or (None, the problem)."""
+class ImageBuffers:
+    """Two image arrays (pre, post) a streaming reader fills again for every tile.
+
+    A fresh 2 MiB array costs its page faults on every read (about 1 ms per image here); with
+    these the flight loop reads into memory it already owns. The catch: the next tile read
+    with the same buffers overwrites the previous tile's images, so only a caller that is
+    done with a tile before reading the next (``quakesat run``, the benchmark) may use them.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: list[np.ndarray | None] = [None, None]
+
+    def get(self, slot: int, shape: tuple[int, ...]) -> np.ndarray:
+        """The array of ``slot`` (0 pre, 1 post) with ``shape``, reused when it fits."""
+        array = self._arrays[slot]
+        if array is None or array.shape != shape:
+            array = self._arrays[slot] = np.empty(shape, dtype=TILE_DTYPE)
+        return array
+
+
+def read_image(path: str | Path, buffers: ImageBuffers | None = None,
+               slot: int = 0) -> tuple[np.ndarray | None, TileCheck]:
+    """Read one image file under the contract above: (array, OK) or (None, the problem).
+    With ``buffers``, the pixels go into ``buffers``' array of ``slot``."""
     fmt = np.lib.format
     try:
         with open(path, "rb") as fh:
@@ -49,20 +71,23 @@ def read_image(path: str | Path) -> tuple[np.ndarray | None, TileCheck]:
             if len(shape) != 3 or shape[2] != BANDS:
                 return None, TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, expected (H, W, {BANDS})")
             count = int(np.prod(shape))
-            data = fh.read(count * TILE_DTYPE.itemsize)
-    except (OSError, ValueError) as err:
+            image = buffers.get(slot, tuple(shape)) if buffers is not None else np.empty(shape, dtype=TILE_DTYPE)
+            got = fh.readinto(memoryview(image).cast("B"))  # straight into the array: no extra copy
+    except (OSError, ValueError, MemoryError) as err:
         return None, TileCheck(Status.UNREADABLE, f"{path}: {err}")
-    if len(data) != count * TILE_DTYPE.itemsize:
-        return None, TileCheck(Status.UNREADABLE, f"{path}: {len(data)} data bytes, the header promises "
+    if got != count * TILE_DTYPE.itemsize:
+        return None, TileCheck(Status.UNREADABLE, f"{path}: {got} data bytes, the header promises "
                                                   f"{count * TILE_DTYPE.itemsize}")
-    return np.frombuffer(data, dtype=TILE_DTYPE).reshape(shape), TileCheck(Status.OK)
+    return image, TileCheck(Status.OK)
 
 
-def pair_tile(pre: str | Path, post: str | Path, georef: Georef, when: int, tile_id: int) -> Tile:
-    """A tile from two image files; the first reading problem (pre, then post) is its status."""
+def pair_tile(pre: str | Path, post: str | Path, georef: Georef, when: int, tile_id: int,
+              buffers: ImageBuffers | None = None) -> Tile:
+    """A tile from two image files; the first reading problem (pre, then post) is its status.
+    ``buffers``: see :class:`ImageBuffers`."""
     images, problem = [], None
-    for path in (pre, post):
-        image, check = read_image(path)
+    for slot, path in enumerate((pre, post)):
+        image, check = read_image(path, buffers, slot)
         images.append(image)
         if problem is None and check.status != Status.OK:
             problem = check
@@ -76,7 +101,7 @@ def _number(entry: dict, key: str, default: float | None = None) -> float:
     return float(value)
 
 
-def tile_from_line(line: str, folder: Path, index: int) -> Tile:
+def tile_from_line(line: str, folder: Path, index: int, buffers: ImageBuffers | None = None) -> Tile:
     """One list line as a tile. Strict types, the same as the C++ reader: ``tile_id`` an
     integer in 0..2**32-1, numbers for ``lat``/``lon``/``pixel_spacing_m``, strings for the
     paths (else ``UNREADABLE``, with the line's index as tile id); ``time`` is passed as
@@ -92,18 +117,20 @@ def tile_from_line(line: str, folder: Path, index: int) -> Tile:
                         _number(entry, "pixel_spacing_m", DEFAULT_PIXEL_SPACING_M))
         if not isinstance(entry["pre"], str) or not isinstance(entry["post"], str):
             raise TypeError("pre and post must be paths (strings)")
-        return pair_tile(folder / entry["pre"], folder / entry["post"], georef, entry["time"], tile_id)
+        return pair_tile(folder / entry["pre"], folder / entry["post"], georef, entry["time"], tile_id, buffers)
     except (ValueError, KeyError, TypeError) as err:
         return Tile(index, -1, None, None, None, TileCheck(Status.UNREADABLE, f"tile list line {index + 1}: {err!r}"))
 
 
-def read_tile_list(path: str | Path) -> Iterator[tuple[Tile, float]]:
-    """The tiles of a ``tiles.jsonl`` with their read time, in file order (blank lines skipped)."""
+def read_tile_list(path: str | Path, reuse_buffers: bool = False) -> Iterator[tuple[Tile, float]]:
+    """The tiles of a ``tiles.jsonl`` with their read time, in file order (blank lines skipped).
+    ``reuse_buffers``: read every tile into the same two arrays (:class:`ImageBuffers`)."""
     path = Path(path)
+    buffers = ImageBuffers() if reuse_buffers else None
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for index, line in enumerate(lines):
         started = time.perf_counter()
-        tile = tile_from_line(line, path.parent, index)
+        tile = tile_from_line(line, path.parent, index, buffers)
         yield tile, time.perf_counter() - started
 
 

@@ -24,6 +24,9 @@ using ::executorch::extension::FileDataLoader;
 // what it used (plus a margin for alignment); should that fail, the probe arena is kept.
 constexpr std::size_t kProbeArenaBytes = 4u << 20;
 constexpr std::size_t kArenaMarginBytes = 4u << 10;
+// The temp arena is scratch a kernel may ask for during a run (the XNNPACK-delegated programs
+// here ask for none). It is reserved, not written: pages no kernel touches never become
+// resident, so it costs memory only on a program that uses it.
 constexpr std::size_t kTempArenaBytes = 1u << 20;
 
 struct Model::Impl {
@@ -31,7 +34,8 @@ struct Model::Impl {
   std::optional<et::Program> program;
   std::vector<std::vector<std::uint8_t>> planned;
   std::vector<et::Span<std::uint8_t>> spans;
-  std::vector<std::uint8_t> method_arena, temp_arena;
+  std::vector<std::uint8_t> method_arena;
+  std::unique_ptr<std::uint8_t[]> temp_arena;  // uninitialised on purpose (see kTempArenaBytes)
   std::optional<et::MemoryAllocator> method_allocator, temp_allocator;
   std::optional<et::HierarchicalAllocator> planned_memory;
   std::optional<et::MemoryManager> memory_manager;
@@ -73,8 +77,8 @@ Status Model::load(const std::string& path, int channels, int height, int width,
     m.planned.emplace_back(static_cast<std::size_t>(meta->memory_planned_buffer_size(i).get()));
   }
   for (auto& buffer : m.planned) m.spans.emplace_back(buffer.data(), buffer.size());
-  m.temp_arena.resize(kTempArenaBytes);
-  m.temp_allocator.emplace(static_cast<std::uint32_t>(m.temp_arena.size()), m.temp_arena.data());
+  m.temp_arena.reset(new std::uint8_t[kTempArenaBytes]);
+  m.temp_allocator.emplace(static_cast<std::uint32_t>(kTempArenaBytes), m.temp_arena.get());
   m.planned_memory.emplace(et::Span<et::Span<std::uint8_t>>(m.spans.data(), m.spans.size()));
   // One thread: keep XNNPACK from creating the shared thread pool at all (under qemu-user its
   // spinning workers stall the process; on a board they would idle on other cores).
@@ -149,13 +153,13 @@ Model::Plan Model::plan() const {
   for (const auto& buffer : impl_->planned) p.planned += buffer.size();
   p.method_arena = impl_->method_arena.size();
   p.method_used = impl_->method_used;
-  p.temp_arena = impl_->temp_arena.size();
+  p.temp_arena = impl_->temp_arena ? kTempArenaBytes : 0;
   p.file = impl_->file_bytes;
   return p;
 }
 
 std::size_t Model::bytes() const {
-  std::size_t total = impl_->method_arena.size() + impl_->temp_arena.size() + impl_->file_bytes;
+  std::size_t total = impl_->method_arena.size() + (impl_->temp_arena ? kTempArenaBytes : 0) + impl_->file_bytes;
   for (const auto& buffer : impl_->planned) total += buffer.size();
   return total;
 }

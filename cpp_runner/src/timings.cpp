@@ -1,7 +1,6 @@
 // quakesat-runner --timings: the per-tile times and the memory plan as JSON (timings.hpp).
 #include "quakesat/timings.hpp"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,9 +19,18 @@ std::size_t resident_bytes() {
 }
 
 std::size_t peak_resident_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+  // VmHWM, the high-water mark of this program's own memory. (getrusage's ru_maxrss would
+  // carry the parent's peak over fork and exec: a runner started by a large Python process
+  // would report that process's size.)
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  unsigned long kib = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmHWM: %lu kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return static_cast<std::size_t>(kib) * 1024;
 }
 
 bool write_timings(const std::string& path, const Runner& runner, const RunTimings& timings, int threads) {

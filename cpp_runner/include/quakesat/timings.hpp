@@ -11,7 +11,7 @@ namespace quakesat {
 
 // Resident set size of this process now, in bytes (0 where /proc is not there).
 std::size_t resident_bytes();
-// Peak resident set size of this process so far, in bytes (getrusage).
+// Peak resident set size of this program so far, in bytes (VmHWM; 0 where /proc is not there).
 std::size_t peak_resident_bytes();
 
 struct RunTimings {
