@@ -46,11 +46,52 @@ def _runner_args(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> 
     return [str(artifacts), str(tiles), "-o", str(scratch / "out.bin"), "--artifact", artifact, "--gate", "off"]
 
 
-def callgrind(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> int:
-    out = scratch / "callgrind.out"
+#: The runner's stages as callgrind sees them: (stage, function whose inclusive count it is).
+STAGE_FUNCTIONS = (
+    ("read", "quakesat::read_npy_image("),
+    ("checks + preprocess", "quakesat::preprocess_image("),
+    ("checks (version 1)", "quakesat::scan_image("),
+    ("infer", "quakesat::Model::run("),
+    ("tile", "quakesat::Runner::run_files("),
+)
+
+
+def _callgrind_file(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> Path:
+    out = scratch / f"callgrind.{tiles.stem}.out"
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(NATIVE),
                     *_runner_args(artifacts, tiles, artifact, scratch)], check=True, capture_output=True)
+    return out
+
+
+def callgrind(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> int:
+    out = _callgrind_file(artifacts, tiles, artifact, scratch)
     return int(re.search(r"^summary: (\d+)", out.read_text(), re.M).group(1))
+
+
+def _inclusive(out: Path) -> dict[str, int]:
+    """Inclusive instruction counts of the stage functions in a callgrind file."""
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out)], check=True,
+                          capture_output=True, text=True).stdout
+    counts = {stage: 0 for stage, _ in STAGE_FUNCTIONS}
+    for line in text.splitlines():
+        match = re.match(r"^\s*([\d,]+)\s.*?:(quakesat::\S.*)$", line)
+        if not match:
+            continue
+        for stage, function in STAGE_FUNCTIONS:
+            if match.group(2).startswith(function):
+                counts[stage] = max(counts[stage], int(match.group(1).replace(",", "")))
+    return counts
+
+
+def callgrind_stages(artifacts: Path, one: Path, many: Path, count: int, artifact: str,
+                     scratch: Path) -> dict[str, int]:
+    """x86-64 instructions per tile split by stage (differences of inclusive counts)."""
+    low = _inclusive(_callgrind_file(artifacts, one, artifact, scratch))
+    high = _inclusive(_callgrind_file(artifacts, many, artifact, scratch))
+    per_tile = {stage: (high[stage] - low[stage]) // count for stage in high}
+    named = sum(per_tile[s] for s in ("read", "checks + preprocess", "checks (version 1)", "infer"))
+    per_tile["decide, locate, encode and the rest"] = per_tile.pop("tile") - named
+    return per_tile
 
 
 def qemu(artifacts: Path, tiles: Path, artifact: str, scratch: Path, cpu: str, plugin: Path) -> int:
@@ -69,10 +110,10 @@ def build_plugin(scratch: Path) -> Path:
     return plugin
 
 
-def measure(artifacts: Path, tiles: Path, artifact: str, count: int, cpus: list[str]) -> dict[str, int | str]:
+def measure(artifacts: Path, tiles: Path, artifact: str, count: int, cpus: list[str]) -> dict[str, object]:
     """Instructions per tile on ``x86-64`` and on each qemu core of ``cpus``; a target that
     cannot be measured here (not built, no valgrind or qemu) maps to the reason instead."""
-    out: dict[str, int | str] = {}
+    out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         one, many = _lists(tiles, count, scratch)
@@ -81,6 +122,7 @@ def measure(artifacts: Path, tiles: Path, artifact: str, count: int, cpus: list[
                 raise FileNotFoundError(f"{NATIVE} is not built (bash scripts/build_native.sh)")
             low, high = (callgrind(artifacts, t, artifact, scratch) for t in (one, many))
             out["x86-64"] = (high - low) // count
+            out["x86-64 stages"] = callgrind_stages(artifacts, one, many, count, artifact, scratch)  # type: ignore[assignment]
         except (OSError, subprocess.CalledProcessError, AttributeError) as err:
             out["x86-64"] = f"unavailable: {err}"[:300]
         try:

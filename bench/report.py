@@ -72,6 +72,21 @@ def _extras(result: dict) -> list[str]:
             out.append(f"- Long run, {row['artifact']} ({row['runtime']}): {run['tiles']} tiles, RSS "
                        f"{run['rss_before_bytes'] / 1e6:.1f} → {run['rss_after_bytes'] / 1e6:.1f} MB, mean time "
                        f"first tenth {run['first_tenth_ms']:.2f} ms, last tenth {run['last_tenth_ms']:.2f} ms.")
+    for row in result["rows"]:
+        counts = row.get("instructions_per_tile")
+        if not counts:
+            continue
+        cells = [f"{name} {value / 1e6:.1f} M" for name, value in counts.items()
+                 if isinstance(value, int)]
+        out.append(f"- Instructions per tile, {row['artifact']} (C++ runner): " + ", ".join(cells)
+                   + "; unavailable: " + (", ".join(k for k, v in counts.items() if isinstance(v, str)) or "none")
+                   + ".")
+        stages = counts.get("x86-64 stages")
+        if isinstance(stages, dict):
+            out.append("  x86-64 by stage: " + ", ".join(f"{k} {v / 1e6:.2f} M" for k, v in stages.items()) + ".")
+        for estimate in row.get("energy_estimates", []):
+            out.append(f"  Energy estimate, {estimate['board']}: {1e3 * estimate['joules_per_tile']:.2f} mJ per tile, "
+                       f"{estimate['tiles_per_joule']:.0f} tiles/J ({estimate['basis']}).")
     sensor = result.get("sensor", {})
     if "a53_tiles_per_s_four_cores" in sensor:
         out.append(f"- Estimate: four Cortex-A53 cores sustain {sensor['a53_tiles_per_s_four_cores']:.0f} tiles/s "

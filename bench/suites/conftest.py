@@ -18,11 +18,12 @@ pytest.importorskip("onnxruntime")
 
 from quakesat.export.exporter import ExportOptions, export_model  # noqa: E402
 from quakesat.export.fidelity import GateLimits  # noqa: E402
+from quakesat.export.pte_export import pte_available  # noqa: E402
 from quakesat.export.tflite_export import tflite_available  # noqa: E402
 from quakesat.models.train import TrainConfig, train  # noqa: E402
 from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
-FORMATS = ("onnx", "tflite") if tflite_available() else ("onnx",)
+FORMATS = ("onnx",) + (("tflite",) if tflite_available() else ()) + (("pte",) if pte_available() else ())
 
 
 @pytest.fixture(scope="session")

@@ -112,3 +112,29 @@ def test_bad_arguments_exit_2_with_one_line_naming_the_problem(tmp_path, args, p
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and problem in result.stderr, result.stderr
     assert not (tmp_path / "x.bin").exists()
+
+
+def test_repeat_and_timings_give_every_tile_and_the_memory_plan(tmp_path) -> None:
+    out, timings = tmp_path / "cpp.bin", tmp_path / "timings.json"
+    result = run("--artifact", "pte-int8", "--gate", "off", "--repeat", "3", "--timings", str(timings), out=out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    tiles = len((VECTORS / "runner" / "tiles.jsonl").read_text().splitlines())
+    data = json.loads(timings.read_text())
+    assert data["format"] == "quakesat-runner-timings" and data["passes"] == 3
+    assert len(data["tile_seconds"]) == data["tiles"] == 3 * tiles == len(out.read_bytes()) // 32
+    assert all(s > 0 for s in data["tile_seconds"])
+    single = out.read_bytes()[: 32 * tiles]
+    reports = [m for _, m in iter_stream(out.read_bytes())]
+    assert [m.tile_id for m in reports[tiles:2 * tiles]] == [m.tile_id for m in reports[:tiles]]  # the same tiles again
+    memory = data["memory"]
+    assert 0 < memory["method_arena_used"] <= memory["method_arena"] < 4 << 20  # fitted, not the 4 MiB probe
+    assert memory["planned"] > 0 and memory["program_file"] == (VECTORS / "tiny_model" / "model.int8.pte").stat().st_size
+    assert data["rss"]["peak"] >= data["rss"]["after_first_pass"] > 0
+    assert set(data["stages"]) == {"read", "check", "gate", "preprocess", "infer", "decide", "locate", "encode"}
+    assert single
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_repeat_takes_a_whole_number(tmp_path, value) -> None:
+    result = run("--repeat", value, out=tmp_path / "cpp.bin")
+    assert result.returncode == 2 and "--repeat" in result.stderr
