@@ -10,7 +10,8 @@ runtime (the exported int8 model, loaded from its manifest with no torch on the 
 test tiles: input checks, change gate, inference, decision, location, one downlink message per
 tile through the onboard queue, profiled and scored; the log-ratio rule through the same
 runtime beside it → the C++ runner on the same tiles and int8 ``.pte`` program, its messages
-compared byte for byte with the Python runtime's → a report.
+compared byte for byte with the Python runtime's → a short benchmark of every artifact in both
+runtimes beside the seed-equivalent (``quakesat bench``) → a report.
 """
 
 from __future__ import annotations
@@ -99,6 +100,28 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
             "byte_identical": python == cpp, "stream": str(out / "cpp_messages.bin"),
             "profile": profile[0] if profile else None,
             "fidelity_gate": "passed" if not failures else "; ".join(failures)}
+
+
+def _bench(out: Path) -> dict[str, Any]:
+    """A short ``quakesat bench`` of every QuakeLite artifact on the test tiles (QUICK policy,
+    one thread, no long run; instructions and energy on a Cortex-A53 only): its table goes in
+    the report. The full benchmark is ``quakesat bench`` (docs/benchmarks.md)."""
+    from quakesat.bench.latency import QUICK
+    from quakesat.bench.report import write_report
+    from quakesat.bench.suite import BenchConfig, run_bench
+
+    tiles = out / "tile_list" / "tiles.jsonl"
+    config = BenchConfig(artifacts=out / "artifacts" / "quakelite", out=out / "bench",
+                         tiles=tiles if tiles.is_file() else None, policy=QUICK, threads=(1,), long_run=0,
+                         cpus=("cortex-a53",))
+    result = run_bench(config, say=lambda line: print(f"   bench: {line}", flush=True))
+    paths = write_report(result, config.out)
+    rows = {f"{row['artifact']} ({row['runtime']})": {"p50_ms": round(row["latency"]["p50_ms"], 3),
+                                                       "speedup_vs_seed": round(row.get("speedup_vs_seed", 0.0), 1)}
+            for row in result["rows"] if "latency" in row}
+    seed = (result.get("seed_equivalent") or {}).get("latency") or {}
+    return {"json": str(paths["json"]), "markdown": str(paths["markdown"]), "seed_p50_ms": seed.get("p50_ms"),
+            "rows": rows, "table": paths["markdown"].read_text(encoding="utf-8")}
 
 
 def _export(out: Path) -> dict[str, Any]:
@@ -272,6 +295,10 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     t = _stage("C++ runner (ExecuTorch .pte) beside the Python runtime on the same program and tiles")
     report["cpp_runner"] = _cpp_parity(data, out)
     print(f"   {json.dumps(report['cpp_runner'])}")
+
+    t = _stage("bench: every QuakeLite artifact in both runtimes beside the seed-equivalent (short run)")
+    report["bench"] = _bench(out)
+    print("   " + report["bench"]["table"].replace("\n", "\n   "))
 
     report["seconds"] = round(time.perf_counter() - started, 1)
     write_text_atomic(out / "demo_report.json", json.dumps(report, indent=2))

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the C++ runner needs, installed when missing (root, as on the project
 # machines): the host toolchain, nlohmann-json and OpenSSL headers, and for the aarch64
-# build the cross compiler, qemu-user and OpenSSL for arm64 (multiarch).
+# build the cross compiler, qemu-user and OpenSSL for arm64 (multiarch), and valgrind (the
+# x86-64 instruction counts of quakesat bench).
 #   bash scripts/system_packages.sh [--aarch64]
 set -euo pipefail
 want=(cmake g++ nlohmann-json3-dev libssl-dev)
 if [ "${1:-}" = "--aarch64" ]; then
   dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-  want+=(g++-aarch64-linux-gnu qemu-user libssl-dev:arm64)
+  want+=(g++-aarch64-linux-gnu qemu-user libssl-dev:arm64 valgrind)
 fi
 missing=()
 for package in "${want[@]}"; do

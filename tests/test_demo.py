@@ -191,3 +191,17 @@ def test_the_report_says_whether_the_network_beats_the_log_ratio_rule_at_its_ope
     assert report["messages"]["operating_point"]["changed_negatives"] >= 0
     for name, artifact in report["export"]["quakelite"]["artifacts"].items():
         assert artifact["tiles"] >= 200, name  # the gate judged on at least 200 held-out tiles
+
+
+def test_the_report_carries_a_short_bench_of_every_artifact(demo: Path) -> None:
+    bench = _report(demo)["bench"]
+    result = json.loads(Path(bench["json"]).read_text())
+    manifest = load_manifest(demo / "artifacts" / "quakelite")
+    runtimes = {(row["artifact"], row["runtime"]) for row in result["rows"]}
+    for artifact in manifest.artifacts:
+        if artifact.format in ("onnx", "tflite"):
+            assert (artifact.name, "python") in runtimes, artifact.name
+    assert result["seed_equivalent"]["latency"]["p50_ms"] > 0  # the ratios' denominator, measured in this run
+    for label, row in bench["rows"].items():
+        assert row["p50_ms"] > 0 and row["speedup_vs_seed"] > 0, label
+        assert label.split(" (")[0] in bench["table"]
