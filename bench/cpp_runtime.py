@@ -24,7 +24,7 @@ NATIVE_RUNNER = ROOT / "build" / "native" / "quakesat-runner"
 def _run(command: list[str]) -> tuple[int, str]:
     """(exit status, stderr tail) of one child."""
     with tempfile.TemporaryFile() as err:
-        code = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=err).returncode
+        code = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=err, check=False).returncode
         err.seek(0)
         return code, err.read().decode(errors="replace")[-400:]
 

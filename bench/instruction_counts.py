@@ -65,7 +65,7 @@ def _callgrind_file(artifacts: Path, tiles: Path, artifact: str, scratch: Path) 
 
 def callgrind(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> int:
     out = _callgrind_file(artifacts, tiles, artifact, scratch)
-    return int(re.search(r"^summary: (\d+)", out.read_text(), re.M).group(1))
+    return int(re.search(r"^summary: (\d+)", out.read_text(), re.MULTILINE).group(1))
 
 
 def _inclusive(out: Path) -> dict[str, int]:

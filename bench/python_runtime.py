@@ -74,6 +74,7 @@ def bench_artifact(artifacts: str, artifact: str, tiles: str, policy: RunPolicy,
     result = {"artifact": artifact, "threads": threads, "latency": LatencyStats.from_seconds(seconds).as_dict(),
               "stage_ms": {stage: 1e3 * total / len(seconds) for stage, total in stages.items()},
               "rss_peak_bytes": peak_resident_bytes()}
+    result["batching"] = _batching(runtime, policy)
     if long_run > 0:
         rss_before = _resident_bytes()
         per_tile = []
@@ -83,6 +84,23 @@ def bench_artifact(artifacts: str, artifact: str, tiles: str, policy: RunPolicy,
             per_tile.append(time.perf_counter() - started)
         result["long_run"] = _long_run(per_tile, rss_before, _resident_bytes())
     return result
+
+
+def _batching(runtime, policy: RunPolicy) -> dict:
+    """Inference alone, per tile, at batch 1 and batch 4 (random preprocessed input): whether
+    batching tiles pays for this backend. ONNX Runtime takes a batch in one call; the other
+    backends run batch 1 per invocation, so for them the figure shows the loop."""
+    import numpy as np
+
+    shape = tuple(runtime.model.manifest.input.tile_shape)
+    out = {}
+    for batch in (1, 4):
+        x = np.random.default_rng(0).normal(size=(batch, *shape)).astype(np.float32)
+        seconds = time_calls(lambda _, x=x: runtime.model.heads(x), RunPolicy(min_runs=max(policy.min_runs // batch, 3),
+                                                                          min_seconds=policy.min_seconds / 2,
+                                                                          warmup=policy.warmup))
+        out[f"batch_{batch}_ms_per_tile"] = LatencyStats.from_seconds(seconds).p50_ms / batch
+    return out
 
 
 def _long_run(per_tile: list[float], rss_before: int, rss_after: int) -> dict:

@@ -51,7 +51,75 @@ def markdown(result: dict) -> str:
             _num(instructions / 1e6, 1) if isinstance(instructions, int) else "–",
             _num(1e3 * a53["joules_per_tile"], 1) if a53 else "–"]) + " |")
     extras = _extras(result)
-    return "\n".join(lines + extras) + "\n"
+    return "\n".join(lines + _target_lines(result) + extras) + "\n"
+
+
+def targets(result: dict) -> list[dict]:
+    """The flight path's targets against this run, on the manifest's default artifacts at one
+    thread: each with the measured figure and whether it is met (None: not measured here)."""
+    from quakesat.bench.suite import TARGETS
+
+    defaults = result.get("default_artifacts") or _manifest_defaults(result.get("artifacts"))
+
+    def row(runtime: str) -> dict | None:
+        return next((r for r in result["rows"] if r.get("runtime") == runtime and r.get("threads") == 1
+                     and r["artifact"] == defaults.get(runtime) and "latency" in r), None)
+
+    cpp, python = row("cpp"), row("python")
+    counts = (cpp or {}).get("instructions_per_tile") or {}
+    a53 = counts.get("cortex-a53")
+    stages = counts.get("x86-64 stages") if isinstance(counts.get("x86-64 stages"), dict) else {}
+    checks = stages.get("checks + preprocess", 0) + stages.get("checks (version 1)", 0) if stages else None
+    out = [
+        {"target": f"C++ runner end to end >= {TARGETS['cpp_speedup']:.0f}x the seed-equivalent",
+         "artifact": defaults.get("cpp"), "measured": (cpp or {}).get("speedup_vs_seed"),
+         "met": None if not cpp or "speedup_vs_seed" not in cpp else cpp["speedup_vs_seed"] >= TARGETS["cpp_speedup"]},
+        {"target": f"Python runtime >= {TARGETS['python_speedup']:.0f}x the seed-equivalent",
+         "artifact": defaults.get("python"), "measured": (python or {}).get("speedup_vs_seed"),
+         "met": None if not python or "speedup_vs_seed" not in python
+         else python["speedup_vs_seed"] >= TARGETS["python_speedup"]},
+        {"target": f"<= {TARGETS['a53_instructions'] / 1e6:.0f} M instructions per tile on a Cortex-A53",
+         "artifact": defaults.get("cpp"), "measured": a53 if isinstance(a53, int) else None,
+         "met": a53 <= TARGETS["a53_instructions"] if isinstance(a53, int) else None},
+        {"target": "checks + preprocessing no more instructions than the network (x86-64)",
+         "artifact": defaults.get("cpp"), "measured": [checks, stages.get("infer")] if stages else None,
+         "met": checks <= stages["infer"] if stages else None},
+        {"target": f"C++ peak RSS <= {TARGETS['cpp_peak_rss_bytes'] / 2**20:.0f} MiB",
+         "artifact": defaults.get("cpp"), "measured": (cpp or {}).get("rss_peak_bytes"),
+         "met": cpp["rss_peak_bytes"] <= TARGETS["cpp_peak_rss_bytes"] if cpp and cpp.get("rss_peak_bytes") else None},
+    ]
+    return out
+
+
+def _manifest_defaults(folder: str | None) -> dict:
+    """The default artifacts of the benchmarked export, for a bench.json that predates the field."""
+    from quakesat.errors import QuakesatError
+    from quakesat.runtime.manifest import load_manifest
+
+    try:
+        manifest = load_manifest(folder) if folder else None
+    except (QuakesatError, OSError):
+        manifest = None
+    return {"python": manifest.default_artifact, "cpp": manifest.cpp_default_artifact} if manifest else {}
+
+
+def _target_lines(result: dict) -> list[str]:
+    lines = ["", "| target | artifact | measured | met |", "|---|---|---|---|"]
+    for t in targets(result):
+        value = t["measured"]
+        if isinstance(value, list):
+            shown = f"{value[0] / 1e6:.1f} M vs {value[1] / 1e6:.1f} M"
+        elif t["target"].startswith("C++ peak") and isinstance(value, (int, float)):
+            shown = f"{value / 2**20:.1f} MiB ({value / 1e6:.1f} MB)"
+        elif isinstance(value, int):
+            shown = f"{value / 1e6:.1f} M"
+        elif isinstance(value, float):
+            shown = f"{value:.1f}x"
+        else:
+            shown = "not measured"
+        met = {True: "yes", False: "**no**", None: "–"}[t["met"]]
+        lines.append(f"| {t['target']} | {t['artifact']} | {shown} | {met} |")
+    return lines
 
 
 def _extras(result: dict) -> list[str]:
@@ -67,6 +135,10 @@ def _extras(result: dict) -> list[str]:
         if arena and row.get("threads") == 1 and row["runtime"] == "python":
             value = f"{arena['bytes_needed'] / 1e3:.0f} kB" if arena.get("bytes_needed") else arena.get("note")
             out.append(f"- TFLite Micro arena, {row['artifact']}: {value} ({arena.get('method')}).")
+        batching = row.get("batching")
+        if batching and row.get("threads") == 1:
+            out.append(f"- Batching, {row['artifact']} (inference only, per tile): batch 1 "
+                       f"{batching['batch_1_ms_per_tile']:.3f} ms, batch 4 {batching['batch_4_ms_per_tile']:.3f} ms.")
         run = row.get("long_run")
         if run:
             out.append(f"- Long run, {row['artifact']} ({row['runtime']}): {run['tiles']} tiles, RSS "

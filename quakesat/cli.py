@@ -514,9 +514,14 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
             "bench.json, bench.md and plots (docs/benchmarks.md)."
         ),
     )
-    p.add_argument("--artifacts", type=existing_dir, required=True, help="export folder (manifest.json)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--artifacts", type=existing_dir, help="export folder (manifest.json)")
+    source.add_argument("--render", type=existing_file, metavar="BENCH_JSON",
+                        help="measure nothing: write the table, plots (and --doc) of an earlier bench.json")
     p.add_argument("--tiles", type=existing_file, default=None,
                    help="tile list (tiles.jsonl); default: 8 speckle pairs of the manifest's tile side")
+    p.add_argument("--doc", type=existing_file, default=None, metavar="MARKDOWN",
+                   help="also replace the 'bench' generated block of this Markdown file and copy the plots beside it")
     p.add_argument("--out", type=output_dir, default=Path("out/bench"), help="output folder (default out/bench)")
     p.add_argument("--artifact", dest="names", type=csv, default=(), help="only these artifacts (comma-separated)")
     p.add_argument("--min-runs", type=POSITIVE, default=50, help="timed runs per row, at least (default 50)")
@@ -534,9 +539,16 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from quakesat.bench.latency import RunPolicy
-    from quakesat.bench.report import write_report
     from quakesat.bench.suite import BenchConfig, run_bench
 
+    if args.render is not None:
+        try:
+            result = json.loads(args.render.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            return _usage(args, f"{args.render} is not a bench.json: {err}")
+        if not isinstance(result, dict) or result.get("format") != "quakesat-bench":
+            return _usage(args, f"{args.render} is not a bench.json (no \"format\": \"quakesat-bench\")")
+        return _bench_outputs(result, args)
     try:
         threads = tuple(int(t) for t in args.threads)
     except ValueError:
@@ -548,7 +560,22 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                          long_run=args.long_run, instructions=not args.no_instructions, cpus=tuple(args.cpus),
                          seed=not args.no_seed, artifact_names=tuple(args.names))
     result = run_bench(config, say=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
+    return _bench_outputs(result, args)
+
+
+def _bench_outputs(result: dict, args: argparse.Namespace) -> int:
+    import shutil
+
+    from quakesat.bench.report import markdown, write_report
+    from quakesat.doc_blocks import replace_block
+
     paths = write_report(result, args.out)
+    if args.doc is not None:
+        for name, path in paths.items():
+            if name.startswith("bench_"):
+                shutil.copyfile(path, args.doc.parent / path.name)
+        replace_block(args.doc, "bench", markdown(result))
+        print(f"updated {args.doc}", file=sys.stderr)
     print(json.dumps({name: str(path) for name, path in paths.items()}))
     return EXIT_OK
 
@@ -692,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:  # a path that became unreadable or unwritable while running, a full disk
         where = f"{err.filename}: " if err.filename else ""
         return _fail(command, f"{where}{err.strerror or err}", EXIT_USAGE)
-    except Exception as err:  # noqa: BLE001 - a bug: one line, the traceback on request
+    except Exception as err:
         if os.environ.get("QUAKESAT_TRACEBACK"):
             raise
         return _fail(command, f"unexpected {type(err).__name__}: {err} (set QUAKESAT_TRACEBACK=1 for the traceback; "

@@ -134,6 +134,11 @@ Status Model::run(float* input, ModelOutputs& outputs) {
   if (m.threads == 1) single_thread.emplace();
   if (m.method->set_input(et::EValue(tensor), 0) != et::Error::Ok) return Status::kBackendError;
   if (m.method->execute() != et::Error::Ok) return Status::kBackendError;
+  return collect(outputs);
+}
+
+Status Model::collect(ModelOutputs& outputs) {
+  Impl& m = *impl_;
   const std::size_t count = m.method->outputs_size();
   if (count > static_cast<std::size_t>(kMaxOutputs)) return Status::kBackendError;
   outputs.count = static_cast<int>(count);
@@ -146,6 +151,27 @@ Status Model::run(float* input, ModelOutputs& outputs) {
     outputs.size[i] = static_cast<std::size_t>(out.numel());
   }
   return Status::kOk;
+}
+
+float* Model::planned_input(std::size_t floats) {
+  Impl& m = *impl_;
+  if (!m.method || m.method->inputs_size() != 1) return nullptr;
+  const et::EValue& value = m.method->get_input(0);
+  if (!value.isTensor()) return nullptr;
+  const auto& tensor = value.toTensor();
+  if (tensor.scalar_type() != ::executorch::aten::ScalarType::Float || static_cast<std::size_t>(tensor.numel()) != floats) {
+    return nullptr;
+  }
+  return tensor.mutable_data_ptr<float>();
+}
+
+Status Model::run_in_place(ModelOutputs& outputs) {
+  Impl& m = *impl_;
+  if (!m.method) return Status::kBackendError;
+  std::optional<::executorch::extension::threadpool::NoThreadPoolGuard> single_thread;
+  if (m.threads == 1) single_thread.emplace();
+  if (m.method->execute() != et::Error::Ok) return Status::kBackendError;
+  return collect(outputs);
 }
 
 Model::Plan Model::plan() const {

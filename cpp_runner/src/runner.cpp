@@ -37,8 +37,13 @@ Status Runner::init(const std::string& artifacts, const std::string& artifact, c
   const std::size_t image = static_cast<std::size_t>(side) * side * kBands;
   pre_.assign(image, 0.0f);
   post_.assign(image, 0.0f);
-  input_.assign(static_cast<std::size_t>(manifest_.channels > 0 ? manifest_.channels : 1) * manifest_.height *
-                    manifest_.width + 1, 0.0f);
+  const std::size_t input_floats =
+      static_cast<std::size_t>(manifest_.channels > 0 ? manifest_.channels : 1) * manifest_.height * manifest_.width;
+  // Preprocess straight into the program's planned input where it has one (no copy, no second
+  // buffer); else into a buffer of our own.
+  planned_input_ = fault_ == Status::kOk ? model_.planned_input(input_floats) : nullptr;
+  input_.assign(planned_input_ ? 1 : input_floats + 1, 0.0f);
+  model_input_ = planned_input_ ? planned_input_ : input_.data();
   scratch_.assign(change_peak_scratch_bytes(side) / sizeof(std::uint64_t) + 1, 0);
   preprocess_scratch_.assign(preprocess_scratch_floats(side, manifest_.preprocess), 0.0f);
   gate_on_ = config.gate != "off" && manifest_.images == 2;
@@ -72,11 +77,11 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta, double& f
     const std::size_t plane = static_cast<std::size_t>(manifest_.height) * manifest_.width;
     float* scratch = preprocess_scratch_.data();
     if (manifest_.images == 2) {
-      first = preprocess_image(pre_.data(), side, side, config, input_.data(), scratch);
-      second = preprocess_image(post_.data(), side, side, config, input_.data() + kBands * plane, scratch);
+      first = preprocess_image(pre_.data(), side, side, config, model_input_, scratch);
+      second = preprocess_image(post_.data(), side, side, config, model_input_ + kBands * plane, scratch);
     } else {
       first = scan_image(pre_.data(), values, config);
-      second = preprocess_image(post_.data(), side, side, config, input_.data(), scratch);
+      second = preprocess_image(post_.data(), side, side, config, model_input_, scratch);
     }
     preprocessed_ = true;
     fused_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -144,16 +149,16 @@ Runner::Judged Runner::judge(Status check) {
     const std::size_t plane = static_cast<std::size_t>(manifest_.height) * manifest_.width;
     float* scratch = preprocess_scratch_.data();
     if (manifest_.images == 2) {
-      preprocess_image(pre_.data(), side, side, manifest_.preprocess, input_.data(), scratch);
-      preprocess_image(post_.data(), side, side, manifest_.preprocess, input_.data() + kBands * plane, scratch);
+      preprocess_image(pre_.data(), side, side, manifest_.preprocess, model_input_, scratch);
+      preprocess_image(post_.data(), side, side, manifest_.preprocess, model_input_ + kBands * plane, scratch);
     } else {
-      preprocess_image(post_.data(), side, side, manifest_.preprocess, input_.data(), scratch);
+      preprocess_image(post_.data(), side, side, manifest_.preprocess, model_input_, scratch);
     }
     timed(kPreprocess, start);
   }
   start = std::chrono::steady_clock::now();
   ModelOutputs outputs;
-  const Status ran = model_.run(input_.data(), outputs);
+  const Status ran = planned_input_ ? model_.run_in_place(outputs) : model_.run(model_input_, outputs);
   timed(kInfer, start);
   if (ran != Status::kOk) {
     j.status = Status::kBackendError;

@@ -20,7 +20,6 @@ from quakesat.runtime.preprocess import (
     preprocess_pair,
 )
 
-
 VERSIONS = pytest.mark.parametrize("version", SUPPORTED_PREPROCESS_VERSIONS)
 
 

@@ -33,6 +33,12 @@ class Model {
   // Run on `input` (the shape given at load). Outputs stay valid until the next run.
   Status run(float* input, ModelOutputs& outputs);
 
+  // The program's own memory-planned input of `floats` floats, when it has one: the runner
+  // preprocesses straight into it and calls run_in_place, saving a copy and its buffer.
+  // nullptr when the input is not planned memory of that size (then use run).
+  float* planned_input(std::size_t floats);
+  Status run_in_place(ModelOutputs& outputs);
+
   // Bytes held for the program: planned buffers, method arena, temp arena, the file.
   std::size_t bytes() const;
 
@@ -47,6 +53,7 @@ class Model {
   Plan plan() const;
 
  private:
+  Status collect(ModelOutputs& outputs);  // the outputs of the last execute
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

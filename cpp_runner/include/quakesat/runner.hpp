@@ -83,6 +83,8 @@ class Runner {
   Status fault_ = Status::kModelMissing;
   std::string fault_detail_;
   std::vector<float> pre_, post_, input_, preprocess_scratch_;
+  float* planned_input_ = nullptr;  // the program's own input buffer, when it has one
+  float* model_input_ = nullptr;    // where preprocessing writes: planned_input_ or input_
   std::vector<std::uint64_t> scratch_;
   bool preprocessed_ = false;  // this tile's model input is written
   NpyImage pre_image_, post_image_;
