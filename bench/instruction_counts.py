@@ -46,13 +46,13 @@ def _runner_args(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> 
     return [str(artifacts), str(tiles), "-o", str(scratch / "out.bin"), "--artifact", artifact, "--gate", "off"]
 
 
-#: The runner's stages as callgrind sees them: (stage, function whose inclusive count it is).
+#: The runner's stages as callgrind sees them: (stage, functions whose inclusive counts add up to it).
 STAGE_FUNCTIONS = (
-    ("read", "quakesat::read_npy_image("),
-    ("checks + preprocess", "quakesat::preprocess_image("),
-    ("checks (version 1)", "quakesat::scan_image("),
-    ("infer", "quakesat::Model::run("),
-    ("tile", "quakesat::Runner::run_files("),
+    ("read", ("quakesat::read_npy_image(",)),
+    ("checks + preprocess", ("quakesat::preprocess_image(",)),
+    ("checks (version 1)", ("quakesat::scan_image(",)),
+    ("infer", ("quakesat::Model::run(", "quakesat::Model::run_in_place(")),
+    ("tile", ("quakesat::Runner::run_files(",)),
 )
 
 
@@ -72,15 +72,16 @@ def _inclusive(out: Path) -> dict[str, int]:
     """Inclusive instruction counts of the stage functions in a callgrind file."""
     text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out)], check=True,
                           capture_output=True, text=True).stdout
-    counts = {stage: 0 for stage, _ in STAGE_FUNCTIONS}
+    found: dict[str, int] = {}
     for line in text.splitlines():
         match = re.match(r"^\s*([\d,]+)\s.*?:(quakesat::\S.*)$", line)
         if not match:
             continue
-        for stage, function in STAGE_FUNCTIONS:
-            if match.group(2).startswith(function):
-                counts[stage] = max(counts[stage], int(match.group(1).replace(",", "")))
-    return counts
+        for _, functions in STAGE_FUNCTIONS:
+            for function in functions:
+                if match.group(2).startswith(function):
+                    found[function] = max(found.get(function, 0), int(match.group(1).replace(",", "")))
+    return {stage: sum(found.get(f, 0) for f in functions) for stage, functions in STAGE_FUNCTIONS}
 
 
 def callgrind_stages(artifacts: Path, one: Path, many: Path, count: int, artifact: str,

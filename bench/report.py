@@ -215,10 +215,12 @@ def plots(result: dict, folder: Path) -> list[Path]:
 
 def write_report(result: dict, folder: Path) -> dict[str, Path]:
     """Write bench.json, bench.md and the plots into ``folder``."""
+    from quakesat.files import write_text_atomic
+
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "bench.json", "markdown": folder / "bench.md"}
-    paths["json"].write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    paths["markdown"].write_text(markdown(result), encoding="utf-8")
+    write_text_atomic(paths["json"], json.dumps(result, indent=1) + "\n")  # whole or not at all (Ctrl-C)
+    write_text_atomic(paths["markdown"], markdown(result))
     try:
         for path in plots(result, folder):
             paths[path.stem] = path

@@ -106,9 +106,17 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
     """Measure everything :class:`BenchConfig` asks for; returns the ``bench.json`` object."""
     from quakesat.runtime.manifest import load_manifest
 
+    from quakesat.errors import ConfigError
+
     manifest = load_manifest(config.artifacts)
     config.out.mkdir(parents=True, exist_ok=True)
     tiles = config.tiles or speckle_tiles(config.out / "tiles", manifest.input.raw_side)
+    try:
+        count = sum(1 for line in tiles.read_text(encoding="utf-8").splitlines() if line.strip())
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{tiles}: cannot read the tile list ({err})") from None
+    if count == 0:
+        raise ConfigError(f"{tiles} lists no tiles; give a tiles.jsonl with at least one line, or no --tiles")
     graph = (manifest.report or {}).get("graph", {}) if isinstance(manifest.report, dict) else {}
     seed = None
     if config.seed:
