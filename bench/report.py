@@ -28,7 +28,10 @@ def markdown(result: dict) -> str:
              "",
              f"Seed-equivalent ({seed.get('model', 'MobileNetV2-1.0')}): "
              + (f"p50 {seed_latency['p50_ms']:.1f} ms, {seed.get('macs', 0) / 1e6:.0f} M MACs, "
-                f"{seed.get('parameters', 0) / 1e6:.2f} M parameters." if seed_latency else seed.get("note", "not run")),
+                f"{seed.get('parameters', 0) / 1e6:.2f} M parameters." if seed_latency else seed.get("note", "not run"))
+             + (f" Measured again at the end of the run: p50 {seed['latency_end']['p50_ms']:.1f} ms "
+                f"({100 * seed['drift']:+.0f} %, this machine's drift); the ratios use the mean, "
+                f"{seed['p50_ms_mean']:.1f} ms." if seed.get("latency_end") else ""),
              "",
              "| artifact | runtime | threads | p50 ms | p90 ms | p99 ms | tiles/s | × seed | preprocess ms | infer ms "
              "| peak RSS MB | model kB | M MACs | accuracy | A53 M instr | A53 mJ/tile (est.) |",

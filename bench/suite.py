@@ -118,14 +118,7 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
     if count == 0:
         raise ConfigError(f"{tiles} lists no tiles; give a tiles.jsonl with at least one line, or no --tiles")
     graph = (manifest.report or {}).get("graph", {}) if isinstance(manifest.report, dict) else {}
-    seed = None
-    if config.seed:
-        say("seed-equivalent: MobileNetV2-1.0, 4 x 512 x 512, PyTorch eager fp32, 1 thread")
-        seed = _python_child({"seed": True, "threads": 1, "policy": asdict(config.policy)})
-        latency = seed.get("latency") or {}
-        say(f"seed-equivalent: {latency['p50_ms']:.1f} ms p50" if latency else
-            f"seed-equivalent: {seed.get('note') or seed.get('error')}")
-    seed_ms = (seed.get("latency") or {}).get("p50_ms") if seed else None
+    seed = _seed(config, say, "start") if config.seed else None
     rows: list[dict] = []
     names = config.artifact_names or tuple(a.name for a in manifest.artifacts)
     for artifact in manifest.artifacts:
@@ -157,6 +150,16 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
                     _energy(row, {cpu: n for cpu, n in row["instructions_per_tile"].items()
                                   if cpu in config.cpus and isinstance(n, int)})
                 rows.append(row)
+    if seed is not None and "latency" in seed:
+        # Measured again at the end: the ratios use the mean of both, and the drift says how
+        # much this machine's speed moved during the run (a shared VM's swings show here).
+        end = _seed(config, say, "end")
+        if end.get("latency"):
+            seed["latency_end"] = end["latency"]
+            first, last = seed["latency"]["p50_ms"], end["latency"]["p50_ms"]
+            seed["p50_ms_mean"] = (first + last) / 2
+            seed["drift"] = last / first - 1.0
+    seed_ms = (seed.get("p50_ms_mean") or (seed.get("latency") or {}).get("p50_ms")) if seed else None
     for row in rows:
         _ratios(row, seed_ms)
     result = {"schema": SCHEMA_VERSION, "format": "quakesat-bench", "artifacts": str(config.artifacts),
@@ -166,6 +169,15 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
               "seed_equivalent": seed, "rows": rows,
               "sensor": sensor_estimate(rows), "machine": _machine()}
     return result
+
+
+def _seed(config: BenchConfig, say: Callable[[str], None], when: str) -> dict:
+    say(f"seed-equivalent ({when} of the run): MobileNetV2-1.0, 4 x 512 x 512, PyTorch eager fp32, 1 thread")
+    seed = _python_child({"seed": True, "threads": 1, "policy": asdict(config.policy)})
+    latency = seed.get("latency") or {}
+    say(f"seed-equivalent: {latency['p50_ms']:.1f} ms p50" if latency else
+        f"seed-equivalent: {seed.get('note') or seed.get('error')}")
+    return seed
 
 
 def sensor_estimate(rows: list[dict]) -> dict:
