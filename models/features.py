@@ -26,12 +26,15 @@ def shallow_config(tile_side: int, base: PreprocessConfig | None = None) -> Prep
     """The preprocessing used for shallow features of ``tile_side``-pixel tiles.
 
     The multilook factor is :data:`SHALLOW_DOWNSAMPLE`, reduced to the largest power of two
-    that still divides ``tile_side`` (small test tiles).
+    that still divides ``tile_side`` (small test tiles). Inputs in dB are multilooked by
+    preprocessing version 1 (version 2 multilooks linear sigma0 only).
     """
     factor = SHALLOW_DOWNSAMPLE
     while factor > 1 and tile_side % factor:
         factor //= 2
-    return replace(base or PreprocessConfig(), downsample=factor)
+    base = base or PreprocessConfig()
+    version = 1 if base.units == "db" and factor > 1 else base.version
+    return replace(base, downsample=factor, version=version)
 
 
 def shallow_features(images: Sequence[np.ndarray], config: PreprocessConfig) -> np.ndarray:

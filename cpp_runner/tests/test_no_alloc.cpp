@@ -2,13 +2,20 @@
 // (every operator new ends there too) and counts calls while every parity tile runs three
 // times after Init and a warm-up pass. Also reports the bytes the runner holds.
 //
+// Both preprocessing versions: the committed tiny model (version 1) and a copy of it whose
+// manifest names version 2 (written to a temporary folder; the artifact hashes still hold).
+//
 //   test_no_alloc VECTORS_DIR
 #include <malloc.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -61,18 +68,37 @@ int posix_memalign(void** out, size_t alignment, size_t n) {
 void free(void* p) { __libc_free(p); }
 }
 
+// A copy of the tiny model folder whose manifest asks for preprocessing version 2.
+std::string version_2_copy(const std::string& tiny) {
+  namespace fs = std::filesystem;
+  char pattern[] = "/tmp/quakesat-noalloc-XXXXXX";
+  const char* folder = mkdtemp(pattern);
+  if (!folder) return "";
+  for (const auto& entry : fs::directory_iterator(tiny)) {
+    fs::copy_file(entry.path(), fs::path(folder) / entry.path().filename(), fs::copy_options::overwrite_existing);
+  }
+  std::ifstream in(tiny + "/manifest.json");
+  nlohmann::json manifest = nlohmann::json::parse(in);
+  manifest["preprocess"]["version"] = 2;
+  std::ofstream(std::string(folder) + "/manifest.json") << manifest.dump(1);
+  return folder;
+}
+
 int main(int argc, char** argv) {
   using namespace quakesat;
   const std::string vectors = quakesat_test::vectors_dir(argc, argv);
   std::string error;
   const auto tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
   int failures = 0;
+  const std::string v2 = version_2_copy(vectors + "/tiny_model");
+  if (v2.empty()) return 1;
+  for (const std::string& folder : {vectors + "/tiny_model", v2})
   for (const char* gate : {"manifest", "off"}) {
     RunnerConfig config;
     config.gate = gate;
     config.locate = "head";
     Runner runner;
-    if (runner.init(vectors + "/tiny_model", "pte-int8", config) != Status::kOk) {
+    if (runner.init(folder, "pte-int8", config) != Status::kOk) {
       std::fprintf(stderr, "init failed: %s\n", runner.fault_detail().c_str());
       return 1;
     }
@@ -86,10 +112,11 @@ int main(int argc, char** argv) {
     }
     counting = false;
     const long inferences = runner.stage_runs(kInfer) - inferences_before;
-    std::printf("gate %-8s: %zu tiles x 3 (%ld model runs): %ld heap allocations; runner holds %zu B for tiles, "
-                "%zu B for the model\n", gate, tiles.size(), inferences, allocations.load(), runner.tile_bytes(),
-                runner.model_bytes());
+    std::printf("preprocessing v%d, gate %-8s: %zu tiles x 3 (%ld model runs): %ld heap allocations; runner holds "
+                "%zu B for tiles, %zu B for the model\n", folder == v2 ? 2 : 1, gate, tiles.size(), inferences,
+                allocations.load(), runner.tile_bytes(), runner.model_bytes());
     failures += allocations.load() != 0 || inferences == 0;
   }
+  std::filesystem::remove_all(v2);
   return failures ? 1 : 0;
 }

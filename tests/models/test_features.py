@@ -47,7 +47,7 @@ def test_factor_is_largest_power_of_two_up_to_default_dividing_side(side: int, f
 def test_other_constants_come_from_the_base() -> None:
     base = PreprocessConfig(
         units="db", floor_linear=1e-3, clip_db=(-30.0, 5.0), mean_db=(-10.0, -17.0),
-        std_db=(4.0, 6.0), downsample=4,
+        std_db=(4.0, 6.0), downsample=4, version=1,
     )
     config = shallow_config(48, base)
     assert config.downsample == 16
@@ -104,3 +104,10 @@ def test_nan_input_gives_finite_features() -> None:
     # An all-no-data image becomes the normalisation mean, i.e. exactly zero.
     n = features.size // 3
     np.testing.assert_array_equal(features[n:2 * n], 0.0)
+
+
+def test_db_inputs_are_multilooked_by_version_1() -> None:
+    """Version 2 does not multilook dB inputs: the shallow features fall back to version 1."""
+    config = shallow_config(48, PreprocessConfig(units="db"))
+    assert (config.version, config.downsample) == (1, 16)
+    assert shallow_config(48).version == 2  # linear inputs keep the default version

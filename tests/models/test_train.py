@@ -14,6 +14,7 @@ from quakesat.cli import main  # noqa: E402
 from quakesat.errors import ConfigError, ModelNotFoundError  # noqa: E402
 from quakesat.evaluation.evaluate import evaluate  # noqa: E402
 from quakesat.models.torch_data import location_target  # noqa: E402
+from quakesat.runtime.preprocess import PREPROCESS_VERSION  # noqa: E402
 from quakesat.models.train import (  # noqa: E402
     TrainConfig,
     compute_loss,
@@ -131,7 +132,7 @@ def test_same_seed_same_trained_weights(small_file, tmp_path) -> None:
     b, _ = load_network(tmp_path / "b")
     for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(pa, pb), name
-    assert config_a["preprocess"]["version"] == 1 and config_a["preprocess"]["downsample"] == 2
+    assert config_a["preprocess"]["version"] == PREPROCESS_VERSION and config_a["preprocess"]["downsample"] == 2
     assert config_a["paper_task"] == 1 and config_a["net_spec"]["location"] is True
     assert config_a["input_shape"] == [4, 32, 32]
 
