@@ -14,7 +14,6 @@ from quakesat.cli import main  # noqa: E402
 from quakesat.errors import ConfigError, ModelNotFoundError  # noqa: E402
 from quakesat.evaluation.evaluate import evaluate  # noqa: E402
 from quakesat.models.torch_data import location_target  # noqa: E402
-from quakesat.runtime.preprocess import PREPROCESS_VERSION  # noqa: E402
 from quakesat.models.train import (  # noqa: E402
     TrainConfig,
     compute_loss,
@@ -22,6 +21,7 @@ from quakesat.models.train import (  # noqa: E402
     load_network,
     train,
 )
+from quakesat.runtime.preprocess import PREPROCESS_VERSION  # noqa: E402
 from quakesat.simulator.simulate import SimulationConfig, simulate_file  # noqa: E402
 
 
