@@ -156,7 +156,12 @@ Status Model::collect(ModelOutputs& outputs) {
 float* Model::planned_input(std::size_t floats) {
   Impl& m = *impl_;
   if (!m.method || m.method->inputs_size() != 1) return nullptr;
+  // get_input is marked deprecated in ExecuTorch 1.5 (pinned: the pte extra): MethodMeta says
+  // whether the input is planned, not where it lives, and this is the one call that does.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   const et::EValue& value = m.method->get_input(0);
+#pragma GCC diagnostic pop
   if (!value.isTensor()) return nullptr;
   const auto& tensor = value.toTensor();
   if (tensor.scalar_type() != ::executorch::aten::ScalarType::Float || static_cast<std::size_t>(tensor.numel()) != floats) {
