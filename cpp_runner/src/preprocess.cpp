@@ -204,10 +204,10 @@ std::size_t preprocess_scratch_floats(int width, const PreprocessConfig& config)
 
 ImageScan preprocess_image(const float* image, int height, int width, const PreprocessConfig& config, float* out,
                            float* scratch) {
-  if (config.version < 2) {  // version 1: the scan alone, then its own double pass
-    const ImageScan scan = scan_image(image, static_cast<std::size_t>(height) * width * kBands, config);
-    if (out != nullptr) preprocess_v1(image, height, width, config, out);
-    return scan;
+  if (config.version < 2) {  // version 1: the scan alone, or its own double pass alone
+    if (out == nullptr) return scan_image(image, static_cast<std::size_t>(height) * width * kBands, config);
+    preprocess_v1(image, height, width, config, out);
+    return ImageScan{};
   }
   const int k = config.downsample;
   const int out_h = height / k, out_w = width / k;

@@ -52,6 +52,8 @@ std::size_t preprocess_scratch_floats(int width, const PreprocessConfig& config)
 
 // One H x W x 2 image -> 2 x H/k x W/k floats at `out` (H and W multiples of k), and its scan.
 // `out` may be null (the scan alone). `scratch` holds preprocess_scratch_floats(width) floats.
+// Version 1 gathers no scan when it writes `out` (its checks ran before, by scan_image): the
+// returned scan is then empty.
 ImageScan preprocess_image(const float* image, int height, int width, const PreprocessConfig& config, float* out,
                            float* scratch);
 // The same with scratch of its own (allocates: tests and tools, not the per-tile path).
