@@ -95,12 +95,19 @@ def callgrind_stages(artifacts: Path, one: Path, many: Path, count: int, artifac
     return per_tile
 
 
-def qemu(artifacts: Path, tiles: Path, artifact: str, scratch: Path, cpu: str, plugin: Path) -> int:
+def qemu_counts(artifacts: Path, tiles: Path, artifact: str, scratch: Path, cpu: str, plugin: Path) -> tuple[int, int]:
+    """(all instructions, those in the runner's checks and preprocessing) of one run under qemu."""
     log = scratch / "qemu.log"
     subprocess.run(["qemu-aarch64", "-cpu", cpu, "-plugin", str(plugin), "-d", "plugin", "-D", str(log),
                     "-L", "/usr/aarch64-linux-gnu", str(AARCH64), *_runner_args(artifacts, tiles, artifact, scratch)],
                    check=True, capture_output=True)
-    return int(re.search(r"instructions: (\d+)", log.read_text()).group(1))
+    text = log.read_text()
+    preprocess = re.search(r"preprocess: (\d+)", text)
+    return int(re.search(r"instructions: (\d+)", text).group(1)), int(preprocess.group(1)) if preprocess else 0
+
+
+def qemu(artifacts: Path, tiles: Path, artifact: str, scratch: Path, cpu: str, plugin: Path) -> int:
+    return qemu_counts(artifacts, tiles, artifact, scratch, cpu, plugin)[0]
 
 
 def build_plugin(scratch: Path) -> Path:
@@ -136,8 +143,11 @@ def measure(artifacts: Path, tiles: Path, artifact: str, count: int, cpus: list[
             return out
         for cpu in cpus:
             try:
-                low, high = (qemu(artifacts, t, artifact, scratch, cpu, plugin) for t in (one, many))
-                out[cpu] = (high - low) // count
+                low, high = (qemu_counts(artifacts, t, artifact, scratch, cpu, plugin) for t in (one, many))
+                out[cpu] = (high[0] - low[0]) // count
+                checks = (high[1] - low[1]) // count
+                out[f"{cpu} stages"] = {"checks + preprocess": checks,
+                                        "the rest (network, read, decide, encode)": out[cpu] - checks}
             except (OSError, subprocess.CalledProcessError, AttributeError) as err:
                 out[cpu] = f"unavailable: {err}"[:300]
     return out
