@@ -95,6 +95,10 @@ class DownlinkQueue:
         """Every queued message in downlink order, without releasing them."""
         return [entry.message for entry in self._entries]
 
+    def lowest(self) -> Message | None:
+        """The lowest-ranked queued message: the one a better arrival at a full queue displaces."""
+        return self._entries[-1].message if self._entries else None
+
     def take_dropped(self) -> int:
         """Drops since the previous call (the next health report's ``dropped``); resets it."""
         dropped, self._dropped_since_health = self._dropped_since_health, 0

@@ -322,8 +322,7 @@ class FlightRuntime:
         return APID if self.config.apid is None else self.config.apid
 
     def _emit(self, report: TileReport) -> bool:
-        alert = report.event or report.status.category in (StatusCategory.BAD_INPUT, StatusCategory.MODEL)
-        if self.config.emit == "alerts" and not alert:
+        if not emits(report, self.config.emit):
             return False
         return self.queue.push(report)
 
@@ -333,18 +332,34 @@ class FlightRuntime:
         Its status is the model fault if any, else ``QUEUE_OVERFLOW`` when messages were
         dropped since the previous report, else OK; time and place are the last good tile's.
         """
-        dropped = self.queue.take_dropped()
-        status = self.fault.status if self.fault is not None else (Status.QUEUE_OVERFLOW if dropped else Status.OK)
-        when, lat, lon = self._last_place
-        report = HealthReport(seq=self._next_seq(), time=when, lat=lat, lon=lon,
-                              tiles_processed=self.tiles_processed & 0xFFFF_FFFF, dropped=dropped,
-                              queue_fill=self.queue.fill, model_id=self.model_id, status=status, apid=self._apid())
+        report = health_report(self.queue, self._next_seq(), self.tiles_processed, self._last_place, self.model_id,
+                               self.fault.status if self.fault is not None else None, self._apid())
         self.queue.push(report)
         return report
 
     def drain(self, count: int | None = None) -> list[bytes]:
         """A ground contact: release up to ``count`` queued messages, encoded, in downlink order."""
         return [encode(message) for message in self.queue.pop(count)]
+
+
+def emits(report: TileReport, emit: str) -> bool:
+    """Whether ``report`` enters the downlink queue under the emit mode ``emit``: every
+    report under ``all``; under ``alerts`` events, bad input and model faults only."""
+    if emit == "all":
+        return True
+    return report.event or report.status.category in (StatusCategory.BAD_INPUT, StatusCategory.MODEL)
+
+
+def health_report(queue: DownlinkQueue, seq: int, tiles_processed: int, place: tuple[int, float, float],
+                  model_id: int, fault: Status | None = None, apid: int = APID) -> HealthReport:
+    """The health report of a processor whose queue is ``queue``, taking its drop count since
+    the previous report: status the model ``fault`` if any, else ``QUEUE_OVERFLOW`` when
+    messages were dropped, else OK; ``place`` is (time, lat, lon) of the last good tile."""
+    dropped = queue.take_dropped()
+    status = fault if fault is not None else (Status.QUEUE_OVERFLOW if dropped else Status.OK)
+    when, lat, lon = place
+    return HealthReport(seq=seq, time=when, lat=lat, lon=lon, tiles_processed=tiles_processed & 0xFFFF_FFFF,
+                        dropped=dropped, queue_fill=queue.fill, model_id=model_id, status=status, apid=apid)
 
 
 def judge_heads(heads: dict[str, np.ndarray], rule: DecisionRule) -> tuple[bool, float, float, str]:

@@ -165,3 +165,15 @@ def _cycles(rng: np.random.Generator) -> int:
     a longer gap means more crop, construction and weather change, and a gap that differed by
     label would be a cue that has nothing to do with earthquakes."""
     return 1 if rng.random() < 0.8 else 2
+
+
+def event_at(rng: np.random.Generator, magnitude_mb: float, mw: float, depth_km: float, latitude: float,
+             longitude: float, time: int, repeat_days: int = REPEAT_DAYS[1]) -> Event:
+    """An event at a given place, depth, time and magnitude (a catalogue's), with the rest
+    (fault orientation, residuals, region) drawn as :func:`draw_event` draws it; the
+    catalogued epicentre is taken as the true one."""
+    depth = float(np.clip(depth_km, *DEPTH_RANGE_KM))
+    rupture = Rupture.from_magnitude(float(mw), depth, float(rng.uniform(0.0, 360.0)), float(rng.uniform(30.0, 90.0)))
+    return Event(magnitude=float(magnitude_mb), rupture=rupture, residuals=ShakingResiduals.draw(rng),
+                 region=draw_region(rng, float(latitude)), latitude=float(latitude), longitude=float(longitude),
+                 location_error_m=(0.0, 0.0), time=int(time), repeat_days=int(repeat_days))

@@ -329,3 +329,32 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
         "workers": workers,
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+# ─── single pairs, for the mission simulation ───────────────────────────────────────────
+def simulate_event_pair(rng: np.random.Generator, size: int, event: Event, offset_m: tuple[float, float],
+                        pre_time: int, post_time: int) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """One (pre, post) pair ``offset_m`` (north, east) from ``event``'s epicentre, with the
+    same physics as a file's patches (shaking, ground failure, damage, conditions), no
+    no-data border: (pre, post, attributes such as ``damaged_fraction`` and ``max_mmi``)."""
+    config = SimulationConfig(events=1, size=size, before_share=0.0, nodata_share=0.0)
+    images, attrs = _simulate_patch(rng, config, event, offset_m, {"pre": int(pre_time), "post": int(post_time)})
+    return images["pre"], images["post"], attrs
+
+
+def simulate_quiet_pair(rng: np.random.Generator, size: int, latitude: float, pre_time: int, post_time: int,
+                        changed: bool) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """An event-free (pre, post) pair of a landscape drawn for ``latitude``: ``changed`` draws
+    the second acquisition's own conditions (moisture, crops, construction, floods, snow,
+    orbit track), else both share one set of conditions and differ by speckle only. Returns
+    (pre, post, the changes between them)."""
+    from quakesat.simulator.events import draw_region
+
+    scene = make_scene(rng, size, draw_region(rng, float(latitude)))
+    first = sample_conditions(rng, scene, _day_of_year(int(pre_time)))
+    second = first
+    if changed:
+        second = sample_conditions(rng, scene, _day_of_year(int(post_time)), first, (post_time - pre_time) / 86_400.0)
+    pre = render(rng, scene, first, None)
+    post = render(rng, scene, second, None)
+    return pre, post, tuple(second.events) if changed else ()

@@ -1,0 +1,190 @@
+"""On board: every simulated tile through the real flight runtime, then the onboard queue's
+view of a whole day of tiles.
+
+:class:`PythonProcessor` runs tiles through :class:`~quakesat.runtime.flight.FlightRuntime`;
+:class:`CppProcessor` writes them as a tile list and runs ``build/native/quakesat-runner``,
+whose messages the ground decoder reads back. Either way each tile's report is the
+runtime's, byte for byte, save its packet sequence count.
+
+The survey processes far more event-free tiles than can be simulated (about 65 tiles a
+second of recording). Those beyond the simulated sample are *not* run: each takes the
+outcome of a sampled tile of its kind, drawn at random (a bootstrap), with its own id, time
+and place, and only the ones that would enter the queue (all of them under ``emit = "all"``)
+become messages. The report says how many tiles were run and how many drawn. Sequence counts
+are given by the onboard segment, in the order messages reach the queue, so the downlinked
+stream numbers its packets the way one processor running all the tiles would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from quakesat.errors import ConfigError
+from quakesat.mission.tiles import SimulatedTile
+from quakesat.runtime.flight import FlightRuntime, RuntimeConfig, emits
+from quakesat.runtime.message import SEQ_COUNT_MAX, HealthReport, TileReport
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "build" / "native" / "quakesat-runner"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the mission needs to know of the model that flies."""
+
+    artifacts: str
+    artifact: str
+    model_id: int
+    raw_side: int
+    runtime: str
+
+
+class PythonProcessor:
+    """Tiles through the Python flight runtime (one process, one backend session)."""
+
+    def __init__(self, artifacts: str | Path, artifact: str | None, gate: str) -> None:
+        self.runtime = FlightRuntime.open(artifacts, artifact or None,
+                                          RuntimeConfig(gate=gate, health_every=0, queue_capacity=1))
+        if self.runtime.model is None:
+            fault = self.runtime.fault
+            raise ConfigError(f"the mission's model cannot be used: {fault.detail if fault else 'no model'}")
+        self.info = ModelInfo(str(artifacts), self.runtime.model.artifact.name, self.runtime.model_id,
+                              int(self.runtime.side or 0), "python")
+
+    def run(self, tiles: Iterable[SimulatedTile]) -> Iterator[tuple[SimulatedTile, TileReport]]:
+        for simulated in tiles:
+            report = self.runtime.process(simulated.tile).report
+            self.runtime.queue.pop()  # the mission keeps its own queue
+            yield simulated, report
+
+
+class CppProcessor:
+    """Tiles through the C++ runner, in batches written as tile lists (``.pte`` artifacts)."""
+
+    def __init__(self, artifacts: str | Path, artifact: str | None, gate: str, binary: Path = RUNNER,
+                 batch: int = 64) -> None:
+        from quakesat.runtime.manifest import load_manifest
+
+        if not binary.is_file():
+            raise ConfigError(f"the C++ runner {binary} is not built (bash scripts/build_native.sh)")
+        manifest = load_manifest(artifacts)
+        name = artifact or manifest.cpp_default_artifact
+        if not name:
+            raise ConfigError(f"{artifacts} has no .pte artifact for the C++ runner (pip install 'quakesat[pte]')")
+        entry = manifest.artifact(name)
+        self.binary, self.artifacts, self.name, self.gate, self.batch = binary, Path(artifacts), name, gate, batch
+        self.info = ModelInfo(str(artifacts), name, entry.model_id, manifest.input.raw_side, "cpp")
+
+    def _batch(self, batch: list[SimulatedTile]) -> list[TileReport]:
+        from quakesat.ground.decode import DecodeError, iter_stream
+        from quakesat.runtime.tile_file import write_tile_list
+
+        with tempfile.TemporaryDirectory(prefix="quakesat-mission-") as folder:
+            tiles = write_tile_list([s.tile for s in batch], folder)
+            out = Path(folder) / "messages.bin"
+            result = subprocess.run([str(self.binary), str(self.artifacts), str(tiles), "-o", str(out), "--artifact",
+                                     self.name, "--gate", self.gate], capture_output=True, text=True, timeout=3600)
+            if result.returncode != 0:
+                raise ConfigError(f"the C++ runner failed: {result.stderr.strip().splitlines()[-1:]}")
+            reports = []
+            for _, message in iter_stream(out.read_bytes()):
+                if isinstance(message, DecodeError) or not isinstance(message, TileReport):
+                    raise ConfigError(f"the C++ runner wrote a message the ground cannot decode: {message}")
+                reports.append(message)
+        if len(reports) != len(batch):
+            raise ConfigError(f"the C++ runner wrote {len(reports)} messages for {len(batch)} tiles")
+        return reports
+
+    def run(self, tiles: Iterable[SimulatedTile]) -> Iterator[tuple[SimulatedTile, TileReport]]:
+        batch: list[SimulatedTile] = []
+        for simulated in tiles:
+            batch.append(simulated)
+            if len(batch) == self.batch:
+                yield from zip(batch, self._batch(batch))
+                batch = []
+        if batch:
+            yield from zip(batch, self._batch(batch))
+
+
+def open_processor(runtime: str, artifacts: str | Path, artifact: str | None, gate: str):
+    """The processor for ``runtime`` (``python`` or ``cpp``)."""
+    if not Path(artifacts, "manifest.json").is_file():
+        raise ConfigError(f"no exported model in {artifacts} (run `quakesat demo` or `quakesat export`, "
+                          "then pass --artifacts)")
+    return CppProcessor(artifacts, artifact, gate) if runtime == "cpp" else PythonProcessor(artifacts, artifact, gate)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A message reaching the onboard queue (``report``) or a health-report tick (None)."""
+
+    time: float
+    report: TileReport | None
+    tiles_processed: int
+    drawn: bool = False  # a bootstrapped tile's outcome
+
+
+@dataclass(frozen=True)
+class ProcessedTile:
+    """A tile the onboard segment processed in one mode: when its message was ready."""
+
+    time: float  # ready: acquisition + processing delay
+    report: TileReport
+    drawn: bool
+
+
+def draw_outcomes(pool: list[TileReport], count: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices into ``pool`` for ``count`` bootstrapped tiles."""
+    if count <= 0 or not pool:
+        return np.zeros(0, dtype=np.int64)
+    return rng.integers(0, len(pool), size=count)
+
+
+def drawn_tiles(pool: list[TileReport], times: np.ndarray, places: np.ndarray, first_id: int, emit: str,
+                rng: np.random.Generator) -> tuple[list[ProcessedTile], int]:
+    """Bootstrapped tiles at ``times`` and ``places`` ((n, 2) lat/lon): the ones that queue
+    under ``emit`` as processed tiles (reports re-stamped with their own id, time and place),
+    and how many tiles were drawn in all."""
+    picks = draw_outcomes(pool, len(times), rng)
+    queues = np.array([emits(report, emit) for report in pool], dtype=bool) if pool else np.zeros(0, dtype=bool)
+    out = []
+    for k in np.nonzero(queues[picks])[0] if len(picks) else []:
+        source = pool[int(picks[k])]
+        report = dataclasses.replace(source, tile_id=(first_id + int(k)) & 0xFFFF_FFFF, time=int(times[k]),
+                                     lat=float(places[k, 0]), lon=float(places[k, 1]))
+        out.append(ProcessedTile(float(times[k]), report, True))
+    return out, len(picks)
+
+
+def arrivals(processed: list[ProcessedTile], total_tiles_by_time: np.ndarray, emit: str,
+             health_every: int) -> list[Arrival]:
+    """The queue's arrivals in time order: each processed tile's report that ``emit`` lets
+    through, and a health tick after every ``health_every`` tiles processed.
+
+    ``total_tiles_by_time`` holds the ready time of *every* tile processed (including the
+    drawn tiles that do not queue), sorted: the health cadence counts them all."""
+    processed = sorted(processed, key=lambda p: (p.time, p.report.tile_id))
+    out: list[Arrival] = []
+    ticks = total_tiles_by_time[health_every - 1::health_every] if health_every else np.zeros(0)
+    counts = np.searchsorted(total_tiles_by_time, [p.time for p in processed], side="right")
+    t = 0
+    for p, count in zip(processed, counts):
+        while t < len(ticks) and ticks[t] < p.time:
+            out.append(Arrival(float(ticks[t]), None, (t + 1) * health_every))
+            t += 1
+        if emits(p.report, emit):
+            out.append(Arrival(p.time, p.report, int(count), p.drawn))
+    out += [Arrival(float(ticks[k]), None, (k + 1) * health_every) for k in range(t, len(ticks))]
+    return out
+
+
+def restamp(report: TileReport | HealthReport, seq: int) -> TileReport | HealthReport:
+    """``report`` with the onboard segment's packet sequence count."""
+    return dataclasses.replace(report, seq=seq % (SEQ_COUNT_MAX + 1))
