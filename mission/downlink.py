@@ -18,7 +18,12 @@ from quakesat.mission.onboard import Arrival, restamp
 from quakesat.mission.scenario import DownlinkSpec
 from quakesat.runtime.downlink_queue import DownlinkQueue
 from quakesat.runtime.flight import health_report
-from quakesat.runtime.message import MESSAGE_LENGTH, HealthReport, TileReport, encode
+from quakesat.runtime.message import MESSAGE_LENGTH, SEQ_COUNT_MAX, HealthReport, TileReport, encode
+
+
+#: The queue's fill is sampled at most this often between contacts (and at every contact's
+#: start and end), for the timeline plot.
+QUEUE_SAMPLE_S = 60.0
 
 
 @dataclass
@@ -53,7 +58,7 @@ class OnboardQueue:
 
     def arrive(self, arrival: Arrival) -> None:
         if arrival.report is None:
-            message: TileReport | HealthReport = health_report(self.queue, self.seq, arrival.tiles_processed,
+            message: TileReport | HealthReport = health_report(self.queue, self.seq % (SEQ_COUNT_MAX + 1), arrival.tiles_processed,
                                                                self.place, self.model_id)
             self.result.health_reports += 1
         else:
@@ -80,10 +85,15 @@ def run_downlink(arrivals: list[Arrival], contacts: list[Contact], link: Downlin
     slot = MESSAGE_LENGTH * 8.0 / link.rate_bps
     index = 0
 
+    last_sample = -float("inf")
+
     def admit(until: float) -> None:
-        nonlocal index
+        nonlocal index, last_sample
         while index < len(arrivals) and arrivals[index].time <= until:
             onboard.arrive(arrivals[index])
+            if arrivals[index].time - last_sample >= QUEUE_SAMPLE_S:
+                last_sample = arrivals[index].time
+                result.queue_samples.append((last_sample, len(onboard.queue)))
             index += 1
 
     for number, contact in enumerate(contacts):

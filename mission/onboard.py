@@ -8,7 +8,7 @@ runtime's, byte for byte, save its packet sequence count.
 
 The survey processes far more event-free tiles than can be simulated (about 65 tiles a
 second of recording). Those beyond the simulated sample are *not* run: each takes the
-outcome of a sampled tile of its kind, drawn at random (a bootstrap), with its own id, time
+outcome of a simulated event-free tile, drawn at random (a bootstrap), with its own id, time
 and place, and only the ones that would enter the queue (all of them under ``emit = "all"``)
 become messages. The report says how many tiles were run and how many drawn. Sequence counts
 are given by the onboard segment, in the order messages reach the queue, so the downlinked
@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,48 +140,80 @@ class ProcessedTile:
     drawn: bool
 
 
-def draw_outcomes(pool: list[TileReport], count: int, rng: np.random.Generator) -> np.ndarray:
-    """Indices into ``pool`` for ``count`` bootstrapped tiles."""
-    if count <= 0 or not pool:
-        return np.zeros(0, dtype=np.int64)
-    return rng.integers(0, len(pool), size=count)
+#: More bootstrapped messages than this in one mode is a scenario the simulation refuses (a
+#: model that flags a large share of event-free tiles under ``emit = "all"``, say): a
+#: ConfigError says so instead of a run that takes hours.
+MAX_DRAWN_MESSAGES = 3_000_000
 
 
-def drawn_tiles(pool: list[TileReport], times: np.ndarray, places: np.ndarray, first_id: int, emit: str,
-                rng: np.random.Generator) -> tuple[list[ProcessedTile], int]:
-    """Bootstrapped tiles at ``times`` and ``places`` ((n, 2) lat/lon): the ones that queue
-    under ``emit`` as processed tiles (reports re-stamped with their own id, time and place),
-    and how many tiles were drawn in all."""
-    picks = draw_outcomes(pool, len(times), rng)
-    queues = np.array([emits(report, emit) for report in pool], dtype=bool) if pool else np.zeros(0, dtype=bool)
+@dataclass(frozen=True)
+class TileClock:
+    """How many tiles the onboard segment has processed by a given time: piecewise linear
+    through ``times`` (sorted, ready times) and ``cumulative`` (tiles processed by each)."""
+
+    times: np.ndarray
+    cumulative: np.ndarray
+
+    @property
+    def total(self) -> float:
+        return float(self.cumulative[-1]) if len(self.cumulative) else 0.0
+
+    def counts_at(self, when: np.ndarray) -> np.ndarray:
+        """Tiles processed by each of the times ``when``."""
+        if not len(self.times):
+            return np.zeros(len(when), dtype=np.int64)
+        return np.interp(when, self.times, self.cumulative, left=0.0).astype(np.int64)
+
+    def time_of(self, counts: np.ndarray) -> np.ndarray:
+        """When the ``counts``-th tile was processed (``counts`` within the total)."""
+        return np.interp(counts, self.cumulative, self.times)
+
+
+def drawn_tiles(pool: list[TileReport], count: int, place: Callable[[int], tuple[np.ndarray, np.ndarray]],
+                first_id: int, emit: str, rng: np.random.Generator) -> list[ProcessedTile]:
+    """The bootstrapped tiles that enter the queue, out of ``count`` drawn from ``pool``.
+
+    Each of the ``count`` tiles takes the outcome of a pool member drawn at random; only the
+    ones whose outcome queues under ``emit`` are made (their number is binomial, their
+    outcomes uniform over the queuing pool members, which is the same draw). ``place(k)``
+    gives ``k`` (times, (k, 2) lat/lon) for them. Reports are re-stamped with their own id,
+    time and place."""
+    queuing = [report for report in pool if emits(report, emit)]
+    if count <= 0 or not queuing:
+        return []
+    made = int(rng.binomial(count, len(queuing) / len(pool)))
+    if made > MAX_DRAWN_MESSAGES:
+        raise ConfigError(f"{made:,} event-free tiles would queue a message (flag rate {len(queuing) / len(pool):.1%} "
+                          f"of {count:,} tiles): shorten the window, narrow the swath or use emit = \"alerts\"")
+    picks = rng.integers(0, len(queuing), size=made)
+    times, places = place(made)
+    order = np.argsort(times, kind="stable")
     out = []
-    for k in np.nonzero(queues[picks])[0] if len(picks) else []:
-        source = pool[int(picks[k])]
-        report = dataclasses.replace(source, tile_id=(first_id + int(k)) & 0xFFFF_FFFF, time=int(times[k]),
-                                     lat=float(places[k, 0]), lon=float(places[k, 1]))
-        out.append(ProcessedTile(float(times[k]), report, True))
-    return out, len(picks)
+    for k, j in enumerate(order):
+        source = queuing[int(picks[k])]
+        report = dataclasses.replace(source, tile_id=(first_id + k) & 0xFFFF_FFFF, time=int(times[j]),
+                                     lat=float(places[j, 0]), lon=float(places[j, 1]))
+        out.append(ProcessedTile(float(times[j]), report, True))
+    return out
 
 
-def arrivals(processed: list[ProcessedTile], total_tiles_by_time: np.ndarray, emit: str,
-             health_every: int) -> list[Arrival]:
+def arrivals(processed: list[ProcessedTile], clock: TileClock, emit: str, health_every: int) -> list[Arrival]:
     """The queue's arrivals in time order: each processed tile's report that ``emit`` lets
-    through, and a health tick after every ``health_every`` tiles processed.
-
-    ``total_tiles_by_time`` holds the ready time of *every* tile processed (including the
-    drawn tiles that do not queue), sorted: the health cadence counts them all."""
+    through, and a health tick after every ``health_every`` tiles processed (``clock``
+    counts every tile, the drawn ones that do not queue included)."""
     processed = sorted(processed, key=lambda p: (p.time, p.report.tile_id))
     out: list[Arrival] = []
-    ticks = total_tiles_by_time[health_every - 1::health_every] if health_every else np.zeros(0)
-    counts = np.searchsorted(total_tiles_by_time, [p.time for p in processed], side="right")
+    ticks_n = np.arange(health_every, clock.total + 1, health_every) if health_every else np.zeros(0)
+    ticks = clock.time_of(ticks_n) if len(ticks_n) else np.zeros(0)
+    counts = clock.counts_at(np.array([p.time for p in processed]))
     t = 0
     for p, count in zip(processed, counts):
         while t < len(ticks) and ticks[t] < p.time:
-            out.append(Arrival(float(ticks[t]), None, (t + 1) * health_every))
+            out.append(Arrival(float(ticks[t]), None, int(ticks_n[t])))
             t += 1
         if emits(p.report, emit):
             out.append(Arrival(p.time, p.report, int(count), p.drawn))
-    out += [Arrival(float(ticks[k]), None, (k + 1) * health_every) for k in range(t, len(ticks))]
+    out += [Arrival(float(ticks[k]), None, int(ticks_n[k])) for k in range(t, len(ticks))]
     return out
 
 

@@ -64,7 +64,10 @@ def markdown(result: dict[str, Any]) -> str:
              f"{result['simulated_tiles']} tiles simulated and run; {result['seconds']} s.", "",
              "## Orbit, swath and contacts", "",
              f"- orbit: {orbit['source']}; nodal period {orbit['period_min']:.2f} min, inclination "
-             f"{orbit['inclination_deg']:.3f}°, mean height {orbit['mean_altitude_km_over_ellipsoid']} km",
+             f"{orbit['inclination_deg']:.3f}°, "
+             + (f"semi-major axis {orbit['mean_altitude_km']:.1f} km above the equatorial radius, "
+                if "mean_altitude_km" in orbit else "")
+             + f"mean height over the ellipsoid {orbit['mean_altitude_km_over_ellipsoid']} km",
              f"- swath: {swath['near_km']}–{swath['far_km']} km from nadir ({swath['width_km']} km), tiles of "
              f"{swath['tile_km']} km, {swath['tiles_per_s_recording']} tiles/s while recording, "
              f"{swath['recording_hours']} h of recording",
@@ -148,8 +151,8 @@ def plots(result: dict[str, Any], track: GroundTrack, scenario: Scenario, folder
     ax.set_ylim(-90, 90)
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
-    ax.set_title(f"{result['scenario']}: ground track and swath over {result['window']['hours']} h; "
-                 "stars: earthquakes (red: alerted in the first mode)")
+    ax.set_title(f"Ground track and swath over {result['window']['hours']:g} h; stations (triangles); "
+                 "earthquakes (stars; red: alerted)", fontsize=10)
     ax.legend(loc="lower left", markerscale=12, fontsize=8)
     ax.grid(alpha=0.3)
     save(fig, "mission_map.png")
@@ -167,7 +170,7 @@ def plots(result: dict[str, Any], track: GroundTrack, scenario: Scenario, folder
     ax.axhline(capacity, color="tab:red", ls="--", lw=1, label=f"capacity {capacity}")
     ax.set_xlabel("hours from the window's start (green: contacts)")
     ax.set_ylabel("messages queued")
-    ax.set_title("Onboard queue at each contact's start and end")
+    ax.set_title("Onboard downlink queue (messages waiting) and ground contacts", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     save(fig, "mission_timeline.png")

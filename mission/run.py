@@ -24,7 +24,7 @@ from quakesat.errors import ConfigError
 from quakesat.mission.catalogue import Quake, build_catalogue
 from quakesat.mission.contacts import Contact, contacts
 from quakesat.mission.downlink import Delivery, run_downlink
-from quakesat.mission.onboard import ProcessedTile, arrivals, drawn_tiles, open_processor
+from quakesat.mission.onboard import ProcessedTile, TileClock, arrivals, drawn_tiles, open_processor
 from quakesat.mission.orbit import (
     ascending_node_times,
     design_sun_synchronous,
@@ -58,6 +58,8 @@ USGS_MINUTES = 20.0
 CUE_ACTIVE_HOURS = 72.0
 #: Bytes of one tile's post-event image on the ground route: a GRD product's two 16-bit bands.
 GRD_BYTES_PER_PIXEL = 4
+#: Tile ids of the bootstrapped tiles start here (the simulated ones count from 1).
+DRAWN_FIRST_ID = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def _satellite(scenario: Scenario, timescale) -> tuple[Any, dict[str, Any]]:
         "source": "sun-synchronous repeat-track design", "period_min": design.nodal_period_min, **asdict(design)}
 
 
-def _instructions(scenario: Scenario, artifact: str) -> tuple[float, str]:
+def _instructions(scenario: Scenario, artifact: str, raw_side: int) -> tuple[float, str]:
     from quakesat.bench.energy import QEMU_CPUS
 
     spec = scenario.onboard
@@ -99,10 +101,13 @@ def _instructions(scenario: Scenario, artifact: str) -> tuple[float, str]:
         row = next((r for r in rows if r.get("artifact") == artifact), rows[0] if rows else None)
         if row:
             return float(row["instructions_per_tile"][cpu]), f"{spec.bench_json}: {row['artifact']} on {cpu}"
-    return float(DEFAULT_INSTRUCTIONS_PER_TILE), "docs/benchmarks.md: pte-fp32 on cortex-a53 (the last full bench)"
+    scale = (raw_side / 512.0) ** 2
+    return (float(DEFAULT_INSTRUCTIONS_PER_TILE) * scale,
+            "docs/benchmarks.md: pte-fp32 on cortex-a53 (the last full bench)"
+            + ("" if scale == 1.0 else f", scaled by pixel count to {raw_side} x {raw_side}"))
 
 
-def _processing(scenario: Scenario, artifact: str, rate_per_s: float) -> dict[str, Any]:
+def _processing(scenario: Scenario, artifact: str, raw_side: int, rate_per_s: float) -> dict[str, Any]:
     """Seconds per tile on the scenario's board, the cores' throughput against the tile rate,
     and the delay from acquisition to a tile's message."""
     from quakesat.bench.energy import BOARDS, energy_from_instructions
@@ -110,7 +115,7 @@ def _processing(scenario: Scenario, artifact: str, rate_per_s: float) -> dict[st
     if scenario.onboard.board not in BOARDS:
         raise ConfigError(f"onboard.board must be one of {sorted(BOARDS)}, got {scenario.onboard.board!r}")
     board = BOARDS[scenario.onboard.board]
-    instructions, basis = _instructions(scenario, artifact)
+    instructions, basis = _instructions(scenario, artifact, raw_side)
     estimate = energy_from_instructions(instructions, board)
     cores = scenario.onboard.cores or board.cores
     throughput = cores / estimate.seconds_per_tile
@@ -137,51 +142,55 @@ def _cue_uplinks(quakes: list[Quake], windows: list[Contact], scenario: Scenario
     return out
 
 
-def _survey_tiles(results: list[TileResult], background_pool: list[TileReport], track, scenario: Scenario,
-                  volume: float, delay: float, rng: np.random.Generator) -> tuple[list[ProcessedTile], np.ndarray, int]:
+def _survey_tiles(results: list[TileResult], pool: list[TileReport], track, scenario: Scenario, volume: float,
+                  delay: float, rng: np.random.Generator) -> tuple[list[ProcessedTile], TileClock, int]:
+    """Survey: every simulated tile, plus the rest of the recording's tiles drawn from the
+    event-free sample, spread evenly over the recorded track samples."""
     processed = [ProcessedTile(r.plan.time + delay, r.report, False) for r in results]
-    sampled = sum(1 for r in results if r.plan.kind != EVENT)
-    events = len(results) - sampled
-    count = max(0, int(round(volume)) - events - sampled)
     lat, lon, inside = swath_points(track, scenario.instrument, samples=16)
-    eligible = np.nonzero(inside)[0]
-    rows = rng.choice(eligible, size=count) if count and len(eligible) else np.zeros(0, dtype=np.int64)
-    across = rng.integers(0, lat.shape[1], size=len(rows))
-    times = np.sort(track.times[rows] + rng.uniform(0.0, track.step_s, size=len(rows)))
-    places = np.stack([lat[rows, across], lon[rows, across]], axis=1) if len(rows) else np.zeros((0, 2))
-    drawn, total = drawn_tiles(background_pool, times, places, 1_000_000, scenario.onboard.emit, rng)
-    drawn = [ProcessedTile(p.time + delay, p.report, True) for p in drawn]
-    every = np.sort(np.concatenate([[p.time for p in processed], times + delay]))
-    return processed + drawn, every, total
+    rows = np.nonzero(inside)[0]
+    count = max(0, int(round(volume)) - len(results))
+    if not len(rows):
+        return processed, TileClock(np.zeros(0), np.zeros(0)), len(results)
+
+    def place(k: int) -> tuple[np.ndarray, np.ndarray]:
+        picks = rng.choice(rows, size=k)
+        across = rng.integers(0, lat.shape[1], size=k)
+        times = track.times[picks] + rng.uniform(0.0, track.step_s, size=k) + delay
+        return times, np.stack([lat[picks, across], lon[picks, across]], axis=1).reshape(k, 2)
+
+    drawn = drawn_tiles(pool, count, place, DRAWN_FIRST_ID, scenario.onboard.emit, rng)
+    per_row = (count + len(results)) / len(rows)
+    clock = TileClock(track.times[rows] + track.step_s + delay, np.arange(1, len(rows) + 1) * per_row)
+    return processed + drawn, clock, count + len(results)
 
 
-def _cued_tiles(results: list[TileResult], background_pool: list[TileReport], track, scenario: Scenario,
+def _cued_tiles(results: list[TileResult], pool: list[TileReport], track, scenario: Scenario,
                 uplinks: dict[int, float | None], quakes: list[Quake], side_km: float, delay: float,
-                rng: np.random.Generator) -> tuple[list[ProcessedTile], np.ndarray, int, float]:
+                rng: np.random.Generator) -> tuple[list[ProcessedTile], TileClock, int]:
+    """Cued: the simulated event tiles acquired while their cue is active, plus the other
+    tiles recorded within the cue radius then, drawn from the event-free sample."""
     processed = []
     for r in results:
-        if r.plan.kind != EVENT:
-            continue
-        since = uplinks.get(r.plan.quake)
+        since = uplinks.get(r.plan.quake) if r.plan.kind == EVENT else None
         if since is not None and since <= r.plan.time < since + CUE_ACTIVE_HOURS * 3600:
             processed.append(ProcessedTile(r.plan.time + delay, r.report, False))
     centres = [(q.latitude, q.longitude, uplinks[q.index], uplinks[q.index] + CUE_ACTIVE_HOURS * 3600)
                for q in quakes if uplinks.get(q.index) is not None]
     volume, cells = tiles_within(track, scenario.instrument, centres, scenario.cue.radius_km, side_km)
-    count = max(0, int(round(volume)) - len(processed))
-    if count and cells:
-        picks = rng.integers(0, len(cells), size=count)
-        chosen = np.array(cells)[picks]
-        order = np.argsort(chosen[:, 0], kind="stable")
-        chosen = chosen[order]
-        times = chosen[:, 0] + rng.uniform(0.0, track.step_s, size=count)
-        places = chosen[:, 1:3]
-    else:
-        times, places = np.zeros(0), np.zeros((0, 2))
-    drawn, total = drawn_tiles(background_pool, times, places, 1_000_000, scenario.onboard.emit, rng)
-    drawn = [ProcessedTile(p.time + delay, p.report, True) for p in drawn]
-    every = np.sort(np.concatenate([[p.time for p in processed], times + delay]))
-    return processed + drawn, every, total, volume
+    total = max(int(round(volume)), len(processed))
+    count = total - len(processed)
+    if not cells:
+        return processed, TileClock(np.zeros(0), np.zeros(0)), len(processed)
+    cell_array = np.array(cells)
+
+    def place(k: int) -> tuple[np.ndarray, np.ndarray]:
+        chosen = cell_array[rng.integers(0, len(cells), size=k)]
+        return chosen[:, 0] + rng.uniform(0.0, track.step_s, size=k) + delay, chosen[:, 1:3].reshape(k, 2)
+
+    drawn = drawn_tiles(pool, count, place, DRAWN_FIRST_ID, scenario.onboard.emit, rng)
+    clock = TileClock(cell_array[:, 0] + track.step_s + delay, np.arange(1, len(cells) + 1) * (total / len(cells)))
+    return processed + drawn, clock, total
 
 
 def _quantiles(values: list[float]) -> dict[str, Any]:
@@ -372,7 +381,7 @@ def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] 
     period = orbit["period_min"] * 60.0
     orbits = (end - start) / period
     rate = tile_rate_per_s(track, scenario.instrument, side_km)
-    processing = _processing(scenario, info.artifact, rate)
+    processing = _processing(scenario, info.artifact, info.raw_side, rate)
     volume = recording_seconds(track, scenario.instrument, period) * rate
     uplinks = _cue_uplinks(quakes, windows, scenario)
     modes: dict[str, Any] = {}
@@ -380,11 +389,11 @@ def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] 
     for mode in scenario.modes:
         rng = np.random.default_rng([scenario.seed, 5, scenario.modes.index(mode)])
         if mode == "survey":
-            processed, every, total = _survey_tiles(results, pool, track, scenario, volume, processing["delay_s"], rng)
+            processed, clock, total = _survey_tiles(results, pool, track, scenario, volume, processing["delay_s"], rng)
         else:
-            processed, every, total, _ = _cued_tiles(results, pool, track, scenario, uplinks, quakes, side_km,
-                                                     processing["delay_s"], rng)
-        queue_in = arrivals(processed, every, scenario.onboard.emit, scenario.onboard.health_every)
+            processed, clock, total = _cued_tiles(results, pool, track, scenario, uplinks, quakes, side_km,
+                                                  processing["delay_s"], rng)
+        queue_in = arrivals(processed, clock, scenario.onboard.emit, scenario.onboard.health_every)
         delivery = run_downlink(queue_in, windows, scenario.downlink, scenario.onboard.queue_capacity,
                                 info.model_id, end)
         deliveries[mode] = delivery

@@ -26,6 +26,7 @@ ALLOWED = {
     "export": {"models", "data", "runtime", "evaluation.timing", "evaluation.calibration",
                "evaluation.operating_point"},  # leaf modules: numpy, scipy and the metrics only
     "bench": {"runtime", "export", "models", "data", "simulator", "evaluation", "ground"},
+    "mission": {"runtime", "simulator", "ground", "bench.energy", "data.parallel"},
 }
 STAGES = {folder: f"quakesat.{folder}" for folder in ALLOWED}
 
