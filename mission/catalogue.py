@@ -7,7 +7,10 @@ and are re-timed at random into the scenario's window (a day of orbit sees only 
 that day; the real origin time stays in the report). ``random`` draws ``count`` events near
 the sample's epicentres (the seismic belts they lie on, within ±3°) with Gutenberg–Richter
 magnitudes (b = 1) in ``mw_range``. The simulator works in body-wave magnitude, as QuakeSet
-does; Mw is turned into mb by inverting the Scordilis (2006) relation the simulator uses.
+does; Mw is turned into mb by inverting the Scordilis (2006) relation the simulator uses
+(fitted for mb 3.5–6.2: above that the mb is an extrapolation, real mb saturates near 6.5;
+the shaking is computed from Mw itself, so only the magnitude the model should estimate
+carries it).
 """
 
 from __future__ import annotations

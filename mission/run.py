@@ -98,7 +98,12 @@ def _instructions(scenario: Scenario, artifact: str, raw_side: int) -> tuple[flo
         except (OSError, ValueError) as err:
             raise ConfigError(f"cannot read onboard.bench_json {spec.bench_json}: {err}") from None
         rows = [r for r in bench.get("rows", []) if (r.get("instructions_per_tile") or {}).get(cpu)]
-        row = next((r for r in rows if r.get("artifact") == artifact), rows[0] if rows else None)
+        # The artifact itself, else the counted artifact of the same precision (the C++ runner's
+        # .pte of the same network), else the first counted one; the basis names the row used.
+        precision = artifact.rsplit("-", 1)[-1]
+        row = next((r for r in rows if r.get("artifact") == artifact),
+                   next((r for r in rows if str(r.get("artifact", "")).endswith("-" + precision)),
+                        rows[0] if rows else None))
         if row:
             return float(row["instructions_per_tile"][cpu]), f"{spec.bench_json}: {row['artifact']} on {cpu}"
     scale = (raw_side / 512.0) ** 2
@@ -252,7 +257,7 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
         elif p.report.event:
             flagged_background += 1
     per_quake = []
-    acquisition, detection, alert = [], [], []
+    acquisition, detection, alert, after_acquisition = [], [], [], []
     reasons: dict[str, int] = {}
     for quake in quakes:
         seen = processed_by_quake.get(quake.index, [])
@@ -272,6 +277,9 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
         if quake.index in alerts_by_quake:
             entry["to_alert_h"] = round((alerts_by_quake[quake.index] - quake.origin) / 3600.0, 3)
             alert.append(alerts_by_quake[quake.index] - quake.origin)
+            if first is not None:
+                entry["acquisition_to_alert_h"] = round((alerts_by_quake[quake.index] - first) / 3600.0, 3)
+                after_acquisition.append(alerts_by_quake[quake.index] - first)
             entry["outcome"] = "alerted"
         else:
             entry["outcome"] = _why_missed(mode, quake, seen, looks, uplinks, detected, entry)
@@ -291,6 +299,7 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
         "time_to_acquisition": _quantiles(acquisition),
         "time_to_detection": _quantiles(detection),
         "time_to_alert": _quantiles(alert),
+        "acquisition_to_alert": _quantiles(after_acquisition),
         "alert_hours": sorted(round(v / 3600.0, 4) for v in alert),
         "tiles": {"processed": tiles_total, "run_through_runtime": tiles_total - drawn_tiles_count,
                   "drawn_from_sample": drawn_tiles_count, "event_tiles": sum(len(v) for v in processed_by_quake.values()),

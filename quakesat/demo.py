@@ -11,7 +11,9 @@ test tiles: input checks, change gate, inference, decision, location, one downli
 tile through the onboard queue, profiled and scored; the log-ratio rule through the same
 runtime beside it → the C++ runner on the same tiles and int8 ``.pte`` program, its messages
 compared byte for byte with the Python runtime's → a short benchmark of every artifact in both
-runtimes beside the seed-equivalent (``quakesat bench``) → a report.
+runtimes beside the seed-equivalent (``quakesat bench``) → a one-day mission simulation flying the
+exported network (``quakesat mission``: time to alert, false alerts, bytes, in survey and cued
+modes) → a report.
 """
 
 from __future__ import annotations
@@ -122,6 +124,32 @@ def _bench(out: Path) -> dict[str, Any]:
     seed = (result.get("seed_equivalent") or {}).get("latency") or {}
     return {"json": str(paths["json"]), "markdown": str(paths["markdown"]), "seed_p50_ms": seed.get("p50_ms"),
             "rows": rows, "table": paths["markdown"].read_text(encoding="utf-8")}
+
+
+def _mission(out: Path, artifact: str | None, bench_json: Path) -> dict[str, Any]:
+    """The default one-day mission (``quakesat mission``) flying the exported QuakeLite:
+    the time-to-alert figures of both modes go in the report."""
+    import dataclasses
+
+    from quakesat.mission.run import run_mission
+    from quakesat.mission.scenario import Scenario
+
+    scenario = Scenario()
+    scenario = dataclasses.replace(scenario, onboard=dataclasses.replace(
+        scenario.onboard, artifacts=str(out / "artifacts" / "quakelite"), artifact=artifact or "",
+        bench_json=str(bench_json) if bench_json.is_file() else ""))
+    result = run_mission(scenario, out / "mission", say=lambda line: print(f"   mission: {line}", flush=True))
+    modes = {}
+    for name, mode in result["modes"].items():
+        modes[name] = {"events": mode["events"], "outcomes": mode["outcomes"],
+                       "time_to_alert_h": {k: mode["time_to_alert"][k] for k in ("n", "median_h", "p90_h")},
+                       "ground_route_nrt_median_h": mode["ground_route"]["nrt_product_h"]["median_h"],
+                       "false_alerts_per_day": mode["false_alerts"]["per_day"],
+                       "false_alerts_delivered": mode["false_alerts"]["delivered"],
+                       "bytes_downlinked": mode["downlink"]["bytes"], "queue_dropped": mode["queue"]["dropped"],
+                       "energy_j_per_day": mode["energy"]["joules_per_day"]}
+    return {"report": result["files"]["markdown"], "json": result["files"]["json"], "seconds": result["seconds"],
+            "model": result["model"]["artifact"], "modes": modes}
 
 
 def _export(out: Path) -> dict[str, Any]:
@@ -299,6 +327,12 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     t = _stage("bench: every QuakeLite artifact in both runtimes beside the seed-equivalent (short run)")
     report["bench"] = _bench(out)
     print("   " + report["bench"]["table"].replace("\n", "\n   "))
+
+    t = _stage("mission: one day of orbit, swath and contacts; event and event-free tiles through the runtime; "
+               "time to alert (survey and cued)")
+    report["mission"] = _mission(out, report["export"]["quakelite"]["use"], out / "bench" / "bench.json")
+    for name, mode in report["mission"]["modes"].items():
+        print(f"   {name}: {json.dumps(mode)}")
 
     report["seconds"] = round(time.perf_counter() - started, 1)
     write_text_atomic(out / "demo_report.json", json.dumps(report, indent=2))
