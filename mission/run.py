@@ -54,8 +54,6 @@ DEFAULT_INSTRUCTIONS_PER_TILE = 19_356_793
 NRT_HOURS = (1.0, 3.0)
 DPM_DAYS = (1.0, 5.0)
 USGS_MINUTES = 20.0
-#: How long an uplinked cue keeps its area processed.
-CUE_ACTIVE_HOURS = 72.0
 #: Bytes of one tile's post-event image on the ground route: a GRD product's two 16-bit bands.
 GRD_BYTES_PER_PIXEL = 4
 #: Tile ids of the bootstrapped tiles start here (the simulated ones count from 1).
@@ -178,9 +176,9 @@ def _cued_tiles(results: list[TileResult], pool: list[TileReport], track, scenar
     processed = []
     for r in results:
         since = uplinks.get(r.plan.quake) if r.plan.kind == EVENT else None
-        if since is not None and since <= r.plan.time < since + CUE_ACTIVE_HOURS * 3600:
+        if since is not None and since <= r.plan.time < since + scenario.cue.active_hours * 3600:
             processed.append(ProcessedTile(r.plan.time + delay, r.report, False))
-    centres = [(q.latitude, q.longitude, uplinks[q.index], uplinks[q.index] + CUE_ACTIVE_HOURS * 3600)
+    centres = [(q.latitude, q.longitude, uplinks[q.index], uplinks[q.index] + scenario.cue.active_hours * 3600)
                for q in quakes if uplinks.get(q.index) is not None]
     volume, cells = tiles_within(track, scenario.instrument, centres, scenario.cue.radius_km, side_km)
     total = max(int(round(volume)), len(processed))
@@ -343,7 +341,11 @@ def _why_missed(mode: str, quake: Quake, seen: list[ProcessedTile], looks: dict[
     if not seen:
         if mode == "cued":
             cue = uplinks.get(quake.index)
-            return "no cue uplinked in the window" if cue is None else "imaged only before the cue reached the satellite"
+            if cue is None:
+                return "no cue uplinked in the window"
+            if all(look < cue for look in looks[quake.index]):
+                return "imaged only before the cue reached the satellite"
+            return "imaged only outside the cue's active time"
         return "not imaged in the window"
     if quake.index not in detected:
         return "imaged, no tile flagged" + ("" if entry["tiles_with_damage"] else " (no visible damage in its tiles)")

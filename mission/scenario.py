@@ -165,16 +165,20 @@ class TilesSpec:
 class CueSpec:
     """Cued mode: a seismic agency's notification reaches the ground ``agency_latency_s``
     after the origin (USGS posts events outside the US in about 20 minutes) and is uplinked
-    at the next contact; afterwards only tiles within ``radius_km`` of it are processed."""
+    at the next contact; for ``active_hours`` afterwards, tiles within ``radius_km`` of it are
+    processed (and only those: the rest of the recording is not)."""
 
     radius_km: float = 100.0
     agency_latency_s: float = 1200.0
+    active_hours: float = 72.0
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.radius_km <= 2000.0:
             raise ConfigError(f"cue.radius_km must be within 1..2000, got {self.radius_km}")
         if not self.agency_latency_s >= 0:
             raise ConfigError(f"cue.agency_latency_s must be >= 0, got {self.agency_latency_s}")
+        if not 0.0 < self.active_hours <= 24.0 * 60:
+            raise ConfigError(f"cue.active_hours must be within 0..1440, got {self.active_hours}")
 
 
 def _default_stations() -> tuple[Station, ...]:

@@ -15,7 +15,6 @@ worker count.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -166,6 +165,7 @@ def tiles_within(track: GroundTrack, swath: Swath, centres: list[tuple[float, fl
     lat, lon, _ = swath_points(track, swath, samples=samples)
     cell_km2 = swath.swath_km / samples * ground_speed_km_s(track) * track.step_s
     cells: list[tuple[float, float, float]] = []
+    seen: set[tuple[int, int]] = set()  # a cell inside two cues' circles counts once
     for c_lat, c_lon, since, until in centres:
         active = (track.times >= since) & (track.times < until)
         rows = np.nonzero(active)[0]
@@ -175,11 +175,10 @@ def tiles_within(track: GroundTrack, swath: Swath, centres: list[tuple[float, fl
         near = np.abs(lat[rows] - c_lat) < radius_km / 111.0 + 1.0
         for r, j in zip(*np.nonzero(near)):
             k = rows[r]
-            if ground_distance_m(c_lat, c_lon, float(lat[k, j]), float(lon[k, j])) <= radius_km * 1000.0:
+            if (k, j) not in seen and \
+                    ground_distance_m(c_lat, c_lon, float(lat[k, j]), float(lon[k, j])) <= radius_km * 1000.0:
+                seen.add((int(k), int(j)))
                 cells.append((float(track.times[k]), float(lat[k, j]), float(lon[k, j])))
     count = len(cells) * cell_km2 / (tile_side_km * tile_side_km)
     return count, sorted(cells)
 
-
-def circle_area_km2(radius_km: float) -> float:
-    return math.pi * radius_km * radius_km

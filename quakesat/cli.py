@@ -703,8 +703,9 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
             "rule, export them (ONNX, TFLite, ExecuTorch; fp32 and int8; fidelity gate), fly the test "
             "split through the Python flight runtime (network and baseline messages, scored and "
             "profiled), run the same tiles through the C++ runner and compare its messages byte for "
-            "byte, benchmark every artifact in both runtimes beside the seed-equivalent (short run), and "
-            "write demo_report.json. About three minutes on 2 cores."
+            "byte, benchmark every artifact in both runtimes beside the seed-equivalent (short run), fly "
+            "the default one-day mission with the exported network (quakesat mission: time to alert, "
+            "false alerts, bytes; survey and cued), and write demo_report.json. About four minutes on 2 cores."
         ),
     )
     p.add_argument("--out", type=output_dir, default=Path("out/demo"), help="output folder (default out/demo)")

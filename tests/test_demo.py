@@ -24,7 +24,8 @@ SIZE = 64
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OUTPUTS = ("earthquakes.h5", "data_info.json", "sample.png", "messages.bin", "messages.jsonl", "baseline_messages.bin",
            "baseline_messages.jsonl", "artifacts/quakelite/manifest.json", "artifacts/quakelite/fidelity.md",
-           "artifacts/random-forest-nopca/manifest.json", "demo_report.json")
+           "artifacts/random-forest-nopca/manifest.json", "mission/mission.json", "mission/mission.md",
+           "mission/survey_downlink.bin", "demo_report.json")
 DIFFICULTY_KEYS = {"file", "samples", "hard_negatives", "baselines", "magnitude", "signal", "seconds"}
 
 
@@ -205,3 +206,15 @@ def test_the_report_carries_a_short_bench_of_every_artifact(demo: Path) -> None:
     for label, row in bench["rows"].items():
         assert row["p50_ms"] > 0 and row["speedup_vs_seed"] > 0, label
         assert label.split(" (")[0] in bench["table"]
+
+
+def test_the_mission_stage_reports_time_to_alert_in_both_modes(demo: Path) -> None:
+    mission = _report(demo)["mission"]
+    assert set(mission["modes"]) == {"survey", "cued"}
+    for mode in mission["modes"].values():
+        assert mode["events"] == 16 and sum(mode["outcomes"].values()) == 16
+        assert set(mode["time_to_alert_h"]) == {"n", "median_h", "p90_h"}
+        assert mode["time_to_alert_h"]["n"] == mode["outcomes"].get("alerted", 0)
+    stream = (demo / "mission" / "survey_downlink.bin").read_bytes()
+    assert len(stream) == mission["modes"]["survey"]["bytes_downlinked"]
+    assert not any(isinstance(m, DecodeError) for _, m in iter_stream(stream))
