@@ -628,6 +628,10 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
 
 # ─── mission ────────────────────────────────────────────────────────────────────────────
+#: The model ``quakesat mission`` flies when neither the scenario nor --artifacts names one.
+DEMO_ARTIFACTS = Path("out/demo/artifacts/quakelite")
+
+
 def _add_mission(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "mission",
@@ -645,7 +649,9 @@ def _add_mission(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", type=existing_file, default=None, help="scenario file (TOML); default built in")
     p.add_argument("--write-scenario", type=output_file, default=None, metavar="FILE",
                    help="write the scenario (with the options below applied) as TOML and stop")
-    p.add_argument("--artifacts", type=existing_dir, default=None, help="export folder of the model that flies")
+    p.add_argument("--artifacts", type=existing_dir, default=None,
+                   help="export folder of the model that flies (default: the scenario's, else the demo's "
+                        "out/demo/artifacts/quakelite)")
     p.add_argument("--artifact", default=None, help="artifact name (default: the manifest's default)")
     p.add_argument("--runtime", choices=("python", "cpp"), default=None, help="flight runtime (default python)")
     p.add_argument("--modes", type=csv, default=None, help="operating modes, comma-separated (default survey,cued)")
@@ -687,6 +693,12 @@ def _cmd_mission(args: argparse.Namespace) -> int:
         return EXIT_OK
     from quakesat.mission.run import run_mission
 
+    if not scenario.onboard.artifacts and DEMO_ARTIFACTS.joinpath("manifest.json").is_file():
+        import dataclasses
+
+        print(f"mission: flying the demo's model, {DEMO_ARTIFACTS} (--artifacts to choose)", file=sys.stderr)
+        scenario = dataclasses.replace(scenario, onboard=dataclasses.replace(scenario.onboard,
+                                                                             artifacts=str(DEMO_ARTIFACTS)))
     result = run_mission(scenario, args.out, say=lambda line: print(f"mission: {line}", file=sys.stderr, flush=True))
     print(json.dumps(result["files"]))
     return EXIT_OK

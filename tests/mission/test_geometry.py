@@ -129,3 +129,37 @@ def test_overlapping_passes_merge_into_one_window() -> None:
                              Contact(200, 260, ("A",), 10.0)])
     assert [(c.start, c.end, c.stations) for c in merged] == [(0, 150, ("A", "B")), (200, 260, ("A",))]
     assert merged[0].max_elevation_deg == 30.0
+
+
+def test_a_tle_flies_the_same_orbit_as_the_design_it_was_written_from(satellite, timescale, day_track) -> None:
+    from sgp4.exporter import export_tle
+
+    from quakesat.mission.orbit import satellite_from_tle
+
+    line1, line2 = export_tle(satellite.model)
+    again = satellite_from_tle(line1, line2, timescale)
+    track = ground_track(again, timescale, START, 3 * 3600, 10.0)
+    gap = np.degrees(np.arccos(np.clip(np.sum(track.up * day_track.up[:len(track.up)], axis=1), -1, 1))) * 111.2
+    assert gap.max() < 2.0  # the TLE's rounded digits, nothing more
+
+
+def test_a_malformed_tle_is_a_config_error(timescale) -> None:
+    from quakesat.errors import ConfigError
+    from quakesat.mission.orbit import satellite_from_tle
+
+    with pytest.raises(ConfigError, match="TLE"):
+        satellite_from_tle("1 garbage", "2 garbage", timescale)
+
+
+def test_overlapping_cues_count_their_shared_tiles_once(day_track) -> None:
+    from quakesat.mission.tiles import tiles_within
+
+    lat, lon, inside = swath_points(day_track, Swath(), samples=9)
+    k = int(np.nonzero(inside)[0][100])
+    cue = (float(lat[k, 4]), float(lon[k, 4]), float(day_track.times[0]), float(day_track.times[-1]))
+    one, cells = tiles_within(day_track, Swath(), [cue], 100.0, 5.12)
+    two, _ = tiles_within(day_track, Swath(), [cue, cue], 100.0, 5.12)
+    assert one == two > 0
+    # A 100 km circle crossed by a 250 km swath: at most the circle's area in tiles per pass.
+    passes = len({round(t / 600) for t, _, _ in cells})
+    assert one <= passes * math.pi * 100.0 ** 2 / 5.12 ** 2 * 1.2
