@@ -67,8 +67,9 @@ def test_the_command_line_writes_and_refuses_scenarios(tmp_path, capsys) -> None
     assert "modes must be" in capsys.readouterr().err
 
 
-def test_a_mission_without_a_model_is_a_usage_error(tmp_path, capsys) -> None:
+def test_a_mission_without_a_model_is_a_usage_error(tmp_path, capsys, monkeypatch) -> None:
     pytest.importorskip("skyfield")
+    monkeypatch.chdir(tmp_path)  # no out/demo here for the command to fall back on
     assert main(["mission", "--hours", "1", "--out", str(tmp_path / "m")]) == 2
     assert "--artifacts" in capsys.readouterr().err
     assert main(["mission", "--artifacts", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
