@@ -41,8 +41,8 @@ def _mode_rows(modes: dict[str, Any]) -> list[str]:
         row(f"{label}, median / p90", [f"{_h(x[key]['median_h'])} / {_h(x[key]['p90_h'])}" for x in m])
     row("tiles processed (run / drawn)", [f"{x['tiles']['processed']:,} ({x['tiles']['run_through_runtime']:,} / "
                                           f"{x['tiles']['drawn_from_sample']:,})" for x in m])
-    row("false alerts on board: per orbit / per day", [f"{x['false_alerts']['per_orbit']} / {x['false_alerts']['per_day']}"
-                                                       for x in m])
+    row("false alerts on board: per orbit / per day", [f"{x['false_alerts']['per_orbit']:,.1f} / "
+                                                       f"{x['false_alerts']['per_day']:,.0f}" for x in m])
     row("false alerts delivered", [f"{x['false_alerts']['delivered']:,}" for x in m])
     row("bytes downlinked (messages)", [f"{x['downlink']['bytes']:,} ({x['downlink']['messages']:,})" for x in m])
     row("raw image bytes of the same tiles", [f"{x['downlink']['raw_image_bytes_same_tiles']:,}" for x in m])
@@ -54,6 +54,17 @@ def _mode_rows(modes: dict[str, Any]) -> list[str]:
     row("energy per day (mean power)", [f"{x['energy']['joules_per_day']:,.0f} J ({x['energy']['mean_watts']} W)"
                                         for x in m])
     return lines
+
+
+def _verdict(median_h: float | None) -> str:
+    """Where the onboard route stands against the ground route's 1–3 h product latency."""
+    if median_h is None:
+        return "no alert reached the ground: no comparison"
+    if median_h < 1.0:
+        return f"ahead of the ground route: its product alone takes 1–3 h, the alert {median_h:.2f} h"
+    if median_h < 3.0:
+        return f"level with the ground route's product (1–3 h): the alert takes {median_h:.2f} h"
+    return f"behind the ground route: the alert takes {median_h:.2f} h after acquisition, the product 1–3 h"
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -78,7 +89,7 @@ def markdown(result: dict[str, Any]) -> str:
              f"- processing: {proc['seconds_per_tile']:.3g} s and {proc['joules_per_tile']:.3g} J per tile on the "
              f"{proc['board']} ({proc['cores']} cores; {proc['instructions_basis']}); load "
              f"{proc['load']:.2f} of the cores at the survey's tile rate, so a tile's message is ready "
-             f"{proc['delay_s']:.0f} s after acquisition", "",
+             f"{proc['delay_s']:.3g} s after acquisition", "",
              "## Per mode", "", *_mode_rows(result["modes"]), "",
              "## Against the other routes to the same news", ""]
     for name, mode in result["modes"].items():
@@ -89,9 +100,11 @@ def markdown(result: dict[str, Any]) -> str:
                      f"origin → product median {_h(route['nrt_product_h']['median_h'])}–"
                      f"{_h(route['nrt_product_h']['upper_median_h'])}, before any processing; damage-proxy maps "
                      f"{route['damage_proxy_map_days'][0]:.0f}–{route['damage_proxy_map_days'][1]:.0f} days")
-    lines += [f"- seismic networks: USGS posts events outside the US in about {result['modes'][next(iter(result['modes']))]['ground_route']['usgs_minutes']:.0f} "
-              "minutes. The onboard alert is not the first word that a quake happened: it adds a radar-confirmed "
-              "damage footprint, ahead of the ground route.", "", "## Per event", ""]
+        lines.append(f"  - {_verdict(mode['acquisition_to_alert']['median_h'])}")
+    usgs = next(iter(result["modes"].values()))["ground_route"]["usgs_minutes"]
+    lines += [f"- seismic networks: USGS posts events outside the US in about {usgs:.0f} minutes. The onboard alert "
+              "is not the first word that a quake happened: what it adds is a radar-confirmed damage footprint.",
+              "", "## Per event", ""]
     for name, mode in result["modes"].items():
         lines += [f"### {name}", "", "| event | Mw | looks | tiles | damaged tiles | → acquisition | → detection | → alert | outcome |",
                   "|---|---|---|---|---|---|---|---|---|"]
