@@ -140,21 +140,27 @@ int test_decisions(const std::string& vectors) {
   return checked;
 }
 
+// The preprocessing constants of a manifest's (or a vector case's) "preprocess" block.
+PreprocessConfig config_from(const json& raw) {
+  PreprocessConfig config;
+  config.version = raw.at("version");
+  config.units_db = raw.at("units") == "db";
+  config.downsample = raw.at("downsample");
+  config.floor_linear = raw.at("floor_linear");
+  for (int i = 0; i < 2; ++i) {
+    config.clip_db[i] = raw.at("clip_db").at(i);
+    config.mean_db[i] = raw.at("mean_db").at(i);
+    config.std_db[i] = raw.at("std_db").at(i);
+  }
+  return config;
+}
+
 // Reading and input checks of every parity tile, and the preprocessing of the processable ones.
 int test_tiles(const std::string& vectors) {
   const std::string runner = vectors + "/runner";
   std::ifstream manifest_file(vectors + "/tiny_model/manifest.json");
   const json manifest = json::parse(manifest_file);
-  const json& pre = manifest.at("preprocess");
-  PreprocessConfig config;
-  config.version = pre.at("version");
-  config.downsample = pre.at("downsample");
-  config.floor_linear = pre.at("floor_linear");
-  for (int i = 0; i < 2; ++i) {
-    config.clip_db[i] = pre.at("clip_db").at(i);
-    config.mean_db[i] = pre.at("mean_db").at(i);
-    config.std_db[i] = pre.at("std_db").at(i);
-  }
+  const PreprocessConfig config = config_from(manifest.at("preprocess"));
   const int side = manifest.at("input").at("raw_side");
   const std::size_t image = static_cast<std::size_t>(side) * side * 2;
   std::vector<float> first(image), second(image), out(static_cast<std::size_t>(4) * (side / 2) * (side / 2));
@@ -198,17 +204,7 @@ int test_preprocess_v2(const std::string& vectors) {
   int compared = 0;
   for (const json& c : read_jsonl(folder + "/cases.jsonl")) {
     const std::string name = c.at("name");
-    const json& raw = c.at("config");
-    PreprocessConfig config;
-    config.version = raw.at("version");
-    config.units_db = raw.at("units") == "db";
-    config.downsample = raw.at("downsample");
-    config.floor_linear = raw.at("floor_linear");
-    for (int i = 0; i < 2; ++i) {
-      config.clip_db[i] = raw.at("clip_db").at(i);
-      config.mean_db[i] = raw.at("mean_db").at(i);
-      config.std_db[i] = raw.at("std_db").at(i);
-    }
+    const PreprocessConfig config = config_from(c.at("config"));
     const auto image = load_npy_floats(folder + "/" + c.at("image").get<std::string>());
     const auto reference = load_npy_floats(folder + "/" + c.at("output").get<std::string>());
     const int side = static_cast<int>(std::lround(std::sqrt(image.size() / 2.0)));
