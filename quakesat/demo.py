@@ -136,6 +136,11 @@ def _mission(out: Path, artifact: str | None, bench_json: Path, size: int) -> di
     from quakesat.mission.run import run_mission
     from quakesat.mission.scenario import Scenario
 
+    import warnings
+
+    # The export stage loaded JAX (litert-torch), whose fork hook warns on every fork. The
+    # mission's forked workers only simulate tiles with numpy and never touch JAX.
+    warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
     scenario = Scenario()
     if size < 512:
         scenario = dataclasses.replace(scenario, instrument=dataclasses.replace(
