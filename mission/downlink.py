@@ -2,7 +2,8 @@
 
 The queue is the flight runtime's :class:`~quakesat.runtime.downlink_queue.DownlinkQueue`
 (fixed capacity; events first, largest magnitude first; drops counted and reported in the
-next health report). A contact sends nothing during its first ``overhead_s`` (acquisition
+next health report, which is never dropped: a newer one replaces a waiting one and carries
+its count). A contact sends nothing during its first ``overhead_s`` (acquisition
 of signal), then one 32-byte message every ``256 / rate_bps`` seconds, in queue order,
 until the window closes or ``max_bytes_per_contact`` is spent; messages that become ready
 during the contact join the queue and may leave in the same contact. What is still queued
@@ -38,6 +39,7 @@ class Delivery:
     dropped: int = 0
     dropped_events: int = 0
     health_reports: int = 0
+    superseded_health: int = 0  # health reports replaced, count and all, by a newer one on board
     queued_messages: int = 0
     left_on_board: int = 0
     left_events_on_board: int = 0
@@ -65,13 +67,11 @@ class OnboardQueue:
             message = restamp(arrival.report, self.seq)
             self.place = (message.time, message.lat, message.lon)
         self.seq += 1
-        before = self.queue.dropped_total
-        lowest = self.queue.lowest() if len(self.queue) >= self.queue.capacity else None
-        kept = self.queue.push(message)
+        self.queue.push(message)
         self.result.queued_messages += 1
-        if self.queue.dropped_total > before:
+        lost = self.queue.last_dropped
+        if lost is not None:
             self.result.dropped += 1
-            lost = message if not kept else lowest
             if isinstance(lost, TileReport) and lost.event:
                 self.result.dropped_events += 1
         self.result.max_queue = max(self.result.max_queue, len(self.queue))
@@ -125,6 +125,7 @@ def run_downlink(arrivals: list[Arrival], contacts: list[Contact], link: Downlin
                                    "left_queued": len(onboard.queue)})
     admit(end_unix)
     result.queue_samples.append((end_unix, len(onboard.queue)))
+    result.superseded_health = onboard.queue.superseded_health
     left = onboard.queue.peek()
     result.left_on_board = len(left)
     result.left_events_on_board = sum(1 for m in left if isinstance(m, TileReport) and m.event)

@@ -320,7 +320,7 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
         "queue": {"capacity": scenario.onboard.queue_capacity, "messages_offered": delivery.queued_messages,
                   "max_fill": delivery.max_queue, "dropped": delivery.dropped, "dropped_events": delivery.dropped_events,
                   "left_on_board": delivery.left_on_board, "left_events_on_board": delivery.left_events_on_board,
-                  "health_reports": delivery.health_reports},
+                  "health_reports": delivery.health_reports, "health_reports_superseded": delivery.superseded_health},
         "energy": {"joules_per_day": round(tiles_total * processing["joules_per_tile"] / days, 1),
                    "mean_watts": round(tiles_total * processing["joules_per_tile"] / (days * 86_400.0), 3),
                    "basis": f"{tiles_total:,} tiles x {processing['joules_per_tile']:.4g} J "

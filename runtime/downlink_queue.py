@@ -8,16 +8,25 @@ Fixed capacity, no growth. Order of release at a contact, and of loss when full:
 2. within the event class, larger magnitude first;
 3. then oldest first (arrival order).
 
-When a message arrives at a full queue, the lowest-ranked message — the newest of the lowest
-class, so that each class stays first-in first-out — is dropped: the queued one if it ranks
-below the arrival, else the arrival itself. Every drop is counted; :meth:`take_dropped`
+When a tile report arrives at a full queue, the lowest-ranked tile report — the newest of
+the lowest class, so that each class stays first-in first-out — is dropped: the queued one
+if it ranks below the arrival, else the arrival itself. Every drop is counted; :meth:`take_dropped`
 hands the count since the previous health report to the next one (the codec saturates it
-at 65535). Standard library only; O(capacity) per operation, for capacities of hundreds.
+at 65535).
+
+Health reports are never dropped, so that no drop goes unreported: the queue holds
+``capacity`` tile reports plus one slot for a health report, outside the capacity. A newer
+health report takes the waiting one's place and adds its drop count to its own, so the
+ground learns every drop from the report that reaches it. Every tile report pushed is
+therefore either released or counted in a health report released after it, provided one
+more health report follows its drop (the flight runtime ends every run with one).
+Standard library only; O(capacity) per operation, for capacities of hundreds.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from dataclasses import dataclass, field
 
 from quakesat.errors import ConfigError
@@ -45,13 +54,18 @@ class _Entry:
 
 @dataclass
 class DownlinkQueue:
-    """Messages waiting for a contact, at most ``capacity`` of them (see module doc)."""
+    """Messages waiting for a contact: at most ``capacity`` tile reports and one health
+    report (see module doc)."""
 
     capacity: int
     dropped_total: int = 0
     _entries: list[_Entry] = field(default_factory=list, repr=False)
     _arrivals: int = field(default=0, repr=False)
     _dropped_since_health: int = field(default=0, repr=False)
+    last_dropped: Message | None = field(default=None, repr=False, compare=False)
+    superseded_health: int = 0  # health reports replaced by a newer one before release
+    _health_queued: bool = field(default=False, repr=False)
+    queued_health: HealthReport | None = field(default=None, repr=False, compare=False)  # the waiting one
 
     def __post_init__(self) -> None:
         if not isinstance(self.capacity, int) or self.capacity < 1:
@@ -62,8 +76,8 @@ class DownlinkQueue:
 
     @property
     def fill(self) -> float:
-        """Occupied share of the capacity, 0..1 (the health report's ``queue_fill``)."""
-        return len(self._entries) / self.capacity
+        """Occupied share of the tile capacity, 0..1 (the health report's ``queue_fill``)."""
+        return (len(self._entries) - self._health_waiting()) / self.capacity
 
     def _key(self, message: Message) -> tuple[int, float, int]:
         magnitude = message.magnitude if isinstance(message, TileReport) and message.event else 0.0
@@ -71,15 +85,47 @@ class DownlinkQueue:
         return (priority_class(message), -float(magnitude), self._arrivals)
 
     def push(self, message: Message) -> bool:
-        """Queue ``message``; returns False if it was the one dropped (queue full of better)."""
+        """Queue ``message``; returns False if it was the one dropped (queue full of better).
+        :attr:`last_dropped` is the message this push dropped, if any."""
+        self.last_dropped = None
+        if isinstance(message, HealthReport):
+            self._push_health(message)
+            return True
         entry = _Entry(self._key(message), message)
-        if len(self._entries) >= self.capacity:
+        if len(self._entries) - self._health_waiting() >= self.capacity:
             self._count_drop()
-            if entry > self._entries[-1]:
+            lowest = self._lowest_tile_index()
+            if lowest is None or entry > self._entries[lowest]:
+                self.last_dropped = message
                 return False
-            self._entries.pop()
+            self.last_dropped = self._entries.pop(lowest).message
         bisect.insort(self._entries, entry)
         return True
+
+    def _lowest_tile_index(self) -> int | None:
+        for index in range(len(self._entries) - 1, -1, -1):
+            if not isinstance(self._entries[index].message, HealthReport):
+                return index
+        return None
+
+    def _health_index(self) -> int | None:
+        return next((i for i, e in enumerate(self._entries) if isinstance(e.message, HealthReport)), None)
+
+    def _health_waiting(self) -> int:
+        return 1 if self._health_queued else 0
+
+    def _push_health(self, report: HealthReport) -> None:
+        dropped = report.dropped
+        waiting = self._health_index() if self._health_queued else None
+        if waiting is not None:
+            dropped += self._entries.pop(waiting).message.dropped  # superseded: its count travels on
+            self.superseded_health += 1
+        if dropped != report.dropped:
+            status = Status.QUEUE_OVERFLOW if report.status == Status.OK else report.status
+            report = dataclasses.replace(report, dropped=dropped, status=status)
+        bisect.insort(self._entries, _Entry(self._key(report), report))
+        self._health_queued = True
+        self.queued_health = report
 
     def _count_drop(self) -> None:
         self.dropped_total += 1
@@ -89,15 +135,13 @@ class DownlinkQueue:
         """Release up to ``count`` messages (None: all) in downlink order, for a contact."""
         count = len(self._entries) if count is None else max(0, int(count))
         released, self._entries = self._entries[:count], self._entries[count:]
+        if self._health_queued and any(isinstance(e.message, HealthReport) for e in released):
+            self._health_queued, self.queued_health = False, None
         return [entry.message for entry in released]
 
     def peek(self) -> list[Message]:
         """Every queued message in downlink order, without releasing them."""
         return [entry.message for entry in self._entries]
-
-    def lowest(self) -> Message | None:
-        """The lowest-ranked queued message: the one a better arrival at a full queue displaces."""
-        return self._entries[-1].message if self._entries else None
 
     def take_dropped(self) -> int:
         """Drops since the previous call (the next health report's ``dropped``); resets it."""

@@ -327,15 +327,17 @@ class FlightRuntime:
         return self.queue.push(report)
 
     def health(self) -> HealthReport:
-        """Queue a health report now (also done every ``health_every`` tiles) and return it.
+        """Queue a health report now (also done every ``health_every`` tiles) and return it as
+        queued: a report still waiting is replaced by this one, which carries its drop count on
+        (:class:`~quakesat.runtime.downlink_queue.DownlinkQueue`).
 
         Its status is the model fault if any, else ``QUEUE_OVERFLOW`` when messages were
-        dropped since the previous report, else OK; time and place are the last good tile's.
+        dropped since the last report released, else OK; time and place are the last good tile's.
         """
         report = health_report(self.queue, self._next_seq(), self.tiles_processed, self._last_place, self.model_id,
                                self.fault.status if self.fault is not None else None, self._apid())
         self.queue.push(report)
-        return report
+        return self.queue.queued_health or report
 
     def drain(self, count: int | None = None) -> list[bytes]:
         """A ground contact: release up to ``count`` queued messages, encoded, in downlink order."""

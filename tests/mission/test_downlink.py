@@ -66,23 +66,30 @@ def test_the_byte_cap_of_a_contact_holds() -> None:
 
 
 def test_a_full_queue_drops_the_lowest_and_the_next_health_report_says_so() -> None:
-    # 30 quiet reports fill a 10-message queue; then 3 events displace quiet ones; a health
-    # tick after them must carry every drop, and the counts must match.
+    # 30 quiet reports fill a 10-message queue; then 3 events displace quiet ones; the health
+    # tick after them takes its own slot (never dropped) and carries every drop.
     quiet = [Arrival(float(k), report(k + 1, k, False), k + 1) for k in range(30)]
     events = [Arrival(40.0 + k, report(100 + k, 40 + k, True, 6.0), 31 + k) for k in range(3)]
     tick = [Arrival(50.0, None, 33)]
     link = DownlinkSpec(rate_bps=256.0, overhead_s=0.0)
     delivery = run_downlink(quiet + events + tick, [Contact(60.0, 80.0, ("S",), 30.0)], link, 10, MODEL_ID, 100.0)
     messages = decoded(delivery)
-    assert delivery.dropped == 30 + 3 + 1 - 10  # 33 messages and one health report into 10 places
-    assert delivery.dropped_events == 0
+    assert delivery.dropped == 30 + 3 - 10 and delivery.dropped_events == 0
     assert [m.event for m in messages[:3]] == [True, True, True]  # events leave first
     health = [m for m in messages if isinstance(m, HealthReport)]
-    # The 23 drops before the tick; the health report's own arrival displaces a quiet report,
-    # the 24th drop, which the next health report would carry (the mission counts it anyway).
-    assert len(health) == 1 and health[0].dropped == 23
+    assert len(health) == 1 and health[0].dropped == delivery.dropped
     assert health[0].status.name == "QUEUE_OVERFLOW"
-    assert delivery.health_reports == 1 and delivery.max_queue == 10
+    assert delivery.health_reports == 1 and delivery.max_queue == 11  # 10 tile reports + the health slot
+    assert len(messages) == 11  # 20 s at one message a second: everything, health included
+
+
+def test_a_health_report_still_waiting_is_replaced_and_its_count_carried_on() -> None:
+    quiet = [Arrival(float(k), report(k + 1, k, False), k + 1) for k in range(8)]
+    ticks = [Arrival(10.0, None, 8), Arrival(20.0, None, 8)]
+    delivery = run_downlink(quiet + ticks, [Contact(60.0, 80.0, ("S",), 30.0)], DownlinkSpec(overhead_s=0.0), 5,
+                            MODEL_ID, 100.0)
+    health = [m for m in decoded(delivery) if isinstance(m, HealthReport)]
+    assert delivery.superseded_health == 1 and len(health) == 1 and health[0].dropped == 3
 
 
 def test_events_dropped_from_a_full_queue_are_counted_as_events() -> None:

@@ -177,7 +177,11 @@ def test_the_real_python_runtime_flies_a_short_mission(tmp_path) -> None:
     assert result["model"]["runtime"] == "python" and result["simulated_tiles"] >= 16
     # Whatever the (random-weight) tiny model says, the books balance.
     queue, downlink = survey["queue"], survey["downlink"]
-    assert queue["messages_offered"] == downlink["messages"] + queue["dropped"] + queue["left_on_board"]
+    assert queue["messages_offered"] == (downlink["messages"] + queue["dropped"] + queue["left_on_board"]
+                                         + queue["health_reports_superseded"])
+    # Every drop reaches the ground in a delivered health report, or is still on board in one.
+    if not queue["left_on_board"]:
+        assert downlink["drops_reported_in_delivered_health"] <= queue["dropped"]
     assert downlink["decode_errors"] == 0
     assert survey["tiles"]["processed"] == survey["tiles"]["run_through_runtime"] + survey["tiles"]["drawn_from_sample"]
     if queue["dropped"]:

@@ -96,3 +96,64 @@ def test_never_over_capacity_and_every_message_is_kept_or_counted(capacity, arri
     kept = q.peek()
     events_kept = sum(m.event for m in kept)
     assert events_kept == min(len(q), sum(e for e, _, _ in arrivals))
+
+
+def test_a_health_report_is_never_dropped_even_by_a_queue_full_of_events() -> None:
+    q = DownlinkQueue(capacity=3)
+    for i in range(3):
+        q.push(tile(i, event=True, magnitude=6.0))
+    q.push(tile(9, event=True, magnitude=4.0))  # dropped: the queue is full of bigger events
+    report = HealthReport(seq=50, time=0, lat=0.0, lon=0.0, tiles_processed=4, dropped=q.take_dropped(),
+                          queue_fill=q.fill, model_id=1, status=Status.QUEUE_OVERFLOW)
+    assert q.push(report) and q.last_dropped is None
+    assert len(q) == 4 and q.fill == 1.0  # three events and the health report in its own slot
+    for i in range(10, 15):
+        q.push(tile(i, event=True, magnitude=7.0))  # bigger events displace the smaller ones
+    assert any(isinstance(m, HealthReport) for m in q.peek())
+    assert ids(q.pop()) == [10, 11, 12, "h50"]
+
+
+def test_a_newer_health_report_replaces_the_waiting_one_and_carries_its_count() -> None:
+    q = DownlinkQueue(capacity=2)
+    first = HealthReport(seq=1, time=0, lat=0.0, lon=0.0, tiles_processed=10, dropped=5, queue_fill=1.0,
+                         model_id=1, status=Status.QUEUE_OVERFLOW)
+    q.push(first)
+    q.push(health(2))  # no drops of its own, status OK
+    waiting = [m for m in q.peek() if isinstance(m, HealthReport)]
+    assert len(waiting) == 1 and waiting[0].seq == 2 and waiting[0].dropped == 5
+    assert waiting[0].status == Status.QUEUE_OVERFLOW and q.superseded_health == 1
+    assert q.queued_health == waiting[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 6), st.lists(st.one_of(
+    st.tuples(st.just("tile"), st.booleans(), st.integers(40, 80)),
+    st.tuples(st.just("health"), st.just(False), st.just(0)),
+    st.tuples(st.just("contact"), st.just(False), st.integers(0, 4))), max_size=60))
+def test_every_tile_is_delivered_or_counted_in_a_delivered_health_report(capacity, steps) -> None:
+    q = DownlinkQueue(capacity=capacity)
+    delivered, pushed, seq = [], 0, 1000
+
+    def health_now() -> None:
+        nonlocal seq
+        seq += 1
+        dropped = q.take_dropped()
+        q.push(HealthReport(seq=seq, time=0, lat=0.0, lon=0.0, tiles_processed=pushed, dropped=dropped,
+                            queue_fill=q.fill, model_id=1,
+                            status=Status.QUEUE_OVERFLOW if dropped else Status.OK))
+
+    for kind, event, value in steps:
+        if kind == "tile":
+            q.push(tile(pushed, event=event, magnitude=value / 10 if event else 0.0))
+            pushed += 1
+        elif kind == "health":
+            health_now()
+        else:
+            delivered += q.pop(value)
+        assert len(q) <= capacity + 1
+    health_now()  # the end of a run: the last health report
+    delivered += q.pop()
+    tiles = [m for m in delivered if isinstance(m, TileReport)]
+    counted = sum(m.dropped for m in delivered if isinstance(m, HealthReport))
+    assert len(tiles) + counted == pushed == len(tiles) + q.dropped_total
+    assert len({m.tile_id for m in tiles}) == len(tiles)

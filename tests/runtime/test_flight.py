@@ -288,8 +288,15 @@ def test_health_reports_come_every_n_tiles_with_the_tile_count() -> None:
     for _ in range(7):
         rt.process(tile())
     health = [m for m in rt.queue.peek() if isinstance(m, HealthReport)]
-    assert [h.tiles_processed for h in health] == [3, 6]
+    # One health report waits at a time: the one after 6 tiles replaced the one after 3.
+    assert [h.tiles_processed for h in health] == [6] and rt.queue.superseded_health == 1
     assert all(h.status == Status.OK and h.dropped == 0 for h in health)
+    first = rt.queue.pop(1)[0]  # a contact releases it (health ranks above quiet tiles)
+    assert isinstance(first, HealthReport) and first.tiles_processed == 6
+    for _ in range(2):
+        rt.process(tile())
+    assert [m.tiles_processed for m in rt.queue.peek() if isinstance(m, HealthReport)] == [9]
+    assert rt.queue.superseded_health == 1  # the released one was not replaced
 
 
 def test_the_queue_stays_bounded_and_the_next_health_report_carries_the_drops() -> None:
@@ -299,9 +306,12 @@ def test_the_queue_stays_bounded_and_the_next_health_report_carries_the_drops() 
         assert len(rt.queue) <= 4
     health = rt.health()
     assert health.dropped == 6 and health.status == Status.QUEUE_OVERFLOW  # 10 tiles, 4 kept
-    assert len(rt.queue) == 4 and isinstance(rt.queue.peek()[0], HealthReport)
-    # Each health report outranks the quiet tiles and pushes one out, counted in the next report.
-    assert rt.health().dropped == 1 and rt.queue.dropped_total == 8
+    # The health report has its own slot: it displaces no tile, and it is never dropped.
+    assert len(rt.queue) == 5 and isinstance(rt.queue.peek()[0], HealthReport)
+    rt.process(tile())  # one more drop
+    again = rt.health()  # replaces the waiting report and carries its count on
+    assert again.dropped == 7 and rt.queue.dropped_total == 7
+    assert [m.dropped for m in rt.queue.peek() if isinstance(m, HealthReport)] == [7]
 
 
 def test_alerts_mode_queues_bad_tiles_but_not_quiet_ones(runtime) -> None:
