@@ -28,6 +28,7 @@ backend only.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from quakesat.errors import (
     BackendError,
     ConfigError,
     ManifestError,
+    MessageFieldError,
     ModelNotFoundError,
     PreprocessError,
     QuakesatError,
@@ -272,7 +274,19 @@ class FlightRuntime:
                 lat=lat, lon=lon, magnitude=judged.magnitude, confidence=judged.confidence, model_id=self.model_id,
                 status=judged.check.status, event=judged.event, gated=judged.gate is not None and judged.gate.skip,
                 located=pixel is not None, apid=self._apid())
-            message = encode(report)
+            try:
+                message = encode(report)
+            except MessageFieldError as err:
+                # A report the codec refuses (a value out of range) still becomes a message, as
+                # the C++ runner's does: OUTPUT_INVALID, nothing flagged, the tile centre.
+                log.warning("tile %s: its report cannot be encoded (%s): sent as output_invalid", tile.tile_id, err)
+                centre = (tile.georef.center_lat, tile.georef.center_lon) if georef_ok else (0.0, 0.0)
+                report = dataclasses.replace(report, lat=centre[0], lon=centre[1], magnitude=0.0, confidence=0.0,
+                                             status=Status.OUTPUT_INVALID, event=False, gated=False, located=False)
+                judged = Judgement(TileCheck(Status.OUTPUT_INVALID, f"report not encodable: {err}"), gate=judged.gate,
+                                   heads=judged.heads)
+                pixel, method = None, None
+                message = encode(report)
         if not judged.check.processable or judged.check.status != check.status:
             log.warning("tile %s: %s%s", tile.tile_id, judged.check.status.code_name,
                         f" ({judged.check.detail})" if judged.check.detail else "")

@@ -103,6 +103,21 @@ bool encode(const TileReport& r, std::uint8_t out[kMessageLength]) {
   return write(c, out);
 }
 
+bool encode_or_invalid(TileReport& r, double centre_lat, double centre_lon, std::uint8_t out[kMessageLength]) {
+  if (encode(r, out)) return true;
+  r.lat = centre_lat;
+  r.lon = centre_lon;
+  r.magnitude = 0.0;
+  r.confidence = 0.0;
+  r.status = Status::kOutputInvalid;
+  r.event = r.gated = r.located = false;
+  if (!encode(r, out)) {  // the centre itself out of range: the no-georeference place
+    r.lat = r.lon = 0.0;
+    encode(r, out);
+  }
+  return false;
+}
+
 bool encode(const HealthReport& r, std::uint8_t out[kMessageLength]) {
   double unit = 0;
   if (!scaled(r.queue_fill, 0.0, 1.0, kUnitScale, unit)) return false;

@@ -244,11 +244,11 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
   report.event = j.event;
   report.gated = j.gated;
   report.apid = config_.apid;
+  encode_or_invalid(report, georef_ok(meta) ? meta.lat : 0.0, georef_ok(meta) ? meta.lon : 0.0, out);
   last_ = report;
-  const bool encoded = encode(report, out);
   timed(kEncode, start);
   ++tiles_;
-  return encoded ? report.status : Status::kOutputInvalid;
+  return report.status;
 }
 
 }  // namespace quakesat

@@ -89,6 +89,24 @@ int test_downlink_vectors(const std::string& vectors) {
   bad.event = false;
   bad.lat = std::nan("");
   expect(!encode(bad, out), "a NaN latitude is refused");
+  // A report the codec refuses becomes OUTPUT_INVALID at the tile centre, nothing flagged:
+  // the bytes Python's encoder gives for that report (tests/runtime/test_flight.py checks the
+  // Python runtime does the same).
+  TileReport refused;
+  refused.seq = 7;
+  refused.tile_id = 42;
+  refused.time = 1700000000;
+  refused.lat = 95.0;  // a located point off the globe
+  refused.lon = 20.5;
+  refused.magnitude = 5.0;
+  refused.confidence = std::nan("");
+  refused.model_id = 0x1234;
+  refused.event = refused.located = true;
+  expect(!encode_or_invalid(refused, 10.0, 20.0, out), "a refused report is replaced");
+  expect(refused.status == Status::kOutputInvalid && !refused.event && !refused.located,
+         "the replacement is output_invalid with nothing flagged");
+  expect(hex(out, kMessageLength) == "02c1c0070019100464000000002a6553f10005f5e1000bebc20000001234d649",
+         "the replacement's bytes are Python's");
   return checked;
 }
 

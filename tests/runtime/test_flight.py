@@ -337,3 +337,18 @@ def test_config_values_are_checked() -> None:
     for bad in ({"gate": "sometimes"}, {"locate": "psychic"}, {"emit": "everything"}, {"health_every": -1}):
         with pytest.raises(ConfigError):
             RuntimeConfig(**bad)
+
+
+def test_a_report_the_codec_refuses_is_sent_as_output_invalid_not_raised(monkeypatch) -> None:
+    import quakesat.runtime.flight as flight
+
+    rt = FlightRuntime.open(TINY, config=RuntimeConfig(health_every=0, gate="off"))
+    real = flight.judge_heads
+    # A decision that slips a value past its own checks (here: a NaN confidence).
+    monkeypatch.setattr(flight, "judge_heads", lambda heads, rule: (True, 5.0, float("nan"), ""))
+    outcome = rt.process(tile())
+    monkeypatch.setattr(flight, "judge_heads", real)
+    assert outcome.report.status == Status.OUTPUT_INVALID and not outcome.report.event
+    assert outcome.report.confidence == 0.0 and outcome.report.magnitude == 0.0 and not outcome.report.located
+    assert decode(outcome.message) == outcome.report
+    assert rt.process(tile()).report.status != Status.OUTPUT_INVALID  # the next tile is itself again

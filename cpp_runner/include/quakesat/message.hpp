@@ -134,4 +134,11 @@ struct HealthReport {
 bool encode(const TileReport& report, std::uint8_t out[kMessageLength]);
 bool encode(const HealthReport& report, std::uint8_t out[kMessageLength]);
 
+// Encode `report`; if the codec refuses it, turn it into what both runtimes send instead
+// (status OUTPUT_INVALID, no event/gated/located flag, magnitude and confidence 0, at the
+// tile centre `centre_lat`/`centre_lon`, or 0/0 if that is out of range too) and encode
+// that. Returns false when the report had to be replaced; `out` always holds this tile's
+// message.
+bool encode_or_invalid(TileReport& report, double centre_lat, double centre_lon, std::uint8_t out[kMessageLength]);
+
 }  // namespace quakesat
