@@ -2,12 +2,27 @@
 
 An image file is a NumPy ``.npy`` (format 1.0, 2.0 or 3.0) holding one ``H x W x 2``
 little-endian float32 array in C order (VV, VH sigma0; NaN for no data). What goes wrong
-when reading it is a status, never an exception, and both runtimes give the same one:
+when reading it is a status, never an exception, and both runtimes give the same one,
+checked in this order:
 
-- ``UNREADABLE``: missing file, not an ``.npy``, a malformed header, Fortran order, or
-  fewer data bytes than the header promises;
-- ``BAD_DTYPE``: any dtype but ``<f4``;
-- ``BAD_SHAPE``: not three dimensions with 2 bands (the tile side is the input checks' job).
+- ``UNREADABLE``: missing file; not ``\x93NUMPY``; a version other than 1.0, 2.0, 3.0; a
+  header length of 0 or over 4096 bytes; a header outside the grammar below; Fortran
+  order; fewer data bytes than the header promises (checked on the file's size, before
+  any memory is taken);
+- ``BAD_DTYPE``: a dtype other than ``<f4`` (checked before Fortran order);
+- ``BAD_SHAPE``: not three dimensions, a third that is not 2, or a zero dimension (the tile
+  side is the input checks' job).
+
+The header grammar is what NumPy writes, and nothing looser. The bytes are printable ASCII,
+ending in spaces and at most one newline. The text is a ``{...}`` dict holding exactly the
+keys ``'descr'``, ``'fortran_order'`` and ``'shape'``, once each, in any order, separated
+by commas (a trailing comma allowed), with spaces allowed around every token. The values
+are ``descr`` a single-quoted ``[<>|=]?`` letter-then-alphanumerics type string,
+``fortran_order`` ``True`` or ``False``, and ``shape`` a parenthesised list of up to four
+decimal integers of at most 9 digits (a trailing comma allowed). No other quoting, sign,
+base, underscore, expression or comment is accepted. The C++ reader implements the same
+grammar (cpp_runner/src/npy.cpp), and ``tests/vectors/hostile_npy`` holds the cases both
+must agree on.
 
 A tile list (``tiles.jsonl``) has one JSON object per line: ``tile_id``, ``time`` (Unix
 seconds of the post image), ``lat``, ``lon`` (tile centre, degrees), optional
@@ -19,6 +34,8 @@ library only.
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,24 +71,83 @@ class ImageBuffers:
         return array
 
 
+#: Longest header either reader accepts, bytes.
+MAX_HEADER = 4096
+_SPACES = r" *"
+_HEADER_VALUES = {
+    "descr": r"'(?P<descr>[<>|=]?[A-Za-z][A-Za-z0-9]*)'",
+    "fortran_order": r"(?P<fortran_order>True|False)",
+    "shape": r"\((?P<shape> *(?:[0-9]{1,9} *, *){0,3}(?:[0-9]{1,9} *,? *)?)\)",
+}
+_HEADER_KEY = re.compile(_SPACES + r"'(descr|fortran_order|shape)'" + _SPACES + ":" + _SPACES)
+
+
+def parse_npy_header(text: bytes) -> tuple[str, bool, tuple[int, ...]] | None:
+    """(descr, fortran_order, shape) of a ``.npy`` header under the grammar of the module
+    doc, or None when the header is outside it."""
+    if any(b < 0x20 or b > 0x7E for b in text.rstrip(b" ").removesuffix(b"\n").rstrip(b" ")):
+        return None
+    body = text.decode("ascii", "replace").rstrip(" ").removesuffix("\n").rstrip(" ")
+    if not (body.startswith("{") and body.endswith("}")):
+        return None
+    inner, at, found = body[1:-1], 0, {}
+    while True:
+        key = _HEADER_KEY.match(inner, at)
+        if key is None or key.group(1) in found:
+            break
+        value = re.compile(_HEADER_VALUES[key.group(1)]).match(inner, key.end())
+        if value is None:
+            return None
+        found[key.group(1)] = value.group(value.lastgroup or 1)
+        comma = re.compile(_SPACES + "(,?)" + _SPACES).match(inner, value.end())
+        at = comma.end()
+        if not comma.group(1):
+            break
+    if at != len(inner) or set(found) != set(_HEADER_VALUES):
+        return None
+    shape = tuple(int(part) for part in found["shape"].replace(" ", "").split(",") if part)
+    return found["descr"], found["fortran_order"] == "True", shape
+
+
+def _image_header(fh, path: str | Path) -> tuple[tuple[int, ...], int] | TileCheck:
+    """(shape, bytes before the data) of an open image file, or the status that stops it."""
+    magic = fh.read(8)
+    if len(magic) != 8 or magic[:6] != b"\x93NUMPY" or magic[6] not in (1, 2, 3) or magic[7] != 0:
+        return TileCheck(Status.UNREADABLE, f"{path}: not an .npy file of version 1.0, 2.0 or 3.0")
+    size_bytes = 2 if magic[6] == 1 else 4
+    raw = fh.read(size_bytes)
+    length = int.from_bytes(raw, "little") if len(raw) == size_bytes else 0
+    text = fh.read(length) if 0 < length <= MAX_HEADER else b""
+    parsed = parse_npy_header(text) if len(text) == length and text else None
+    if parsed is None:
+        return TileCheck(Status.UNREADABLE, f"{path}: malformed .npy header (not what NumPy writes)")
+    descr, fortran, shape = parsed
+    if descr != TILE_DTYPE.str:
+        return TileCheck(Status.BAD_DTYPE, f"{path}: dtype {descr}, expected {TILE_DTYPE.str}")
+    if fortran:
+        return TileCheck(Status.UNREADABLE, f"{path}: Fortran-ordered array; write it in C order")
+    if len(shape) != 3 or shape[2] != BANDS or 0 in shape:
+        return TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, expected (H, W, {BANDS})")
+    return shape, 8 + size_bytes + length
+
+
 def read_image(path: str | Path, buffers: ImageBuffers | None = None,
                slot: int = 0) -> tuple[np.ndarray | None, TileCheck]:
     """Read one image file under the contract above: (array, OK) or (None, the problem).
-    With ``buffers``, the pixels go into ``buffers``' array of ``slot``."""
-    fmt = np.lib.format
+    With ``buffers``, the pixels go into ``buffers``' array of ``slot``. No memory is taken
+    for the pixels before the file is known to hold them."""
     try:
         with open(path, "rb") as fh:
-            major, minor = fmt.read_magic(fh)
-            reader = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
-            shape, fortran, dtype = reader(fh)
-            if dtype != TILE_DTYPE:
-                return None, TileCheck(Status.BAD_DTYPE, f"{path}: dtype {dtype.str}, expected {TILE_DTYPE.str}")
-            if fortran:
-                return None, TileCheck(Status.UNREADABLE, f"{path}: Fortran-ordered array; write it in C order")
-            if len(shape) != 3 or shape[2] != BANDS:
-                return None, TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, expected (H, W, {BANDS})")
-            count = int(np.prod(shape))
-            image = buffers.get(slot, tuple(shape)) if buffers is not None else np.empty(shape, dtype=TILE_DTYPE)
+            header = _image_header(fh, path)
+            if isinstance(header, TileCheck):
+                return None, header
+            shape, offset = header
+            count = shape[0] * shape[1] * shape[2]
+            size = os.fstat(fh.fileno()).st_size
+            if size < offset + count * TILE_DTYPE.itemsize:
+                return None, TileCheck(Status.UNREADABLE, f"{path}: {max(0, size - offset)} data bytes, the header "
+                                                          f"promises {count * TILE_DTYPE.itemsize}")
+            image = buffers.get(slot, shape) if buffers is not None else np.empty(shape, dtype=TILE_DTYPE)
             got = fh.readinto(memoryview(image).cast("B"))  # straight into the array: no extra copy
     except (OSError, ValueError, MemoryError) as err:
         return None, TileCheck(Status.UNREADABLE, f"{path}: {err}")

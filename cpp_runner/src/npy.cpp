@@ -39,37 +39,122 @@ bool read_all(int fd, void* dst, std::size_t n) {
   return true;
 }
 
-// Value text after `'key':` in a Python dict literal, or nullptr.
-const char* value_of(const char* header, const char* key) {
-  const char* at = std::strstr(header, key);
-  if (!at) return nullptr;
-  at = std::strchr(at + std::strlen(key), ':');
-  if (!at) return nullptr;
-  ++at;
-  while (*at == ' ') ++at;
-  return at;
+// A .npy header under the grammar of runtime/tile_file.py (what NumPy writes, nothing looser).
+struct Header {
+  bool is_f4 = false;
+  bool fortran = false;
+  int ndim = 0;
+  long dims[4] = {0, 0, 0, 0};
+};
+
+class Cursor {
+ public:
+  Cursor(const char* text, std::size_t end) : text_(text), end_(end) {}
+  bool done() const { return at_ >= end_; }
+  char peek() const { return done() ? '\0' : text_[at_]; }
+  void spaces() {
+    while (peek() == ' ') ++at_;
+  }
+  bool take(char c) {
+    if (peek() != c) return false;
+    ++at_;
+    return true;
+  }
+  bool word(const char* w) {
+    const std::size_t n = std::strlen(w);
+    if (end_ - at_ < n || std::strncmp(text_ + at_, w, n) != 0) return false;
+    at_ += n;
+    return true;
+  }
+  // One to nine decimal digits.
+  bool integer(long& value) {
+    int digits = 0;
+    value = 0;
+    while (peek() >= '0' && peek() <= '9') {
+      if (++digits > 9) return false;
+      value = value * 10 + (peek() - '0');
+      ++at_;
+    }
+    return digits > 0;
+  }
+  bool letter() const { return (peek() >= 'a' && peek() <= 'z') || (peek() >= 'A' && peek() <= 'Z'); }
+  bool alnum() const { return letter() || (peek() >= '0' && peek() <= '9'); }
+  std::size_t at() const { return at_; }
+  const char* text() const { return text_; }
+
+ private:
+  const char* text_;
+  std::size_t end_;
+  std::size_t at_ = 0;
+};
+
+bool parse_descr(Cursor& c, Header& h) {
+  if (!c.take('\'')) return false;
+  const std::size_t start = c.at();
+  if (c.peek() == '<' || c.peek() == '>' || c.peek() == '|' || c.peek() == '=') c.take(c.peek());
+  if (!c.letter()) return false;
+  while (c.alnum()) c.take(c.peek());
+  const std::size_t length = c.at() - start;
+  h.is_f4 = length == 3 && std::strncmp(c.text() + start, "<f4", 3) == 0;
+  return c.take('\'');
 }
 
-// Parse "(a, b, c)" into dims; returns the number of dims, -1 when malformed.
-int parse_shape(const char* text, long dims[4]) {
-  if (*text != '(') return -1;
-  ++text;
-  int n = 0;
-  while (true) {
-    while (*text == ' ') ++text;
-    if (*text == ')') return n;
-    if (*text < '0' || *text > '9' || n == 4) return -1;
-    long v = 0;
-    while (*text >= '0' && *text <= '9') {
-      v = v * 10 + (*text - '0');
-      if (v > (1L << 40)) return -1;
-      ++text;
+bool parse_shape(Cursor& c, Header& h) {
+  if (!c.take('(')) return false;
+  c.spaces();
+  while (!c.take(')')) {
+    long value = 0;
+    if (h.ndim == 4 || !c.integer(value)) return false;
+    h.dims[h.ndim++] = value;
+    c.spaces();
+    if (c.take(',')) {
+      c.spaces();
+    } else if (c.peek() != ')') {
+      return false;
     }
-    dims[n++] = v;
-    while (*text == ' ') ++text;
-    if (*text == ',') ++text;
-    else if (*text != ')') return -1;
   }
+  return true;
+}
+
+bool parse_header(const char* text, std::size_t length, Header& h) {
+  std::size_t end = length;
+  while (end > 0 && text[end - 1] == ' ') --end;
+  if (end > 0 && text[end - 1] == '\n') --end;
+  while (end > 0 && text[end - 1] == ' ') --end;
+  for (std::size_t i = 0; i < end; ++i) {
+    if (static_cast<unsigned char>(text[i]) < 0x20 || static_cast<unsigned char>(text[i]) > 0x7E) return false;
+  }
+  if (end < 2 || text[0] != '{' || text[end - 1] != '}') return false;
+  Cursor c(text + 1, end - 2);
+  bool seen[3] = {false, false, false};
+  static const char* const kKeys[3] = {"'descr'", "'fortran_order'", "'shape'"};
+  while (true) {
+    c.spaces();
+    if (c.done()) break;  // "{}" or a trailing comma
+    int key = -1;
+    for (int k = 0; k < 3 && key < 0; ++k) {
+      if (c.word(kKeys[k])) key = k;
+    }
+    if (key < 0 || seen[key]) return false;
+    seen[key] = true;
+    c.spaces();
+    if (!c.take(':')) return false;
+    c.spaces();
+    bool ok = false;
+    if (key == 0) {
+      ok = parse_descr(c, h);
+    } else if (key == 1) {
+      h.fortran = c.word("True");
+      ok = h.fortran || c.word("False");
+    } else {
+      ok = parse_shape(c, h);
+    }
+    if (!ok) return false;
+    c.spaces();
+    if (!c.take(',')) break;
+  }
+  c.spaces();
+  return c.done() && seen[0] && seen[1] && seen[2];
 }
 
 }  // namespace
@@ -80,6 +165,7 @@ Status read_npy_image(const char* path, float* buffer, std::size_t capacity, Npy
   unsigned char magic[8];
   if (!read_all(fd.get(), magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) return Status::kUnreadable;
   const int major = magic[6];
+  if (magic[7] != 0) return Status::kUnreadable;
   std::size_t header_length = 0;
   std::size_t preamble = 8;
   if (major == 1) {
@@ -99,18 +185,12 @@ Status read_npy_image(const char* path, float* buffer, std::size_t capacity, Npy
   if (header_length == 0 || header_length > kMaxHeader || !read_all(fd.get(), header, header_length)) {
     return Status::kUnreadable;
   }
-  header[header_length] = '\0';
-  const char* descr = value_of(header, "'descr'");
-  const char* fortran = value_of(header, "'fortran_order'");
-  const char* shape = value_of(header, "'shape'");
-  if (!descr || !fortran || !shape || header[0] != '{') return Status::kUnreadable;
-  long dims[4];
-  const int ndim = parse_shape(shape, dims);
-  const bool is_true = std::strncmp(fortran, "True", 4) == 0;
-  if (ndim < 0 || (!is_true && std::strncmp(fortran, "False", 5) != 0)) return Status::kUnreadable;
-  if (std::strncmp(descr, "'<f4'", 5) != 0) return Status::kBadDtype;
-  if (is_true) return Status::kUnreadable;
-  if (ndim != 3 || dims[2] != 2) return Status::kBadShape;
+  Header parsed;
+  if (!parse_header(header, header_length, parsed)) return Status::kUnreadable;
+  if (!parsed.is_f4) return Status::kBadDtype;
+  if (parsed.fortran) return Status::kUnreadable;
+  const long* dims = parsed.dims;
+  if (parsed.ndim != 3 || dims[2] != 2 || dims[0] == 0 || dims[1] == 0) return Status::kBadShape;
   const std::size_t count = static_cast<std::size_t>(dims[0]) * static_cast<std::size_t>(dims[1]) * 2;
   struct stat info;
   if (::fstat(fd.get(), &info) != 0) return Status::kUnreadable;

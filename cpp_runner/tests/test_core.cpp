@@ -242,6 +242,24 @@ int test_preprocess_v2(const std::string& vectors) {
   return compared;
 }
 
+// The shared hostile .npy files (tests/vectors/hostile_npy, the header grammar of
+// runtime/tile_file.py): the C++ reader gives each the status pytest expects from Python.
+int test_hostile_npy(const std::string& vectors) {
+  const std::string folder = vectors + "/hostile_npy";
+  std::vector<float> buffer(8 * 8 * 2);
+  int checked = 0;
+  for (const json& c : read_jsonl(folder + "/cases.jsonl")) {
+    NpyImage image;
+    const Status status = read_npy_image((folder + "/" + c.at("file").get<std::string>()).c_str(), buffer.data(),
+                                         buffer.size(), image);
+    expect(code_name(status) == c.at("status").get<std::string>(),
+           "hostile npy " + c.at("name").get<std::string>() + ": " + code_name(status) + ", expected " +
+               c.at("status").get<std::string>());
+    ++checked;
+  }
+  return checked;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -252,7 +270,9 @@ int main(int argc, char** argv) {
   expect(preprocessed >= 8, "at least 8 preprocessed tiles compared");
   const int v2 = test_preprocess_v2(vectors);
   expect(v2 >= 10, "at least 10 version 2 preprocessing cases compared");
-  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases: %s\n", downlink,
-              decisions, preprocessed, v2, failures ? "FAILED" : "ok");
+  const int hostile = test_hostile_npy(vectors);
+  expect(hostile >= 50, "at least 50 hostile .npy files read");
+  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases, %d hostile .npy: %s\n",
+              downlink, decisions, preprocessed, v2, hostile, failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }
