@@ -34,6 +34,7 @@ library only.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -49,6 +50,8 @@ from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile, TileChe
 TILE_DTYPE = np.dtype("<f4")
 #: Bands per image (VV, VH).
 BANDS = 2
+#: A UTF-8 byte-order mark, ignored at the start of a tile list line.
+BOM = b"\xef\xbb\xbf"
 
 
 class ImageBuffers:
@@ -177,33 +180,83 @@ def _number(entry: dict, key: str, default: float | None = None) -> float:
     return float(value)
 
 
-def tile_from_line(line: str, folder: Path, index: int, buffers: ImageBuffers | None = None) -> Tile:
+def _not_json(text: str) -> float:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} overflows a double")
+    return value
+
+
+def _json_object(line: bytes) -> dict | None:
+    """The JSON object of one list line, or None: invalid UTF-8, a NUL, a lone surrogate,
+    anything but one object (the C++ reader refuses the same lines)."""
+    if b"\x00" in line:
+        return None
+    try:
+        entry = json.loads(line.removeprefix(BOM).decode("utf-8"), parse_constant=_not_json,
+                           parse_float=_finite_float)
+        json.dumps(entry, ensure_ascii=False).encode("utf-8")  # a lone surrogate escape: refused
+    except (ValueError, UnicodeError, RecursionError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def _valid_tile_id(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= 0xFFFF_FFFF
+
+
+def tile_from_line(line: str | bytes, folder: Path, index: int, buffers: ImageBuffers | None = None) -> Tile:
     """One list line as a tile. Strict types, the same as the C++ reader: ``tile_id`` an
     integer in 0..2**32-1, numbers for ``lat``/``lon``/``pixel_spacing_m``, strings for the
-    paths (else ``UNREADABLE``, with the line's index as tile id); ``time`` is passed as
-    written and judged by the time check (``BAD_TIME``)."""
+    paths; ``time`` is passed as written and judged by the time check (``BAD_TIME``).
+
+    A line that is not one JSON object is ``UNREADABLE`` with the line's index as tile id
+    and no time or place. A line that is an object but breaks a rule is ``UNREADABLE`` too,
+    and keeps what it does say: its tile id if valid (else the index), its time, and its
+    place if ``lat``/``lon``/``pixel_spacing_m`` are numbers. So the ground can tell which
+    tile failed, and where."""
+    raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+    entry = _json_object(raw)
+    if entry is None:
+        return Tile(index, -1, None, None, None,
+                    TileCheck(Status.UNREADABLE, f"tile list line {index + 1}: not one JSON object in UTF-8"))
+    tile_id = entry.get("tile_id")
+    when = entry.get("time", -1)
     try:
-        entry = json.loads(line)
-        if not isinstance(entry, dict):
-            raise TypeError("a tile list line must be a JSON object")
-        tile_id = entry["tile_id"]
-        if isinstance(tile_id, bool) or not isinstance(tile_id, int) or not 0 <= tile_id <= 0xFFFF_FFFF:
-            raise TypeError(f"tile_id must be an integer in 0..4294967295, got {tile_id!r}")
-        georef = Georef(_number(entry, "lat"), _number(entry, "lon"),
-                        _number(entry, "pixel_spacing_m", DEFAULT_PIXEL_SPACING_M))
-        if not isinstance(entry["pre"], str) or not isinstance(entry["post"], str):
-            raise TypeError("pre and post must be paths (strings)")
-        return pair_tile(folder / entry["pre"], folder / entry["post"], georef, entry["time"], tile_id, buffers)
-    except (ValueError, KeyError, TypeError) as err:
-        return Tile(index, -1, None, None, None, TileCheck(Status.UNREADABLE, f"tile list line {index + 1}: {err!r}"))
+        georef: Georef | None = Georef(_number(entry, "lat"), _number(entry, "lon"),
+                                       _number(entry, "pixel_spacing_m", DEFAULT_PIXEL_SPACING_M))
+    except TypeError as err:
+        georef, problem = None, f"{err}"
+    else:
+        problem = ""
+    if not _valid_tile_id(tile_id):
+        problem = f"tile_id must be an integer in 0..4294967295, got {tile_id!r}"
+    elif "time" not in entry:
+        problem = problem or "time is missing"
+    elif not isinstance(entry.get("pre"), str) or not isinstance(entry.get("post"), str):
+        problem = problem or "pre and post must be paths (strings)"
+    if problem:
+        salvaged_id = tile_id if _valid_tile_id(tile_id) else index
+        return Tile(salvaged_id, when, None, None, georef,
+                    TileCheck(Status.UNREADABLE, f"tile list line {index + 1}: {problem}"))
+    return pair_tile(folder / entry["pre"], folder / entry["post"], georef, when, tile_id, buffers)
 
 
 def read_tile_list(path: str | Path, reuse_buffers: bool = False) -> Iterator[tuple[Tile, float]]:
-    """The tiles of a ``tiles.jsonl`` with their read time, in file order (blank lines skipped).
-    ``reuse_buffers``: read every tile into the same two arrays (:class:`ImageBuffers`)."""
+    """The tiles of a ``tiles.jsonl`` with their read time, in file order.
+
+    Lines are split on ``\\n`` only (a ``\\r`` before it is JSON whitespace), each decoded
+    on its own, so one bad line is one unreadable tile, never the file's end; lines of
+    spaces, tabs and ``\\r`` only are skipped; a UTF-8 byte-order mark at a line's start
+    is ignored. ``reuse_buffers``: read every tile into the same two arrays
+    (:class:`ImageBuffers`)."""
     path = Path(path)
     buffers = ImageBuffers() if reuse_buffers else None
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for line in path.read_bytes().split(b"\n") if line.strip(b" \t\r")]
     for index, line in enumerate(lines):
         started = time.perf_counter()
         tile = tile_from_line(line, path.parent, index, buffers)

@@ -18,6 +18,7 @@
 #include "quakesat/message.hpp"
 #include "quakesat/npy.hpp"
 #include "quakesat/preprocess.hpp"
+#include "quakesat/tile_list.hpp"
 #include "quakesat/validate.hpp"
 
 namespace {
@@ -260,6 +261,33 @@ int test_hostile_npy(const std::string& vectors) {
   return checked;
 }
 
+// The shared hostile tile-list lines (tests/vectors/hostile_list): the C++ reader makes of
+// each the tile pytest expects from Python (id, integer time, place, read verdict).
+int test_hostile_list(const std::string& vectors) {
+  const std::string folder = vectors + "/hostile_list";
+  std::string error;
+  const std::vector<TileEntry> entries = read_tile_list(folder + "/tiles.jsonl", error);
+  const auto expected = read_jsonl(folder + "/expected.jsonl");
+  expect(error.empty() && entries.size() == expected.size(),
+         "hostile list: " + std::to_string(entries.size()) + " tiles read, expected " + std::to_string(expected.size()));
+  int checked = 0;
+  for (std::size_t i = 0; i < entries.size() && i < expected.size(); ++i) {
+    const TileMeta& m = entries[i].meta;
+    const json& want = expected[i];
+    const json time = m.time_is_integer && m.time >= 0 ? json(m.time) : json(nullptr);
+    const json lat = m.has_georef ? json(m.lat) : json(nullptr);
+    const json lon = m.has_georef ? json(m.lon) : json(nullptr);
+    const std::string status = m.read_status == Status::kOk ? "ok" : code_name(m.read_status);
+    const bool same = want.at("tile_id").get<std::uint32_t>() == m.tile_id && want.at("time") == time &&
+                      want.at("lat") == lat && want.at("lon") == lon && want.at("status").get<std::string>() == status;
+    expect(same, "hostile list tile " + std::to_string(i) + ": id " + std::to_string(m.tile_id) + ", time " +
+                     time.dump() + ", place " + lat.dump() + "/" + lon.dump() + ", " + status + "; expected " +
+                     want.dump());
+    ++checked;
+  }
+  return checked;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -270,9 +298,9 @@ int main(int argc, char** argv) {
   expect(preprocessed >= 8, "at least 8 preprocessed tiles compared");
   const int v2 = test_preprocess_v2(vectors);
   expect(v2 >= 10, "at least 10 version 2 preprocessing cases compared");
-  const int hostile = test_hostile_npy(vectors);
-  expect(hostile >= 50, "at least 50 hostile .npy files read");
-  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases, %d hostile .npy: %s\n",
+  const int hostile = test_hostile_npy(vectors) + test_hostile_list(vectors);
+  expect(hostile >= 75, "at least 50 hostile .npy files and 25 hostile list lines read");
+  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases, %d hostile files and lines: %s\n",
               downlink, decisions, preprocessed, v2, hostile, failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }
