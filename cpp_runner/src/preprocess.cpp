@@ -106,25 +106,30 @@ bool scan_row(const float* row, std::size_t n, bool first, float clip_low, float
   }
   bool row_finite = (all_finite[0] & all_finite[1] & all_finite[2] & all_finite[3]) != 0;
   std::size_t valid = 0, clips = 0;
-  float low = scan.low, high = scan.high;
+  // Rows start on a VV value, so lanes 0 and 2 hold VV, lanes 1 and 3 VH.
+  float band_low[2] = {scan.band_low[0], scan.band_low[1]}, band_high[2] = {scan.band_high[0], scan.band_high[1]};
   for (int j = 0; j < 4; ++j) {
-    low = lo[j] < low ? lo[j] : low;
-    high = hi[j] > high ? hi[j] : high;
+    band_low[j & 1] = lo[j] < band_low[j & 1] ? lo[j] : band_low[j & 1];
+    band_high[j & 1] = hi[j] > band_high[j & 1] ? hi[j] : band_high[j & 1];
     valid += static_cast<std::size_t>(finite_count[j]);
     clips += static_cast<std::size_t>(clipped[j]);
   }
   for (; i < n; ++i) {  // the tail (rows are a multiple of 4 values for even widths)
     const float v = row[i];
-    low = v < low ? v : low;
-    high = v > high ? v : high;
+    band_low[i & 1] = v < band_low[i & 1] ? v : band_low[i & 1];
+    band_high[i & 1] = v > band_high[i & 1] ? v : band_high[i & 1];
     const bool finite = (v - v) == 0.0f;
     valid += finite;
     clips += (v < clip_low) | (v > clip_high);
     row_finite &= finite;
     if (kSums) sums[i] = first ? (finite ? v : 0.0f) : sums[i] + (finite ? v : 0.0f);
   }
-  scan.low = low;
-  scan.high = high;
+  for (int b = 0; b < 2; ++b) {
+    scan.band_low[b] = band_low[b];
+    scan.band_high[b] = band_high[b];
+  }
+  scan.low = band_low[0] < band_low[1] ? band_low[0] : band_low[1];
+  scan.high = band_high[0] > band_high[1] ? band_high[0] : band_high[1];
   scan.valid += valid;
   scan.clipped += clips;
   return row_finite;
@@ -190,8 +195,8 @@ ImageScan scan_image(const float* image, std::size_t values, const PreprocessCon
   clip_thresholds(config, clip_low, clip_high);
   ImageScan scan;
   scan.values = values;
-  scan.low = kInf;
-  scan.high = -kInf;
+  scan.low = scan.band_low[0] = scan.band_low[1] = kInf;
+  scan.high = scan.band_high[0] = scan.band_high[1] = -kInf;
   scan_row<false>(image, values, true, clip_low, clip_high, nullptr, scan);
   return scan;
 }
@@ -217,8 +222,8 @@ ImageScan preprocess_image(const float* image, int height, int width, const Prep
   scan.values = row_values * height;
   float clip_low, clip_high;
   clip_thresholds(config, clip_low, clip_high);
-  scan.low = kInf;
-  scan.high = -kInf;
+  scan.low = scan.band_low[0] = scan.band_low[1] = kInf;
+  scan.high = scan.band_high[0] = scan.band_high[1] = -kInf;
   float* sums = scratch;
   float* counts = sums + row_values;
   float* level = counts + row_values;  // [band][x], then the counts likewise

@@ -14,8 +14,15 @@ Status judge_scan(const ImageScan& scan, const PreprocessConfig& config) {
   if (scan.valid == 0) return Status::kAllNodata;
   const double nodata = 1.0 - static_cast<double>(scan.valid) / static_cast<double>(scan.values);
   if (nodata > kMaxNodata) return Status::kMostlyNodata;
+  // A whole polarisation without one valid pixel, or one constant value, is not a radar image.
+  for (int b = 0; b < 2; ++b) {
+    if (scan.band_low[b] > scan.band_high[b]) return Status::kAllNodata;
+  }
   if (scan.low == 0.0f && scan.high == 0.0f) return Status::kAllZero;
   if (scan.low == scan.high) return Status::kConstant;
+  for (int b = 0; b < 2; ++b) {
+    if (scan.band_low[b] == scan.band_high[b]) return Status::kConstant;
+  }
   // Bounds as float, the doubles rounded to nearest (numpy compares a float32 tile the same way).
   const float bound_low = static_cast<float>(config.units_db ? kMinDb : 0.0);
   const float bound_high = static_cast<float>(config.units_db ? 10.0 * std::log10(kMaxLinear) : kMaxLinear);

@@ -258,6 +258,17 @@ int test_hostile_npy(const std::string& vectors) {
                c.at("status").get<std::string>());
     ++checked;
   }
+  PreprocessConfig defaults;  // check_image's defaults in runtime/tile.py: PreprocessConfig()
+  for (const json& c : read_jsonl(folder + "/checks.jsonl")) {
+    NpyImage image;
+    const Status read = read_npy_image((folder + "/" + c.at("file").get<std::string>()).c_str(), buffer.data(),
+                                       buffer.size(), image);
+    const Status check = read == Status::kOk ? check_image(buffer.data(), image.height, image.width, 8, defaults) : read;
+    expect(code_name(check) == c.at("status").get<std::string>(),
+           "broken image " + c.at("name").get<std::string>() + ": " + code_name(check) + ", expected " +
+               c.at("status").get<std::string>());
+    ++checked;
+  }
   return checked;
 }
 

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from quakesat.runtime.tile import check_image
 from quakesat.runtime.tile_file import parse_npy_header, read_image
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "hostile_npy"
 CASES = [json.loads(line) for line in (VECTORS / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
+CHECKS = [json.loads(line) for line in (VECTORS / "checks.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -40,3 +42,11 @@ def test_what_numpy_writes_is_inside_the_grammar(tmp_path) -> None:
         data = path.read_bytes()
         length = int.from_bytes(data[8:10], "little")
         assert parse_npy_header(data[10:10 + length]) == ("<f4", False, shape)
+
+
+@pytest.mark.parametrize("case", CHECKS, ids=[c["name"] for c in CHECKS])
+def test_each_broken_image_gets_its_input_check_verdict(case) -> None:
+    image, read = read_image(VECTORS / case["file"])
+    assert read.status.code_name == "ok"
+    check = check_image(image, 8)
+    assert check.status.code_name == case["status"], check.detail

@@ -4,7 +4,8 @@ readers must give (the header grammar of :mod:`quakesat.runtime.tile_file`).
 
     python tests/vectors/make_hostile_npy.py
 
-``cases.jsonl``: one line per file, ``{"name", "file", "status"}``. Checked by pytest
+``cases.jsonl``: one line per file, ``{"name", "file", "status"}`` (the reader's verdict);
+``checks.jsonl``: well-formed files whose pixels are broken, with the input checks' verdict. Checked by pytest
 (``tests/runtime/test_hostile_npy.py``) and by the C++ tests (``cpp_runner/tests/test_core.cpp``).
 The expected statuses are written here by hand from the grammar, not taken from either reader.
 """
@@ -100,6 +101,33 @@ def cases() -> dict[str, tuple[bytes, str]]:
     }
 
 
+def broken_images() -> dict[str, tuple[np.ndarray, str]]:
+    """Well-formed 8 x 8 x 2 files whose pixels no radar wrote, and the input checks' verdict
+    (``check_image`` at side 8 with the default preprocessing)."""
+    rng = np.random.default_rng(7)
+    speckle = rng.gamma(1.0, 0.05, size=(SIDE, SIDE, 2)).astype("<f4")
+
+    def with_band(band: int, value: float) -> np.ndarray:
+        image = speckle.copy()
+        image[..., band] = value
+        return image
+
+    denormal = (speckle * np.float32(1e-38)).astype("<f4")  # every value subnormal (< 1.18e-38)
+    return {
+        "check_speckle": (speckle, "ok"),
+        "check_vh_missing": (with_band(1, np.nan), "all_nodata"),
+        "check_vv_missing": (with_band(0, np.nan), "all_nodata"),
+        "check_vh_constant": (with_band(1, 0.01), "constant"),
+        "check_vv_constant": (with_band(0, 0.2), "constant"),
+        "check_vh_zero": (with_band(1, 0.0), "constant"),
+        "check_one_value_per_band": (np.stack([np.full((SIDE, SIDE), 0.2), np.full((SIDE, SIDE), 0.01)], -1)
+                                     .astype("<f4"), "constant"),
+        "check_vh_constant_with_nodata": (np.where(rng.random((SIDE, SIDE, 1)) < 0.2, np.nan, with_band(1, 0.01))
+                                          .astype("<f4"), "constant"),
+        "check_all_subnormal": (denormal, "values_clipped"),
+    }
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("*.npy"):
@@ -109,7 +137,12 @@ def main() -> None:
         (OUT / f"{name}.npy").write_bytes(content)
         lines.append(json.dumps({"name": name, "file": f"{name}.npy", "status": status}))
     (OUT / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {len(lines)} cases to {OUT}")
+    checks = []
+    for name, (image, status) in broken_images().items():
+        np.save(OUT / f"{name}.npy", image)
+        checks.append(json.dumps({"name": name, "file": f"{name}.npy", "status": status}))
+    (OUT / "checks.jsonl").write_text("\n".join(checks) + "\n", encoding="utf-8")
+    print(f"wrote {len(lines)} reader cases and {len(checks)} check cases to {OUT}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ struct ImageScan {
   std::size_t valid = 0;    // finite values (an Inf is not, and shows in low/high instead)
   std::size_t clipped = 0;  // beyond the clip range, in the input's units
   float low = 0.0f, high = 0.0f;  // smallest and largest non-NaN value (+inf and -inf when none)
+  float band_low[2] = {0.0f, 0.0f}, band_high[2] = {0.0f, 0.0f};  // the same per band (VV, VH)
 };
 
 // The clip range in the input's units, as float (the double rounded to nearest, as numpy does).
