@@ -64,13 +64,18 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
     decode and the report (see the module doc); return the report."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Rows are kept only for --evaluate (it scores every tile at the end); otherwise memory
+    # stays flat however long the pass (the soak in bench/suites checks it).
     rows: list[tuple[Georef | None, Truth | None, TileOutcome]] = []
-    read_total = 0.0
+    read_total, tiles, all_truth = 0.0, 0, True
     started = time.perf_counter()
     for tile, truth, read_seconds in items:
         read_total += read_seconds
-        outcome = replace(runtime.process(tile), heads=None)  # keep the rows small
-        rows.append((tile.georef, truth, outcome))  # not the images: a pass can be thousands of tiles
+        outcome = runtime.process(tile)
+        tiles += 1
+        all_truth &= truth is not None
+        if evaluate:
+            rows.append((tile.georef, truth, replace(outcome, heads=None)))  # not the images, nor the heads
     runtime.health()
     stream = b"".join(runtime.drain())
     wall = time.perf_counter() - started
@@ -78,7 +83,7 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
     jsonl = out.with_name(out.name + ".jsonl") if out.suffix != ".bin" else out.with_suffix(".jsonl")
     report: dict[str, Any] = {
         "stream": str(out), "decoded": str(jsonl), "messages": len(decoded), "bytes": len(stream),
-        "tiles": len(rows), "events_flagged": sum(1 for obj in decoded if obj.get("event")),
+        "tiles": tiles, "events_flagged": sum(1 for obj in decoded if obj.get("event")),
         "dropped": runtime.queue.dropped_total,
         "model": None if runtime.model is None else {"artifact": runtime.model.artifact.name,
                                                      "model_id": f"0x{runtime.model_id:04x}"},
@@ -86,9 +91,9 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
                                                      "detail": runtime.fault.detail},
         "config": {"gate": runtime.config.gate, "locate": runtime.config.locate, "emit": runtime.config.emit,
                    "health_every": runtime.config.health_every, "queue_capacity": runtime.config.queue_capacity},
-        "profile": profile_report(runtime, read_total, len(rows), wall),
+        "profile": profile_report(runtime, read_total, tiles, wall),
     }
-    if evaluate and rows and all(truth is not None for _, truth, _ in rows):
+    if evaluate and rows and all_truth:
         from quakesat.evaluation.messages import evaluation_report
 
         report["evaluation"] = evaluation_report(rows, runtime)  # type: ignore[arg-type]

@@ -256,11 +256,16 @@ def read_tile_list(path: str | Path, reuse_buffers: bool = False) -> Iterator[tu
     (:class:`ImageBuffers`)."""
     path = Path(path)
     buffers = ImageBuffers() if reuse_buffers else None
-    lines = [line for line in path.read_bytes().split(b"\n") if line.strip(b" \t\r")]
-    for index, line in enumerate(lines):
-        started = time.perf_counter()
-        tile = tile_from_line(line, path.parent, index, buffers)
-        yield tile, time.perf_counter() - started
+    index = 0
+    with open(path, "rb") as fh:  # streamed: memory does not grow with the list's length
+        for raw in fh:  # binary lines end at b"\n" only
+            line = raw.removesuffix(b"\n")
+            if not line.strip(b" \t\r"):
+                continue
+            started = time.perf_counter()
+            tile = tile_from_line(line, path.parent, index, buffers)
+            index += 1
+            yield tile, time.perf_counter() - started
 
 
 def write_tile_list(tiles: list[Tile], folder: str | Path) -> Path:
