@@ -365,6 +365,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--queue-capacity", type=int_range(1, 1_000_000), default=1024,
                    help="onboard queue capacity (default 1024)")
     p.add_argument("--threads", type=int_range(1, 256), default=1, help="inference threads (default 1)")
+    p.add_argument("--trusted-key", type=existing_file, default=None, metavar="PUBLIC_KEY",
+                   help="refuse a manifest not signed with this Ed25519 key (signing.pub; quakesat sign)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 without processing when the model cannot be used (instead of flying in fault mode)")
     p.add_argument("--evaluate", action="store_true",
@@ -385,8 +387,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.pre is not None and (args.post is None or args.lat is None or args.lon is None):
         return _usage(args, "--pre needs --post, --lat and --lon")
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    trusted = None
+    if args.trusted_key is not None:
+        from quakesat.runtime.signature import read_public_key
+
+        trusted = read_public_key(args.trusted_key)
     config = RuntimeConfig(gate=args.gate, locate=args.locate, emit=args.emit, health_every=args.health_every,
-                           queue_capacity=args.queue_capacity, threads=args.threads)
+                           queue_capacity=args.queue_capacity, threads=args.threads, trusted_key=trusted)
     runtime_log = logging.getLogger("quakesat.runtime")
     if args.strict:  # the fault becomes this command's one error line, not a log line too
         runtime_log.setLevel(logging.CRITICAL)
@@ -627,6 +634,37 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if bad else EXIT_OK
 
 
+# ─── keygen, sign ───────────────────────────────────────────────────────────────────────
+def _add_keys(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("keygen", help="a new Ed25519 key pair for signing model updates",
+                       description="Write signing.key (the private seed, mode 0600: keep it on the ground) and "
+                                   "signing.pub (what the payload trusts) into DIR (docs/runtime.md, 'Signed updates').")
+    p.add_argument("--out", type=output_dir, required=True, metavar="DIR", help="folder for the two key files")
+    p.set_defaults(func=_cmd_keygen)
+    p = sub.add_parser("sign", help="sign an export folder's manifest (it pins every artifact's hash)",
+                       description="Write ARTIFACTS/manifest.json.sig: the Ed25519 signature of the manifest's exact "
+                                   "bytes. A runtime given the public key (quakesat run --trusted-key, "
+                                   "quakesat-runner --trusted-key) runs nothing else.")
+    p.add_argument("artifacts", type=existing_dir, help="export folder (manifest.json)")
+    p.add_argument("--key", type=existing_file, required=True, help="the private key file (signing.key)")
+    p.set_defaults(func=_cmd_sign)
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    from quakesat.runtime.signature import generate_keys
+
+    key, pub = generate_keys(args.out)
+    print(json.dumps({"private_key": str(key), "public_key": str(pub)}))
+    return EXIT_OK
+
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    from quakesat.runtime.signature import sign_manifest
+
+    print(json.dumps({"signature": str(sign_manifest(args.artifacts, args.key))}))
+    return EXIT_OK
+
+
 # ─── mission ────────────────────────────────────────────────────────────────────────────
 #: The model ``quakesat mission`` flies when neither the scenario nor --artifacts names one.
 DEMO_ARTIFACTS = Path("out/demo/artifacts/quakelite")
@@ -742,7 +780,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quakesat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_simulate, _add_data, _add_train, _add_evaluate, _add_results, _add_export, _add_run,
-                _add_bench, _add_decode, _add_mission, _add_demo):
+                _add_bench, _add_decode, _add_keys, _add_mission, _add_demo):
         add(sub)
     return parser
 

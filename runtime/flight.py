@@ -103,6 +103,8 @@ class RuntimeConfig:
         queue_capacity: messages the onboard queue holds.
         threads: inference threads.
         apid: CCSDS application process id of the messages.
+        trusted_key: the Ed25519 public key (32 raw bytes) model updates must be signed with
+            (:mod:`quakesat.runtime.signature`); None checks no signature.
     """
 
     gate: str = "manifest"
@@ -112,6 +114,7 @@ class RuntimeConfig:
     queue_capacity: int = 1024
     threads: int = 1
     apid: int | None = None
+    trusted_key: bytes | None = None
 
     def __post_init__(self) -> None:
         if self.gate not in GATE_MODES:
@@ -224,8 +227,14 @@ class FlightRuntime:
              config: RuntimeConfig = RuntimeConfig()) -> FlightRuntime:
         """Open the artifact ``artifact`` (None: the manifest's default) of the folder
         ``artifacts``. A model that cannot be used does not raise: the runtime comes up in
-        fault mode, logs why, and reports the fault's status on every tile."""
+        fault mode, logs why, and reports the fault's status on every tile. With
+        ``config.trusted_key``, an unsigned or wrongly signed manifest is such a model
+        (``MANIFEST_INVALID``)."""
         try:
+            if config.trusted_key is not None:
+                from quakesat.runtime.signature import verify_manifest
+
+                verify_manifest(artifacts, config.trusted_key)  # before anything of it is used
             return cls(ExportedModel.open(artifacts, artifact, config.threads), config)
         except QuakesatError as err:
             status = next((s for kind, s in _MODEL_FAULTS if isinstance(err, kind)), Status.MANIFEST_INVALID)

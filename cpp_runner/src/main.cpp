@@ -17,6 +17,7 @@
 #include <string>
 
 #include "quakesat/manifest.hpp"
+#include "quakesat/artifact.hpp"
 #include "quakesat/runner.hpp"
 #include "quakesat/tile_list.hpp"
 #include "quakesat/timings.hpp"
@@ -55,6 +56,8 @@ const char* const kHelp =
     "  --repeat N       run the tile list N times over (default 1; messages for every pass)\n"
     "  --timings FILE   write every tile's time, the stage totals, the memory plan and the\n"
     "                   resident memory as JSON (what quakesat bench reads)\n"
+    "  --trusted-key F  Ed25519 public key file (quakesat keygen): run the manifest only if\n"
+    "                   manifest.json.sig verifies it with this key, else manifest_invalid\n"
     "  --version        print the version and exit\n"
     "  -h, --help       print this help and exit\n"
     "\n"
@@ -113,7 +116,7 @@ int parse_arguments(int argc, char** argv, Arguments& a) {
       continue;
     }
     if (arg == "-o" || arg == "--artifact" || arg == "--gate" || arg == "--locate" || arg == "--threads" ||
-        arg == "--repeat" || arg == "--timings") {
+        arg == "--repeat" || arg == "--timings" || arg == "--trusted-key") {
       if (i + 1 >= argc) return usage_error("option " + arg + " needs a value");
       const std::string value = argv[++i];
       if (arg == "-o") a.out_path = value;
@@ -127,6 +130,10 @@ int parse_arguments(int argc, char** argv, Arguments& a) {
         return usage_error("--repeat takes a whole number >= 1, got '" + value + "'");
       }
       if (arg == "--timings") a.timings_path = value;
+      if (arg == "--trusted-key") {
+        std::string problem;
+        if (!quakesat::read_public_key(value, a.config.trusted_key, problem)) return usage_error(problem);
+      }
       continue;
     }
     if (!arg.empty() && arg[0] == '-') return usage_error("unknown option '" + arg + "'");

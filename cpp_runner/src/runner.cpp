@@ -26,7 +26,9 @@ bool time_ok(const TileMeta& m) { return m.time_is_integer && m.time > 0 && m.ti
 Status Runner::init(const std::string& artifacts, const std::string& artifact, const RunnerConfig& config) {
   config_ = config;
   fault_detail_.clear();
-  Status status = load_manifest(artifacts, artifact, manifest_, fault_detail_);
+  Status status = config.trusted_key.empty() ? Status::kOk
+                                               : verify_manifest_signature(artifacts, config.trusted_key, fault_detail_);
+  if (status == Status::kOk) status = load_manifest(artifacts, artifact, manifest_, fault_detail_);
   if (status == Status::kOk) status = verify_artifact(manifest_, fault_detail_);
   if (status == Status::kOk) {
     status = model_.load(manifest_.folder + "/" + manifest_.artifact_file, manifest_.channels, manifest_.height,

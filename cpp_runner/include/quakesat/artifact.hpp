@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "quakesat/manifest.hpp"
 #include "quakesat/status.hpp"
@@ -14,5 +15,13 @@ Status verify_artifact(const Manifest& manifest, std::string& detail);
 
 // Lowercase hex SHA-256 of a file; empty if it cannot be read.
 std::string sha256_file(const std::string& path);
+
+// Signed updates (runtime/signature.py): an Ed25519 public key file (32 bytes as hex).
+bool read_public_key(const std::string& path, std::vector<unsigned char>& key, std::string& detail);
+
+// MANIFEST_INVALID unless FOLDER/manifest.json.sig (64 bytes as hex) verifies the manifest's
+// exact bytes with `key`.
+Status verify_manifest_signature(const std::string& folder, const std::vector<unsigned char>& key,
+                                 std::string& detail);
 
 }  // namespace quakesat

@@ -26,6 +26,7 @@ struct RunnerConfig {
   std::string locate = "auto";    // auto | head | change | centre
   int threads = 1;
   std::uint16_t apid = kApid;
+  std::vector<unsigned char> trusted_key;  // Ed25519 public key; empty: no signature checked
 };
 
 // What the caller knows about a tile besides its two image files.
