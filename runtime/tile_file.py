@@ -77,12 +77,13 @@ class ImageBuffers:
 #: Longest header either reader accepts, bytes.
 MAX_HEADER = 4096
 _SPACES = r" *"
-_HEADER_VALUES = {
+_HEADER_VALUES = {key: re.compile(pattern) for key, pattern in {
     "descr": r"'(?P<descr>[<>|=]?[A-Za-z][A-Za-z0-9]*)'",
     "fortran_order": r"(?P<fortran_order>True|False)",
     "shape": r"\((?P<shape> *(?:[0-9]{1,9} *, *){0,3}(?:[0-9]{1,9} *,? *)?)\)",
-}
+}.items()}
 _HEADER_KEY = re.compile(_SPACES + r"'(descr|fortran_order|shape)'" + _SPACES + ":" + _SPACES)
+_HEADER_COMMA = re.compile(_SPACES + "(,?)" + _SPACES)
 
 
 def parse_npy_header(text: bytes) -> tuple[str, bool, tuple[int, ...]] | None:
@@ -98,11 +99,11 @@ def parse_npy_header(text: bytes) -> tuple[str, bool, tuple[int, ...]] | None:
         key = _HEADER_KEY.match(inner, at)
         if key is None or key.group(1) in found:
             break
-        value = re.compile(_HEADER_VALUES[key.group(1)]).match(inner, key.end())
+        value = _HEADER_VALUES[key.group(1)].match(inner, key.end())
         if value is None:
             return None
         found[key.group(1)] = value.group(value.lastgroup or 1)
-        comma = re.compile(_SPACES + "(,?)" + _SPACES).match(inner, value.end())
+        comma = _HEADER_COMMA.match(inner, value.end())
         at = comma.end()
         if not comma.group(1):
             break
