@@ -15,6 +15,7 @@ carries it).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -57,17 +58,20 @@ class Quake:
                 "historical_time": self.historical_time, "usgs_id": self.usgs_id}
 
 
+@functools.cache
+def _historical_rows() -> tuple[dict, ...]:
+    return tuple(json.loads(HISTORICAL_FILE.read_text(encoding="utf-8")))
+
+
 def historical_sample() -> list[EventSpec]:
     """The built-in sample of real earthquakes (see the module doc), oldest first."""
-    rows = json.loads(HISTORICAL_FILE.read_text(encoding="utf-8"))
     events = [EventSpec(row["name"], row["time_utc"], float(row["latitude"]), float(row["longitude"]),
-                        float(row["depth_km"]), float(row["mw"])) for row in rows]
+                        float(row["depth_km"]), float(row["mw"])) for row in _historical_rows()]
     return sorted(events, key=lambda e: parse_time(e.time, e.name))
 
 
 def _usgs_ids() -> dict[str, str]:
-    rows = json.loads(HISTORICAL_FILE.read_text(encoding="utf-8"))
-    return {row["name"]: row.get("usgs_id") or "" for row in rows}
+    return {row["name"]: row.get("usgs_id") or "" for row in _historical_rows()}
 
 
 def gutenberg_richter(rng: np.random.Generator, n: int, low: float, high: float, b: float = B_VALUE) -> np.ndarray:

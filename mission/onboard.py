@@ -128,7 +128,6 @@ class Arrival:
     time: float
     report: TileReport | None
     tiles_processed: int
-    drawn: bool = False  # a bootstrapped tile's outcome
 
 
 @dataclass(frozen=True)
@@ -212,7 +211,7 @@ def arrivals(processed: list[ProcessedTile], clock: TileClock, emit: str, health
             out.append(Arrival(float(ticks[t]), None, int(ticks_n[t])))
             t += 1
         if emits(p.report, emit):
-            out.append(Arrival(p.time, p.report, int(count), p.drawn))
+            out.append(Arrival(p.time, p.report, int(count)))
     out += [Arrival(float(ticks[k]), None, int(ticks_n[k])) for k in range(t, len(ticks))]
     return out
 

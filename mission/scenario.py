@@ -24,6 +24,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 from quakesat.errors import ConfigError
 from quakesat.mission.contacts import Station
 from quakesat.mission.swath import Swath
+from quakesat.runtime.flight import EMIT_MODES, GATE_MODES
 
 #: Operating modes (README "Mission simulation").
 MODES = ("survey", "cued")
@@ -89,8 +90,10 @@ class OnboardSpec:
     def __post_init__(self) -> None:
         if self.runtime not in RUNTIMES:
             raise ConfigError(f"onboard.runtime must be one of {RUNTIMES}, got {self.runtime!r}")
-        if self.emit not in ("all", "alerts"):
+        if self.emit not in EMIT_MODES:
             raise ConfigError(f"onboard.emit must be 'all' or 'alerts', got {self.emit!r}")
+        if self.gate not in GATE_MODES:
+            raise ConfigError(f"onboard.gate must be one of {GATE_MODES}, got {self.gate!r}")
         if self.queue_capacity < 1:
             raise ConfigError(f"onboard.queue_capacity must be >= 1, got {self.queue_capacity}")
         if self.health_every < 0 or self.cores < 0 or self.instructions_per_tile < 0:

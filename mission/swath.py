@@ -19,6 +19,7 @@ import numpy as np
 
 from quakesat.errors import ConfigError
 from quakesat.mission.orbit import MEAN_EARTH_RADIUS_KM, GroundTrack, unit_vectors
+from quakesat.runtime.tile import offset_latlon as local_offset
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,7 @@ def recording_seconds(track: GroundTrack, swath: Swath, period_s: float) -> floa
 
 
 def offset_latlon(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
-    """The point ``north_m``/``east_m`` from (``lat``, ``lon``), local flat approximation."""
-    metres_per_degree = 111_320.0
-    new_lat = lat + north_m / metres_per_degree
-    new_lon = lon + east_m / (metres_per_degree * max(math.cos(math.radians(lat)), 1e-6))
+    """The point ``north_m``/``east_m`` from (``lat``, ``lon``) (the runtime's local
+    approximation, :func:`quakesat.runtime.tile.offset_latlon`), longitude wrapped to -180..180."""
+    new_lat, new_lon = local_offset(lat, lon, north_m, east_m)
     return new_lat, (new_lon + 180.0) % 360.0 - 180.0

@@ -64,7 +64,6 @@ class DownlinkQueue:
     _dropped_since_health: int = field(default=0, repr=False)
     last_dropped: Message | None = field(default=None, repr=False, compare=False)
     superseded_health: int = 0  # health reports replaced by a newer one before release
-    _health_queued: bool = field(default=False, repr=False)
     queued_health: HealthReport | None = field(default=None, repr=False, compare=False)  # the waiting one
 
     def __post_init__(self) -> None:
@@ -108,23 +107,19 @@ class DownlinkQueue:
                 return index
         return None
 
-    def _health_index(self) -> int | None:
-        return next((i for i, e in enumerate(self._entries) if isinstance(e.message, HealthReport)), None)
-
     def _health_waiting(self) -> int:
-        return 1 if self._health_queued else 0
+        return 0 if self.queued_health is None else 1
 
     def _push_health(self, report: HealthReport) -> None:
         dropped = report.dropped
-        waiting = self._health_index() if self._health_queued else None
-        if waiting is not None:
+        if self.queued_health is not None:
+            waiting = next(i for i, e in enumerate(self._entries) if e.message is self.queued_health)
             dropped += self._entries.pop(waiting).message.dropped  # superseded: its count travels on
             self.superseded_health += 1
         if dropped != report.dropped:
             status = Status.QUEUE_OVERFLOW if report.status == Status.OK else report.status
             report = dataclasses.replace(report, dropped=dropped, status=status)
         bisect.insort(self._entries, _Entry(self._key(report), report))
-        self._health_queued = True
         self.queued_health = report
 
     def _count_drop(self) -> None:
@@ -135,8 +130,8 @@ class DownlinkQueue:
         """Release up to ``count`` messages (None: all) in downlink order, for a contact."""
         count = len(self._entries) if count is None else max(0, int(count))
         released, self._entries = self._entries[:count], self._entries[count:]
-        if self._health_queued and any(isinstance(e.message, HealthReport) for e in released):
-            self._health_queued, self.queued_health = False, None
+        if self.queued_health is not None and any(e.message is self.queued_health for e in released):
+            self.queued_health = None
         return [entry.message for entry in released]
 
     def peek(self) -> list[Message]:

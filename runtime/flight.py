@@ -76,6 +76,8 @@ log = logging.getLogger("quakesat.runtime")
 STAGES = ("check", "gate", "preprocess", "infer", "decide", "locate", "encode")
 #: Gate modes: no gate, identical pairs only, or the manifest's calibrated threshold.
 GATE_MODES = ("off", "identical", "manifest")
+#: What enters the downlink queue (:func:`emits`).
+EMIT_MODES = ("all", "alerts")
 #: Largest magnitude a model may report before its output counts as invalid (mb).
 MAX_PLAUSIBLE_MAGNITUDE = 10.0
 #: Exceptions that mean "the model cannot be used", with the status each becomes.
@@ -121,7 +123,7 @@ class RuntimeConfig:
             raise ConfigError(f"gate must be one of {GATE_MODES}, got {self.gate!r}")
         if self.locate not in METHODS:
             raise ConfigError(f"locate must be one of {METHODS}, got {self.locate!r}")
-        if self.emit not in ("all", "alerts"):
+        if self.emit not in EMIT_MODES:
             raise ConfigError(f"emit must be 'all' or 'alerts', got {self.emit!r}")
         if self.health_every < 0:
             raise ConfigError(f"health_every must be >= 0, got {self.health_every}")

@@ -220,6 +220,13 @@ def check_time(time: object) -> TileCheck:
     return TileCheck(Status.OK)
 
 
+def offset_latlon(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
+    """The point ``north_m``/``east_m`` from (``lat``, ``lon``) in the local equirectangular
+    approximation (the longitude step shrinks with ``cos(latitude)``); neither clamped nor
+    wrapped."""
+    return lat + north_m / METRES_PER_DEGREE, lon + east_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6))
+
+
 def pixel_to_latlon(georef: Georef, row: float, col: float, side: int) -> tuple[float, float]:
     """Latitude/longitude of pixel (``row``, ``col``) of a north-up ``side x side`` tile.
 
@@ -230,8 +237,7 @@ def pixel_to_latlon(georef: Georef, row: float, col: float, side: int) -> tuple[
     centre = (side - 1) / 2.0
     north_m = (centre - row) * georef.pixel_spacing_m
     east_m = (col - centre) * georef.pixel_spacing_m
-    lat = georef.center_lat + north_m / METRES_PER_DEGREE
-    lon = georef.center_lon + east_m / (METRES_PER_DEGREE * max(math.cos(math.radians(georef.center_lat)), 1e-6))
+    lat, lon = offset_latlon(georef.center_lat, georef.center_lon, north_m, east_m)
     lat = min(max(lat, -LAT_MAX), LAT_MAX)
     lon = (lon + 180.0) % 360.0 - 180.0 if abs(lon) > LON_MAX else lon
     return lat, lon
