@@ -19,7 +19,11 @@ exists; tasks 5/6 use ``post`` → 1, mb and ``pre`` → 0, 0. Order: events by 
 sort), patches by number, positive before negative.
 
 The file is opened once and indexed from metadata only (names, attributes, dataset shapes
-and dtypes); pixels are read per item through that one handle.
+and dtypes); pixels are read per item through that one handle. A file-level problem (no event
+group, an event without ``magnitude`` or ``split``) is a :class:`QuakeSetFormatError`; a
+patch-level one (a missing ``post``, a third band, integer pixels, mismatched shapes) is that
+image's :class:`PatchDefect`: the samples using it are left out of training and evaluation
+and, in a run, become a tile carrying the defect's status, so one odd patch never ends a pass.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import h5py
 import numpy as np
 
 from quakesat.errors import DatasetNotFoundError, QuakeSetFormatError
+from quakesat.runtime.status import Status
 
 # ─── schema constants ───────────────────────────────────────────────────────────────────
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
@@ -156,15 +161,26 @@ class EventInfo:
     magnitude: float
     split: str  # canonical name, one of SPLITS
     attrs: dict[str, Any] = field(hash=False)  # every attribute, as plain Python values
-    patches: tuple[str, ...]  # patch group names, numeric order
-    patches_with_before: tuple[str, ...]
-    image_shape: tuple[int, int, int] | None  # shared by all its patches; None if they differ or none
+    patches: tuple[str, ...]  # patch group names, numeric order (sound and defective)
+    patches_with_before: tuple[str, ...]  # sound patches that have 'before'
+    image_shape: tuple[int, int, int] | None  # shared by its sound patches; None if they differ or none
+
+
+@dataclass(frozen=True)
+class PatchDefect:
+    """Why one image of a patch cannot be read as a tile image: the status the flight runtime
+    gives a pair that uses it (``unreadable``, ``bad_shape`` or ``bad_dtype``) and the reason."""
+
+    image: str
+    status: Status
+    message: str
 
 
 @dataclass(frozen=True)
 class _PatchIndex:
-    shape: tuple[int, int, int]
+    shape: tuple[int, int, int] | None  # of the first sound image ('pre' first); None if none is
     images: tuple[str, ...]  # those present, in IMAGE_NAMES order
+    defects: dict[str, PatchDefect] = field(default_factory=dict, hash=False)  # image name → defect
 
 
 # ─── helpers ────────────────────────────────────────────────────────────────────────────
@@ -249,16 +265,17 @@ def _parse_split_attr(raw: Any, where: str) -> str:
     return name
 
 
-def _image_shape(ds: h5py.Dataset, where: str) -> tuple[int, int, int]:
+def _image_problem(ds: h5py.Dataset, where: str) -> tuple[Status, str] | None:
+    """What is wrong with one image dataset (its status and reason), or None if it is sound."""
     shape = tuple(int(n) for n in ds.shape) if ds.shape is not None else ()
     expected = f"expected (H, W, {CHANNELS}) float (VV, VH sigma0)"
     if len(shape) != 3 or shape[2] != CHANNELS:
-        raise QuakeSetFormatError(f"{where}: shape {shape}; {expected}")
+        return Status.BAD_SHAPE, f"{where}: shape {shape}; {expected}"
     if shape[0] < 1 or shape[1] < 1:
-        raise QuakeSetFormatError(f"{where}: shape {shape} is empty; {expected}")
+        return Status.BAD_SHAPE, f"{where}: shape {shape} is empty; {expected}"
     if not np.issubdtype(ds.dtype, np.floating):
-        raise QuakeSetFormatError(f"{where}: dtype {ds.dtype}; {expected}")
-    return shape  # type: ignore[return-value]
+        return Status.BAD_DTYPE, f"{where}: dtype {ds.dtype}; {expected}"
+    return None
 
 
 def _patch_sort_key(name: str) -> tuple[int, str]:
@@ -411,27 +428,31 @@ class QuakeSetFile:
         index: dict[tuple[str, str], _PatchIndex] = {}
         for name in patch_names:
             index[(key, name)] = self._index_patch(f"{where}/{name}", group[name], ignored)
-        shapes = {p.shape for p in index.values()}
+        shapes = {p.shape for p in index.values() if not p.defects}
         info = EventInfo(
             event_id=key,
             magnitude=magnitude,
             split=split,
             attrs=attrs,
             patches=tuple(patch_names),
-            patches_with_before=tuple(n for n in patch_names if "before" in index[(key, n)].images),
+            patches_with_before=tuple(n for n in patch_names if "before" in index[(key, n)].images
+                                      and not index[(key, n)].defects),
             image_shape=next(iter(shapes)) if len(shapes) == 1 else None,
         )
         return info, index
 
     @staticmethod
     def _index_patch(where: str, group: h5py.Group, ignored: list[str]) -> _PatchIndex:
+        """Index one patch. A missing, misshapen or non-float image is that image's
+        :class:`PatchDefect`, not the file's end: the samples using it are left out of
+        training and evaluation, and become a tile with that status in a run."""
         members = set(group.keys())
+        defects: dict[str, PatchDefect] = {}
         for required in REQUIRED_IMAGES:
             if required not in members:
-                raise QuakeSetFormatError(
+                defects[required] = PatchDefect(required, Status.UNREADABLE, (
                     f"{where}: dataset {required!r} is missing; every patch needs 'pre' and 'post' "
-                    f"(and may have 'before')"
-                )
+                    f"(and may have 'before')"))
         present = tuple(n for n in IMAGE_NAMES if n in members)
         shape: tuple[int, int, int] | None = None
         first = ""
@@ -439,20 +460,23 @@ class QuakeSetFile:
             path = f"{where}/{name}"
             member = group[name]
             if not isinstance(member, h5py.Dataset):
-                raise QuakeSetFormatError(
-                    f"{path}: is a group; expected an (H, W, {CHANNELS}) float dataset"
-                )
-            this = _image_shape(member, path)
+                defects[name] = PatchDefect(name, Status.UNREADABLE,
+                                            f"{path}: is a group; expected an (H, W, {CHANNELS}) float dataset")
+                continue
+            problem = _image_problem(member, path)
+            if problem is not None:
+                defects[name] = PatchDefect(name, *problem)
+                continue
+            this = tuple(int(n) for n in member.shape)
             if shape is None:
-                shape, first = this, path
+                shape, first = this, path  # type: ignore[assignment]
             elif this != shape:
-                raise QuakeSetFormatError(
+                defects[name] = PatchDefect(name, Status.BAD_SHAPE, (
                     f"{path}: shape {this} differs from {first} {shape}; all images of a patch "
-                    f"must share one (H, W, {CHANNELS}) shape"
-                )
+                    f"must share one (H, W, {CHANNELS}) shape"))
         for name in sorted(members - set(IMAGE_NAMES) - GROUND_TRUTH_NAMES):
             ignored.append(f"{where}/{name}")
-        return _PatchIndex(shape=shape, images=present)  # type: ignore[arg-type]
+        return _PatchIndex(shape=shape, images=present, defects=defects)
 
     # ── what the index says ──
     @property
@@ -464,6 +488,18 @@ class QuakeSetFile:
     def events(self) -> list[EventInfo]:
         """Every event, sorted by key (string sort)."""
         return list(self._events)
+
+    @property
+    def defective_patches(self) -> list[tuple[str, str, PatchDefect]]:
+        """(event id, patch, defect) for every defective image, in sample order: what
+        training and evaluation skip and what a run reports with the defect's status."""
+        return [(event_id, patch, defect) for (event_id, patch), index in self._patches.items()
+                for defect in index.defects.values()]
+
+    def sample_defect(self, ref: SampleRef) -> PatchDefect | None:
+        """The first defect among the images ``ref`` uses (None: the sample can be read)."""
+        defects = self._patch(ref.event_id, ref.patch).defects
+        return next((defects[name] for name in ref.images if name in defects), None)
 
     @property
     def ignored_members(self) -> tuple[str, ...]:
@@ -498,9 +534,12 @@ class QuakeSetFile:
             The shape.
 
         Raises:
-            KeyError: no such patch.
+            KeyError: no such patch, or none of its images is sound.
         """
-        return self._patch(event_id, patch).shape
+        shape = self._patch(event_id, patch).shape
+        if shape is None:
+            raise KeyError(f"patch /{event_id}/{patch} has no sound image to take a shape from")
+        return shape
 
     def _patch(self, event_id: str, patch: str) -> _PatchIndex:
         try:
@@ -508,11 +547,13 @@ class QuakeSetFile:
         except KeyError:
             raise KeyError(f"patch /{event_id}/{patch} is not in {self._path}") from None
 
-    def iter_patches(self, split: str | None = None) -> Iterator[tuple[EventInfo, str]]:
+    def iter_patches(self, split: str | None = None,
+                     include_defective: bool = False) -> Iterator[tuple[EventInfo, str]]:
         """Yield (event, patch name) in sample order.
 
         Args:
             split: restrict to one split (aliases accepted); None for all.
+            include_defective: also the patches with a defective image (:attr:`defective_patches`).
 
         Returns:
             An iterator of (EventInfo, patch name).
@@ -524,14 +565,19 @@ class QuakeSetFile:
         for info in self._events:
             if wanted is None or info.split == wanted:
                 for patch in info.patches:
-                    yield info, patch
+                    if include_defective or not self._patches[(info.event_id, patch)].defects:
+                        yield info, patch
 
-    def samples(self, task: Task | int | str, split: str | None = None) -> list[SampleRef]:
+    def samples(self, task: Task | int | str, split: str | None = None,
+                include_defective: bool = False) -> list[SampleRef]:
         """List the samples of a task, in the paper's order.
 
         Args:
             task: 1, 2, 5 or 6 (a :class:`Task`, number or name).
             split: ``train``, ``validation`` (or ``val``), ``test``, or None for all.
+            include_defective: also the samples that use a defective image
+                (:meth:`sample_defect` says which); by default they are left out, and a
+                patch's other samples stay (a bad ``post`` keeps the (``before``, ``pre``) pair).
 
         Returns:
             The samples: per patch the positive first, then the negative (bitemporal tasks
@@ -542,15 +588,18 @@ class QuakeSetFile:
         """
         kind = Task.parse(task)
         refs: list[SampleRef] = []
-        for info, patch in self.iter_patches(split):
+        for info, patch in self.iter_patches(split, include_defective=True):
             event, mb, split_name = info.event_id, info.magnitude, info.split
+            index = self._patches[(event, patch)]
             if kind.is_bitemporal:
-                refs.append(SampleRef(event, patch, ("pre", "post"), 1, mb, split_name))
-                if patch in info.patches_with_before:
-                    refs.append(SampleRef(event, patch, ("before", "pre"), 0, 0.0, split_name))
+                candidates = [SampleRef(event, patch, ("pre", "post"), 1, mb, split_name)]
+                if "before" in index.images:
+                    candidates.append(SampleRef(event, patch, ("before", "pre"), 0, 0.0, split_name))
             else:
-                refs.append(SampleRef(event, patch, ("post",), 1, mb, split_name))
-                refs.append(SampleRef(event, patch, ("pre",), 0, 0.0, split_name))
+                candidates = [SampleRef(event, patch, ("post",), 1, mb, split_name),
+                              SampleRef(event, patch, ("pre",), 0, 0.0, split_name)]
+            refs += [ref for ref in candidates
+                     if include_defective or not any(name in index.defects for name in ref.images)]
         return refs
 
     # ── pixels and extras ──
@@ -567,6 +616,7 @@ class QuakeSetFile:
 
         Raises:
             KeyError: no such patch, or the patch has no such image.
+            QuakeSetFormatError: the image is defective (:attr:`QuakeSetFile.defective_patches`).
             ValueError: the file is closed.
         """
         index = self._patch(event_id, patch)
@@ -574,6 +624,8 @@ class QuakeSetFile:
             raise KeyError(
                 f"/{event_id}/{patch} has no image {name!r}; it has {', '.join(index.images)}"
             )
+        if name in index.defects:
+            raise QuakeSetFormatError(index.defects[name].message)
         data = self._h5()[f"{event_id}/{patch}/{name}"][()]
         return np.asarray(data, dtype=np.float32)
 
@@ -609,6 +661,24 @@ class QuakeSetFile:
         self._patch(event_id, patch)
         group = self._h5()[f"{event_id}/{patch}"]
         return {name: plain_value(group.attrs[name]) for name in group.attrs}
+
+    def grid_coordinates(self, event_id: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The event's ``x`` and ``y`` datasets (the published file's patch-grid coordinates)
+        as float64 arrays, or None when the event lacks either or they are not numeric.
+
+        Raises:
+            KeyError: no such event.
+            ValueError: the file is closed.
+        """
+        self.event(event_id)
+        group = self._h5()[str(event_id)]
+        arrays = []
+        for name in ("x", "y"):
+            member = group.get(name)
+            if not isinstance(member, h5py.Dataset) or not np.issubdtype(member.dtype, np.number):
+                return None
+            arrays.append(np.asarray(member[()], dtype=np.float64))
+        return arrays[0], arrays[1]
 
     def read_ground_truth(self, event_id: str, patch: str, name: str) -> np.ndarray | None:
         """Read an extra dataset of a patch, e.g. the simulator's ``change_mask``.

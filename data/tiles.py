@@ -4,8 +4,11 @@
 flight runtime: each pair of QuakeSet task 1 ((``pre``, ``post``) events and (``before``,
 ``pre``) non-events) becomes a :class:`~quakesat.runtime.tile.Tile` (images, georeference,
 acquisition time) beside its :class:`Truth` (label, magnitude, pixel-identical or not, the
-simulator's damage centroid pixel). A pair that cannot be read becomes a tile with the
-``UNREADABLE`` status instead of stopping the pass.
+simulator's damage centroid pixel, the georeference's source). A pair that uses a malformed
+image (:class:`~quakesat.data.quakeset.PatchDefect`) becomes a tile with the defect's status,
+one that cannot be read a tile with ``UNREADABLE``, instead of stopping the pass; the
+georeference comes from :func:`~quakesat.data.georef.patch_georef`, and a tile the file does
+not place still runs (``NO_GEOREFERENCE``).
 """
 
 from __future__ import annotations
@@ -14,13 +17,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import numpy as np
 
+from quakesat.data.georef import patch_georef
 from quakesat.data.quakeset import QuakeSetFile, Task, location_truth
 from quakesat.runtime.status import Status
-from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile, TileCheck
+from quakesat.runtime.tile import Tile, TileCheck
 
 
 @dataclass(frozen=True)
@@ -31,21 +33,12 @@ class Truth:
     magnitude: float
     identical: bool
     location: tuple[float, float] | None  # (row, col) of the damage (location_truth), simulator only
-
-
-def _file_georef(attrs: dict[str, Any], event_attrs: dict[str, Any]) -> Georef | None:
-    """The simulator writes each patch's centre; the real file has only the event's
-    coordinates, used as a coarse stand-in for the tile centre."""
-    spacing = float(attrs.get("pixel_spacing_m", DEFAULT_PIXEL_SPACING_M))
-    if "center_lat" in attrs and "center_lon" in attrs:
-        return Georef(float(attrs["center_lat"]), float(attrs["center_lon"]), spacing)
-    if "latitude" in event_attrs and "longitude" in event_attrs:
-        return Georef(float(event_attrs["latitude"]), float(event_attrs["longitude"]), spacing)
-    return None
+    georef_source: str = "patch"  # which part of the file placed the tile (data.georef.SOURCES)
 
 
 def file_tiles(data: str | Path, split: str | None = "test", limit: int | None = None,
-               assume_time: int | None = None) -> Iterator[tuple[Tile, Truth, float]]:
+               assume_time: int | None = None,
+               include_defective: bool = True) -> Iterator[tuple[Tile, Truth, float]]:
     """The bitemporal pairs of ``split`` (QuakeSet task 1: (pre, post) events and (before,
     pre) non-events) as tiles with their truth and read time, in the file's order.
 
@@ -54,23 +47,33 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
         split: ``train``, ``validation``, ``test`` or None for all.
         limit: at most this many tiles.
         assume_time: acquisition time for tiles whose file records none (the real file).
+        include_defective: also the pairs that use a malformed image, as tiles with its
+            status (a run reports them); False leaves them out, as training does.
     """
     with QuakeSetFile(data) as qs:
-        refs = qs.samples(Task.BITEMPORAL_DETECTION, split)[:limit]
+        refs = qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=include_defective)[:limit]
+        grids: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         for tile_id, ref in enumerate(refs):
             started = time.perf_counter()
+            first = second = None
             read_check = None
-            try:
-                first, second = qs.read(ref)
-            except Exception as err:  # a damaged dataset must not stop the pass
-                first = second = None
-                read_check = TileCheck(Status.UNREADABLE, f"{ref.event_id}/{ref.patch}: {err}")
+            defect = qs.sample_defect(ref)
+            if defect is not None:  # a malformed patch is its own tiles' status, never the pass's end
+                read_check = TileCheck(defect.status, defect.message)
+            else:
+                try:
+                    first, second = qs.read(ref)
+                except Exception as err:  # a damaged dataset must not stop the pass
+                    read_check = TileCheck(Status.UNREADABLE, f"{ref.event_id}/{ref.patch}: {err}")
             attrs = qs.patch_attrs(ref.event_id, ref.patch)
-            event_attrs = qs.event(ref.event_id).attrs
+            event = qs.event(ref.event_id)
+            if ref.event_id not in grids:
+                grids = {ref.event_id: qs.grid_coordinates(ref.event_id)}  # one event at a time
+            georef, source = patch_georef(ref.patch, attrs, event.attrs, grids[ref.event_id], len(event.patches))
             read_seconds = time.perf_counter() - started
             when = attrs.get(f"time_{ref.images[1]}", assume_time)
             found = location_truth(attrs) if ref.label == 1 else None
             identical = first is not None and bool(np.array_equal(first, second, equal_nan=True))
-            tile = Tile(tile_id, int(when) if when is not None else -1, first, second,
-                        _file_georef(attrs, event_attrs), read_check)
-            yield tile, Truth(ref.label, ref.magnitude, identical, found[0] if found else None), read_seconds
+            tile = Tile(tile_id, int(when) if when is not None else -1, first, second, georef, read_check)
+            truth = Truth(ref.label, ref.magnitude, identical, found[0] if found else None, source)
+            yield tile, truth, read_seconds

@@ -221,7 +221,7 @@ def evaluate_artifacts(data: str | Path, artifacts: str | Path, split: str | Non
     runtime = FlightRuntime(model, RuntimeConfig(gate="off", health_every=0, threads=threads))
     labels, magnitudes, identical, events, predicted, statuses = [], [], [], [], [], Counter()
     confidences: list[float] = []
-    for tile, truth, _ in file_tiles(data, split):
+    for tile, truth, _ in file_tiles(data, split, include_defective=False):  # the samples training scores
         if check_georef(tile.georef).status != Status.OK:
             tile = replace(tile, georef=PLACEHOLDER_GEOREF)
         if check_time(tile.time).status != Status.OK:

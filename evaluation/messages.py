@@ -21,6 +21,7 @@ from quakesat.evaluation.metrics import (
 )
 from quakesat.ground.decode import decode
 from quakesat.runtime.flight import FlightRuntime, TileOutcome
+from quakesat.runtime.status import Status
 from quakesat.runtime.tile import (
     Georef,
     check_georef,
@@ -38,7 +39,7 @@ def _location_errors(rows: list[tuple[Georef | None, Truth, TileOutcome]], side:
     reported, centre, methods = [], [], Counter()
     for georef, truth, outcome in rows:
         report = decode(outcome.message)
-        if not (report.event and truth.location is not None and side and check_georef(georef).processable):
+        if not (report.event and truth.location is not None and side and check_georef(georef).status == Status.OK):
             continue
         lat, lon = pixel_to_latlon(georef, *truth.location, side)
         reported.append(ground_distance_m(report.lat, report.lon, lat, lon))

@@ -6,8 +6,9 @@ one at a time, drains the onboard queue at the end (one ground contact), and wri
 
 - ``OUT`` (e.g. ``messages.bin``): the binary stream, 32 bytes a message, in downlink order;
 - ``OUT.jsonl`` beside it: the same messages decoded (``quakesat decode``);
-- ``OUT.report.json``: the run's profile (time per stage, tiles/s) and, with ground truth,
-  its evaluation (:mod:`quakesat.evaluation.messages`).
+- ``OUT.report.json``: the run's profile (time per stage, tiles/s), for a file's tiles how
+  each was placed (``georeference_sources``, :mod:`quakesat.data.georef`) and, with
+  ``--evaluate``, its evaluation (:mod:`quakesat.evaluation.messages`).
 
 The three files are written whole or not at all (a temporary file renamed into place), so an
 interrupted run leaves no half-written output.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -68,12 +70,15 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
     # stays flat however long the pass (the soak in bench/suites checks it).
     rows: list[tuple[Georef | None, Truth | None, TileOutcome]] = []
     read_total, tiles, all_truth = 0.0, 0, True
+    placed_by: Counter[str] = Counter()  # a file's tiles by georeference source (data.georef)
     started = time.perf_counter()
     for tile, truth, read_seconds in items:
         read_total += read_seconds
         outcome = runtime.process(tile)
         tiles += 1
         all_truth &= truth is not None
+        if truth is not None:
+            placed_by[truth.georef_source] += 1
         if evaluate:
             rows.append((tile.georef, truth, replace(outcome, heads=None)))  # not the images, nor the heads
     runtime.health()
@@ -93,6 +98,8 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
                    "health_every": runtime.config.health_every, "queue_capacity": runtime.config.queue_capacity},
         "profile": profile_report(runtime, read_total, tiles, wall),
     }
+    if placed_by:
+        report["georeference_sources"] = dict(sorted(placed_by.items()))
     if evaluate and rows and all_truth:
         from quakesat.evaluation.messages import evaluation_report
 

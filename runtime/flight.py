@@ -259,10 +259,13 @@ class FlightRuntime:
         pair = check_pair(tile.first, tile.second, self.side, self.preprocess)
         if not pair.processable:
             return pair
-        for check in (check_georef(tile.georef), check_time(tile.time)):
-            if check.status != Status.OK:
-                return check
-        return pair
+        georef = check_georef(tile.georef)
+        if not georef.processable:
+            return georef
+        when = check_time(tile.time)
+        if when.status != Status.OK:
+            return when
+        return georef if georef.status != Status.OK else pair  # NO_GEOREFERENCE: the ground must know
 
     def process(self, tile: Tile) -> TileOutcome:
         """Turn one tile into its message (queued per ``emit``); never raises on the tile."""
@@ -273,7 +276,7 @@ class FlightRuntime:
         georef_ok = check_georef(tile.georef).status == Status.OK
         lat, lon = (tile.georef.center_lat, tile.georef.center_lon) if georef_ok else (0.0, 0.0)
         pixel, method = None, None
-        if judged.event:
+        if judged.event and georef_ok:
             with _timed(seconds, "locate"):
                 pixel, method = locate_pixel(self.locate_method, judged.heads, tile.first, tile.second, self.side)
                 if pixel is not None:

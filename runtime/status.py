@@ -40,6 +40,7 @@ class Status(IntEnum):
     # 1..31 degraded: the tile was processed and the result is usable with care.
     PARTIAL_NODATA = 1
     VALUES_CLIPPED = 2
+    NO_GEOREFERENCE = 3
     # 32..63 bad input: the tile was not processed; an event may never be flagged.
     ALL_NODATA = 32
     MOSTLY_NODATA = 33
@@ -83,6 +84,7 @@ DESCRIPTIONS: dict[Status, str] = {
     Status.OK: "tile processed normally",
     Status.PARTIAL_NODATA: "some pixels are no-data; the rest was processed",
     Status.VALUES_CLIPPED: "values outside the plausible sigma0 range were clipped",
+    Status.NO_GEOREFERENCE: "the tile carries no georeference: processed, but the message has no position (0, 0)",
     Status.ALL_NODATA: "every pixel is no-data",
     Status.MOSTLY_NODATA: "too many pixels are no-data to process the tile",
     Status.NON_FINITE: "the tile holds infinite values",
@@ -91,7 +93,7 @@ DESCRIPTIONS: dict[Status, str] = {
     Status.BAD_SHAPE: "the tile does not have the expected shape",
     Status.BAD_DTYPE: "the tile does not have the expected data type",
     Status.OUT_OF_RANGE: "values lie outside the range the sensor can produce",
-    Status.BAD_GEOREFERENCE: "the tile's georeference is missing or invalid",
+    Status.BAD_GEOREFERENCE: "the tile's georeference is invalid (off the globe, non-finite, or a spacing <= 0)",
     Status.BAD_TIME: "the acquisition time is missing or invalid",
     Status.UNREADABLE: "the tile could not be read",
     Status.QUEUE_OVERFLOW: "the downlink queue overflowed and messages were dropped",

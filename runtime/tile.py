@@ -29,7 +29,8 @@ good tiles):
 ==================  ===============================================================
 
 :func:`check_georef` and :func:`check_time` turn an unusable georeference or time into a
-status. A tile with a bad-input status must not be run through the model and must not raise
+status: an invalid georeference (off the globe, non-finite) is bad input, a missing one is
+``NO_GEOREFERENCE`` (degraded: the model runs, the message has no position). A tile with a bad-input status must not be run through the model and must not raise
 an event; a degraded one is processed and flagged. :func:`pixel_to_latlon` maps a pixel of
 the tile to degrees (rows run south, columns east, as in a north-up product). numpy and the
 standard library only.
@@ -196,10 +197,10 @@ class Tile:
 
 
 def check_georef(georef: Georef | None) -> TileCheck:
-    """``BAD_GEOREFERENCE`` for a missing georeference, a centre off the globe, or a
-    non-positive pixel spacing; ``OK`` otherwise."""
+    """``NO_GEOREFERENCE`` (degraded) for a missing georeference; ``BAD_GEOREFERENCE`` for a
+    centre off the globe, a non-finite value or a non-positive pixel spacing; ``OK`` otherwise."""
     if georef is None:
-        return TileCheck(Status.BAD_GEOREFERENCE, "the tile has no georeference")
+        return TileCheck(Status.NO_GEOREFERENCE, "the tile has no georeference")
     values = (georef.center_lat, georef.center_lon, georef.pixel_spacing_m)
     if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
         return TileCheck(Status.BAD_GEOREFERENCE, f"non-numeric or non-finite georeference {values}")

@@ -307,6 +307,7 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
             group.attrs.update(entry["attrs"])
             split_counts[entry["attrs"]["split"]] += 1
             lat, lon = entry["event"].latitude, entry["event"].longitude
+            centres: list[tuple[float, float]] = []
             for p, (row, col, offset) in enumerate(entry["grid"]):
                 images, attrs = next(results)
                 patch = group.create_group(f"patch_{p}")
@@ -315,12 +316,13 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
                 attrs["center_lat"] = lat + offset[0] / METRES_PER_DEGREE
                 attrs["center_lon"] = lon + offset[1] / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6))
                 attrs["grid_row"], attrs["grid_col"] = row, col
+                centres.append((attrs["center_lat"], attrs["center_lon"]))
                 patch.attrs.update(attrs)
                 bar.update()
-            # Like the real file: x / y datasets beside the patches (here: patch-centre
-            # offsets east / north of the catalogued epicentre, metres).
-            group.create_dataset("x", data=np.array([o[1] for _, _, o in entry["grid"]]))
-            group.create_dataset("y", data=np.array([o[0] for _, _, o in entry["grid"]]))
+            # Like the real file: x / y datasets beside the patches, here one value per patch
+            # (its centre's longitude / latitude), as data/georef.py reads them.
+            group.create_dataset("x", data=np.array([c[1] for c in centres], dtype=np.float64))
+            group.create_dataset("y", data=np.array([c[0] for c in centres], dtype=np.float64))
     return {
         "file": str(path),
         "events": config.events,

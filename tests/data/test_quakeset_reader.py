@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 
 import h5py
 import numpy as np
@@ -309,30 +310,6 @@ MALFORMED = {
         lambda f: f["1001"].attrs.__setitem__("split", "foo"),
         r"/1001: attribute 'split' is 'foo'; expected one of train, validation, test",
     ),
-    "missing post": (
-        lambda f: f["2001/patch_1"].__delitem__("post"),
-        r"/2001/patch_1: dataset 'post' is missing",
-    ),
-    "missing pre": (
-        lambda f: f["1001/patch_10"].__delitem__("pre"),
-        r"/1001/patch_10: dataset 'pre' is missing",
-    ),
-    "wrong last dim": (
-        lambda f: _replace(f, "1001/patch_0/post", np.zeros((16, 16, 3), np.float32)),
-        r"/1001/patch_0/post: shape \(16, 16, 3\); expected \(H, W, 2\)",
-    ),
-    "wrong ndim": (
-        lambda f: _replace(f, "999/patch_0/before", np.zeros((16, 16), np.float32)),
-        r"/999/patch_0/before: shape \(16, 16\); expected \(H, W, 2\)",
-    ),
-    "integer pixels": (
-        lambda f: _replace(f, "1002/patch_0/pre", np.zeros((16, 16, 2), np.uint16)),
-        r"/1002/patch_0/pre: dtype uint16; expected",
-    ),
-    "mismatched shapes": (
-        lambda f: _replace(f, "1001/patch_2/post", np.zeros((8, 16, 2), np.float32)),
-        r"/1001/patch_2/post: shape \(8, 16, 2\) differs from /1001/patch_2/pre \(16, 16, 2\)",
-    ),
 }
 
 
@@ -342,6 +319,68 @@ def test_malformed_files_name_the_culprit(broken_copy, case):
     path = broken_copy(edit)
     with pytest.raises(QuakeSetFormatError, match=message):
         QuakeSetFile(path)
+
+
+# A malformed patch is that image's defect, never the file's end (issue: "one odd patch stops
+# `run --data` with zero tiles processed"): (edit, message, event, patch, image, status).
+DEFECTIVE = {
+    "missing post": (lambda f: f["2001/patch_1"].__delitem__("post"),
+                     r"/2001/patch_1: dataset 'post' is missing", "2001", "patch_1", "post", "unreadable"),
+    "missing pre": (lambda f: f["1001/patch_10"].__delitem__("pre"),
+                    r"/1001/patch_10: dataset 'pre' is missing", "1001", "patch_10", "pre", "unreadable"),
+    "wrong last dim": (lambda f: _replace(f, "1001/patch_0/post", np.zeros((16, 16, 3), np.float32)),
+                       r"/1001/patch_0/post: shape \(16, 16, 3\); expected \(H, W, 2\)",
+                       "1001", "patch_0", "post", "bad_shape"),
+    "wrong ndim": (lambda f: _replace(f, "999/patch_0/before", np.zeros((16, 16), np.float32)),
+                   r"/999/patch_0/before: shape \(16, 16\); expected \(H, W, 2\)",
+                   "999", "patch_0", "before", "bad_shape"),
+    "integer pixels": (lambda f: _replace(f, "1002/patch_0/pre", np.zeros((16, 16, 2), np.uint16)),
+                       r"/1002/patch_0/pre: dtype uint16; expected", "1002", "patch_0", "pre", "bad_dtype"),
+    "mismatched shapes": (lambda f: _replace(f, "1001/patch_2/post", np.zeros((8, 16, 2), np.float32)),
+                          r"/1001/patch_2/post: shape \(8, 16, 2\) differs from /1001/patch_2/pre \(16, 16, 2\)",
+                          "1001", "patch_2", "post", "bad_shape"),
+    "a group, not a dataset": (lambda f: (f["2001/patch_0"].__delitem__("post"), f["2001/patch_0"].create_group("post")),
+                               r"/2001/patch_0/post: is a group", "2001", "patch_0", "post", "unreadable"),
+}
+
+
+@pytest.mark.parametrize("case", list(DEFECTIVE))
+def test_a_malformed_patch_is_its_own_samples_defect(broken_copy, case):
+    edit, message, event, patch, image, status = DEFECTIVE[case]
+    with QuakeSetFile(broken_copy(edit)) as qs:
+        [(where_event, where_patch, defect)] = qs.defective_patches
+        assert (where_event, where_patch, defect.image, defect.status.code_name) == (event, patch, image, status)
+        assert re.search(message, defect.message)
+        every = [ref for task in (1, 5) for ref in qs.samples(task, include_defective=True)]
+        sound = [ref for task in (1, 5) for ref in qs.samples(task)]
+        broken = [ref for ref in every if image in ref.images and ref.event_id == event and ref.patch == patch]
+        assert broken and not any(ref in sound for ref in broken)  # left out of training and evaluation
+        assert set(sound) == set(every) - set(broken)  # the patch's other samples stay
+        assert all(qs.sample_defect(ref) == defect for ref in broken)
+        assert all(qs.sample_defect(ref) is None for ref in sound)
+        assert (event, patch) not in {(i.event_id, p) for i, p in qs.iter_patches()}
+        with pytest.raises((QuakeSetFormatError, KeyError)):
+            qs.read_image(event, patch, image)
+
+
+@pytest.mark.parametrize("case", list(DEFECTIVE))
+def test_a_run_over_a_file_with_a_malformed_patch_reports_it_and_goes_on(broken_copy, case):
+    from quakesat.data.tiles import file_tiles
+
+    edit, _, event, patch, image, status = DEFECTIVE[case]
+    path = broken_copy(edit)
+    with QuakeSetFile(path) as qs:
+        refs = qs.samples(1, split=None, include_defective=True)
+    items = list(file_tiles(path, split=None))
+    assert len(items) == len(refs)  # every pair became a tile: none lost, the pass went on
+    for ref, (tile, truth, _) in zip(refs, items):
+        uses = ref.event_id == event and ref.patch == patch and image in ref.images
+        if uses:
+            assert tile.read_check is not None and tile.read_check.status.code_name == status
+            assert tile.first is None and tile.second is None  # a defective image is never run
+        else:
+            assert tile.read_check is None and tile.first is not None
+        assert truth.label == ref.label
 
 
 def test_tolerated_variants(broken_copy):

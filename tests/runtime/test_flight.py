@@ -107,7 +107,6 @@ BAD = [
     ("wrong dtype", {"first": speckled(5).astype(np.int16)}, Status.BAD_DTYPE),
     ("not an array", {"first": [[0.1, 0.2]]}, Status.BAD_DTYPE),
     ("out of range", {"first": speckled(6) * 1e6}, Status.OUT_OF_RANGE),
-    ("no georeference", {"georef": None}, Status.BAD_GEOREFERENCE),
     ("latitude off the globe", {"georef": Georef(95.0, 0.0)}, Status.BAD_GEOREFERENCE),
     ("zero pixel spacing", {"georef": Georef(1.0, 2.0, 0.0)}, Status.BAD_GEOREFERENCE),
     ("no time", {"time": -1}, Status.BAD_TIME),
@@ -133,6 +132,18 @@ def test_a_degraded_tile_is_processed_and_keeps_its_degraded_status(runtime) -> 
     first[:4] = np.nan
     outcome = runtime.process(tile(first=first))
     assert decode(outcome.message).status == Status.PARTIAL_NODATA and "infer" in outcome.seconds
+
+
+def test_a_tile_without_georeference_is_still_judged_and_says_it_has_no_position(runtime) -> None:
+    always_event(runtime)  # the model's verdict stands; only the position is missing
+    outcome = runtime.process(tile(georef=None))
+    message = decode(outcome.message)
+    assert message.status == Status.NO_GEOREFERENCE and message.event and "infer" in outcome.seconds
+    assert (message.lat, message.lon) == (0.0, 0.0) and not message.located and "locate" not in outcome.seconds
+    first = speckled(1)
+    first[:4] = np.nan  # degraded too: the missing position is what the ground must learn
+    assert decode(runtime.process(tile(first=first, georef=None)).message).status == Status.NO_GEOREFERENCE
+    assert decode(runtime.process(tile(georef=None, time=-1)).message).status == Status.BAD_TIME
 
 
 # ─── model faults ───────────────────────────────────────────────────────────────────────

@@ -314,7 +314,7 @@ def test_dropped_negative_or_not_int_rejected() -> None:
 
 def test_status_and_flags_types() -> None:
     assert decode(encode(_tile(status=int(Status.PARTIAL_NODATA)))).status is Status.PARTIAL_NODATA
-    for bad in (3, 128, 255, "ok", None):
+    for bad in (4, 128, 255, "ok", None):
         _rejects(_tile, "status", bad)
         _rejects(_health, "status", bad)
     for name in ("event", "gated", "located"):

@@ -26,6 +26,7 @@ EXPECTED = {
     "OK": (0, StatusCategory.OK),
     "PARTIAL_NODATA": (1, StatusCategory.DEGRADED),
     "VALUES_CLIPPED": (2, StatusCategory.DEGRADED),
+    "NO_GEOREFERENCE": (3, StatusCategory.DEGRADED),
     "ALL_NODATA": (32, StatusCategory.BAD_INPUT),
     "MOSTLY_NODATA": (33, StatusCategory.BAD_INPUT),
     "NON_FINITE": (34, StatusCategory.BAD_INPUT),
@@ -103,7 +104,7 @@ def test_parse_status() -> None:
     assert parse_status("ALL_NODATA") is Status.ALL_NODATA
     assert parse_status(99) is Status.BACKEND_ERROR
     assert parse_status(Status.OK) is Status.OK
-    for bad in ("nope", 3, 128, True, 1.0, None):
+    for bad in ("nope", 4, 128, True, 1.0, None):
         with pytest.raises(ValueError):
             parse_status(bad)  # type: ignore[arg-type]
 

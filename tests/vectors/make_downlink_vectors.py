@@ -199,6 +199,7 @@ def build_valid(rng: random.Random) -> list[tuple[str, TileReport | HealthReport
                 time=U32_MAX,
             ),
         ),
+        ("tile_event_no_georeference", d.tile(Status.NO_GEOREFERENCE, event=True, lat=0.0, lon=0.0)),
     ]
     return cases
 
@@ -303,7 +304,7 @@ def build_invalid(rng: random.Random) -> list[tuple[str, bytes, str]]:
         ("reserved_flag_bit6", x(tile, _or_u8(7, 0x40)), "reserved_flags_set"),
         ("reserved_flag_bit7", x(health, _or_u8(7, 0x80)), "reserved_flags_set"),
         ("status_reserved_128", x(tile, _set_u8(8, 128)), "unknown_status"),
-        ("status_undefined_3", x(tile, _set_u8(8, 3)), "unknown_status"),
+        ("status_undefined_4", x(tile, _set_u8(8, 4)), "unknown_status"),
         ("status_undefined_255", x(health, _set_u8(8, 255)), "unknown_status"),
         ("ok_with_degraded_flag", x(tile, _or_u8(7, degraded)), "flags_inconsistent"),
         ("bad_input_without_flag", x(bad_input, _set_u8(7, 0)), "flags_inconsistent"),
