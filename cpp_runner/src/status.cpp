@@ -3,8 +3,9 @@
 
 namespace quakesat {
 
-const Status kAllStatuses[22] = {
-    Status::kOk,           Status::kPartialNodata,  Status::kValuesClipped,  Status::kAllNodata,
+const Status kAllStatuses[23] = {
+    Status::kOk,           Status::kPartialNodata,  Status::kValuesClipped,  Status::kNoGeoreference,
+    Status::kAllNodata,
     Status::kMostlyNodata, Status::kNonFinite,      Status::kAllZero,        Status::kConstant,
     Status::kBadShape,     Status::kBadDtype,       Status::kOutOfRange,     Status::kBadGeoreference,
     Status::kBadTime,      Status::kUnreadable,     Status::kQueueOverflow,  Status::kDeadlineMissed,
@@ -17,6 +18,7 @@ const char* code_name(Status status) {
     case Status::kOk: return "ok";
     case Status::kPartialNodata: return "partial_nodata";
     case Status::kValuesClipped: return "values_clipped";
+    case Status::kNoGeoreference: return "no_georeference";
     case Status::kAllNodata: return "all_nodata";
     case Status::kMostlyNodata: return "mostly_nodata";
     case Status::kNonFinite: return "non_finite";

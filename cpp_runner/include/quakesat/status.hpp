@@ -12,6 +12,7 @@ enum class Status : std::uint8_t {
   // 1..31 degraded: processed, usable with care.
   kPartialNodata = 1,
   kValuesClipped = 2,
+  kNoGeoreference = 3,
   // 32..63 bad input: not processed, never an event.
   kAllNodata = 32,
   kMostlyNodata = 33,
@@ -57,6 +58,6 @@ constexpr bool processable(Status status) {
 const char* code_name(Status status);
 
 // Every defined status, in numeric order (for tests and tables).
-extern const Status kAllStatuses[22];
+extern const Status kAllStatuses[23];
 
 }  // namespace quakesat
