@@ -89,13 +89,14 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
     report: dict[str, Any] = {
         "stream": str(out), "decoded": str(jsonl), "messages": len(decoded), "bytes": len(stream),
         "tiles": tiles, "events_flagged": sum(1 for obj in decoded if obj.get("event")),
-        "dropped": runtime.queue.dropped_total,
+        "dropped": runtime.queue.dropped_total, "deadlines_missed": runtime.deadlines_missed,
         "model": None if runtime.model is None else {"artifact": runtime.model.artifact.name,
                                                      "model_id": f"0x{runtime.model_id:04x}"},
         "fault": None if runtime.fault is None else {"status": runtime.fault.status.code_name,
                                                      "detail": runtime.fault.detail},
         "config": {"gate": runtime.config.gate, "locate": runtime.config.locate, "emit": runtime.config.emit,
-                   "health_every": runtime.config.health_every, "queue_capacity": runtime.config.queue_capacity},
+                   "health_every": runtime.config.health_every, "queue_capacity": runtime.config.queue_capacity,
+                   "deadline_s": runtime.config.deadline_s},
         "profile": profile_report(runtime, read_total, tiles, wall),
     }
     if placed_by:

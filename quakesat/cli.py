@@ -365,6 +365,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--queue-capacity", type=int_range(1, 1_000_000), default=1024,
                    help="onboard queue capacity (default 1024)")
     p.add_argument("--threads", type=int_range(1, 256), default=1, help="inference threads (default 1)")
+    p.add_argument("--deadline-ms", type=int_range(0, 3_600_000), default=0,
+                   help="time budget per tile in ms: a tile whose inference overruns it is deadline_missed, "
+                        "a hung backend never stalls the run (default 0: no budget)")
     p.add_argument("--trusted-key", type=existing_file, default=None, metavar="PUBLIC_KEY",
                    help="refuse a manifest not signed with this Ed25519 key (signing.pub; quakesat sign)")
     p.add_argument("--strict", action="store_true",
@@ -393,7 +396,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         trusted = read_public_key(args.trusted_key)
     config = RuntimeConfig(gate=args.gate, locate=args.locate, emit=args.emit, health_every=args.health_every,
-                           queue_capacity=args.queue_capacity, threads=args.threads, trusted_key=trusted)
+                           queue_capacity=args.queue_capacity, threads=args.threads, trusted_key=trusted,
+                           deadline_s=args.deadline_ms / 1000 if args.deadline_ms else None)
     runtime_log = logging.getLogger("quakesat.runtime")
     if args.strict:  # the fault becomes this command's one error line, not a log line too
         runtime_log.setLevel(logging.CRITICAL)

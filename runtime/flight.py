@@ -20,7 +20,9 @@ through these stages, each timed:
 It never raises on a tile and never flags an event it cannot stand behind: a model that is
 missing, tampered with, or whose manifest is invalid leaves the runtime up, reporting that
 status on every tile and in health reports; a backend failure on one tile is that tile's
-``BACKEND_ERROR``. Messages go to the bounded :class:`~quakesat.runtime.downlink_queue.DownlinkQueue`
+``BACKEND_ERROR``; with a time budget (``deadline_s``), a tile whose inference overruns it
+is ``DEADLINE_MISSED`` and a hung backend never stalls the loop
+(:mod:`~quakesat.runtime.deadline`). Messages go to the bounded :class:`~quakesat.runtime.downlink_queue.DownlinkQueue`
 (``emit="all"``: every tile; ``"alerts"``: events, bad input and model faults only), with a
 health report every ``health_every`` tiles. numpy, the standard library and an inference
 backend only.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +52,7 @@ from quakesat.errors import (
     QuakesatError,
 )
 from quakesat.runtime.change import METHODS, ChangeGate, GateVerdict, locate_pixel
+from quakesat.runtime.deadline import DeadlineMissed, InferenceWatchdog
 from quakesat.runtime.decision import DecisionRule, decide
 from quakesat.runtime.downlink_queue import DownlinkQueue
 from quakesat.runtime.message import (
@@ -107,6 +111,9 @@ class RuntimeConfig:
         apid: CCSDS application process id of the messages.
         trusted_key: the Ed25519 public key (32 raw bytes) model updates must be signed with
             (:mod:`quakesat.runtime.signature`); None checks no signature.
+        deadline_s: the time budget of one tile, seconds from the start of :meth:`FlightRuntime.process`
+            to the end of inference; a tile over it is ``DEADLINE_MISSED`` and a hung backend
+            never stops the loop (:mod:`quakesat.runtime.deadline`). None: no budget.
     """
 
     gate: str = "manifest"
@@ -117,6 +124,7 @@ class RuntimeConfig:
     threads: int = 1
     apid: int | None = None
     trusted_key: bytes | None = None
+    deadline_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.gate not in GATE_MODES:
@@ -131,6 +139,9 @@ class RuntimeConfig:
             raise ConfigError(f"queue_capacity must be >= 1, got {self.queue_capacity}")
         if self.threads < 1:
             raise ConfigError(f"threads must be >= 1, got {self.threads}")
+        if self.deadline_s is not None and not (isinstance(self.deadline_s, (int, float))
+                                                and math.isfinite(self.deadline_s) and self.deadline_s > 0):
+            raise ConfigError(f"deadline_s must be a positive number of seconds or None, got {self.deadline_s!r}")
         if self.apid is not None and not 0 <= self.apid <= APID_MAX:
             raise ConfigError(f"apid must be in 0..{APID_MAX}, got {self.apid}")
 
@@ -204,6 +215,8 @@ class FlightRuntime:
         self.times = StageTimes()
         self.tiles_processed = 0
         self.gated = 0
+        self.deadlines_missed = 0
+        self._watchdog = InferenceWatchdog() if config.deadline_s is not None and model is not None else None
         self._seq = 0
         self._last_place: tuple[int, float, float] = (1, 0.0, 0.0)
         self.preprocess: PreprocessConfig | None = None
@@ -270,9 +283,10 @@ class FlightRuntime:
     def process(self, tile: Tile) -> TileOutcome:
         """Turn one tile into its message (queued per ``emit``); never raises on the tile."""
         seconds: dict[str, float] = {}
+        started = time.perf_counter()
         with _timed(seconds, "check"):
             check = self._first_problem(tile)
-        judged = self._judge(tile, check, seconds) if check.processable else Judgement(check)
+        judged = self._judge(tile, check, seconds, started) if check.processable else Judgement(check)
         georef_ok = check_georef(tile.georef).status == Status.OK
         lat, lon = (tile.georef.center_lat, tile.georef.center_lon) if georef_ok else (0.0, 0.0)
         pixel, method = None, None
@@ -314,7 +328,7 @@ class FlightRuntime:
             self.health()
         return TileOutcome(report, message, judged.check, judged.gate, judged.heads, pixel, method, queued, seconds)
 
-    def _judge(self, tile: Tile, check: TileCheck, seconds: dict[str, float]) -> Judgement:
+    def _judge(self, tile: Tile, check: TileCheck, seconds: dict[str, float], started: float) -> Judgement:
         """Gate, model and decision rule for a tile that passed its checks."""
         model, tensor, config = self.model, self._input, self.preprocess
         if model is None or tensor is None or config is None:  # fault mode: _first_problem returned it
@@ -336,7 +350,10 @@ class FlightRuntime:
                 preprocess_image(tile.second, config, out=tensor[0], all_finite=all_finite, scratch=self._scratch)
         try:
             with _timed(seconds, "infer"):
-                heads = model.heads(tensor)
+                heads = self._infer(model, tensor, started)
+        except DeadlineMissed as err:
+            self.deadlines_missed += 1
+            return Judgement(TileCheck(Status.DEADLINE_MISSED, str(err)), gate=verdict)
         except QuakesatError as err:
             return Judgement(TileCheck(Status.BACKEND_ERROR, str(err)), gate=verdict)
         with _timed(seconds, "decide"):
@@ -344,6 +361,13 @@ class FlightRuntime:
         if problem:
             return Judgement(TileCheck(Status.OUTPUT_INVALID, problem), gate=verdict, heads=heads)
         return Judgement(check, event, magnitude, confidence, verdict, heads)
+
+    def _infer(self, model: ExportedModel, tensor: np.ndarray, started: float) -> dict[str, np.ndarray]:
+        """The model's heads, within the tile's budget when one is set (``DeadlineMissed``)."""
+        if self._watchdog is None or self.config.deadline_s is None:
+            return model.heads(tensor)
+        left = self.config.deadline_s - (time.perf_counter() - started)
+        return self._watchdog.run(lambda: model.heads(tensor), left, getattr(model.backend, "cancel", None))
 
     # ─── messages ──────────────────────────────────────────────────────────────────────
     def _apid(self) -> int:
@@ -362,8 +386,11 @@ class FlightRuntime:
         Its status is the model fault if any, else ``QUEUE_OVERFLOW`` when messages were
         dropped since the last report released, else OK; time and place are the last good tile's.
         """
+        fault = self.fault.status if self.fault is not None else None
+        if fault is None and self._watchdog is not None and self._watchdog.hung:
+            fault = Status.DEADLINE_MISSED  # the backend has not come back: the ground must know now
         report = health_report(self.queue, self._next_seq(), self.tiles_processed, self._last_place, self.model_id,
-                               self.fault.status if self.fault is not None else None, self._apid())
+                               fault, self._apid())
         self.queue.push(report)
         return self.queue.queued_health or report
 

@@ -70,13 +70,20 @@ class OnnxRuntimeBackend:
             raise BackendError(f"{path}: onnxruntime cannot open the model ({err})") from None
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]
+        self._run_options = ort.RunOptions()
 
     def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        self._run_options.terminate = False
         try:
-            values = self.session.run(None, {self.input_name: x})
+            values = self.session.run(None, {self.input_name: x}, self._run_options)
         except Exception as err:
             raise BackendError(f"onnxruntime failed on an input of shape {x.shape} ({err})") from None
         return dict(zip(self.output_names, values))
+
+    def cancel(self) -> None:
+        """Stop the run in progress (from another thread): onnxruntime checks the flag
+        between graph nodes and the run then fails (the per-tile budget, runtime/deadline.py)."""
+        self._run_options.terminate = True
 
 
 class LiteRTBackend:

@@ -5,7 +5,8 @@
 Everything at one thread, on one real simulated tile pair, in the same run so that the
 ratios are what to read: the whole ``FlightRuntime.process`` for a tile that runs the model
 and for a pixel-identical pair the gate skips, and each stage alone (input checks, the gate
-statistic, preprocessing, the int8 ONNX model, location). Not a pass/fail test.
+statistic, preprocessing, the int8 ONNX model, location), and the model tile again with a
+per-tile time budget set (inference on the watchdog's thread). Not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ def make_tile(first: np.ndarray, second: np.ndarray) -> Tile:
 def test_process_a_tile_that_runs_the_model(benchmark, runtime, pair) -> None:
     outcome = benchmark(runtime.process, make_tile(*pair))
     assert "infer" in outcome.seconds
+
+
+@pytest.fixture(scope="module")
+def budgeted_runtime(exported) -> FlightRuntime:
+    """The same runtime with a per-tile budget: inference on the watchdog's thread."""
+    config = RuntimeConfig(health_every=0, queue_capacity=1_000_000, deadline_s=10.0)
+    return FlightRuntime.open(exported[1], "onnx-int8", config)
+
+
+@pytest.mark.benchmark(group=GROUP)
+def test_process_a_tile_that_runs_the_model_within_a_time_budget(benchmark, budgeted_runtime, pair) -> None:
+    """Beside the unbudgeted row: what the watched thread costs (one hand-off per tile)."""
+    outcome = benchmark(budgeted_runtime.process, make_tile(*pair))
+    assert "infer" in outcome.seconds and budgeted_runtime.deadlines_missed == 0
 
 
 @pytest.mark.benchmark(group=GROUP)
