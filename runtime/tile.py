@@ -19,7 +19,8 @@ good tiles):
 ``ALL_NODATA``      every pixel of one band NaN (a polarisation missing)
 ``ALL_ZERO``        every valid pixel exactly 0
 ``CONSTANT``        every valid pixel the same value (a stuck or filled product), or every
-                    valid pixel of one band
+                    valid pixel of one band, or every valid pixel beyond one end of the
+                    clip range (all subnormal, say: one value once clipped)
 ``OUT_OF_RANGE``    a negative intensity, or one above ``MAX_LINEAR`` (+40 dB); for tiles
                     in dB, a value outside -80..+40 dB
 ``PARTIAL_NODATA``  some pixels NaN (degraded: the rest is processed)
@@ -123,9 +124,12 @@ def check_image(image: object, side: int, config: PreprocessConfig = PreprocessC
     if low < image.dtype.type(bounds[0]) or high > image.dtype.type(bounds[1]):
         return TileCheck(Status.OUT_OF_RANGE, f"values span {float(low):.4g}..{float(high):.4g}; "
                                               f"{config.units} sigma0 lies in {bounds[0]:g}..{bounds[1]:g}")
+    clip_low, clip_high = clip_thresholds(config, image.dtype)
+    if high < clip_low or low > clip_high:  # e.g. every value subnormal: one value once clipped
+        return TileCheck(Status.CONSTANT, f"every valid pixel lies beyond the clip range {config.clip_db} dB "
+                                          f"({float(low):.4g}..{float(high):.4g}): one value after clipping")
     if nodata > 0:
         return TileCheck(Status.PARTIAL_NODATA, f"{nodata:.1%} of the pixels are NaN")
-    clip_low, clip_high = clip_thresholds(config, image.dtype)
     clipped = 0.0
     if low < clip_low or high > clip_high:  # count only when some value lies beyond
         clipped = float(np.count_nonzero((image < clip_low) | (image > clip_high)) / valid_size)

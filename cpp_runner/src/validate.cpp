@@ -27,6 +27,10 @@ Status judge_scan(const ImageScan& scan, const PreprocessConfig& config) {
   const float bound_low = static_cast<float>(config.units_db ? kMinDb : 0.0);
   const float bound_high = static_cast<float>(config.units_db ? 10.0 * std::log10(kMaxLinear) : kMaxLinear);
   if (scan.low < bound_low || scan.high > bound_high) return Status::kOutOfRange;
+  // Every valid pixel beyond one end of the clip range (all subnormal, say): one value once clipped.
+  float clip_low, clip_high;
+  clip_thresholds(config, clip_low, clip_high);
+  if (scan.high < clip_low || scan.low > clip_high) return Status::kConstant;
   if (nodata > 0) return Status::kPartialNodata;
   if (static_cast<double>(scan.clipped) / static_cast<double>(scan.valid) > kMaxClipped) return Status::kValuesClipped;
   return Status::kOk;

@@ -300,10 +300,12 @@ def test_shallow_pipelines_export_with_skl2onnx_and_agree(data, tmp_path, model,
     manifest = export_model(folder, data, tmp_path / "out", ExportOptions(formats=("onnx",)))
     (entry,) = manifest.artifacts
     assert entry.layout == "features" and entry.precision == "fp32" and manifest.model.family == "shallow"
-    assert entry.fidelity["flag_agreement"] == 1.0
     head = "magnitude" if task == "magnitude" else "event"
     # float32 ONNX vs float64 scikit-learn: a forest tree whose split lies within float32
-    # rounding of a feature votes the other way (1/300 of the probability per tree).
+    # rounding of a feature votes the other way (1/300 of the probability per tree), which can
+    # move a tile sitting on the decision threshold across it (seen: 1 of 245 held-out tiles
+    # with scikit-learn 1.9.1). The kernel models have no such splits: every flag agrees.
+    assert entry.fidelity["flags_changed"] <= (1 if model == "random-forest" else 0)
     assert entry.fidelity[f"{head}_abs_error"]["max"] < 0.05
     assert any("int8" in note for note in manifest.report["notes"])
 

@@ -124,7 +124,7 @@ def broken_images() -> dict[str, tuple[np.ndarray, str]]:
                                      .astype("<f4"), "constant"),
         "check_vh_constant_with_nodata": (np.where(rng.random((SIDE, SIDE, 1)) < 0.2, np.nan, with_band(1, 0.01))
                                           .astype("<f4"), "constant"),
-        "check_all_subnormal": (denormal, "values_clipped"),
+        "check_all_subnormal": (denormal, "constant"),
     }
 
 
