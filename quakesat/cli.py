@@ -669,6 +669,51 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ─── reliability ────────────────────────────────────────────────────────────────────────
+def _add_reliability(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "reliability",
+        help="the reliability campaign: hostile tiles, fuzzed packets, edited manifests, both runtimes",
+        description=(
+            "Run seeded hostile inputs through the Python flight runtime and the C++ runner (and decoders): "
+            "hostile tiles with a flag-everything copy of the model (an event on a tile that must be refused "
+            "is a failed check), fuzzed 32-byte packets, edited manifests. Counts crashes, false events, "
+            "bad-CRC accepts, lost messages and Python/C++ disagreements; writes reliability.json and "
+            "reliability.md (docs/reliability.md). Exit 1 when any of those counts is not zero."
+        ),
+    )
+    p.add_argument("--out", type=output_dir, default=Path("out/reliability"), help="output folder (default out/reliability)")
+    p.add_argument("--tiles", type=int_range(1, 1_000_000), default=2000, help="hostile tiles (default 2000)")
+    p.add_argument("--packets", type=int_range(1, 100_000_000), default=200_000, help="fuzzed packets (default 200000)")
+    p.add_argument("--manifests", type=int_range(0, 100_000), default=100, help="manifest edits (default 100)")
+    p.add_argument("--seed", type=NON_NEGATIVE, default=0, help="seed of every draw (default 0)")
+    p.add_argument("--artifacts", type=existing_dir, default=None,
+                   help="export folder to attack (default tests/vectors/tiny_model of this checkout)")
+    p.add_argument("--doc", type=existing_file, default=None, metavar="MARKDOWN",
+                   help="also replace the 'reliability' generated block of this Markdown file")
+    p.set_defaults(func=_cmd_reliability)
+
+
+def _cmd_reliability(args: argparse.Namespace) -> int:
+    from quakesat.bench.reliability import TINY_MODEL, CampaignConfig, findings, markdown, run_campaign, write_report
+    from quakesat.doc_blocks import replace_block
+
+    artifacts = args.artifacts or TINY_MODEL
+    if not (artifacts / "manifest.json").is_file():
+        return _usage(args, f"no manifest.json in {artifacts}; pass --artifacts EXPORT_FOLDER")
+    config = CampaignConfig(out=args.out, tiles=args.tiles, packets=args.packets, manifests=args.manifests,
+                            seed=args.seed, artifacts=artifacts)
+    result = run_campaign(config, say=lambda line: print(f"reliability: {line}", file=sys.stderr, flush=True))
+    paths = write_report(result, args.out)
+    if args.doc is not None:
+        replace_block(args.doc, "reliability", markdown(result))
+    problems = findings(result)
+    for problem in problems:
+        print(f"quakesat reliability: {problem}", file=sys.stderr)
+    print(json.dumps({name: str(path) for name, path in paths.items()} | {"findings": len(problems)}))
+    return EXIT_FAILURE if problems else EXIT_OK
+
+
 # ─── mission ────────────────────────────────────────────────────────────────────────────
 #: The model ``quakesat mission`` flies when neither the scenario nor --artifacts names one.
 DEMO_ARTIFACTS = Path("out/demo/artifacts/quakelite")
@@ -784,7 +829,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quakesat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_simulate, _add_data, _add_train, _add_evaluate, _add_results, _add_export, _add_run,
-                _add_bench, _add_decode, _add_keys, _add_mission, _add_demo):
+                _add_bench, _add_reliability, _add_decode, _add_keys, _add_mission, _add_demo):
         add(sub)
     return parser
 
