@@ -2,9 +2,10 @@
 view of a whole day of tiles.
 
 :class:`PythonProcessor` runs tiles through :class:`~quakesat.runtime.flight.FlightRuntime`;
-:class:`CppProcessor` writes them as a tile list and runs ``build/native/quakesat-runner``,
-whose messages the ground decoder reads back. Either way each tile's report is the
-runtime's, byte for byte, save its packet sequence count.
+:class:`CppProcessor` writes them as a tile list and runs ``build/native/quakesat-runner``
+(a queue that holds the whole batch, no health report but the final one), whose messages the
+ground decoder reads back and puts in tile order by their sequence counts. Either way each
+tile's report is the runtime's, byte for byte, save its packet sequence count.
 
 The survey processes far more event-free tiles than can be simulated (about 65 tiles a
 second of recording). Those beyond the simulated sample are *not* run: each takes the
@@ -79,6 +80,8 @@ class CppProcessor:
         if not name:
             raise ConfigError(f"{artifacts} has no .pte artifact for the C++ runner (pip install 'quakesat[pte]')")
         entry = manifest.artifact(name)
+        if not 1 <= batch <= SEQ_COUNT_MAX + 1:  # a batch's reports are put in order by their sequence counts
+            raise ConfigError(f"a C++ batch holds 1..{SEQ_COUNT_MAX + 1} tiles, got {batch}")
         self.binary, self.artifacts, self.name, self.gate, self.batch = binary, Path(artifacts), name, gate, batch
         self.info = ModelInfo(str(artifacts), name, entry.model_id, manifest.input.raw_side, "cpp")
 
@@ -89,17 +92,23 @@ class CppProcessor:
         with tempfile.TemporaryDirectory(prefix="quakesat-mission-") as folder:
             tiles = write_tile_list([s.tile for s in batch], folder)
             out = Path(folder) / "messages.bin"
+            # The mission keeps its own queue: the runner's holds every tile of the batch (nothing
+            # dropped) and sends only its final health report, which is left out here.
             result = subprocess.run([str(self.binary), str(self.artifacts), str(tiles), "-o", str(out), "--artifact",
-                                     self.name, "--gate", self.gate], capture_output=True, text=True, timeout=3600)
+                                     self.name, "--gate", self.gate, "--emit", "all", "--health-every", "0",
+                                     "--queue-capacity", str(max(len(batch), 1))],
+                                    capture_output=True, text=True, timeout=3600)
             if result.returncode != 0:
                 raise ConfigError(f"the C++ runner failed: {result.stderr.strip().splitlines()[-1:]}")
             reports = []
             for _, message in iter_stream(out.read_bytes()):
-                if isinstance(message, DecodeError) or not isinstance(message, TileReport):
+                if isinstance(message, DecodeError):
                     raise ConfigError(f"the C++ runner wrote a message the ground cannot decode: {message}")
-                reports.append(message)
-        if len(reports) != len(batch):
-            raise ConfigError(f"the C++ runner wrote {len(reports)} messages for {len(batch)} tiles")
+                if isinstance(message, TileReport):
+                    reports.append(message)
+        reports.sort(key=lambda report: report.seq)  # downlink order -> tile order (seq = index in the batch)
+        if [report.seq for report in reports] != list(range(len(batch))):
+            raise ConfigError(f"the C++ runner wrote {len(reports)} tile reports for {len(batch)} tiles")
         return reports
 
     def run(self, tiles: Iterable[SimulatedTile]) -> Iterator[tuple[SimulatedTile, TileReport]]:

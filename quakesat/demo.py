@@ -69,7 +69,8 @@ def _fly(data: Path, out: Path, model: str, artifact: str | None, stream: str) -
 
 def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     """Write the test tiles as a tile list, run them through the Python runtime and through
-    build/native/quakesat-runner on the int8 ``.pte``, and compare the messages byte for byte."""
+    build/native/quakesat-runner on the int8 ``.pte``, and compare the drained streams (queue
+    order, health reports included) byte for byte."""
     import subprocess
 
     from quakesat.data.tiles import file_tiles
@@ -87,8 +88,15 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     if not binary.is_file():
         return {"skipped": f"{binary} not built (bash scripts/build_native.sh)"}
     tiles = write_tile_list([tile for tile, _, _ in file_tiles(data, "test")], out / "tile_list")
-    runtime = FlightRuntime.open(artifacts, program, RuntimeConfig(health_every=0))
-    python = b"".join(runtime.process(tile).message for tile, _ in read_tile_list(tiles))
+    # Both sides with the same defaults: the bounded queue, a health report every 100 tiles
+    # and one at the end, drained in downlink order at one contact (as `quakesat run`).
+    runtime = FlightRuntime.open(artifacts, program, RuntimeConfig())
+    count = 0
+    for tile, _ in read_tile_list(tiles):
+        runtime.process(tile)
+        count += 1
+    runtime.health()
+    python = b"".join(runtime.drain())
     result = subprocess.run([str(binary), str(artifacts), str(tiles), "-o", str(out / "cpp_messages.bin"),
                              "--artifact", program, "--profile"], capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
@@ -98,7 +106,7 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     profile = [line for line in result.stdout.splitlines() if "tiles/s" in line]
     # Parity holds for the program whatever its accuracy; whether it may fly is the fidelity gate's call.
     failures = manifest.artifact(program).gate_failures
-    return {"artifact": program, "tiles": len(python) // 32, "identical_messages": int(same),
+    return {"artifact": program, "tiles": count, "messages": len(python) // 32, "identical_messages": int(same),
             "byte_identical": python == cpp, "stream": str(out / "cpp_messages.bin"),
             "profile": profile[0] if profile else None,
             "fidelity_gate": "passed" if not failures else "; ".join(failures)}

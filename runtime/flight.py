@@ -320,7 +320,7 @@ class FlightRuntime:
                         f" ({judged.check.detail})" if judged.check.detail else "")
         self.tiles_processed += 1
         self.gated += int(report.gated)
-        if georef_ok and time_ok:
+        if georef_ok and time_ok and check.processable:  # the last tile judged, not a refused one
             self._last_place = (int(tile.time), lat, lon)
         self.times.add(seconds)
         queued = self._emit(report)

@@ -192,14 +192,26 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _double_int(text: str) -> int:
+    """An integer literal, refused where a double cannot hold it: the C++ reader reads an
+    integer beyond 64 bits as a double and refuses the line when that overflows (and
+    ``float()`` of such an integer raises ``OverflowError``, not a ``ValueError``)."""
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"the integer {text[:24]}... overflows a double") from None
+    return value
+
+
 def _json_object(line: bytes) -> dict | None:
     """The JSON object of one list line, or None: invalid UTF-8, a NUL, a lone surrogate,
-    anything but one object (the C++ reader refuses the same lines)."""
+    a number beyond a double, anything but one object (the C++ reader refuses the same lines)."""
     if b"\x00" in line:
         return None
     try:
         entry = json.loads(line.removeprefix(BOM).decode("utf-8"), parse_constant=_not_json,
-                           parse_float=_finite_float)
+                           parse_float=_finite_float, parse_int=_double_int)
         json.dumps(entry, ensure_ascii=False).encode("utf-8")  # a lone surrogate escape: refused
     except (ValueError, UnicodeError, RecursionError):
         return None

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the C++ runner needs, installed when missing (root, as on the project
-# machines): the host toolchain, nlohmann-json and OpenSSL headers, and for the aarch64
-# build the cross compiler, qemu-user and OpenSSL for arm64 (multiarch), and valgrind (the
-# x86-64 instruction counts of quakesat bench).
+# machines): the host toolchain, nlohmann-json and OpenSSL headers, clang-14 with libFuzzer
+# and its sanitizer runtimes (scripts/fuzz_cpp.sh), and for the aarch64 build the cross
+# compiler, qemu-user and OpenSSL for arm64 (multiarch), and valgrind (the x86-64
+# instruction counts of quakesat bench).
 #   bash scripts/system_packages.sh [--aarch64]
 set -euo pipefail
-want=(cmake g++ nlohmann-json3-dev libssl-dev)
+want=(cmake g++ nlohmann-json3-dev libssl-dev clang-14 libclang-rt-14-dev)
 if [ "${1:-}" = "--aarch64" ]; then
   dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
   want+=(g++-aarch64-linux-gnu qemu-user libssl-dev:arm64 valgrind)

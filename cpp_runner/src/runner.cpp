@@ -1,4 +1,5 @@
-// The per-tile pipeline, stage for stage as runtime/flight.py FlightRuntime.process.
+// The per-tile pipeline, stage for stage as runtime/flight.py FlightRuntime.process, and its
+// queue and health cadence (FlightRuntime._emit, health).
 #include "quakesat/runner.hpp"
 
 #include <cmath>
@@ -28,7 +29,15 @@ Status Runner::init(const std::string& artifacts, const std::string& artifact, c
   fault_detail_.clear();
   Status status = config.trusted_key.empty() ? Status::kOk
                                                : verify_manifest_signature(artifacts, config.trusted_key, fault_detail_);
-  if (status == Status::kOk) status = load_manifest(artifacts, artifact, manifest_, fault_detail_);
+  if (status == Status::kOk) {
+    status = load_manifest(artifacts, artifact, manifest_, fault_detail_);
+  } else {  // a refused signature: the messages still carry the model id the manifest names, as Python's
+    Manifest unverified;
+    std::string ignored;
+    if (load_manifest(artifacts, artifact, unverified, ignored) == Status::kOk) {
+      manifest_.model_id = unverified.model_id;
+    }
+  }
   if (status == Status::kOk) status = verify_artifact(manifest_, fault_detail_);
   if (status == Status::kOk) {
     status = model_.load(manifest_.folder + "/" + manifest_.artifact_file, manifest_.channels, manifest_.height,
@@ -51,7 +60,23 @@ Status Runner::init(const std::string& artifacts, const std::string& artifact, c
   gate_on_ = config.gate != "off" && manifest_.images == 2;
   gate_threshold_ = config.gate == "manifest" ? manifest_.gate_threshold : 0.0;
   locate_method_ = config.locate == "auto" ? manifest_.locate_method : config.locate;
+  queue_ = DownlinkQueue(config.queue_capacity);  // the queue's one allocation
+  last_queued_ = false;
+  last_place_ = Place{};
   return fault_;
+}
+
+std::uint16_t Runner::next_seq() {
+  const std::uint16_t seq = seq_;
+  seq_ = static_cast<std::uint16_t>((seq_ + 1) & kSeqCountMax);
+  return seq;
+}
+
+HealthReport Runner::health() {
+  const HealthReport report = health_report(queue_, next_seq(), static_cast<std::uint64_t>(tiles_), last_place_,
+                                            manifest_.model_id, fault_, config_.apid);
+  queue_.push(report);
+  return queue_.queued_health() ? *queue_.queued_health() : report;
 }
 
 std::size_t Runner::tile_bytes() const {
@@ -94,8 +119,9 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta, double& f
   const Status pair = pair_verdict(first_shape ? judge_scan(first, config) : Status::kBadShape,
                                    second_shape ? judge_scan(second, config) : Status::kBadShape);
   if (!processable(pair)) return pair;
-  if (!georef_ok(meta)) return Status::kBadGeoreference;
+  if (meta.has_georef && !georef_ok(meta)) return Status::kBadGeoreference;
   if (!time_ok(meta)) return Status::kBadTime;
+  if (!meta.has_georef) return Status::kNoGeoreference;  // processed; the ground must know it has no position
   return pair;
 }
 
@@ -158,12 +184,22 @@ Runner::Judged Runner::judge(Status check) {
     }
     timed(kPreprocess, start);
   }
+  if (over_budget()) {  // the budget was spent before inference: it is not started
+    j.status = Status::kDeadlineMissed;
+    ++deadlines_missed_;
+    return j;
+  }
   start = std::chrono::steady_clock::now();
   ModelOutputs outputs;
   const Status ran = planned_input_ ? model_.run_in_place(outputs) : model_.run(model_input_, outputs);
   timed(kInfer, start);
   if (ran != Status::kOk) {
     j.status = Status::kBackendError;
+    return j;
+  }
+  if (over_budget()) {  // ExecuTorch cannot be stopped: a late result is dropped once it returns
+    j.status = Status::kDeadlineMissed;
+    ++deadlines_missed_;
     return j;
   }
   start = std::chrono::steady_clock::now();
@@ -183,6 +219,11 @@ Runner::Judged Runner::judge(Status check) {
   j.magnitude = judgement.magnitude;
   j.confidence = judgement.confidence;
   return j;
+}
+
+bool Runner::over_budget() const {
+  return config_.deadline_s > 0.0 &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - tile_started_).count() > config_.deadline_s;
 }
 
 bool Runner::locate(double& row, double& col) {
@@ -210,6 +251,7 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
   }
   timed(kRead, start);
   start = std::chrono::steady_clock::now();
+  tile_started_ = start;  // the budget runs from here, as Python's from process(): the tile is read
   preprocessed_ = false;
   double fused_seconds = 0.0;
   const Status check = first_problem(read, meta, fused_seconds);
@@ -225,7 +267,7 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
   TileReport report;
   report.lat = georef_ok(meta) ? meta.lat : 0.0;
   report.lon = georef_ok(meta) ? meta.lon : 0.0;
-  if (j.event) {
+  if (j.event && georef_ok(meta)) {
     start = std::chrono::steady_clock::now();
     double row = 0, col = 0;
     if (locate(row, col)) {
@@ -235,8 +277,7 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
     timed(kLocate, start);
   }
   start = std::chrono::steady_clock::now();
-  report.seq = seq_;
-  seq_ = static_cast<std::uint16_t>((seq_ + 1) & kSeqCountMax);
+  report.seq = next_seq();
   report.tile_id = meta.tile_id;
   report.time = time_ok(meta) ? static_cast<std::uint32_t>(meta.time) : 0;
   report.magnitude = j.magnitude;
@@ -246,10 +287,15 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
   report.event = j.event;
   report.gated = j.gated;
   report.apid = config_.apid;
+  // The place of health reports: the message's position before any codec fallback, as Python's.
+  const Place place{report.time, report.lat, report.lon};
   encode_or_invalid(report, georef_ok(meta) ? meta.lat : 0.0, georef_ok(meta) ? meta.lon : 0.0, out);
   last_ = report;
   timed(kEncode, start);
   ++tiles_;
+  if (georef_ok(meta) && time_ok(meta) && processable(check)) last_place_ = place;  // the last tile judged
+  last_queued_ = emits(report, config_.emit) && queue_.push(report, out);
+  if (config_.health_every > 0 && static_cast<std::uint64_t>(tiles_) % config_.health_every == 0) health();
   return report.status;
 }
 

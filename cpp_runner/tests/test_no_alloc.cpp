@@ -1,6 +1,8 @@
 // Proof that the runner allocates nothing per tile: this binary interposes the C allocator
 // (every operator new ends there too) and counts calls while every parity tile runs three
-// times after Init and a warm-up pass. Also reports the bytes the runner holds.
+// times after Init and a warm-up pass, through a small downlink queue that drops and a health
+// report every 5 tiles, with a health report and a contact after each round. Also reports the
+// bytes the runner holds.
 //
 // Both preprocessing versions: the committed tiny model (version 1) and a copy of it whose
 // manifest names version 2 (written to a temporary folder; the artifact hashes still hold).
@@ -97,6 +99,8 @@ int main(int argc, char** argv) {
     RunnerConfig config;
     config.gate = gate;
     config.locate = "head";
+    config.health_every = 5;
+    config.queue_capacity = 4;  // full after 4 tiles: drops, superseded health reports
     Runner runner;
     if (runner.init(folder, "pte-int8", config) != Status::kOk) {
       std::fprintf(stderr, "init failed: %s\n", runner.fault_detail().c_str());
@@ -107,15 +111,21 @@ int main(int argc, char** argv) {
     const long inferences_before = runner.stage_runs(kInfer);
     allocations = 0;
     counting = true;
+    std::uint8_t drained[8 * kMessageLength];
     for (int round = 0; round < 3; ++round) {
       for (const auto& tile : tiles) runner.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, out);
+      runner.health();
+      while (runner.drain(8, drained) > 0) {
+      }
     }
     counting = false;
     const long inferences = runner.stage_runs(kInfer) - inferences_before;
     std::printf("preprocessing v%d, gate %-8s: %zu tiles x 3 (%ld model runs): %ld heap allocations; runner holds "
-                "%zu B for tiles, %zu B for the model\n", folder == v2 ? 2 : 1, gate, tiles.size(), inferences,
-                allocations.load(), runner.tile_bytes(), runner.model_bytes());
-    failures += allocations.load() != 0 || inferences == 0;
+                "%zu B for tiles, %zu B for the model, %zu B for the queue (%llu dropped)\n",
+                folder == v2 ? 2 : 1, gate, tiles.size(), inferences, allocations.load(), runner.tile_bytes(),
+                runner.model_bytes(), runner.queue().bytes(),
+                static_cast<unsigned long long>(runner.queue().dropped_total()));
+    failures += allocations.load() != 0 || inferences == 0 || runner.queue().dropped_total() == 0;
   }
   std::filesystem::remove_all(v2);
   return failures ? 1 : 0;

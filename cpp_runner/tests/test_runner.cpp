@@ -1,6 +1,8 @@
 // The C++ runner end to end against the Python runtime: every parity tile through the same
 // .pte program gives byte-identical messages (tests/vectors/runner/expected_*.jsonl, written by
-// the Python FlightRuntime), in both configurations; model faults become statuses.
+// the Python FlightRuntime), in both configurations; the whole downlink stream (queue order,
+// drops, health reports) is Python's for every setting of expected_streams.jsonl; model faults
+// become statuses.
 //
 //   test_runner VECTORS_DIR
 #include <unistd.h>
@@ -59,6 +61,35 @@ void test_parity(const std::string& vectors, const std::string& name, const Runn
   std::printf("%s: %zu tiles byte-identical to Python\n", name.c_str(), got.size());
 }
 
+// Every tile through the runner's queue, a final health report, one contact: the stream
+// `quakesat run` wrote for the same settings.
+void test_streams(const std::string& vectors) {
+  std::string error;
+  const auto tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
+  expect(error.empty(), error);
+  for (const json& want : read_jsonl(vectors + "/runner/expected_streams.jsonl")) {
+    const std::string name = want.at("name");
+    RunnerConfig config;
+    config.gate = want.at("gate");
+    config.locate = want.at("locate");
+    config.emit = want.at("emit") == "alerts" ? Emit::kAlerts : Emit::kAll;
+    config.health_every = want.at("health_every");
+    config.queue_capacity = want.at("queue_capacity");
+    Runner runner;
+    expect(runner.init(vectors + "/tiny_model", want.at("artifact"), config) == Status::kOk, name + ": init");
+    std::uint8_t out[kMessageLength];
+    for (const TileEntry& tile : tiles) runner.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, out);
+    runner.health();
+    std::string stream;
+    for (std::size_t count; (count = runner.drain(1, out)) > 0;) stream += hex(out, kMessageLength);
+    expect(stream == want.at("stream").get<std::string>(), name + ": stream C++ " + stream + " Python " +
+                                                               want.at("stream").get<std::string>());
+    expect(runner.queue().dropped_total() == want.at("dropped").get<std::uint64_t>(), name + ": dropped");
+    std::printf("stream %s: %zu messages byte-identical to Python (%llu dropped)\n", name.c_str(),
+                stream.size() / (2 * kMessageLength), static_cast<unsigned long long>(runner.queue().dropped_total()));
+  }
+}
+
 void test_faults(const std::string& vectors) {
   const fs::path scratch = fs::temp_directory_path() / ("quakesat-runner-faults-" + std::to_string(::getpid()));
   fs::remove_all(scratch);
@@ -99,6 +130,50 @@ void test_faults(const std::string& vectors) {
   fs::remove_all(scratch);
 }
 
+// The per-tile budget and a tile without georeference, against the same tiles run plainly: a
+// budget spent before inference makes every tile that reaches the model DEADLINE_MISSED and
+// leaves every refused tile's status alone; a tile with no georeference keeps the model's verdict
+// and says NO_GEOREFERENCE, at (0, 0), unlocated (runtime/flight.py does the same).
+void test_budget_and_georeference(const std::string& vectors) {
+  std::string error;
+  const auto tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
+  expect(error.empty() && !tiles.empty(), error);
+  RunnerConfig plain;
+  plain.gate = "off";
+  RunnerConfig budget = plain;
+  budget.deadline_s = 1e-9;
+  Runner a, b;
+  expect(a.init(vectors + "/tiny_model", "pte-int8", plain) == Status::kOk, "budget: init");
+  expect(b.init(vectors + "/tiny_model", "pte-int8", budget) == Status::kOk, "budget: init");
+  long reached = 0;
+  bool georef_checked = false;
+  for (const TileEntry& tile : tiles) {
+    std::uint8_t out[kMessageLength];
+    const Status before = a.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, out);
+    const TileReport judged = a.last_report();
+    const Status after = b.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, out);
+    if (processable(before)) {
+      ++reached;
+      expect(after == Status::kDeadlineMissed && !b.last_report().event,
+             "budget: tile " + std::to_string(tile.meta.tile_id) + " is deadline_missed, not " + code_name(after));
+    } else {
+      expect(after == before, "budget: a refused tile keeps " + std::string(code_name(before)));
+    }
+    if (before == Status::kOk && !georef_checked) {
+      TileMeta nowhere = tile.meta;
+      nowhere.has_georef = false;
+      const Status status = a.run_files(tile.pre.c_str(), tile.post.c_str(), nowhere, out);
+      const TileReport& r = a.last_report();
+      expect(status == Status::kNoGeoreference && r.event == judged.event && r.confidence == judged.confidence &&
+                 r.lat == 0.0 && r.lon == 0.0 && !r.located,
+             "no georeference: judged, at (0, 0), unlocated");
+      georef_checked = true;
+    }
+  }
+  expect(reached > 0 && b.deadlines_missed() == reached && georef_checked, "budget: tiles reached the model");
+  std::printf("budget: %ld tiles deadline_missed, the refused ones unchanged; no georeference: judged\n", reached);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,7 +183,9 @@ int main(int argc, char** argv) {
   head.gate = "off";
   head.locate = "head";
   test_parity(vectors, "nogate_head", head);
+  test_streams(vectors);
   test_faults(vectors);
+  test_budget_and_georeference(vectors);
   std::printf("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }

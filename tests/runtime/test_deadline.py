@@ -179,3 +179,18 @@ def test_an_onnxruntime_run_over_its_budget_is_terminated(tmp_path) -> None:
     # The flag is reset for the next run: it runs (and is stopped again), it does not fail at once.
     with pytest.raises(DeadlineMissed, match="stopped"):
         watchdog.run(lambda: backend.run(np.zeros(1, np.float32)), 0.1, cancel=backend.cancel)
+
+
+def test_a_budget_spent_before_inference_refuses_what_reaches_the_model_and_nothing_else() -> None:
+    """The twin of cpp_runner/tests/test_runner.cpp's budget check: the same rule in both runtimes."""
+    plain = FlightRuntime.open(TINY, config=RuntimeConfig(gate="off", health_every=0))
+    spent = FlightRuntime.open(TINY, config=RuntimeConfig(gate="off", health_every=0, deadline_s=1e-9))
+    bad = _tile(2)
+    bad = Tile(bad.tile_id, bad.time, bad.first, np.zeros_like(bad.second), bad.georef)
+    for tile in (_tile(1), bad):
+        before, after = plain.process(tile).report, spent.process(tile).report
+        if before.status.category.value in ("ok", "degraded"):
+            assert after.status == Status.DEADLINE_MISSED and not after.event
+        else:
+            assert after.status == before.status == Status.ALL_ZERO
+    assert spent.deadlines_missed == 1

@@ -66,6 +66,7 @@ def cases() -> list[tuple[bytes, dict | None]]:
          {"tile_id": 25, "time": None, "lat": 10.5, "lon": 20.25, "status": "ok"}),
         (b"{" * 100_000, bad(25)),  # nesting too deep for any parser
         (b"{}", bad(26)),
+        (good(29).replace(b'"lat": 10.5', b'"lat": 1' + b"0" * 309), bad(27)),  # an integer beyond a double
         (good(28), ok(28)),  # the reader carries on after all of the above
     ]
 

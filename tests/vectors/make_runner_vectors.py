@@ -1,6 +1,7 @@
 """Write the Python/C++ parity vectors in ``tests/vectors/runner/`` from fixed seeds.
 
     python tests/vectors/make_runner_vectors.py      # needs the pte extra (ExecuTorch, h5py)
+    python tests/vectors/make_runner_vectors.py --streams-only   # expected_streams.jsonl alone
 
 What it writes, all checked by pytest (``tests/runtime/test_runner_vectors.py``,
 ``tests/cpp/``) and by the C++ tests (``cpp_runner/tests/``):
@@ -15,6 +16,11 @@ What it writes, all checked by pytest (``tests/runtime/test_runner_vectors.py``,
   running the tiny model's ``pte-int8`` program (ExecuTorch, the C++ runner's format), one
   line per tile in order, ``seq`` = index. Two configurations: ``manifest`` (the gate and
   location of the manifest) and ``nogate_head`` (gate off, location head).
+- ``expected_streams.jsonl``: the downlink stream ``quakesat run --tiles tiles.jsonl`` writes
+  (every tile through the bounded queue, health reports, one contact at the end) for each of
+  :data:`STREAMS` (gate, location, emit mode, health cadence, queue capacity), as hex, with
+  its message and drop counts; ``quakesat-runner`` with the same options must write the same
+  bytes. ``--streams-only`` rewrites this file alone from the committed tiles.
 - ``decisions.jsonl``: decision inputs (head values, thresholds, status, tile metadata) and the
   message bytes the Python decision rule, location and codec give for them, for the C++
   decision path without a model.
@@ -26,6 +32,7 @@ import json
 import math
 import random
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,6 +44,16 @@ TINY = HERE / "tiny_model"
 SIDE = 64
 ARTIFACT = "pte-int8"
 CONFIGS = {"manifest": {"gate": "manifest", "locate": "auto"}, "nogate_head": {"gate": "off", "locate": "head"}}
+#: Settings of the whole-stream expectations: the CLI defaults, then small queues that drop.
+STREAMS = {
+    "defaults": {"gate": "manifest", "locate": "auto", "emit": "all", "health_every": 100, "queue_capacity": 1024},
+    "nogate_head_queue_4": {"gate": "off", "locate": "head", "emit": "all", "health_every": 5, "queue_capacity": 4},
+    "alerts_queue_2": {"gate": "manifest", "locate": "auto", "emit": "alerts", "health_every": 3, "queue_capacity": 2},
+    "queue_1_health_every_tile": {"gate": "identical", "locate": "change", "emit": "all", "health_every": 1,
+                                  "queue_capacity": 1},
+    "final_health_only": {"gate": "manifest", "locate": "centre", "emit": "all", "health_every": 0,
+                          "queue_capacity": 64},
+}
 
 
 def _simulated_pairs() -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
@@ -157,6 +174,29 @@ def _write_expected(tiles: Path, names: list[str]) -> None:
         (OUT / f"expected_{config_name}.jsonl").write_text("\n".join(lines) + "\n")
 
 
+def _write_streams(tiles: Path) -> None:
+    """The stream ``quakesat run`` writes for each of :data:`STREAMS` (ground/run.py run_tiles:
+    every tile processed, a final health report, one contact)."""
+    from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+    from quakesat.runtime.tile_file import read_tile_list
+
+    lines = []
+    for name, settings in STREAMS.items():
+        runtime = FlightRuntime.open(TINY, ARTIFACT, RuntimeConfig(**settings))
+        assert runtime.model is not None, runtime.fault
+        count = 0
+        for tile, _ in read_tile_list(tiles):
+            runtime.process(tile)
+            count += 1
+        runtime.health()
+        stream = b"".join(runtime.drain())
+        lines.append(json.dumps({"name": name, "artifact": ARTIFACT, **settings, "tiles": count,
+                                 "messages": len(stream) // 32, "dropped": runtime.queue.dropped_total,
+                                 "stream": stream.hex()}))
+    (OUT / "expected_streams.jsonl").write_text("\n".join(lines) + "\n")
+
+
 def _json_float(value: float) -> float | str:
     """Strict JSON has no NaN or infinity: those travel as the strings "nan", "inf", "-inf"."""
     value = float(value)
@@ -212,12 +252,17 @@ def _write_decisions(count: int = 64, seed: int = 2024) -> None:
 
 
 def main() -> None:
+    if "--streams-only" in sys.argv[1:]:
+        _write_streams(OUT / "tiles.jsonl")
+        print(f"wrote {OUT / 'expected_streams.jsonl'}")
+        return
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
     cases = _cases(_simulated_pairs())
     tiles = _write_tiles(cases)
     _write_expected(tiles, [c["name"] for c in cases])
+    _write_streams(tiles)
     _write_decisions()
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT}: {len(cases) + 1} tiles, {size // 1024} KiB")

@@ -1,8 +1,11 @@
-// The C++ flight runner (the twin of runtime/flight.py FlightRuntime, without the queue):
-// Init once from an artifacts folder, then one tile in, one 32-byte message out, with the same
-// checks, gate, preprocessing, decision, location and status codes as the Python runtime, and
-// no heap allocation per tile. A model that cannot be used leaves the runner up: every tile
-// then carries that status and no event.
+// The C++ flight runner (the twin of runtime/flight.py FlightRuntime): Init once from an
+// artifacts folder, then one tile in, one 32-byte message out, with the same checks, gate,
+// preprocessing, decision, location and status codes as the Python runtime, and no heap
+// allocation per tile. Each message goes to the bounded downlink queue (downlink_queue.hpp)
+// per the emit mode, with a health report every `health_every` tiles; drain() is a ground
+// contact. Sequence counts, health reports and queue order are Python's, byte for byte. A
+// model that cannot be used leaves the runner up: every tile then carries that status and no
+// event, and so does every health report.
 #pragma once
 
 #include <chrono>
@@ -10,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "quakesat/downlink_queue.hpp"
 #include "quakesat/gate.hpp"
 #include "quakesat/manifest.hpp"
 #include "quakesat/message.hpp"
@@ -25,8 +29,14 @@ struct RunnerConfig {
   std::string gate = "manifest";  // off | identical | manifest
   std::string locate = "auto";    // auto | head | change | centre
   int threads = 1;
+  Emit emit = Emit::kAll;             // what enters the downlink queue
+  std::uint64_t health_every = 100;   // tiles between health reports (0: only when asked)
+  std::size_t queue_capacity = 1024;  // tile reports the queue holds (>= 1)
   std::uint16_t apid = kApid;
   std::vector<unsigned char> trusted_key;  // Ed25519 public key; empty: no signature checked
+  // Time budget of one tile, seconds from the end of its read to the end of inference; over it
+  // the tile is DEADLINE_MISSED (an ExecuTorch call cannot be stopped: checked when it returns). 0: none.
+  double deadline_s = 0.0;
 };
 
 // What the caller knows about a tile besides its two image files.
@@ -44,9 +54,22 @@ class Runner {
   // Never fails: returns OK, or the fault status every tile will carry (`fault_detail()` says why).
   Status init(const std::string& artifacts, const std::string& artifact, const RunnerConfig& config);
 
-  // One tile from two .npy files into `out`; returns the message's status.
+  // One tile from two .npy files into `out`, queued per the emit mode (then a health report
+  // if the cadence says so); returns the message's status.
   Status run_files(const char* pre_path, const char* post_path, const TileMeta& meta,
                    std::uint8_t out[kMessageLength]);
+
+  // Queue a health report now (also done every `health_every` tiles; the CLI ends every run
+  // with one) and return it as queued: a waiting one is replaced, its drop count carried on.
+  // Its status is the model fault if any, else QUEUE_OVERFLOW when messages were dropped,
+  // else OK; time and place are the last good tile's (FlightRuntime.health).
+  HealthReport health();
+  // A ground contact: release up to `count` queued messages into `out` (room for `count`
+  // messages), in downlink order; returns how many.
+  std::size_t drain(std::size_t count, std::uint8_t* out) { return queue_.pop(count, out); }
+  const DownlinkQueue& queue() const { return queue_; }
+  bool last_queued() const { return last_queued_; }  // the last tile's message is in the queue
+  const Place& last_place() const { return last_place_; }
 
   Status fault() const { return fault_; }
   const std::string& fault_detail() const { return fault_detail_; }
@@ -63,6 +86,7 @@ class Runner {
   double stage_seconds(Stage stage) const { return seconds_[stage]; }
   long stage_runs(Stage stage) const { return runs_[stage]; }
   long tiles() const { return tiles_; }
+  long deadlines_missed() const { return deadlines_missed_; }
 
  private:
   struct Judged {
@@ -76,7 +100,9 @@ class Runner {
   Judged judge(Status check);
   bool heads_from(const ModelOutputs& outputs, Heads& heads) const;
   bool locate(double& row, double& col);
+  bool over_budget() const;
   void timed(Stage stage, std::chrono::steady_clock::time_point start);
+  std::uint16_t next_seq();  // tile and health reports share the packet sequence count
 
   RunnerConfig config_;
   Manifest manifest_;
@@ -96,9 +122,14 @@ class Runner {
   std::string locate_method_;
   std::uint16_t seq_ = 0;
   TileReport last_;
+  DownlinkQueue queue_;
+  bool last_queued_ = false;
+  Place last_place_;
   double seconds_[kStageCount] = {};
   long runs_[kStageCount] = {};
   long tiles_ = 0;
+  long deadlines_missed_ = 0;
+  std::chrono::steady_clock::time_point tile_started_;
 };
 
 }  // namespace quakesat

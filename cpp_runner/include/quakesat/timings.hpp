@@ -1,5 +1,6 @@
 // What `quakesat-runner --timings FILE` writes for the benchmark (quakesat bench): the time of
-// every tile, the stage totals, the memory plan and the process's resident memory, as JSON.
+// every tile, the stage totals, the memory plan, the downlink queue's counts and the process's
+// resident memory, as JSON.
 #pragma once
 
 #include <string>

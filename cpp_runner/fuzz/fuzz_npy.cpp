@@ -1,0 +1,48 @@
+// Fuzz harness of the tile image reader (npy.hpp): the input is a whole .npy file, served from
+// memory (harness.hpp MemFile) to read_npy_image with room for a 32 x 32 x 2 image.
+// Invariants: only the reader's four statuses come back; an OK image has positive sizes, is
+// loaded exactly when it fits the buffer, and a loaded image is the file's bytes after the
+// header; an OK file starts with the .npy magic.
+#include <cstring>
+
+#include "harness.hpp"
+#include "quakesat/npy.hpp"
+
+namespace {
+
+using namespace quakesat;
+using quakesat_fuzz::require;
+
+constexpr std::size_t kCapacity = 32 * 32 * 2;
+
+// Where the data starts by the preamble's header length (versions 1: u16, 2 and 3: u32).
+std::size_t data_offset(const std::uint8_t* data, std::size_t size) {
+  if (size < 12) return 0;
+  std::size_t length = 0;
+  for (std::size_t i = data[6] == 1 ? 2 : 4; i > 0; --i) length = (length << 8) | data[8 + i - 1];  // little-endian
+  return (data[6] == 1 ? 10 : 12) + length;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static quakesat_fuzz::MemFile file("fuzz_npy");
+  static float buffer[kCapacity];
+  const std::string& path = file.write(data, size);
+  NpyImage image;
+  const Status status = read_npy_image(path.c_str(), buffer, kCapacity, image);
+  require(status == Status::kOk || status == Status::kUnreadable || status == Status::kBadDtype ||
+              status == Status::kBadShape,
+          "the reader's statuses only");
+  if (status != Status::kOk) return 0;
+  require(size >= 10 && std::memcmp(data, "\x93NUMPY", 6) == 0, "an OK file has the magic");
+  require(image.height > 0 && image.width > 0, "an OK image has positive sizes");
+  const std::size_t count = static_cast<std::size_t>(image.height) * static_cast<std::size_t>(image.width) * 2;
+  require(image.loaded == (count <= kCapacity), "loaded exactly when it fits");
+  const std::size_t offset = data_offset(data, size);
+  require(offset + count * sizeof(float) <= size, "an OK file holds its data");
+  if (image.loaded) {
+    require(std::memcmp(buffer, data + offset, count * sizeof(float)) == 0, "the image is the file's data");
+  }
+  return 0;
+}

@@ -1,0 +1,180 @@
+// The C++ ground decoder (decode.hpp) against the Python one: every valid golden vector
+// (tests/vectors/downlink.jsonl) decodes to its fields as quantized by the encoder, and to its
+// decoded JSON, and encodes back to the same 32 bytes; every invalid one
+// (downlink_invalid.jsonl) is rejected with the same reason. The reject codes and their order
+// are the list of docs/downlink.md, which tests/runtime/test_message.py holds to Python's
+// REJECT_REASONS.
+//
+//   test_decode VECTORS_DIR DOWNLINK_MD
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+#include "quakesat/decode.hpp"
+
+namespace {
+
+using nlohmann::json;
+using quakesat_test::expect;
+using quakesat_test::failures;
+using quakesat_test::hex;
+using quakesat_test::read_jsonl;
+using namespace quakesat;
+
+std::vector<std::uint8_t> bytes_of(const std::string& text) {
+  std::vector<std::uint8_t> out;
+  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
+    out.push_back(static_cast<std::uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// What the encoder makes of `value`: round(value * scale) / scale, half to even.
+double quantized(double value, double scale) { return std::nearbyint(value * scale) / scale; }
+
+// Python's round(value, digits) is what the decoded JSON shows; close enough for a check of
+// the shown digits.
+bool shows_as(double value, const json& shown, int digits) {
+  return std::fabs(value - shown.get<double>()) <= 0.5 * std::pow(10.0, -digits) + 1e-12;
+}
+
+std::string model_hex(std::uint16_t id) {
+  char text[5];
+  std::snprintf(text, sizeof text, "%04x", id);
+  return text;
+}
+
+int test_valid(const std::string& path) {
+  int checked = 0;
+  for (const json& v : read_jsonl(path)) {
+    const std::string name = v.at("name");
+    const std::vector<std::uint8_t> bytes = bytes_of(v.at("hex"));
+    const Decoded d = decode(bytes.data(), bytes.size());
+    const json& f = v.at("fields");
+    const json& shown = v.at("decoded");
+    ++checked;
+    if (!d.ok()) {
+      expect(false, name + ": rejected as " + reject_code(d.reject));
+      continue;
+    }
+    std::uint8_t again[kMessageLength];
+    bool ok = true;
+    const auto status = static_cast<Status>(f.at("status").get<int>());
+    if (f.at("kind") == "tile_report") {
+      const TileReport& r = d.tile;
+      ok = d.kind == Kind::kTileReport && r.seq == f.at("seq") && r.tile_id == f.at("tile_id") &&
+           r.time == f.at("time") && r.lat == quantized(f.at("lat"), kLatLonScale) &&
+           r.lon == quantized(f.at("lon"), kLatLonScale) &&
+           r.magnitude == quantized(f.at("magnitude"), kMagnitudeScale) &&
+           r.confidence == quantized(f.at("confidence"), kUnitScale) && r.model_id == f.at("model_id") &&
+           r.status == status && r.event == f.at("event") && r.gated == f.at("gated") &&
+           r.located == f.at("located") && r.apid == f.at("apid") && shows_as(r.magnitude, shown.at("magnitude"), 2) &&
+           shows_as(r.confidence, shown.at("confidence"), 4) && shows_as(r.lat, shown.at("lat"), 7) &&
+           shows_as(r.lon, shown.at("lon"), 7) && encode(r, again);
+      ok = ok && model_hex(r.model_id) == shown.at("model_id");
+    } else {
+      const HealthReport& r = d.health;
+      const std::uint64_t dropped = f.at("dropped");
+      ok = d.kind == Kind::kHealth && r.seq == f.at("seq") && r.time == f.at("time") &&
+           r.lat == quantized(f.at("lat"), kLatLonScale) && r.lon == quantized(f.at("lon"), kLatLonScale) &&
+           r.tiles_processed == f.at("tiles_processed") && r.dropped == std::min<std::uint64_t>(dropped, kDroppedMax) &&
+           r.dropped == shown.at("dropped") && r.queue_fill == quantized(f.at("queue_fill"), kUnitScale) &&
+           shows_as(r.queue_fill, shown.at("queue_fill"), 4) && r.model_id == f.at("model_id") &&
+           model_hex(r.model_id) == shown.at("model_id") && r.status == status && r.apid == f.at("apid") &&
+           encode(r, again);
+    }
+    ok = ok && shown.at("reason") == code_name(status);
+    expect(ok, name + ": decoded fields differ from the vector's");
+    expect(ok && hex(again, kMessageLength) == v.at("hex").get<std::string>(), name + ": does not re-encode to its bytes");
+  }
+  return checked;
+}
+
+int test_invalid(const std::string& path, std::set<std::string>& seen) {
+  int checked = 0;
+  for (const json& v : read_jsonl(path)) {
+    const std::string name = v.at("name");
+    const std::string reason = v.at("reason");
+    const std::vector<std::uint8_t> bytes = bytes_of(v.at("hex"));
+    static const std::uint8_t nothing = 0;  // an empty vector's data() may be null: not "not bytes"
+    const Decoded d = decode(bytes.empty() ? &nothing : bytes.data(), bytes.size());
+    expect(reject_code(d.reject) == reason,
+           name + ": rejected as '" + reject_code(d.reject) + "', expected '" + reason + "'");
+    seen.insert(reason);
+    ++checked;
+  }
+  return checked;
+}
+
+// The numbered list after "<!-- list:reject-reasons -->" in docs/downlink.md.
+std::vector<std::string> documented_reasons(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::vector<std::string> reasons;
+  bool in_list = false;
+  while (std::getline(in, line)) {
+    if (line.find("<!-- list:reject-reasons -->") != std::string::npos) {
+      in_list = true;
+      continue;
+    }
+    if (!in_list) continue;
+    const auto dot = line.find(". `");
+    if (dot == std::string::npos || dot == 0 || line.find_first_not_of("0123456789") != dot) {
+      if (!reasons.empty() && line.empty()) break;
+      continue;
+    }
+    const auto end = line.find('`', dot + 3);
+    if (end != std::string::npos) reasons.push_back(line.substr(dot + 3, end - dot - 3));
+  }
+  return reasons;
+}
+
+void test_reasons(const std::string& doc, const std::set<std::string>& seen) {
+  const std::vector<std::string> listed = documented_reasons(doc);
+  expect(listed.size() == kRejectReasonCount, doc + ": " + std::to_string(listed.size()) + " reject reasons, the decoder has " +
+                                                  std::to_string(kRejectReasonCount));
+  for (std::size_t i = 0; i < listed.size() && i < kRejectReasonCount; ++i) {
+    expect(listed[i] == kRejectReasons[i], "reject reason " + std::to_string(i + 1) + ": the doc says '" + listed[i] +
+                                               "', the decoder '" + kRejectReasons[i] + "'");
+  }
+  for (std::size_t i = 1; i < kRejectReasonCount; ++i) {  // not_bytes has no byte vector
+    expect(seen.count(kRejectReasons[i]) == 1, std::string("no invalid vector is rejected as ") + kRejectReasons[i]);
+  }
+  expect(decode(nullptr, kMessageLength).reject == Reject::kNotBytes, "no bytes at all is not_bytes");
+  expect(std::string(reject_code(Reject::kNone)).empty(), "kNone has no code");
+}
+
+// The APID argument, as ground/decode.py's apid=: another APID is accepted only when asked for.
+void test_apid() {
+  TileReport r;
+  r.apid = 0x123;
+  r.seq = 5;
+  std::uint8_t bytes[kMessageLength];
+  expect(encode(r, bytes), "encode a report of APID 0x123");
+  expect(decode(bytes, kMessageLength).reject == Reject::kBadApid, "APID 0x123 is bad_apid by default");
+  const Decoded d = decode(bytes, kMessageLength, 0x123);
+  expect(d.ok() && d.tile.apid == 0x123 && d.tile.seq == 5, "APID 0x123 decodes when asked for");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s VECTORS_DIR DOWNLINK_MD\n", argv[0]);
+    return 2;
+  }
+  const std::string vectors = argv[1];
+  std::set<std::string> seen;
+  const int valid = test_valid(vectors + "/downlink.jsonl");
+  const int invalid = test_invalid(vectors + "/downlink_invalid.jsonl", seen);
+  test_reasons(argv[2], seen);
+  test_apid();
+  std::printf("decode: %d valid and %d invalid golden vectors: %s\n", valid, invalid, failures ? "FAILED" : "ok");
+  return failures ? 1 : 0;
+}
