@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,17 @@ def npy_tile(pre: Path, post: Path, lat: float, lon: float, when: int, tile_id: 
     started = time.perf_counter()
     tile = pair_tile(pre, post, Georef(lat, lon, pixel_spacing_m), when, tile_id)
     return tile, time.perf_counter() - started
+
+
+def one_contact(runtime: FlightRuntime, tiles: Iterable[Tile]) -> tuple[int, bytes]:
+    """Every tile through ``runtime``, a final health report, the queue drained at one contact:
+    (tiles processed, the stream), the bytes ``quakesat run`` and ``quakesat-runner`` write."""
+    count = 0
+    for tile in tiles:
+        runtime.process(tile)
+        count += 1
+    runtime.health()
+    return count, b"".join(runtime.drain())
 
 
 # ─── profile ────────────────────────────────────────────────────────────────────────────

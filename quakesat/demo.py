@@ -75,6 +75,7 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
 
     from quakesat.data.tiles import file_tiles
     from quakesat.export import executorch_backend  # noqa: F401 - the Python side runs the .pte too
+    from quakesat.ground.run import one_contact
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.runtime.manifest import load_manifest
     from quakesat.runtime.tile_file import read_tile_list, write_tile_list
@@ -91,12 +92,7 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     # Both sides with the same defaults: the bounded queue, a health report every 100 tiles
     # and one at the end, drained in downlink order at one contact (as `quakesat run`).
     runtime = FlightRuntime.open(artifacts, program, RuntimeConfig())
-    count = 0
-    for tile, _ in read_tile_list(tiles):
-        runtime.process(tile)
-        count += 1
-    runtime.health()
-    python = b"".join(runtime.drain())
+    count, python = one_contact(runtime, (tile for tile, _ in read_tile_list(tiles)))
     result = subprocess.run([str(binary), str(artifacts), str(tiles), "-o", str(out / "cpp_messages.bin"),
                              "--artifact", program, "--profile"], capture_output=True, text=True, timeout=600)
     if result.returncode != 0:

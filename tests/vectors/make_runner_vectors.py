@@ -179,18 +179,14 @@ def _write_streams(tiles: Path) -> None:
     every tile processed, a final health report, one contact)."""
     from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+    from quakesat.ground.run import one_contact
     from quakesat.runtime.tile_file import read_tile_list
 
     lines = []
     for name, settings in STREAMS.items():
         runtime = FlightRuntime.open(TINY, ARTIFACT, RuntimeConfig(**settings))
         assert runtime.model is not None, runtime.fault
-        count = 0
-        for tile, _ in read_tile_list(tiles):
-            runtime.process(tile)
-            count += 1
-        runtime.health()
-        stream = b"".join(runtime.drain())
+        count, stream = one_contact(runtime, (tile for tile, _ in read_tile_list(tiles)))
         lines.append(json.dumps({"name": name, "artifact": ARTIFACT, **settings, "tiles": count,
                                  "messages": len(stream) // 32, "dropped": runtime.queue.dropped_total,
                                  "stream": stream.hex()}))
