@@ -4,6 +4,7 @@ Two steps, two interpreters (``.ci/run`` uses them):
 
     python scripts/flight_env_check.py make DIR   # full environment: simulate, train, export
     python scripts/flight_env_check.py run DIR    # runtime-only environment: load and run
+    python scripts/flight_env_check.py footprint OUT.json   # packages and bytes installed here
 
 ``make`` writes a tiny exported model (every format the full environment can export) and
 preprocessed test tiles into DIR. ``run`` asserts torch cannot be imported, opens every
@@ -73,7 +74,36 @@ def run(folder: Path) -> None:
         raise SystemExit("an artifact decides unlike the fp32 ONNX model in the runtime-only environment")
 
 
+def footprint(out: Path) -> None:
+    """Every installed distribution of this environment with its installed bytes (the files
+    its RECORD lists), largest first, as JSON in ``out`` and a table on stdout: the on-board
+    footprint of a runtime-only install (README "Installing by hand")."""
+    import importlib.metadata as metadata
+    import os
+
+    rows: dict[str, dict] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name in rows or name in ("pip", "setuptools", "wheel"):  # the installer is not the payload
+            continue
+        size = 0
+        for file in dist.files or []:
+            try:
+                size += os.path.getsize(dist.locate_file(file))
+            except OSError:
+                pass
+        rows[name] = {"name": name, "version": dist.version, "bytes": size}
+    table = sorted(rows.values(), key=lambda row: -row["bytes"])
+    total = sum(row["bytes"] for row in table)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"python": sys.version.split()[0], "total_bytes": total, "packages": table}, indent=2))
+    for row in table:
+        print(f"{row['name']:24s} {row['version']:12s} {row['bytes'] / 2**20:8.1f} MB")
+    print(f"{'total':24s} {'':12s} {total / 2**20:8.1f} MB ({len(table)} distributions)")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("make", "run"):
+    steps = {"make": make, "run": run, "footprint": footprint}
+    if len(sys.argv) != 3 or sys.argv[1] not in steps:
         raise SystemExit(__doc__)
-    {"make": make, "run": run}[sys.argv[1]](Path(sys.argv[2]))
+    steps[sys.argv[1]](Path(sys.argv[2]))
