@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "reports.hpp"
 #include "quakesat/decision.hpp"
 #include "quakesat/message.hpp"
 #include "quakesat/npy.hpp"
@@ -48,37 +49,8 @@ int test_downlink_vectors(const std::string& vectors) {
   for (const json& v : read_jsonl(vectors + "/downlink.jsonl")) {
     const json& f = v.at("fields");
     std::uint8_t out[kMessageLength];
-    bool ok;
-    if (f.at("kind") == "tile_report") {
-      TileReport r;
-      r.seq = f.at("seq");
-      r.tile_id = f.at("tile_id");
-      r.time = f.at("time");
-      r.lat = f.at("lat");
-      r.lon = f.at("lon");
-      r.magnitude = f.at("magnitude");
-      r.confidence = f.at("confidence");
-      r.model_id = f.at("model_id");
-      r.status = static_cast<Status>(f.at("status").get<int>());
-      r.event = f.at("event");
-      r.gated = f.at("gated");
-      r.located = f.at("located");
-      r.apid = f.at("apid");
-      ok = encode(r, out);
-    } else {
-      HealthReport r;
-      r.seq = f.at("seq");
-      r.time = f.at("time");
-      r.lat = f.at("lat");
-      r.lon = f.at("lon");
-      r.tiles_processed = f.at("tiles_processed");
-      r.dropped = f.at("dropped");
-      r.queue_fill = f.at("queue_fill");
-      r.model_id = f.at("model_id");
-      r.status = static_cast<Status>(f.at("status").get<int>());
-      r.apid = f.at("apid");
-      ok = encode(r, out);
-    }
+    const bool ok = f.at("kind") == "tile_report" ? encode(quakesat_test::tile_report_of(f), out)
+                                                  : encode(quakesat_test::health_report_of(f), out);
     expect(ok && hex(out, kMessageLength) == v.at("hex").get<std::string>(), "downlink vector " + v.at("name").get<std::string>());
     ++checked;
   }

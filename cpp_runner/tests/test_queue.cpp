@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "reports.hpp"
 #include "quakesat/downlink_queue.hpp"
 #include "quakesat/message.hpp"
 
@@ -22,23 +23,6 @@ using quakesat_test::hex;
 using quakesat_test::read_jsonl;
 using namespace quakesat;
 
-TileReport report_of(const json& f) {
-  TileReport r;
-  r.seq = f.at("seq");
-  r.tile_id = f.at("tile_id");
-  r.time = f.at("time");
-  r.lat = f.at("lat");
-  r.lon = f.at("lon");
-  r.magnitude = f.at("magnitude");
-  r.confidence = f.at("confidence");
-  r.model_id = f.at("model_id");
-  r.status = static_cast<Status>(f.at("status").get<int>());
-  r.event = f.at("event");
-  r.gated = f.at("gated");
-  r.located = f.at("located");
-  r.apid = f.at("apid");
-  return r;
-}
 
 // Offer a report as the flight runtime does: encoded, queued if `emit` lets it through.
 bool offer(DownlinkQueue& queue, const TileReport& report, Emit emit, const std::string& where) {
@@ -57,9 +41,9 @@ void replay(const json& c) {
     const std::string kind = op.at("op");
     const std::string where = name + " op " + std::to_string(index++) + " (" + kind + ")";
     if (kind == "tile") {
-      expect(offer(queue, report_of(op.at("report")), emit, where) == op.at("queued").get<bool>(), where);
+      expect(offer(queue, quakesat_test::tile_report_of(op.at("report")), emit, where) == op.at("queued").get<bool>(), where);
     } else if (kind == "tiles") {
-      TileReport report = report_of(op.at("report"));
+      TileReport report = quakesat_test::tile_report_of(op.at("report"));
       const std::uint32_t first_id = report.tile_id;
       const std::uint16_t first_seq = report.seq;
       const long count = op.at("count");
