@@ -26,7 +26,9 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("pytest_benchmark")
 
+from quakesat.ground.decode import iter_stream  # noqa: E402
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig  # noqa: E402
+from quakesat.runtime.message import HealthReport, TileReport  # noqa: E402
 from quakesat.runtime.tile import Georef, Tile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,10 +125,16 @@ def test_the_cpp_runner_soaks_flat_and_writes_the_python_stream(benchmark, tmp_p
             "cpp_growth_mb": round(cpp_end - cpp_warm, 3),
             "python_rss_warm_mb": round(marks["warm"], 2), "python_rss_end_mb": round(marks["end"], 2),
             "python_growth_mb": round(marks["end"] - marks["warm"], 3)}
+    # No message lost: every tile is delivered, or counted in a health report that is.
+    decoded = [m for _, m in iter_stream(stream)]
+    delivered = sum(isinstance(m, TileReport) for m in decoded)
+    counted = sum(m.dropped for m in decoded if isinstance(m, HealthReport))
+    info.update({"tiles_delivered": delivered, "tiles_counted_as_dropped": counted})
     benchmark.extra_info.update(info)
     print(f"\nC++ soak: {json.dumps(info)}")
     assert cpp["tiles"] == runtime.tiles_processed == per_pass * PASSES >= 10_000
     assert cpp["queue"]["dropped"] == runtime.queue.dropped_total > 0  # the queue filled and dropped
     assert stream == python, "the C++ and Python downlink streams differ"
+    assert delivered + counted == cpp["tiles"], f"{cpp['tiles'] - delivered - counted} tiles neither delivered nor counted"
     assert cpp_end - cpp_warm < GROWTH_BUDGET_MB, f"the runner's RSS grew {cpp_end - cpp_warm:.2f} MB"
     assert marks["end"] - marks["warm"] < GROWTH_BUDGET_MB, f"Python's RSS grew {marks['end'] - marks['warm']:.2f} MB"
