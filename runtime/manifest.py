@@ -70,6 +70,9 @@ MAX_SIDE = 4096
 #: Deepest nesting of arrays and objects a manifest may have (the root object is level 1;
 #: export writes 6). Deeper text is refused as not a manifest, on both sides alike.
 MAX_JSON_DEPTH = 64
+#: Largest head bias an output reference may carry (its ``offset``): beyond it the sum is no
+#: longer a float32 head value (1e300 rounds to infinity), so a manifest saying so is refused.
+OUTPUT_OFFSET_MAX = 1e6
 #: Integers must fit 64 bits (signed, or unsigned when positive) and floats a double: what
 #: the C++ reader can hold. Anything else is refused as not a manifest.
 INT_MIN, UINT_MAX = -(2 ** 63), 2 ** 64 - 1
@@ -506,7 +509,7 @@ def _read_output(value: Any, path: str, fmt: str, heads: tuple[str, ...]) -> Out
     if column is not None:
         column = _integer(column, f"{path}.column", 0)
     transform = _string(raw["transform"], f"{path}.transform", TRANSFORMS)
-    offset = _number(raw["offset"], f"{path}.offset")
+    offset = _number(raw["offset"], f"{path}.offset", -OUTPUT_OFFSET_MAX, OUTPUT_OFFSET_MAX)
     return OutputRef(output, column, transform, offset)
 
 

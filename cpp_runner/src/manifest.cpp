@@ -318,7 +318,7 @@ void read_output(const json& value, const std::string& path, const std::string& 
   }
   if (!raw["column"].is_null()) integer(raw["column"], path + ".column", 0);
   string(raw["transform"], path + ".transform", &kTransforms);
-  number(raw["offset"], path + ".offset");
+  number(raw["offset"], path + ".offset", -kOutputOffsetMax, kOutputOffsetMax);
 }
 
 // No leading slash or backslash, no drive or scheme colon, no ".." part ("\\" counts as "/").

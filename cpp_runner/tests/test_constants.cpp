@@ -155,6 +155,7 @@ void test_runtime() {
   }
   expect(equal, "preprocess.log2_coefficients: Python " + coefficients.dump());
   same("manifest.max_side", kMaxSide);
+  same("manifest.output_offset_max", kOutputOffsetMax);
   same("manifest.max_json_depth", static_cast<int>(kMaxJsonDepth));
 }
 

@@ -62,7 +62,7 @@ def constants() -> dict[str, Any]:
         "location": {"metres_per_degree": tile.METRES_PER_DEGREE},
         "manifest": {"format": manifest.MANIFEST_FORMAT, "version": manifest.MANIFEST_VERSION,
                      "preprocess_version": preprocess.PREPROCESS_VERSION, "max_side": manifest.MAX_SIDE,
-                     "max_json_depth": manifest.MAX_JSON_DEPTH},
+                     "max_json_depth": manifest.MAX_JSON_DEPTH, "output_offset_max": manifest.OUTPUT_OFFSET_MAX},
     }
 
 

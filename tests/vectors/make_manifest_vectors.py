@@ -253,6 +253,8 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("negative_column", "artifacts[0].outputs.event.column", _set("artifacts[0].outputs.event.column", -1)),
     ("unknown_transform", "artifacts[0].outputs.event.transform", _set("artifacts[0].outputs.event.transform", "relu")),
     ("offset_as_text", "artifacts[0].outputs.magnitude.offset", _set("artifacts[0].outputs.magnitude.offset", "5.6")),
+    ("offset_beyond_a_float", "artifacts[0].outputs.magnitude.offset",
+     _set("artifacts[0].outputs.magnitude.offset", 1e300)),
     ("output_reference_missing_a_field", "artifacts[0].outputs.event.offset",
      _drop("artifacts[0].outputs.event.offset")),
     ("two_artifacts_of_one_name", "artifacts[1].name", _set("artifacts[1].name", "onnx-int8")),

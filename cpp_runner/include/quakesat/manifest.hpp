@@ -22,6 +22,9 @@ constexpr int kManifestVersion = 3;
 // Largest tile side (raw or preprocessed) a manifest may declare: keeps a hostile manifest
 // from sizing huge buffers.
 constexpr int kMaxSide = 4096;
+// Largest |offset| of an output reference (runtime/manifest.py OUTPUT_OFFSET_MAX): beyond it the
+// head value is no longer a float32 number.
+constexpr double kOutputOffsetMax = 1e6;
 // What a refused older manifest (or preprocessing version) tells the operator to do.
 constexpr const char* kReexportHint = "re-export the model: quakesat export --model-dir MODEL --data FILE --out DIR";
 
