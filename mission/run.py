@@ -83,6 +83,11 @@ def _satellite(scenario: Scenario, timescale) -> tuple[Any, dict[str, Any]]:
         "source": "sun-synchronous repeat-track design", "period_min": design.nodal_period_min, **asdict(design)}
 
 
+def _counted(value: object) -> bool:
+    """Whether ``value`` is an instruction count (a positive number, not a reason it is missing)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
 def _instructions(scenario: Scenario, artifact: str, raw_side: int) -> tuple[float, str]:
     from quakesat.bench.energy import QEMU_CPUS
 
@@ -95,7 +100,8 @@ def _instructions(scenario: Scenario, artifact: str, raw_side: int) -> tuple[flo
             bench = json.loads(Path(spec.bench_json).read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
             raise ConfigError(f"cannot read onboard.bench_json {spec.bench_json}: {err}") from None
-        rows = [r for r in bench.get("rows", []) if (r.get("instructions_per_tile") or {}).get(cpu)]
+        # Counted rows only: a bench without qemu writes "unavailable: ..." where the count goes.
+        rows = [r for r in bench.get("rows", []) if _counted((r.get("instructions_per_tile") or {}).get(cpu))]
         # The artifact itself, else the counted artifact of the same precision (the C++ runner's
         # .pte of the same network), else the first counted one; the basis names the row used.
         precision = artifact.rsplit("-", 1)[-1]

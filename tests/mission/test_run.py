@@ -201,3 +201,23 @@ def test_the_cpp_runner_flies_the_same_mission_to_the_same_bytes(tmp_path) -> No
     assert (tmp_path / "cpp" / "survey_downlink.bin").read_bytes() == \
         (tmp_path / "py-pte" / "survey_downlink.bin").read_bytes()
     assert a["modes"]["survey"]["false_alerts"] == b["modes"]["survey"]["false_alerts"]
+
+
+def test_a_bench_without_instruction_counts_falls_back_to_the_documented_figure(tmp_path) -> None:
+    """A bench run where qemu was missing writes a reason where the count goes; the mission must
+    not read it as a number (it stopped the demo on a machine without the aarch64 build)."""
+    from dataclasses import replace
+
+    from quakesat.mission.run import DEFAULT_INSTRUCTIONS_PER_TILE, _instructions
+    from quakesat.mission.scenario import Scenario
+
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps({"rows": [
+        {"artifact": "pte-int8", "instructions_per_tile": {"cortex-a53": "unavailable: qemu-aarch64 not installed"}},
+        {"artifact": "pte-fp32", "instructions_per_tile": {"cortex-a53": True}}]}))
+    scenario = Scenario()
+    scenario = replace(scenario, onboard=replace(scenario.onboard, bench_json=str(bench), instructions_per_tile=0))
+    count, basis = _instructions(scenario, "pte-int8", 512)
+    assert count == DEFAULT_INSTRUCTIONS_PER_TILE and "docs/benchmarks.md" in basis
+    bench.write_text(json.dumps({"rows": [{"artifact": "pte-int8", "instructions_per_tile": {"cortex-a53": 1.5e8}}]}))
+    assert _instructions(scenario, "pte-int8", 512) == (1.5e8, f"{bench}: pte-int8 on cortex-a53")
