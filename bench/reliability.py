@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from quakesat.ground.decode import decode, iter_stream
+from quakesat.runtime.manifest import MANIFEST_NAME
 from quakesat.runtime.message import MESSAGE_LENGTH, TileReport, crc16
 from quakesat.runtime.status import Status, StatusCategory
 
@@ -255,12 +257,15 @@ def write_hostile_tiles(folder: Path, count: int, seed: int) -> list[dict[str, A
 
 def flag_everything(artifacts: Path, folder: Path) -> Path:
     """A copy of ``artifacts`` whose decision flags every tile that reaches it."""
+    from dataclasses import replace
+
+    from quakesat.runtime.manifest import load_manifest, write_manifest
+
     shutil.copytree(artifacts, folder, dirs_exist_ok=True)
-    (folder / "manifest.json.sig").unlink(missing_ok=True)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    manifest["decision"]["event_threshold"] = 0.0
-    manifest["decision"]["magnitude_min"] = 0.0
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (folder / f"{MANIFEST_NAME}.sig").unlink(missing_ok=True)
+    manifest = load_manifest(folder)
+    write_manifest(replace(manifest, decision=replace(manifest.decision, event_threshold=0.0, magnitude_min=0.0)),
+                   folder)
     return folder
 
 
@@ -343,21 +348,33 @@ def tile_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dict[st
 
 
 # ─── packets ────────────────────────────────────────────────────────────────────────────
-def _valid_messages() -> list[bytes]:
+def valid_messages(artifacts: Path = TINY_MODEL) -> list[bytes]:
+    """Real messages to mutate: what the flight runtime sends for a few tiles (events, quiet,
+    bad input, no georeference, health reports) and the golden vectors of a checkout."""
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+    from quakesat.runtime.tile import Georef, Tile
+
+    with tempfile.TemporaryDirectory() as scratch:  # the session holds the model once opened
+        runtime = FlightRuntime.open(flag_everything(artifacts, Path(scratch) / "model"),
+                                     config=RuntimeConfig(gate="off", health_every=2))
+    rng = np.random.default_rng(7)
+    for k in range(4):
+        first, second = _pair(rng)
+        place = None if k == 3 else Georef(38.1 - 60 * k, 13.4 + 90 * k, 10.0)
+        runtime.process(Tile(k, WHEN + k, first, second if k != 2 else second * np.float32(0.0), place))
+    runtime.health()
+    messages = runtime.drain()
     vectors = ROOT / "tests" / "vectors" / "downlink.jsonl"
     if vectors.is_file():
-        return [bytes.fromhex(json.loads(line)["hex"]) for line in vectors.read_text().splitlines() if line.strip()]
-    from quakesat.runtime.message import encode
-
-    return [encode(TileReport(seq=1, tile_id=2, time=WHEN, lat=1.0, lon=2.0, magnitude=5.0, confidence=0.5,
-                              model_id=3, status=Status.OK, event=True))]
+        messages += [bytes.fromhex(json.loads(line)["hex"]) for line in vectors.read_text().splitlines() if line.strip()]
+    return messages
 
 
-def fuzzed_packets(count: int, seed: int) -> list[bytes]:
+def fuzzed_packets(count: int, seed: int, artifacts: Path = TINY_MODEL) -> list[bytes]:
     """``count`` packets: a third random bytes, a third valid messages with 1-8 bit flips, a
     third valid messages with random payload bytes and a CRC recomputed over them."""
     rng = np.random.default_rng(seed)
-    valid = _valid_messages()
+    valid = valid_messages(artifacts)
     packets = []
     for k in range(count):
         kind = k % 3
@@ -398,7 +415,7 @@ def _python_verdicts(packets: list[bytes]) -> tuple[list[str], int, int]:
 
 def packet_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dict[str, Any]:
     """The ``packets`` part (module doc)."""
-    packets = fuzzed_packets(config.packets, config.seed)
+    packets = fuzzed_packets(config.packets, config.seed, config.artifacts)
     started = time.perf_counter()
     verdicts, crashes, false_accepts = _python_verdicts(packets)
     say(f"packets: python decoded {len(packets)} in {time.perf_counter() - started:.1f} s")
@@ -500,8 +517,10 @@ def manifest_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dic
         lines.append(json.dumps({"tile_id": k, "time": WHEN + k, "lat": 38.1, "lon": 13.4, "pixel_spacing_m": 10.0,
                                  "pre": f"tiles/{k}_pre.npy", "post": f"tiles/{k}_post.npy"}))
     (tiles_dir / "tiles.jsonl").write_text("\n".join(lines) + "\n")
-    original = (config.artifacts / "manifest.json").read_text(encoding="utf-8")
-    default_cpp = json.loads(original).get("default_artifacts", {}).get("cpp")
+    from quakesat.runtime.manifest import load_manifest
+
+    original = (config.artifacts / MANIFEST_NAME).read_text(encoding="utf-8")  # the bytes to corrupt
+    default_cpp = load_manifest(config.artifacts).cpp_default_artifact
     runner_ok = config.runner is not None and Path(config.runner).is_file()
     counts = Counter()
     differ: list[dict[str, Any]] = []
@@ -512,8 +531,8 @@ def manifest_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dic
         folder = config.out / "manifest_edit"
         shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(config.artifacts, folder)
-        (folder / "manifest.json.sig").unlink(missing_ok=True)
-        (folder / "manifest.json").write_bytes(data)
+        (folder / f"{MANIFEST_NAME}.sig").unlink(missing_ok=True)
+        (folder / MANIFEST_NAME).write_bytes(data)
         python: list[tuple[str, bool]] = []
         try:
             runtime = FlightRuntime.open(folder, default_cpp, RuntimeConfig(gate="off", health_every=0))
