@@ -75,6 +75,17 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
               evaluate: bool = False) -> dict[str, Any]:
     """Feed ``items`` through ``runtime``, drain its queue at the end, write the stream, its
     decode and the report (see the module doc); return the report."""
+    outcomes = ((tile.georef, truth, read_seconds, runtime.process(tile)) for tile, truth, read_seconds in items)
+    return write_run(runtime, outcomes, out, evaluate)
+
+
+def write_run(runtime: FlightRuntime, outcomes: Iterable[tuple[Georef | None, Truth | None, float, TileOutcome]],
+              out: Path, evaluate: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`run_tiles` for tiles already through ``runtime`` (``outcomes``: each tile's
+    georeference, truth, read seconds and outcome, in stream order; consumed lazily, so the
+    wall time covers producing them): the final health report, the drain, the three files;
+    ``extra`` is added to the report. ``quakesat archive`` records verdicts judged on its
+    workers (:meth:`FlightRuntime.record`) and writes them here."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Rows are kept only for --evaluate (it scores every tile at the end); otherwise memory
@@ -83,15 +94,14 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
     read_total, tiles, all_truth = 0.0, 0, True
     placed_by: Counter[str] = Counter()  # a file's tiles by georeference source (data.georef)
     started = time.perf_counter()
-    for tile, truth, read_seconds in items:
+    for georef, truth, read_seconds, outcome in outcomes:
         read_total += read_seconds
-        outcome = runtime.process(tile)
         tiles += 1
         all_truth &= truth is not None
         if truth is not None:
             placed_by[truth.georef_source] += 1
         if evaluate:
-            rows.append((tile.georef, truth, replace(outcome, heads=None)))  # not the images, nor the heads
+            rows.append((georef, truth, replace(outcome, heads=None)))  # not the images, nor the heads
     runtime.health()
     stream = b"".join(runtime.drain())
     wall = time.perf_counter() - started
@@ -116,6 +126,7 @@ def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, 
         from quakesat.evaluation.messages import evaluation_report
 
         report["evaluation"] = evaluation_report(rows, runtime)  # type: ignore[arg-type]
+    report.update(extra or {})
     report_path = out.with_suffix(".report.json")
     report["report"] = str(report_path)
     write_bytes_atomic(out, stream)

@@ -443,6 +443,127 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ─── archive ────────────────────────────────────────────────────────────────────────────
+def _scheduler(text: str) -> str:
+    from quakesat.ground.archive import scheduler_address
+
+    try:
+        return scheduler_address(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_archive(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "archive",
+        help="quakesat run over whole QuakeSet files on a Dask cluster (the same stream, byte for byte)",
+        description=(
+            "Run the flight runtime over every tile of one or more QuakeSet files on Dask distributed: a local "
+            "cluster of --workers processes, or the scheduler at --scheduler. Shards of whole patches are judged "
+            "on the workers; the driver records them in tile order, so OUT, its .jsonl and its .report.json are "
+            "what quakesat run --data writes, except the timing fields (docs/archive.md). Several files are one "
+            "pass, tile ids following on from file to file."
+        ),
+    )
+    p.add_argument("--artifacts", type=Path, required=True,
+                   help="folder written by quakesat export, at the same path on every worker")
+    p.add_argument("--artifact", default=None, help="which artifact of the manifest (default: its default)")
+    p.add_argument("--data", type=data_file, nargs="+", required=True, metavar="FILE",
+                   help="earthquakes.h5 file(s), at the same paths on every worker: their bitemporal pairs "
+                        "are the tiles")
+    p.add_argument("--out", type=output_file, required=True, help="binary message stream to write (e.g. messages.bin)")
+    p.add_argument("--split", choices=(*SPLITS, "all"), default="test",
+                   help="train | validation | test | all (default test)")
+    p.add_argument("--limit", type=POSITIVE, default=None, help="at most this many tiles per file")
+    p.add_argument("--assume-time", type=int_range(1, U32_MAX), default=None,
+                   help="acquisition time (Unix s) for tiles whose file records none (the real file)")
+    p.add_argument("--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
+                   help="a running Dask scheduler, tcp://host:8786 (default: a local cluster)")
+    p.add_argument("--workers", type=int_range(1, 1024), default=None,
+                   help="worker processes of the local cluster, one thread each (default: the CPUs, at most 16)")
+    p.add_argument("--shard-tiles", type=int_range(1, 1_000_000), default=None,
+                   help="tiles per shard, in whole patches (default: 4 shards per worker, at most 64 tiles)")
+    p.add_argument("--connect-timeout", type=float_range(0.0, 3600.0, low_open=True), default=10.0,
+                   help="seconds to reach --scheduler and for its first worker (default 10)")
+    p.add_argument("--gate", choices=("off", "identical", "manifest"), default="manifest",
+                   help="change gate, as for quakesat run (default manifest)")
+    p.add_argument("--locate", choices=("auto", "head", "change", "centre"), default="auto",
+                   help="location of flagged events, as for quakesat run (default auto)")
+    p.add_argument("--emit", choices=("all", "alerts"), default="all",
+                   help="a message per tile (default) or only events, bad input and model faults")
+    p.add_argument("--health-every", type=NON_NEGATIVE, default=100,
+                   help="tiles between health messages, 0 for only the final one (default 100)")
+    p.add_argument("--queue-capacity", type=int_range(1, 1_000_000), default=1024,
+                   help="onboard queue capacity (default 1024)")
+    p.add_argument("--threads", type=int_range(1, 256), default=1, help="inference threads per worker (default 1)")
+    p.add_argument("--deadline-ms", type=int_range(0, 3_600_000), default=0,
+                   help="time budget per tile in ms, as for quakesat run (default 0: no budget)")
+    p.add_argument("--trusted-key", type=existing_file, default=None, metavar="PUBLIC_KEY",
+                   help="refuse a manifest not signed with this Ed25519 key (checked on the driver and every worker)")
+    p.add_argument("--evaluate", action="store_true",
+                   help="score the messages (overall, hard negatives, gate, location)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--profile", action="store_true", help="print the time per stage and tiles/s")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=_cmd_archive)
+
+
+def _cmd_archive(args: argparse.Namespace) -> int:
+    import logging
+
+    from quakesat.runtime.flight import RuntimeConfig
+
+    if args.scheduler is not None and args.workers is not None:
+        return _usage(args, "--workers sizes the local cluster; with --scheduler the workers are the scheduler's")
+    try:
+        import distributed  # noqa: F401
+    except ModuleNotFoundError:
+        return _fail(args.command, "this command needs dask.distributed (pip install 'quakesat[archive]')", EXIT_USAGE)
+    from quakesat.data.parallel import default_workers
+    from quakesat.ground.archive import ArchiveFailure, run_archive
+    from quakesat.ground.run import format_profile
+
+    # .pte artifacts run on the driver and the workers as in quakesat run (the backend needs torch to open one)
+    backends = ("quakesat.export.executorch_backend",)
+
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    trusted = None
+    if args.trusted_key is not None:
+        from quakesat.runtime.signature import read_public_key
+
+        trusted = read_public_key(args.trusted_key)
+    config = RuntimeConfig(gate=args.gate, locate=args.locate, emit=args.emit, health_every=args.health_every,
+                           queue_capacity=args.queue_capacity, threads=args.threads, trusted_key=trusted,
+                           deadline_s=args.deadline_ms / 1000 if args.deadline_ms else None)
+    try:
+        report = run_archive(args.data, args.artifacts, args.out, artifact=args.artifact, config=config,
+                             split=None if args.split == "all" else args.split, limit=args.limit,
+                             assume_time=args.assume_time, evaluate=args.evaluate, scheduler=args.scheduler,
+                             workers=args.workers or default_workers(), shard_tiles=args.shard_tiles,
+                             connect_timeout=args.connect_timeout, progress=not args.quiet,
+                             backends=backends)
+    except ArchiveFailure as err:
+        return _fail(args.command, str(err), EXIT_FAILURE)
+    if args.json:
+        print(json.dumps(report))
+        return EXIT_OK
+    scale = report["archive"]
+    print(f"{report['tiles']} tiles from {len(scale['files'])} file(s) in {scale['shards']} shards on "
+          f"{scale['workers']} worker(s) ({scale['scheduler']}) -> {report['messages']} messages, "
+          f"{report['bytes']} bytes, {report['events_flagged']} events -> {report['stream']} "
+          f"(decoded: {report['decoded']})")
+    if report["fault"]:
+        print(f"model fault: {report['fault']['status']}: {report['fault']['detail']}")
+    if args.profile:
+        print(format_profile(report["profile"]))
+    if "evaluation" in report:
+        ev = report["evaluation"]
+        print(f"accuracy {ev['detection']['accuracy']} (F1 {ev['detection']['f1']}); "
+              f"hard negatives {ev['shortcut']['hard_negatives']}")
+    print(f"report: {report['report']}")
+    return EXIT_OK
+
+
 # ─── export ─────────────────────────────────────────────────────────────────────────────
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -791,6 +912,39 @@ def _cmd_mission(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ─── report ─────────────────────────────────────────────────────────────────────────────
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="one self-contained HTML page from what run, mission, bench, export or demo wrote",
+        description=(
+            "Find the files quakesat run (OUT.report.json, the stream and its decode), quakesat mission "
+            "(mission.json, the downlinked streams), quakesat bench (bench.json), quakesat export "
+            "(manifest.json) and quakesat demo wrote under DIR, by their content, and render one HTML page: "
+            "the decoded alerts, a map of alerts and tile footprints, the contact timeline and time to alert, "
+            "the bench table, the fidelity results and the warnings. The page needs no network to open "
+            "(plots embedded). See docs/report.md."
+        ),
+    )
+    p.add_argument("dir", type=existing_dir, metavar="DIR", help="folder to report on (e.g. out/demo)")
+    p.add_argument("--out", type=output_file, default=None, metavar="FILE.html",
+                   help="page to write (default DIR/report.html)")
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    try:
+        from quakesat.ground.report import write_report
+
+        summary = write_report(args.dir, args.out)
+    except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] in ("jinja2", "markupsafe"):
+            return _fail("report", "this command needs jinja2 (pip install 'quakesat[report]')", EXIT_USAGE)
+        raise
+    print(json.dumps(summary))
+    return EXIT_OK
+
+
 # ─── demo ───────────────────────────────────────────────────────────────────────────────
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -829,7 +983,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quakesat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_simulate, _add_data, _add_train, _add_evaluate, _add_results, _add_export, _add_run,
-                _add_bench, _add_reliability, _add_decode, _add_keys, _add_mission, _add_demo):
+                _add_archive, _add_bench, _add_reliability, _add_decode, _add_keys, _add_mission, _add_report,
+                _add_demo):
         add(sub)
     return parser
 

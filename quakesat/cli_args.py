@@ -41,6 +41,7 @@ EXTRAS = {
     "onnx": "export", "onnxscript": "export", "skl2onnx": "export",
     "onnxruntime": "runtime", "ai_edge_litert": "runtime",
     "litert_torch": "tflite", "executorch": "pte", "torchao": "pte",
+    "jinja2": "report", "dask": "archive", "distributed": "archive", "skyfield": "mission", "cryptography": "runtime",
 }
 
 

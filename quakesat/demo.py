@@ -350,5 +350,14 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
 
     report["seconds"] = round(time.perf_counter() - started, 1)
     write_text_atomic(out / "demo_report.json", json.dumps(report, indent=2))
+
+    _stage("report: one self-contained HTML page of everything above (quakesat report)")
+    try:
+        from quakesat.ground.report import write_report
+
+        page = write_report(out, out / "report.html")
+        print(f"   {page['report']}: {page['bytes']:,} bytes, {page['warnings']} warning(s)")
+    except ModuleNotFoundError as err:  # jinja2 is in the report extra
+        print(f"   skipped: needs {err.name} (pip install 'quakesat[report]')")
     print(f"\n== done in {report['seconds']} s; report: {out / 'demo_report.json'}")
     return 0

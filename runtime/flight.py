@@ -26,6 +26,13 @@ is ``DEADLINE_MISSED`` and a hung backend never stalls the loop
 (``emit="all"``: every tile; ``"alerts"``: events, bad input and model faults only), with a
 health report every ``health_every`` tiles. numpy, the standard library and an inference
 backend only.
+
+:meth:`FlightRuntime.process` is two steps that can also be taken apart: :meth:`~FlightRuntime.judge_tile`
+(every stage above, stateless across tiles, giving a :class:`Verdict`: the report without
+its sequence count) and :meth:`~FlightRuntime.record` (the state across tiles: sequence
+count, counters, last good place, queue, health cadence). Verdicts judged anywhere and
+recorded in tile order give the stream ``process`` gives; the archive run does that on a
+Dask cluster (:mod:`quakesat.ground.archive`).
 """
 
 from __future__ import annotations
@@ -76,7 +83,8 @@ from quakesat.runtime.tile import Tile, TileCheck, check_georef, check_pair, che
 
 log = logging.getLogger("quakesat.runtime")
 
-#: Stages of :meth:`FlightRuntime.process`, in order.
+#: Stages of :meth:`FlightRuntime.process`, in order (``encode``: the report checked at judging, then the
+#: message with its sequence count at recording).
 STAGES = ("check", "gate", "preprocess", "infer", "decide", "locate", "encode")
 #: Gate modes: no gate, identical pairs only, or the manifest's calibrated threshold.
 GATE_MODES = ("off", "identical", "manifest")
@@ -161,6 +169,46 @@ class Judgement:
     confidence: float = 0.0
     gate: GateVerdict | None = None
     heads: dict[str, np.ndarray] | None = None
+    deadline_missed: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one tile came to before it takes its place in the stream (:meth:`FlightRuntime.judge_tile`).
+
+    Everything the per-tile stages conclude and none of the runtime's state across tiles:
+    ``report`` still has ``seq`` 0 (:meth:`FlightRuntime.record` numbers it) and is known to
+    encode (a report the codec refuses has already become ``OUTPUT_INVALID``). Without its
+    ``heads`` a verdict pickles to under a kilobyte, so a tile can be judged in one
+    process and recorded in another (:mod:`quakesat.ground.archive`).
+
+    Attributes:
+        report: the tile's report, ``seq`` 0.
+        check: the tile's final status (see :class:`Judgement`).
+        gate: the change gate's verdict, if the gate ran.
+        heads: the model's raw outputs, if it ran.
+        pixel: the refined epicentre pixel (row, col), if the tile was located.
+        location_method: how it was located.
+        place: (time, lat, lon) this tile leaves as the last good place for health reports;
+            None for a tile that was refused or has no usable time or georeference.
+        deadline_missed: the tile's inference overran its budget.
+        backend_hung: the judging runtime's backend was still busy with an overrun call when
+            the tile was done (the next health report says ``DEADLINE_MISSED``).
+        notes: warnings about the tile, logged when it is recorded (in tile order).
+        seconds: seconds per stage spent judging it.
+    """
+
+    report: TileReport
+    check: TileCheck
+    gate: GateVerdict | None = None
+    heads: dict[str, np.ndarray] | None = None
+    pixel: tuple[float, float] | None = None
+    location_method: str | None = None
+    place: tuple[int, float, float] | None = None
+    deadline_missed: bool = False
+    backend_hung: bool = False
+    notes: tuple[str, ...] = ()
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -219,6 +267,7 @@ class FlightRuntime:
         self._watchdog = InferenceWatchdog() if config.deadline_s is not None and model is not None else None
         self._seq = 0
         self._last_place: tuple[int, float, float] = (1, 0.0, 0.0)
+        self._hung_elsewhere = False  # a recorded verdict said its (other) runtime's backend was hung
         self.preprocess: PreprocessConfig | None = None
         self.side: int | None = None
         self.gate: ChangeGate | None = None
@@ -281,12 +330,23 @@ class FlightRuntime:
         return georef if georef.status != Status.OK else pair  # NO_GEOREFERENCE: the ground must know
 
     def process(self, tile: Tile) -> TileOutcome:
-        """Turn one tile into its message (queued per ``emit``); never raises on the tile."""
+        """Turn one tile into its message (queued per ``emit``); never raises on the tile.
+
+        The same as :meth:`judge_tile` then :meth:`record`."""
+        return self._record(self.judge_tile(tile), judged_here=True)
+
+    def judge_tile(self, tile: Tile) -> Verdict:
+        """The per-tile stages for one tile (checks, gate, preprocessing, inference, decision,
+        location, the report): no sequence number, queue, counter or health cadence is
+        touched, so tiles may be judged in any order, or by other runtimes opened on the same
+        artifacts with the same config; :meth:`record` then gives each verdict its place in
+        the stream. Never raises on the tile."""
         seconds: dict[str, float] = {}
         started = time.perf_counter()
         with _timed(seconds, "check"):
             check = self._first_problem(tile)
         judged = self._judge(tile, check, seconds, started) if check.processable else Judgement(check)
+        missed = judged.deadline_missed
         georef_ok = check_georef(tile.georef).status == Status.OK
         lat, lon = (tile.georef.center_lat, tile.georef.center_lon) if georef_ok else (0.0, 0.0)
         pixel, method = None, None
@@ -296,37 +356,63 @@ class FlightRuntime:
                 if pixel is not None:
                     lat, lon = pixel_to_latlon(tile.georef, *pixel, self.side)
         time_ok = check_time(tile.time).status == Status.OK
+        notes: list[str] = []
         with _timed(seconds, "encode"):
             report = TileReport(
-                seq=self._next_seq(), tile_id=int(tile.tile_id) & 0xFFFF_FFFF, time=int(tile.time) if time_ok else 0,
+                seq=0, tile_id=int(tile.tile_id) & 0xFFFF_FFFF, time=int(tile.time) if time_ok else 0,
                 lat=lat, lon=lon, magnitude=judged.magnitude, confidence=judged.confidence, model_id=self.model_id,
                 status=judged.check.status, event=judged.event, gated=judged.gate is not None and judged.gate.skip,
                 located=pixel is not None, apid=self._apid())
             try:
-                message = encode(report)
+                encode(report)  # the sequence count never makes a report unencodable: checked here once
             except MessageFieldError as err:
                 # A report the codec refuses (a value out of range) still becomes a message, as
                 # the C++ runner's does: OUTPUT_INVALID, nothing flagged, the tile centre.
-                log.warning("tile %s: its report cannot be encoded (%s): sent as output_invalid", tile.tile_id, err)
+                notes.append(f"tile {tile.tile_id}: its report cannot be encoded ({err}): sent as output_invalid")
                 centre = (tile.georef.center_lat, tile.georef.center_lon) if georef_ok else (0.0, 0.0)
                 report = dataclasses.replace(report, lat=centre[0], lon=centre[1], magnitude=0.0, confidence=0.0,
                                              status=Status.OUTPUT_INVALID, event=False, gated=False, located=False)
                 judged = Judgement(TileCheck(Status.OUTPUT_INVALID, f"report not encodable: {err}"), gate=judged.gate,
                                    heads=judged.heads)
                 pixel, method = None, None
-                message = encode(report)
         if not judged.check.processable or judged.check.status != check.status:
-            log.warning("tile %s: %s%s", tile.tile_id, judged.check.status.code_name,
-                        f" ({judged.check.detail})" if judged.check.detail else "")
+            notes.append(f"tile {tile.tile_id}: {judged.check.status.code_name}"
+                         f"{f' ({judged.check.detail})' if judged.check.detail else ''}")
+        # The last tile judged (not a refused one) is where health reports say the payload was.
+        place = (int(tile.time), lat, lon) if georef_ok and time_ok and check.processable else None
+        hung = self._watchdog is not None and self._watchdog.hung
+        return Verdict(report, judged.check, judged.gate, judged.heads, pixel, method, place, missed, hung,
+                       tuple(notes), seconds)
+
+    def record(self, verdict: Verdict) -> TileOutcome:
+        """Give a judged tile its place in the stream: its sequence count and message, the
+        counters, the last good place, the queue (per ``emit``) and the health cadence, in
+        the order verdicts are recorded. ``verdict`` may come from another runtime opened on
+        the same artifacts with the same config (a worker of :mod:`quakesat.ground.archive`):
+        recording the same verdicts in the same order gives the same stream, byte for byte,
+        as :meth:`process` on the tiles."""
+        return self._record(verdict, judged_here=False)
+
+    def _record(self, verdict: Verdict, judged_here: bool) -> TileOutcome:
+        seconds = dict(verdict.seconds)
+        with _timed(seconds, "encode"):
+            report = dataclasses.replace(verdict.report, seq=self._next_seq())
+            message = encode(report)
+        for note in verdict.notes:
+            log.warning("%s", note)
         self.tiles_processed += 1
         self.gated += int(report.gated)
-        if georef_ok and time_ok and check.processable:  # the last tile judged, not a refused one
-            self._last_place = (int(tile.time), lat, lon)
+        self.deadlines_missed += int(verdict.deadline_missed)
+        if verdict.place is not None:
+            self._last_place = verdict.place
+        # This runtime's own watchdog is asked live by health(); another's can only be told.
+        self._hung_elsewhere = verdict.backend_hung and not judged_here
         self.times.add(seconds)
         queued = self._emit(report)
         if self.config.health_every and self.tiles_processed % self.config.health_every == 0:
             self.health()
-        return TileOutcome(report, message, judged.check, judged.gate, judged.heads, pixel, method, queued, seconds)
+        return TileOutcome(report, message, verdict.check, verdict.gate, verdict.heads, verdict.pixel,
+                           verdict.location_method, queued, seconds)
 
     def _judge(self, tile: Tile, check: TileCheck, seconds: dict[str, float], started: float) -> Judgement:
         """Gate, model and decision rule for a tile that passed its checks."""
@@ -352,8 +438,7 @@ class FlightRuntime:
             with _timed(seconds, "infer"):
                 heads = self._infer(model, tensor, started)
         except DeadlineMissed as err:
-            self.deadlines_missed += 1
-            return Judgement(TileCheck(Status.DEADLINE_MISSED, str(err)), gate=verdict)
+            return Judgement(TileCheck(Status.DEADLINE_MISSED, str(err)), gate=verdict, deadline_missed=True)
         except QuakesatError as err:
             return Judgement(TileCheck(Status.BACKEND_ERROR, str(err)), gate=verdict)
         with _timed(seconds, "decide"):
@@ -387,7 +472,7 @@ class FlightRuntime:
         dropped since the last report released, else OK; time and place are the last good tile's.
         """
         fault = self.fault.status if self.fault is not None else None
-        if fault is None and self._watchdog is not None and self._watchdog.hung:
+        if fault is None and (self._hung_elsewhere or (self._watchdog is not None and self._watchdog.hung)):
             fault = Status.DEADLINE_MISSED  # the backend has not come back: the ground must know now
         report = health_report(self.queue, self._next_seq(), self.tiles_processed, self._last_place, self.model_id,
                                fault, self._apid())
