@@ -20,9 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from quakesat.data.georef import patch_georef
-from quakesat.data.quakeset import QuakeSetFile, Task, location_truth
+from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth
 from quakesat.runtime.status import Status
 from quakesat.runtime.tile import Tile, TileCheck
+
+
+#: An event's coordinate grids (``QuakeSetFile.grid_coordinates``), kept between samples.
+GridCache = dict[str, tuple[np.ndarray, np.ndarray] | None]
 
 
 @dataclass(frozen=True)
@@ -52,28 +56,42 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
     """
     with QuakeSetFile(data) as qs:
         refs = qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=include_defective)[:limit]
-        grids: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        grids: GridCache = {}
         for tile_id, ref in enumerate(refs):
-            started = time.perf_counter()
-            first = second = None
-            read_check = None
-            defect = qs.sample_defect(ref)
-            if defect is not None:  # a malformed patch is its own tiles' status, never the pass's end
-                read_check = TileCheck(defect.status, defect.message)
-            else:
-                try:
-                    first, second = qs.read(ref)
-                except Exception as err:  # a damaged dataset must not stop the pass
-                    read_check = TileCheck(Status.UNREADABLE, f"{ref.event_id}/{ref.patch}: {err}")
-            attrs = qs.patch_attrs(ref.event_id, ref.patch)
-            event = qs.event(ref.event_id)
-            if ref.event_id not in grids:
-                grids = {ref.event_id: qs.grid_coordinates(ref.event_id)}  # one event at a time
-            georef, source = patch_georef(ref.patch, attrs, event.attrs, grids[ref.event_id], len(event.patches))
-            read_seconds = time.perf_counter() - started
-            when = attrs.get(f"time_{ref.images[1]}", assume_time)
-            found = location_truth(attrs) if ref.label == 1 else None
-            identical = first is not None and bool(np.array_equal(first, second, equal_nan=True))
-            tile = Tile(tile_id, int(when) if when is not None else -1, first, second, georef, read_check)
-            truth = Truth(ref.label, ref.magnitude, identical, found[0] if found else None, source)
-            yield tile, truth, read_seconds
+            yield sample_tile(qs, ref, tile_id, assume_time, grids)
+
+
+
+def sample_tile(qs: QuakeSetFile, ref: SampleRef, tile_id: int, assume_time: int | None,
+                grids: GridCache) -> tuple[Tile, Truth, float]:
+    """One sample of an open file as (tile, truth, read seconds): the one rule that
+    :func:`file_tiles` and the archive's workers share.
+
+    A malformed patch becomes the defect's status and a read failure ``UNREADABLE`` (never
+    the pass's end); the georeference comes from :func:`patch_georef`. ``grids`` caches the
+    event's coordinate grids between calls (one event at a time: the caller passes the same
+    dict for consecutive samples).
+    """
+    started = time.perf_counter()
+    first = second = None
+    read_check = None
+    defect = qs.sample_defect(ref)
+    if defect is not None:
+        read_check = TileCheck(defect.status, defect.message)
+    else:
+        try:
+            first, second = qs.read(ref)
+        except Exception as err:  # a damaged dataset must not stop the pass
+            read_check = TileCheck(Status.UNREADABLE, f"{ref.event_id}/{ref.patch}: {err}")
+    attrs = qs.patch_attrs(ref.event_id, ref.patch)
+    event = qs.event(ref.event_id)
+    if ref.event_id not in grids:
+        grids.clear()  # one event at a time
+        grids[ref.event_id] = qs.grid_coordinates(ref.event_id)
+    georef, source = patch_georef(ref.patch, attrs, event.attrs, grids[ref.event_id], len(event.patches))
+    read_seconds = time.perf_counter() - started
+    when = attrs.get(f"time_{ref.images[1]}", assume_time)
+    found = location_truth(attrs) if ref.label == 1 else None
+    identical = first is not None and bool(np.array_equal(first, second, equal_nan=True))
+    tile = Tile(tile_id, int(when) if when is not None else -1, first, second, georef, read_check)
+    return tile, Truth(ref.label, ref.magnitude, identical, found[0] if found else None, source), read_seconds

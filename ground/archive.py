@@ -41,18 +41,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from quakesat.errors import QuakesatError
 from quakesat.files import raise_if_interrupted
 from quakesat.ground.run import write_run
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig, TileOutcome, Verdict
-from quakesat.runtime.status import Status
-from quakesat.runtime.tile import Georef, Tile, TileCheck
+from quakesat.runtime.tile import Georef, Tile
 
 if TYPE_CHECKING:
     from quakesat.data.quakeset import QuakeSetFile, SampleRef
-    from quakesat.data.tiles import Truth
+    from quakesat.data.tiles import GridCache, Truth
 
 log = logging.getLogger("quakesat.ground.archive")
 
@@ -140,8 +137,8 @@ class ShardResult:
 # ─── the worker side ────────────────────────────────────────────────────────────────────
 class ShardReader:
     """One QuakeSet file, open for the worker's whole pass: its samples of the split as tiles,
-    by index range, exactly as :func:`quakesat.data.tiles.file_tiles` makes them (the same
-    defect, read-failure, georeference, time and truth rules; tile id = archive position)."""
+    by index range, by :func:`quakesat.data.tiles.sample_tile`, the rule
+    :func:`~quakesat.data.tiles.file_tiles` uses (tile id = archive position)."""
 
     def __init__(self, path: str | Path, split: str | None, limit: int | None, assume_time: int | None) -> None:
         from quakesat.data.quakeset import QuakeSetFile, Task
@@ -149,41 +146,17 @@ class ShardReader:
         self.qs: QuakeSetFile = QuakeSetFile(path)
         self.refs: list[SampleRef] = self.qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=True)[:limit]
         self.assume_time = assume_time
-        self._grids: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._grids: GridCache = {}
 
     def close(self) -> None:
         self.qs.close()
 
     def tiles(self, start: int, stop: int, first_tile: int) -> Iterator[tuple[Tile, Truth, float]]:
         """Samples ``start``..``stop`` as (tile, truth, read seconds); tile ids from ``first_tile``."""
-        from quakesat.data.georef import patch_georef
-        from quakesat.data.quakeset import location_truth
-        from quakesat.data.tiles import Truth
+        from quakesat.data.tiles import sample_tile
 
-        qs = self.qs
         for offset, ref in enumerate(self.refs[start:stop]):
-            started = time.perf_counter()
-            first = second = None
-            read_check = None
-            defect = qs.sample_defect(ref)
-            if defect is not None:
-                read_check = TileCheck(defect.status, defect.message)
-            else:
-                try:
-                    first, second = qs.read(ref)
-                except Exception as err:  # a damaged dataset is the tile's status, as in file_tiles
-                    read_check = TileCheck(Status.UNREADABLE, f"{ref.event_id}/{ref.patch}: {err}")
-            attrs = qs.patch_attrs(ref.event_id, ref.patch)
-            event = qs.event(ref.event_id)
-            if ref.event_id not in self._grids:
-                self._grids = {ref.event_id: qs.grid_coordinates(ref.event_id)}  # one event at a time
-            georef, source = patch_georef(ref.patch, attrs, event.attrs, self._grids[ref.event_id], len(event.patches))
-            read_seconds = time.perf_counter() - started
-            when = attrs.get(f"time_{ref.images[1]}", self.assume_time)
-            found = location_truth(attrs) if ref.label == 1 else None
-            identical = first is not None and bool(np.array_equal(first, second, equal_nan=True))
-            tile = Tile(first_tile + offset, int(when) if when is not None else -1, first, second, georef, read_check)
-            yield tile, Truth(ref.label, ref.magnitude, identical, found[0] if found else None, source), read_seconds
+            yield sample_tile(self.qs, ref, first_tile + offset, self.assume_time, self._grids)
 
 
 class _WorkerCache:
