@@ -9,8 +9,8 @@ vectors and the C++ tests use), :func:`iter_stream` splits a binary stream, and
 
 from __future__ import annotations
 
+import time as _time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from quakesat.errors import DecodeError
@@ -41,7 +41,6 @@ from quakesat.runtime.message import (
     Kind,
     TileReport,
     crc16,
-    problem_flags,
 )
 from quakesat.runtime.status import Status
 
@@ -65,6 +64,19 @@ REJECT_REASONS: tuple[str, ...] = (
     "lon_out_of_range",
 )
 """Every DecodeError reason :func:`decode` raises, in the order the checks run."""
+
+# Plain-int views of the layout's enums, looked up once: the checks below compare ints, so a
+# day's downlink (10^5 messages) decodes without building enum members per message.
+_FIELD_NAMES = tuple(f.name for f in FIELDS)
+_STATUS_BY_CODE: dict[int, Status] = {int(s): s for s in Status}
+_KIND_BY_CODE: dict[int, Kind] = {int(k): k for k in Kind}
+_IMPLIED_BITS: dict[Status, int] = {s: int(CATEGORY_FLAGS[s.category]) for s in Status}
+_PROBLEM_BITS = int(PROBLEM_FLAGS)
+_TILE_ONLY_BITS = int(TILE_ONLY_FLAGS)
+_RESERVED_BITS = int(RESERVED_FLAG_BITS)
+_ERROR_BITS = int(Flag.INPUT_INVALID | Flag.MODEL_ERROR)
+_EVENT_BIT, _GATED_BIT, _LOCATED_BIT = int(Flag.EVENT), int(Flag.GATED), int(Flag.LOCATED)
+_TILE_KIND_NAME, _HEALTH_KIND_NAME = Kind.TILE_REPORT.name.lower(), Kind.HEALTH.name.lower()
 
 
 # ─── decode ─────────────────────────────────────────────────────────────────────────────
@@ -101,7 +113,7 @@ def decode(data: bytes, *, apid: int = APID) -> TileReport | HealthReport:
     if len(data) != MESSAGE_LENGTH:
         raise DecodeError("bad_length", f"got {len(data)} bytes, expected {MESSAGE_LENGTH}")
 
-    raw = dict(zip((f.name for f in FIELDS), LAYOUT.unpack(data)))
+    raw = dict(zip(_FIELD_NAMES, LAYOUT.unpack(data)))
     computed = crc16(data[:CRC_OFFSET])
     if raw["crc"] != computed:
         raise DecodeError("crc_mismatch", f"CRC 0x{raw['crc']:04x} != computed 0x{computed:04x}")
@@ -129,32 +141,32 @@ def decode(data: bytes, *, apid: int = APID) -> TileReport | HealthReport:
         raise DecodeError(
             "unknown_version", f"message version {version}, this decoder reads {MESSAGE_VERSION}"
         )
-    if kind_code not in Kind._value2member_map_:
+    kind = _KIND_BY_CODE.get(kind_code)
+    if kind is None:
         raise DecodeError("unknown_kind", f"kind {kind_code}, expected {[int(k) for k in Kind]}")
-    kind = Kind(kind_code)
 
     flags = raw["flags"]
-    if flags & RESERVED_FLAG_BITS:
+    if flags & _RESERVED_BITS:
         raise DecodeError(
             "reserved_flags_set", f"flags 0x{flags:02x} set reserved bits 0x{RESERVED_FLAG_BITS:02x}"
         )
-    if raw["reason"] not in Status._value2member_map_:
+    status = _STATUS_BY_CODE.get(raw["reason"])
+    if status is None:
         raise DecodeError("unknown_status", f"reason code {raw['reason']} is not a defined Status")
-    status = Status(raw["reason"])
-    implied = CATEGORY_FLAGS[status.category]
-    problems = Flag(flags & PROBLEM_FLAGS)
+    implied = _IMPLIED_BITS[status]
+    problems = flags & _PROBLEM_BITS
     if problems != implied:
         raise DecodeError(
             "flags_inconsistent",
             f"problem flags {_flag_names(problems)} but status {status.name} "
             f"({status.category.value}) implies {_flag_names(implied)}",
         )
-    if kind is Kind.HEALTH and flags & TILE_ONLY_FLAGS:
+    if kind is Kind.HEALTH and flags & _TILE_ONLY_BITS:
         raise DecodeError(
             "flags_inconsistent",
-            f"health report carries tile-only flags {_flag_names(flags & TILE_ONLY_FLAGS)}",
+            f"health report carries tile-only flags {_flag_names(flags & _TILE_ONLY_BITS)}",
         )
-    if flags & Flag.EVENT and problems & (Flag.INPUT_INVALID | Flag.MODEL_ERROR):
+    if flags & _EVENT_BIT and problems & _ERROR_BITS:
         raise DecodeError(
             "event_on_error", f"EVENT flagged with {_flag_names(problems)} (status {status.name})"
         )
@@ -181,9 +193,9 @@ def decode(data: bytes, *, apid: int = APID) -> TileReport | HealthReport:
             confidence=raw["confidence"] / UNIT_SCALE,
             model_id=raw["model_id"],
             status=status,
-            event=bool(flags & Flag.EVENT),
-            gated=bool(flags & Flag.GATED),
-            located=bool(flags & Flag.LOCATED),
+            event=bool(flags & _EVENT_BIT),
+            gated=bool(flags & _GATED_BIT),
+            located=bool(flags & _LOCATED_BIT),
             apid=packet_apid,
         )
     return HealthReport(
@@ -231,9 +243,15 @@ def iter_stream(
 
 # ─── JSON view ────────────────────────────────────────────────────────────────
 def _iso_utc(seconds: int) -> str:
-    """Unix seconds as ISO 8601 UTC with a ``Z`` suffix."""
-    moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Unix seconds (a message's u32 time) as ISO 8601 UTC with a ``Z`` suffix."""
+    return _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(seconds))
+
+
+#: Per status: the JSON ``status`` flag names its category implies, and the ``reason``.
+_STATUS_VIEW: dict[Status, tuple[tuple[str, ...], str]] = {
+    s: (tuple(flag.name.lower() for flag in Flag if flag & CATEGORY_FLAGS[s.category]), s.name.lower())
+    for s in Status
+}
 
 
 def to_json_dict(msg: TileReport | HealthReport) -> dict[str, Any]:
@@ -253,15 +271,14 @@ def to_json_dict(msg: TileReport | HealthReport) -> dict[str, Any]:
     """
     if not isinstance(msg, (TileReport, HealthReport)):
         raise TypeError(f"expected a TileReport or HealthReport, got {type(msg).__name__}")
-    status = Status(msg.status)
-    implied = problem_flags(status)
+    flag_names, reason = _STATUS_VIEW[Status(msg.status)]
     out: dict[str, Any] = {
         "apid": msg.apid,
         "seq": msg.seq,
         "version": MESSAGE_VERSION,
-        "kind": (Kind.TILE_REPORT if isinstance(msg, TileReport) else Kind.HEALTH).name.lower(),
-        "status": [flag.name.lower() for flag in Flag if flag & implied],
-        "reason": status.name.lower(),
+        "kind": _TILE_KIND_NAME if isinstance(msg, TileReport) else _HEALTH_KIND_NAME,
+        "status": list(flag_names),
+        "reason": reason,
     }
     if isinstance(msg, TileReport):
         out.update(

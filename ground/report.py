@@ -26,6 +26,7 @@ have becomes a warning on the page, not the end of the report.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import math
@@ -99,6 +100,7 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+@functools.lru_cache(maxsize=256)  # a stream repeats a handful of names; a hostile one cannot grow it
 def _category(reason: str) -> str:
     """The status category of a status name, ``unknown`` for a name no Status has."""
     try:
