@@ -61,7 +61,6 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
             yield sample_tile(qs, ref, tile_id, assume_time, grids)
 
 
-
 def sample_tile(qs: QuakeSetFile, ref: SampleRef, tile_id: int, assume_time: int | None,
                 grids: GridCache) -> tuple[Tile, Truth, float]:
     """One sample of an open file as (tile, truth, read seconds): the one rule that

@@ -235,7 +235,7 @@ def restamp(report: TileReport | HealthReport, seq: int) -> TileReport | HealthR
 def _stamped(report: ReportT, **changes: Any) -> ReportT:
     """``dataclasses.replace(report, **changes)`` for the mission's 10^6 re-stamps a day: a copy
     of the frozen report's fields with ``changes``, without replace's per-call walk over the
-    fields (5x faster). The reports have no ``__post_init__`` to skip; encoding checks every
+    fields (in a profile of the demo's mission, 1.7M re-stamps took 11 s instead of 39 s). The reports have no ``__post_init__`` to skip; encoding checks every
     field's range when a message goes down."""
     if not changes.keys() <= report.__dict__.keys():
         raise TypeError(f"{type(report).__name__} has no field {sorted(changes.keys() - report.__dict__.keys())}")

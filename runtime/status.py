@@ -15,7 +15,7 @@ class StatusCategory(Enum):
     MODEL = "model"
 
 
-# Inclusive code ranges of each category (STYLE §4). 128..255 is reserved: no status may be
+# Inclusive code ranges of each category (docs/downlink.md, "Status codes"). 128..255 is reserved: no status may be
 # defined there until a new range is agreed, and decoders reject such codes.
 CATEGORY_RANGES: tuple[tuple[int, int, StatusCategory], ...] = (
     (0, 0, StatusCategory.OK),

@@ -20,7 +20,7 @@ import pytest
 
 pytest.importorskip("pytest_benchmark")
 
-from quakesat.ground.decode import iter_stream, to_json_dict  # noqa: E402
+from quakesat.ground.decode import decode, iter_stream, to_json_dict  # noqa: E402
 from quakesat.ground.report import read_stream  # noqa: E402
 from quakesat.runtime.message import HealthReport, TileReport, encode  # noqa: E402
 from quakesat.runtime.status import Status  # noqa: E402
@@ -93,8 +93,6 @@ def test_the_report_reads_a_day(benchmark: Any, day: tuple[list[Any], bytes], tm
 @pytest.mark.benchmark(group="ground decode, per message")
 def test_decoding_a_message_costs_no_more_than_encoding_it(benchmark: Any, day: tuple[list[Any], bytes]) -> None:
     """The ratio target: the best of three passes over the same 100,000 messages, both ways."""
-    from quakesat.ground.decode import decode
-
     messages, stream = day
     chunks = [stream[o:o + 32] for o in range(0, len(stream), 32)]
     encode_s = min(_per_message(encode, messages) for _ in range(3))

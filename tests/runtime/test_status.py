@@ -1,4 +1,4 @@
-"""Tests of the status enum (STYLE §4): stable numbers, ranges, categories, and its doc table."""
+"""Tests of the status enum (docs/downlink.md, "Status codes"): stable numbers, ranges, categories, and its doc table."""
 
 from __future__ import annotations
 
