@@ -63,7 +63,11 @@ class CampaignConfig:
     packets: int = 200_000
     manifests: int = 100
     seed: int = 0
-    artifacts: Path = TINY_MODEL
+    #: The models the tiles part flies, each under every preprocessing version the runtimes
+    #: support (the first also gets the manifest part).
+    artifacts: tuple[Path, ...] = (TINY_MODEL,)
+    #: Tiles per flight of a model larger than the tiny one's 64 px (0: two of each kind).
+    large_tiles: int = 0
     runner: Path | None = RUNNER
     decoder: Path | None = DECODER
 
@@ -74,17 +78,17 @@ def _speckle(rng: np.random.Generator, side: int = SIDE) -> np.ndarray:
     return (levels * rng.gamma(4.4, 1 / 4.4, size=(side, side, 2))).astype(np.float32)
 
 
-def _pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    first = _speckle(rng)
-    second = _speckle(rng)
-    second[16:48, 16:48] *= np.float32(10.0)
+def _pair(rng: np.random.Generator, side: int = SIDE) -> tuple[np.ndarray, np.ndarray]:
+    first = _speckle(rng, side)
+    second = _speckle(rng, side)
+    second[side // 4: 3 * side // 4, side // 4: 3 * side // 4] *= np.float32(10.0)
     return first, second
 
 
 def _pixels(edit: Callable[[np.ndarray, np.random.Generator], Any]) -> Callable[..., dict[str, Any]]:
     """A kind that edits one image (pre or post, at random) of a good pair."""
-    def make(rng: np.random.Generator) -> dict[str, Any]:
-        images = list(_pair(rng))
+    def make(rng: np.random.Generator, side: int = SIDE) -> dict[str, Any]:
+        images = list(_pair(rng, side))
         which = int(rng.integers(2))
         edited = edit(images[which].copy(), rng)
         images[which] = edited
@@ -120,6 +124,51 @@ def _band_constant(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return image
 
 
+def _band_value(value: float) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """One polarisation dead: every pixel of a random band ``value`` (0, NaN...)."""
+    def edit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        image[..., int(rng.integers(2))] = value
+        return image
+    return edit
+
+
+def _one_stray(fill: float, band_only: bool = False) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """An image (or one band) of ``fill`` everywhere but one pixel left as it was: a single
+    stray pixel must not make a stuck or empty product an image."""
+    def edit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        band = int(rng.integers(2))
+        row, col = (int(v) for v in rng.integers(image.shape[0], size=2))
+        keep = image[row, col].copy()
+        if band_only:
+            image[..., band] = fill
+        else:
+            image[...] = fill
+        image[row, col] = keep
+        return image
+    return edit
+
+
+def _mostly(value: float, share: float) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """``share`` of one band's pixels set to ``value`` (a fill over most of the band)."""
+    def edit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        band = image[..., int(rng.integers(2))]
+        band[rng.random(band.shape) < share] = value
+        return image
+    return edit
+
+
+def _signalling_nan(share: float, negative: bool) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """No-data written as a signalling NaN (bits 0xFF800001) on ``share`` of the values, plus
+    (``negative``) one negative, out-of-range pixel."""
+    def edit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        bits = image.view(np.uint32)
+        bits[rng.random(image.shape) < share] = 0xFF800001
+        if negative:
+            image.reshape(-1)[int(rng.integers(image.size))] = np.float32(-0.01)
+        return image
+    return edit
+
+
 def _as(dtype: str) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
     return lambda image, rng: image.astype(dtype)
 
@@ -130,8 +179,8 @@ def _shape(maker: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray, n
 
 def _file_bytes(edit: Callable[[bytes, np.random.Generator], bytes]) -> Callable[..., dict[str, Any]]:
     """A kind that writes one image as raw bytes derived from a good .npy file."""
-    def make(rng: np.random.Generator) -> dict[str, Any]:
-        first, second = _pair(rng)
+    def make(rng: np.random.Generator, side: int = SIDE) -> dict[str, Any]:
+        first, second = _pair(rng, side)
         import io
 
         buffer = io.BytesIO()
@@ -152,22 +201,38 @@ def _flip(region: str) -> Callable[[bytes, np.random.Generator], bytes]:
 
 
 def _line(**changes: Any) -> Callable[..., dict[str, Any]]:
-    """A kind whose images are good and whose list line is edited (``None``: key removed)."""
-    def make(rng: np.random.Generator) -> dict[str, Any]:
-        first, second = _pair(rng)
+    """A kind whose images are good and whose list line is edited (``None``: key removed; in a
+    string, ``{post}`` is the post image's own path, to spell it another way)."""
+    def make(rng: np.random.Generator, side: int = SIDE) -> dict[str, Any]:
+        first, second = _pair(rng, side)
         return {"pre": first, "post": second, "line": changes}
+    return make
+
+
+def _special(kind: str) -> Callable[..., dict[str, Any]]:
+    """A kind whose post image is no regular file: a FIFO (nobody ever writes to it), a link
+    to ``/dev/zero``, a link to a good image (allowed: the target is judged), or a sparse file
+    whose header claims a 12000 x 12000 image (the bytes exist, on paper)."""
+    def make(rng: np.random.Generator, side: int = SIDE) -> dict[str, Any]:
+        first, second = _pair(rng, side)
+        return {"pre": first, "post": second, "post_special": kind}
     return make
 
 
 def _raw_line(text: bytes) -> Callable[..., dict[str, Any]]:
     """A kind whose list line is ``text`` as bytes (``ID`` replaced by the tile's id)."""
-    return lambda rng: {"raw_line": text}
+    return lambda rng, side=SIDE: {"raw_line": text}
+
+
+def _good_line(extra: bytes) -> bytes:
+    """A well-formed line (images that need not exist: it must be refused before) with ``extra``."""
+    return b'{"tile_id": ID, "time": 1700000000, "lat": 38.1, "lon": 13.4, "pre": "a.npy", "post": "b.npy"' + extra + b"}"
 
 
 #: name → (must be refused, maker). A refused tile may never carry an event; the others may
 #: reach the model (degraded, or still a valid file after a random flip).
 TILE_KINDS: dict[str, tuple[bool, Callable[[np.random.Generator], dict[str, Any]]]] = {
-    "control": (False, lambda rng: dict(zip(("pre", "post"), _pair(rng)))),
+    "control": (False, lambda rng, side=SIDE: dict(zip(("pre", "post"), _pair(rng, side)))),
     "partial_nodata": (False, _pixels(_share_nan(0.1))),
     "band_all_nan": (True, _pixels(_nan_band)),
     "all_nan": (True, _pixels(_set(np.nan, None))),
@@ -219,12 +284,51 @@ TILE_KINDS: dict[str, tuple[bool, Callable[[np.random.Generator], dict[str, Any]
     "invalid_utf8": (True, _raw_line(b'{"tile_id": ID, "pre": "\xff\xfe", "post": "b"}')),
     "nul_in_path": (True, _raw_line(b'{"tile_id": ID, "time": 1, "lat": 0, "lon": 0, "pre": "a\\u0000b", "post": "b"}')),
     "deep_nesting": (True, _raw_line(b"[" * 50_000 + b"]" * 50_000)),
+    # Round two (docs/reliability.md): what the first campaign could not see.
+    "band_zero": (True, _pixels(_band_value(0.0))),
+    "zero_one_stray": (True, _pixels(_one_stray(0.0))),
+    "constant_one_stray": (True, _pixels(_one_stray(0.05))),
+    "band_constant_one_stray": (True, _pixels(_one_stray(0.05, band_only=True))),
+    "band_nan_one_stray": (True, _pixels(_one_stray(np.nan, band_only=True))),
+    "subnormal_one_stray": (True, _pixels(_one_stray(1e-40))),
+    "band_mostly_one_value": (True, _pixels(_mostly(0.05, 0.7))),
+    "band_mostly_below_clip": (True, _pixels(_mostly(1e-6, 0.7))),
+    "signalling_nan_nodata": (False, _pixels(_signalling_nan(0.1, negative=False))),
+    "signalling_nan_out_of_range": (True, _pixels(_signalling_nan(0.1, negative=True))),
+    "fifo_image": (True, _special("fifo")),
+    "dev_zero_image": (True, _special("/dev/zero")),
+    "link_to_good_image": (False, _special("link")),
+    "overclaiming_header": (True, _special("sparse")),
+    "path_trailing_slash": (True, _line(post="{post}/")),
+    "path_trailing_dot": (True, _line(post="{post}/.")),
+    "path_dot_slash": (False, _line(post="./{post}")),
+    "duplicate_key": (True, _raw_line(_good_line(b', "tile_id": 7'))),
+    "key_nested_1100": (True, _raw_line(_good_line(b', "x": ' + b'{"x": ' * 1100 + b"1" + b"}" * 1100))),
+    "long_line": (True, _raw_line(_good_line(b', "note": "' + b"x" * 70_000 + b'"'))),
 }
 
 
-def write_hostile_tiles(folder: Path, count: int, seed: int) -> list[dict[str, Any]]:
-    """Write ``count`` tiles (kinds drawn at random, every kind at least once when ``count``
-    allows) as ``folder/tiles.jsonl``; return one record per list line: id, kind, refuse."""
+def _write_special(path: Path, kind: str, good: np.ndarray) -> None:
+    """The post image of a :func:`_special` kind at ``path``."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link":
+        np.save(path.with_name(path.name + ".target.npy"), good, allow_pickle=False)
+        path.symlink_to(path.name + ".target.npy")
+    elif kind == "sparse":
+        header = {"descr": "<f4", "fortran_order": False, "shape": (12000, 12000, 2)}
+        with open(path, "wb") as handle:
+            np.lib.format.write_array_header_1_0(handle, header)
+            handle.truncate(handle.tell() + 12000 * 12000 * 2 * 4)  # a hole: no disk, no memory
+    else:
+        path.symlink_to(kind)
+
+
+
+def write_hostile_tiles(folder: Path, count: int, seed: int, side: int = SIDE) -> list[dict[str, Any]]:
+    """Write ``count`` tiles of ``side`` pixels (kinds drawn at random, every kind at least once
+    when ``count`` allows) as ``folder/tiles.jsonl``; return one record per list line: id,
+    kind, refuse."""
     rng = np.random.default_rng(seed)
     names = list(TILE_KINDS)
     order = names[:count] + [names[int(k)] for k in rng.integers(len(names), size=max(0, count - len(names)))]
@@ -232,7 +336,7 @@ def write_hostile_tiles(folder: Path, count: int, seed: int) -> list[dict[str, A
     records, lines = [], []
     for tile_id, kind in enumerate(order):
         refuse, make = TILE_KINDS[kind]
-        made = make(rng)
+        made = make(rng, side)
         records.append({"tile_id": tile_id, "kind": kind, "refuse": refuse})
         if "raw_line" in made:
             lines.append(made["raw_line"].replace(b"ID", str(tile_id).encode()))
@@ -241,7 +345,9 @@ def write_hostile_tiles(folder: Path, count: int, seed: int) -> list[dict[str, A
                                  "pixel_spacing_m": 10.0, "pre": f"tiles/{tile_id}_pre.npy",
                                  "post": f"tiles/{tile_id}_post.npy"}
         np.save(folder / entry["pre"], made["pre"], allow_pickle=False)
-        if "post_bytes" in made:
+        if "post_special" in made:
+            _write_special(folder / entry["post"], made["post_special"], made["post"])
+        elif "post_bytes" in made:
             (folder / entry["post"]).write_bytes(made["post_bytes"])
         else:
             np.save(folder / entry["post"], made["post"], allow_pickle=False)
@@ -249,23 +355,26 @@ def write_hostile_tiles(folder: Path, count: int, seed: int) -> list[dict[str, A
             if value is None:
                 entry.pop(key, None)
             else:
-                entry[key] = value
+                entry[key] = value.format(post=entry["post"]) if isinstance(value, str) else value
         lines.append(json.dumps(entry).encode())
     (folder / "tiles.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     return records
 
 
-def flag_everything(artifacts: Path, folder: Path) -> Path:
-    """A copy of ``artifacts`` whose decision flags every tile that reaches it."""
+def flag_everything(artifacts: Path, folder: Path, version: int | None = None) -> Path:
+    """A copy of ``artifacts`` whose decision flags every tile that reaches it, under
+    preprocessing ``version`` (None: the model's own)."""
     from dataclasses import replace
 
     from quakesat.runtime.manifest import load_manifest, write_manifest
 
-    shutil.copytree(artifacts, folder, dirs_exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(artifacts, folder)
     (folder / f"{MANIFEST_NAME}.sig").unlink(missing_ok=True)
     manifest = load_manifest(folder)
-    write_manifest(replace(manifest, decision=replace(manifest.decision, event_threshold=0.0, magnitude_min=0.0)),
-                   folder)
+    preprocess = manifest.preprocess if version is None else replace(manifest.preprocess, version=version)
+    write_manifest(replace(manifest, preprocess=preprocess,
+                           decision=replace(manifest.decision, event_threshold=0.0, magnitude_min=0.0)), folder)
     return folder
 
 
@@ -279,7 +388,7 @@ def _python_tiles(artifacts: Path, tile_list: Path, artifact: str | None) -> tup
     found: dict[int, tuple[str, bool]] = {}
     crashes = 0
     try:
-        for tile, _ in read_tile_list(tile_list):
+        for tile, _ in read_tile_list(tile_list, side=runtime.side):
             try:
                 report = runtime.process(tile).report
             except Exception:  # the runtime promises never to raise on a tile
@@ -308,19 +417,35 @@ def _runner_tiles(runner: Path, artifacts: Path, tile_list: Path, out: Path,
 
 
 def tile_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dict[str, Any]:
-    """The ``tiles`` part (module doc)."""
+    """The ``tiles`` part (module doc): one flight per model and preprocessing version."""
+    from quakesat.runtime.preprocess import SUPPORTED_PREPROCESS_VERSIONS
+
+    flights = [tile_flight(config, artifacts, version, say)
+               for artifacts in config.artifacts for version in sorted(SUPPORTED_PREPROCESS_VERSIONS)]
+    return {"flights": flights, "tried": sum(flight["tried"] for flight in flights)}
+
+
+def tile_flight(config: CampaignConfig, artifacts: Path, version: int, say: Callable[[str], None]) -> dict[str, Any]:
+    """Hostile tiles through both runtimes flying ``artifacts`` under preprocessing ``version``."""
+    from quakesat.runtime.manifest import load_manifest
+
     folder = config.out / "tiles"
     shutil.rmtree(folder, ignore_errors=True)
-    records = write_hostile_tiles(folder, config.tiles, config.seed)
-    model = flag_everything(config.artifacts, config.out / "flag_everything")
+    side = load_manifest(artifacts).input.raw_side
+    count = config.tiles if side <= SIDE else (config.large_tiles or 2 * len(TILE_KINDS))
+    records = write_hostile_tiles(folder, count, config.seed, side)
+    model = flag_everything(artifacts, config.out / "flag_everything", version)
     tile_list = folder / "tiles.jsonl"
+    label = f"{artifacts.name}, {side} px, preprocessing v{version}"
     started = time.perf_counter()
     python, python_crashes = _python_tiles(model, tile_list, None)
-    say(f"tiles: python {len(python)} messages in {time.perf_counter() - started:.1f} s")
+    say(f"tiles ({label}): python {len(python)} messages in {time.perf_counter() - started:.1f} s")
     runner_ok = config.runner is not None and Path(config.runner).is_file()
     cpp, cpp_crashes, cpp_note = (_runner_tiles(Path(config.runner), model, tile_list, config.out / "tiles_cpp.bin")
                                   if runner_ok else (None, 0, "quakesat-runner not built"))
-    result: dict[str, Any] = {"tried": len(records), "kinds": len(set(r["kind"] for r in records)),
+    shutil.rmtree(folder, ignore_errors=True)  # a 512 px flight writes hundreds of MB
+    result: dict[str, Any] = {"model": str(artifacts), "label": label, "side": side, "preprocess_version": version,
+                              "tried": len(records), "kinds": len(set(r["kind"] for r in records)),
                               "must_refuse": sum(r["refuse"] for r in records)}
     for side, found, crashes in (("python", python, python_crashes), ("cpp", cpp, cpp_crashes)):
         if found is None and side == "cpp" and not runner_ok:
@@ -415,7 +540,7 @@ def _python_verdicts(packets: list[bytes]) -> tuple[list[str], int, int]:
 
 def packet_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dict[str, Any]:
     """The ``packets`` part (module doc)."""
-    packets = fuzzed_packets(config.packets, config.seed, config.artifacts)
+    packets = fuzzed_packets(config.packets, config.seed, config.artifacts[0])
     started = time.perf_counter()
     verdicts, crashes, false_accepts = _python_verdicts(packets)
     say(f"packets: python decoded {len(packets)} in {time.perf_counter() - started:.1f} s")
@@ -459,6 +584,12 @@ def _leaves(value: Any, path: tuple = ()) -> list[tuple]:
     return [path]
 
 
+def _get_path(document: Any, path: tuple) -> Any:
+    for key in path:
+        document = document[key]
+    return document
+
+
 def _set_path(document: Any, path: tuple, value: Any, delete: bool) -> None:
     target = document
     for key in path[:-1]:
@@ -475,9 +606,19 @@ def manifest_edits(text: str, count: int, seed: int) -> list[tuple[str, bytes]]:
     base = json.loads(text)
     paths = _leaves(base)
     edits: list[tuple[str, bytes]] = []
+    objects = [path for path in [(), *paths] if isinstance(_get_path(base, path), dict) and _get_path(base, path)]
     for _ in range(count):
-        choice = int(rng.integers(10))
-        if choice < 6:
+        choice = int(rng.integers(11))
+        if choice == 10:  # a key of one object written twice, the second time with a hostile value
+            document = json.loads(text)
+            path = objects[int(rng.integers(len(objects)))]
+            target = _get_path(document, path)
+            key = list(target)[int(rng.integers(len(target)))]
+            value = HOSTILE_VALUES[int(rng.integers(len(HOSTILE_VALUES)))]
+            target["\u0000twice\u0000"] = value
+            data = json.dumps(document, allow_nan=False).replace('"\\u0000twice\\u0000"', json.dumps(key))
+            edits.append((f"{'.'.join(map(str, (*path, key)))} twice, then {value!r:.40}", data.encode()))
+        elif choice < 6:
             document = json.loads(text)
             path = paths[int(rng.integers(len(paths)))]
             value = HOSTILE_VALUES[int(rng.integers(len(HOSTILE_VALUES)))]
@@ -519,8 +660,8 @@ def manifest_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dic
     (tiles_dir / "tiles.jsonl").write_text("\n".join(lines) + "\n")
     from quakesat.runtime.manifest import load_manifest
 
-    original = (config.artifacts / MANIFEST_NAME).read_text(encoding="utf-8")  # the bytes to corrupt
-    default_cpp = load_manifest(config.artifacts).cpp_default_artifact
+    original = (config.artifacts[0] / MANIFEST_NAME).read_text(encoding="utf-8")  # the bytes to corrupt
+    default_cpp = load_manifest(config.artifacts[0]).cpp_default_artifact
     runner_ok = config.runner is not None and Path(config.runner).is_file()
     counts = Counter()
     differ: list[dict[str, Any]] = []
@@ -530,7 +671,7 @@ def manifest_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dic
     for index, (label, data) in enumerate(edits):
         folder = config.out / "manifest_edit"
         shutil.rmtree(folder, ignore_errors=True)
-        shutil.copytree(config.artifacts, folder)
+        shutil.copytree(config.artifacts[0], folder)
         (folder / f"{MANIFEST_NAME}.sig").unlink(missing_ok=True)
         (folder / MANIFEST_NAME).write_bytes(data)
         python: list[tuple[str, bool]] = []
@@ -562,6 +703,87 @@ def manifest_campaign(config: CampaignConfig, say: Callable[[str], None]) -> dic
                        "disagreements": len(differ), "disagreement_examples": differ[:10]})
     else:
         result["cpp"] = {"ran": False, "note": "quakesat-runner not built"}
+    result["signatures"] = signature_campaign(config, tiles_dir, pairs, default_cpp, runner_ok)
+    say(f"manifests: {result['signatures']['tried']} signature files")
+    return result
+
+
+#: Signature files offered with a trusted key: (name, must be refused, how the file is made).
+#: The grammar is one in both runtimes: the hex digits, then at most one line ending.
+SIGNATURE_CASES: tuple[tuple[str, bool, str], ...] = (
+    ("valid", False, "hex+\n"), ("valid, CRLF", False, "hex+\r\n"), ("valid, no line ending", False, "hex"),
+    ("a directory", True, "directory"), ("a link to /dev/zero", True, "/dev/zero"), ("a FIFO", True, "fifo"),
+    ("a space inside", True, "space"), ("a leading space", True, " +hex"), ("a form feed after", True, "hex+\f"),
+    ("a vertical tab after", True, "hex+\v"), ("\\x1c after", True, "hex+\x1c"),
+    ("two line endings", True, "hex+\n\n"), ("missing", True, "missing"), ("uppercase hex", False, "HEX+\n"),
+)
+
+
+def _write_signature(path: Path, how: str, signature: bytes) -> None:
+    text = signature.hex()
+    if how == "directory":
+        path.mkdir()
+    elif how == "fifo":
+        os.mkfifo(path)
+    elif how == "/dev/zero":
+        path.symlink_to("/dev/zero")
+    elif how == "space":
+        path.write_bytes((text[:64] + " " + text[64:] + "\n").encode())
+    elif how != "missing":
+        prefix, _, suffix = how.partition("hex") if "hex" in how else how.partition("HEX")
+        body = text.upper() if "HEX" in how else text
+        path.write_bytes((prefix.removesuffix("+") + body + suffix.removeprefix("+")).encode())
+
+
+def signature_campaign(config: CampaignConfig, tiles_dir: Path, pairs: list[tuple[np.ndarray, np.ndarray]],
+                       default_cpp: str | None, runner_ok: bool) -> dict[str, Any]:
+    """Signature files a careless or hostile operator may leave (:data:`SIGNATURE_CASES`),
+    with a trusted key, through both runtimes on three good tiles: a refused one is
+    ``manifest_invalid`` on every tile and never runs the model; both runtimes agree."""
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+    from quakesat.runtime.signature import generate_keys, read_public_key, sign_manifest
+    from quakesat.runtime.tile import Georef, Tile
+
+    keys = config.out / "signature_keys"
+    shutil.rmtree(keys, ignore_errors=True)
+    _, public = generate_keys(keys)
+    trusted = read_public_key(public)
+    counts: Counter[str] = Counter()
+    differ: list[dict[str, Any]] = []
+    for name, refuse, how in SIGNATURE_CASES:
+        folder = config.out / "signature_case"
+        shutil.rmtree(folder, ignore_errors=True)
+        flag_everything(config.artifacts[0], folder)
+        signature_path = sign_manifest(folder, keys / "signing.key")
+        signature = bytes.fromhex(signature_path.read_text().strip())
+        signature_path.unlink()
+        _write_signature(signature_path, how, signature)
+        python: list[tuple[str, bool]] = []
+        try:
+            runtime = FlightRuntime.open(folder, default_cpp, RuntimeConfig(gate="off", health_every=0,
+                                                                           trusted_key=trusted))
+            for k, (first, second) in enumerate(pairs):
+                report = runtime.process(Tile(k, WHEN + k, first, second, Georef(38.1, 13.4, 10.0))).report
+                python.append((report.status.code_name, report.event))
+        except Exception:
+            counts["python_crashes"] += 1
+        runs = [python]
+        if runner_ok:
+            cpp, crashed, note = _runner_tiles(Path(config.runner), folder, tiles_dir / "tiles.jsonl",
+                                               config.out / "signature_cpp.bin", ("--trusted-key", str(public)))
+            counts["cpp_crashes"] += crashed
+            cpp_list = [cpp[k] for k in sorted(cpp)] if cpp is not None else []
+            runs.append(cpp_list)
+            if cpp_list != python:
+                differ.append({"signature": name, "python": python, "cpp": cpp_list or note})
+        for run in runs:
+            refused = bool(run) and all(status == "manifest_invalid" and not event for status, event in run)
+            counts["wrong_verdicts"] += int(refused != refuse)
+    result: dict[str, Any] = {"tried": len(SIGNATURE_CASES), "python_crashes": counts["python_crashes"],
+                              "wrong_verdicts": counts["wrong_verdicts"]}
+    if runner_ok:
+        result.update({"cpp_crashes": counts["cpp_crashes"], "disagreements": len(differ),
+                       "disagreement_examples": differ[:5]})
     return result
 
 
@@ -593,18 +815,19 @@ def run_parts(config: CampaignConfig, say: Callable[[str], None]) -> dict[str, A
 def findings(result: dict[str, Any]) -> list[str]:
     """Every count that should be zero and is not, as a sentence (empty: a clean campaign)."""
     problems = []
-    tiles = result["tiles"]
-    for side in ("python", "cpp"):
-        part = tiles.get(side, {})
-        if part.get("ran"):
-            for key in ("crashes", "false_events", "lost"):
-                if part[key]:
-                    problems.append(f"tiles: {side} {key} {part[key]}")
-            if part["controls_flagged"] != part["controls"]:
-                problems.append(f"tiles: {side} flagged {part['controls_flagged']} of {part['controls']} controls "
-                                "(the flag-everything model must flag every good tile)")
-    if tiles.get("disagreements"):
-        problems.append(f"tiles: {tiles['disagreements']} Python/C++ disagreements")
+    for tiles in result["tiles"]["flights"]:
+        where = f"tiles ({tiles['label']})"
+        for side in ("python", "cpp"):
+            part = tiles.get(side, {})
+            if part.get("ran"):
+                for key in ("crashes", "false_events", "lost"):
+                    if part[key]:
+                        problems.append(f"{where}: {side} {key} {part[key]}")
+                if part["controls_flagged"] != part["controls"]:
+                    problems.append(f"{where}: {side} flagged {part['controls_flagged']} of {part['controls']} "
+                                    "controls (the flag-everything model must flag every good tile)")
+        if tiles.get("disagreements"):
+            problems.append(f"{where}: {tiles['disagreements']} Python/C++ disagreements")
     packets = result["packets"]
     for key in ("crashes", "false_accepts"):
         if packets["python"][key]:
@@ -618,13 +841,15 @@ def findings(result: dict[str, Any]) -> list[str]:
                 "disagreements"):
         if manifests.get(key):
             problems.append(f"manifests: {key} {manifests[key]}")
+    for key in ("python_crashes", "cpp_crashes", "wrong_verdicts", "disagreements"):
+        if manifests.get("signatures", {}).get(key):
+            problems.append(f"signature files: {key} {manifests['signatures'][key]}")
     return problems
 
 
 def markdown(result: dict[str, Any]) -> str:
     """The campaign as a Markdown table (docs/reliability.md's generated block)."""
-    tiles, packets, manifests = result["tiles"], result["packets"], result["manifests"]
-    py, cpp = tiles["python"], tiles.get("cpp", {})
+    packets, manifests = result["packets"], result["manifests"]
 
     def side(part: dict[str, Any], key: str) -> str:
         return str(part[key]) if part.get("ran") else "not run"
@@ -632,9 +857,17 @@ def markdown(result: dict[str, Any]) -> str:
     rows = [
         "| part | tried | crashes (Python / C++) | false events or accepts | lost | Python/C++ disagreements |",
         "|---|---|---|---|---|---|",
-        f"| hostile tiles ({tiles['kinds']} kinds, {tiles['must_refuse']} must be refused) | {tiles['tried']} | "
-        f"{py['crashes']} / {side(cpp, 'crashes')} | {py['false_events']} / {side(cpp, 'false_events')} | "
-        f"{py['lost']} / {side(cpp, 'lost')} | {tiles.get('disagreements', 'not run')} |",
+    ]
+    controls = []
+    for tiles in result["tiles"]["flights"]:
+        py, cpp = tiles["python"], tiles.get("cpp", {})
+        rows.append(f"| hostile tiles: {tiles['label']} ({tiles['kinds']} kinds, {tiles['must_refuse']} must be "
+                    f"refused) | {tiles['tried']} | {py['crashes']} / {side(cpp, 'crashes')} | {py['false_events']} / "
+                    f"{side(cpp, 'false_events')} | {py['lost']} / {side(cpp, 'lost')} | "
+                    f"{tiles.get('disagreements', 'not run')} |")
+        controls.append(f"{py['controls_flagged']} of {py['controls']} / {side(cpp, 'controls_flagged')} "
+                        f"({tiles['label']})")
+    rows += [
         f"| fuzzed packets | {packets['tried']} | {packets['python']['crashes']} / "
         f"{packets['cpp'].get('crashes', 'not run') if packets['cpp'].get('ran') else 'not run'} | "
         f"{packets['python']['false_accepts']} bad-CRC accepted | — | {packets.get('disagreements', 'not run')} |",
@@ -643,12 +876,16 @@ def markdown(result: dict[str, Any]) -> str:
         f"{manifests.get('events_under_refused_cpp', 'not run')} events under a refused model | — | "
         f"{manifests.get('disagreements', 'not run')} |",
     ]
-    controls = f"{py['controls_flagged']} of {py['controls']}"
+    if "signatures" in manifests:
+        signatures = manifests["signatures"]
+        rows.append(f"| signature files with a trusted key | {signatures['tried']} | {signatures['python_crashes']} / "
+                    f"{signatures.get('cpp_crashes', 'not run')} | {signatures['wrong_verdicts']} wrong verdicts "
+                    f"(a refused file run, or a valid one refused) | — | {signatures.get('disagreements', 'not run')} |")
     lines = rows + [
         "",
         f"Seed {result['seed']}, {result['seconds']} s on {result['machine']}. Controls flagged by the "
-        f"flag-everything model: {controls} (Python), so a false-event count of 0 means the checks stopped "
-        "every refused tile, not that the model stayed quiet.",
+        f"flag-everything model (Python / C++): {'; '.join(controls)}, so a false-event count of 0 means the "
+        "checks stopped every refused tile, not that the model stayed quiet.",
     ]
     return "\n".join(lines)
 

@@ -35,11 +35,12 @@ if TYPE_CHECKING:  # the file reader needs h5py; `quakesat run --tiles` must not
 
 
 def npy_tile(pre: Path, post: Path, lat: float, lon: float, when: int, tile_id: int = 0,
-             pixel_spacing_m: float = DEFAULT_PIXEL_SPACING_M) -> tuple[Tile, float]:
+             pixel_spacing_m: float = DEFAULT_PIXEL_SPACING_M, side: int | None = None) -> tuple[Tile, float]:
     """One tile from two ``.npy`` images under the tile file contract
-    (:mod:`quakesat.runtime.tile_file`): a file that breaks it gives the tile its status."""
+    (:mod:`quakesat.runtime.tile_file`): a file that breaks it gives the tile its status;
+    ``side``: the model's tile side (another shape is refused before its pixels are read)."""
     started = time.perf_counter()
-    tile = pair_tile(pre, post, Georef(lat, lon, pixel_spacing_m), when, tile_id)
+    tile = pair_tile(pre, post, Georef(lat, lon, pixel_spacing_m), when, tile_id, side=side)
     return tile, time.perf_counter() - started
 
 

@@ -366,8 +366,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="onboard queue capacity (default 1024)")
     p.add_argument("--threads", type=int_range(1, 256), default=1, help="inference threads (default 1)")
     p.add_argument("--deadline-ms", type=int_range(0, 3_600_000), default=0,
-                   help="time budget per tile in ms: a tile whose inference overruns it is deadline_missed, "
-                        "a hung backend never stalls the run (default 0: no budget)")
+                   help="time budget per tile in ms, from the start of its read to the end of inference: a tile "
+                        "over it is deadline_missed, a hung backend never stalls the run (default 0: no budget)")
     p.add_argument("--trusted-key", type=existing_file, default=None, metavar="PUBLIC_KEY",
                    help="refuse a manifest not signed with this Ed25519 key (signing.pub; quakesat sign)")
     p.add_argument("--strict", action="store_true",
@@ -415,10 +415,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from quakesat.runtime.tile_file import read_tile_list
 
         # run_tiles is done with a tile before it reads the next: one pair of image buffers serves all
-        items = ((tile, None, seconds) for tile, seconds in read_tile_list(args.tiles, reuse_buffers=True))
+        tiles = read_tile_list(args.tiles, reuse_buffers=True, side=runtime.side)
+        items = ((tile, None, seconds) for tile, seconds in tiles)
     else:
         when = int(_time.time()) if args.time is None else args.time
-        tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, args.pixel_spacing)
+        tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, args.pixel_spacing,
+                                      runtime.side)
         items = iter([(tile, None, read_seconds)])
     report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None)
     if args.json:
@@ -804,12 +806,18 @@ def _add_reliability(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--out", type=output_dir, default=Path("out/reliability"), help="output folder (default out/reliability)")
-    p.add_argument("--tiles", type=int_range(1, 1_000_000), default=2000, help="hostile tiles (default 2000)")
+    p.add_argument("--tiles", type=int_range(1, 1_000_000), default=2000,
+                   help="hostile tiles per flight of a model of at most 64 px (default 2000)")
+    p.add_argument("--large-tiles", type=int_range(0, 1_000_000), default=0,
+                   help="hostile tiles per flight of a larger model, such as the demo's 512 px QuakeLite "
+                        "(default 0: two of each kind)")
     p.add_argument("--packets", type=int_range(1, 100_000_000), default=200_000, help="fuzzed packets (default 200000)")
     p.add_argument("--manifests", type=int_range(0, 100_000), default=100, help="manifest edits (default 100)")
     p.add_argument("--seed", type=NON_NEGATIVE, default=0, help="seed of every draw (default 0)")
-    p.add_argument("--artifacts", type=existing_dir, default=None,
-                   help="export folder to attack (default tests/vectors/tiny_model of this checkout)")
+    p.add_argument("--artifacts", type=existing_dir, action="append", default=None,
+                   help="export folder to attack; repeat it to fly several models, each under every preprocessing "
+                        "version (default: tests/vectors/tiny_model of this checkout, and the demo's exported "
+                        f"QuakeLite in {DEMO_ARTIFACTS} when it exists). The first also gets the manifest part")
     p.add_argument("--doc", type=existing_file, default=None, metavar="MARKDOWN",
                    help="also replace the 'reliability' generated block of this Markdown file")
     p.set_defaults(func=_cmd_reliability)
@@ -819,11 +827,12 @@ def _cmd_reliability(args: argparse.Namespace) -> int:
     from quakesat.bench.reliability import TINY_MODEL, CampaignConfig, findings, markdown, run_campaign, write_report
     from quakesat.doc_blocks import replace_block
 
-    artifacts = args.artifacts or TINY_MODEL
-    if not (artifacts / "manifest.json").is_file():
-        return _usage(args, f"no manifest.json in {artifacts}; pass --artifacts EXPORT_FOLDER")
+    artifacts = args.artifacts or [TINY_MODEL] + ([DEMO_ARTIFACTS] if (DEMO_ARTIFACTS / "manifest.json").is_file() else [])
+    for folder in artifacts:
+        if not (folder / "manifest.json").is_file():
+            return _usage(args, f"no manifest.json in {folder}; pass --artifacts EXPORT_FOLDER")
     config = CampaignConfig(out=args.out, tiles=args.tiles, packets=args.packets, manifests=args.manifests,
-                            seed=args.seed, artifacts=artifacts)
+                            seed=args.seed, artifacts=tuple(artifacts), large_tiles=args.large_tiles)
     result = run_campaign(config, say=lambda line: print(f"reliability: {line}", file=sys.stderr, flush=True))
     paths = write_report(result, args.out)
     if args.doc is not None:

@@ -342,7 +342,7 @@ class FlightRuntime:
         artifacts with the same config; :meth:`record` then gives each verdict its place in
         the stream. Never raises on the tile."""
         seconds: dict[str, float] = {}
-        started = time.perf_counter()
+        started = time.perf_counter() - tile.read_s  # the budget covers the tile's read too
         with _timed(seconds, "check"):
             check = self._first_problem(tile)
         judged = self._judge(tile, check, seconds, started) if check.processable else Judgement(check)

@@ -38,6 +38,8 @@ from quakesat.files import write_text_atomic
 from quakesat.runtime.decision import DecisionRule
 from quakesat.runtime.message import MAGNITUDE_MAX, model_id_from_sha256
 from quakesat.runtime.preprocess import BANDS, SUPPORTED_PREPROCESS_VERSIONS, PreprocessConfig
+from quakesat.runtime.regular_file import open_regular, read_regular
+from quakesat.runtime.strict_json import parse_strict_json
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "quakesat-manifest"
@@ -67,15 +69,12 @@ LOCATE_METHODS = ("centre", "change", "head")
 #: Largest tile side (raw or preprocessed) a manifest may declare: 4096 px, 128 MiB for a
 #: float32 pair; QuakeSet's tiles are 512. Keeps a hostile manifest from sizing huge buffers.
 MAX_SIDE = 4096
-#: Deepest nesting of arrays and objects a manifest may have (the root object is level 1;
-#: export writes 6). Deeper text is refused as not a manifest, on both sides alike.
-MAX_JSON_DEPTH = 64
+#: Largest manifest file either runtime reads (export writes a few kB; the C++ reader's
+#: kMaxManifestBytes): a larger file, or anything but a regular file, is not read at all.
+MAX_MANIFEST_BYTES = 16 << 20
 #: Largest head bias an output reference may carry (its ``offset``): beyond it the sum is no
 #: longer a float32 head value (1e300 rounds to infinity), so a manifest saying so is refused.
 OUTPUT_OFFSET_MAX = 1e6
-#: Integers must fit 64 bits (signed, or unsigned when positive) and floats a double: what
-#: the C++ reader can hold. Anything else is refused as not a manifest.
-INT_MIN, UINT_MAX = -(2 ** 63), 2 ** 64 - 1
 
 # Declared keys of every block, in the order they are checked (shared with the C++ reader).
 TOP_KEYS = ("format", "version", "quakesat_version", "created", "model", "preprocess", "input", "decision",
@@ -100,7 +99,7 @@ REEXPORT_HINT = "re-export the model: quakesat export --model-dir MODEL --data F
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file, read in chunks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a FIFO or device is refused, never read
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
@@ -271,10 +270,11 @@ class Manifest:
             ArtifactHashError: the hash differs (tampered, truncated or stale file).
         """
         path = self.artifact_path(artifact)
-        if not path.is_file():
-            raise ModelNotFoundError(f"{path}: artifact {artifact.name!r} listed in the manifest is missing; "
-                                     "re-run `quakesat export`")
-        actual = sha256_file(path)
+        try:
+            actual = sha256_file(path)
+        except OSError as err:  # missing, or not a regular file (a FIFO would hang the hash)
+            raise ModelNotFoundError(f"{path}: artifact {artifact.name!r} listed in the manifest is missing or "
+                                     f"unreadable ({err.strerror or err}); re-run `quakesat export`") from None
         if actual != artifact.sha256:
             raise ArtifactHashError(f"{path}: SHA-256 {actual[:16]}… differs from the manifest's "
                                     f"{artifact.sha256[:16]}…; refusing to load a tampered or stale artifact")
@@ -605,55 +605,20 @@ def parse_manifest(raw: Any, folder: str | Path | None = None) -> Manifest:
                     created, report, None if folder is None else Path(folder), cpp_default)
 
 
-def _refuse_constant(token: str) -> float:
-    raise ValueError(f"{token} is not a JSON number")
-
-
-def _int64(text: str) -> int:
-    value = int(text)  # Python itself refuses more than 4300 digits
-    if not INT_MIN <= value <= UINT_MAX:
-        raise ValueError(f"the integer {text[:24]}... does not fit 64 bits")
-    return value
-
-
-def _double(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:24]} is beyond the range of a double")
-    return value
-
-
-def _check_holdable(value: Any) -> None:
-    """Refuse (``ValueError``) what the C++ reader cannot hold: more than
-    :data:`MAX_JSON_DEPTH` levels of arrays and objects, or a string or key with a lone
-    surrogate (not UTF-8). One walk, without recursion; a scalar is level 0, ``{}`` level 1."""
-    stack = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, str):
-            item.encode("utf-8")  # UnicodeEncodeError, a ValueError, on a lone surrogate
-        elif isinstance(item, dict | list):
-            if level > MAX_JSON_DEPTH:
-                raise ValueError(f"more than {MAX_JSON_DEPTH} nested arrays and objects")
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
-
-
 def read_manifest_text(text: str, folder: str | Path | None = None, where: str = MANIFEST_NAME) -> Manifest:
     """Parse and validate the text of a manifest.
 
-    The text must be strict JSON that both runtimes can hold: no NaN or Infinity, no
-    byte-order mark, no lone surrogate escape, integers within 64 bits, floats within a
-    double, at most :data:`MAX_JSON_DEPTH` levels of nesting; anything else is refused with
+    The text must be strict JSON (:mod:`quakesat.runtime.strict_json`: no NaN or Infinity,
+    no byte-order mark, no duplicate key, no lone surrogate escape, integers within 64 bits,
+    floats within a double, at most 64 levels of nesting); anything else is refused with
     field ``json``.
 
     Raises:
         ManifestError: not such JSON (field ``json``) or an invalid manifest.
     """
     try:
-        raw = json.loads(text, parse_constant=_refuse_constant, parse_int=_int64, parse_float=_double)
-        _check_holdable(raw)
-    except (ValueError, RecursionError) as err:  # UnicodeError is a ValueError
+        raw = parse_strict_json(text)
+    except ValueError as err:  # UnicodeError is a ValueError
         raise ManifestError(f"{where}: unreadable manifest ({err})", field="json") from None
     try:
         return parse_manifest(raw, folder)
@@ -674,7 +639,7 @@ def load_manifest(path: str | Path) -> Manifest:
     if not path.is_file():
         raise ModelNotFoundError(f"{path}: no manifest; make one with `quakesat export --out DIR`")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_regular(path, MAX_MANIFEST_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ManifestError(f"{path}: unreadable manifest ({err})", field="json") from None
     return read_manifest_text(text, path.parent, str(path))

@@ -342,7 +342,8 @@ def _preprocess_v2_float32(values: np.ndarray, config: PreprocessConfig, out: np
 
 def _preprocess_v1(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     """Version 1 (float64, cast once); see the module doc."""
-    values = image.astype(np.float64, copy=True)
+    with np.errstate(invalid="ignore"):  # a signalling NaN becomes a quiet one: no-data either way
+        values = image.astype(np.float64, copy=True)
     values[~np.isfinite(values)] = np.nan
     if config.units == "db" and config.downsample == 1:
         db = values

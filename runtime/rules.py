@@ -24,8 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from quakesat.errors import BackendError
+from quakesat.runtime.regular_file import read_regular
 
 RULE_NAME = "changed_share"
+#: Largest rule file read (a rule is a few hundred bytes).
+MAX_RULE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ class RuleBackend:
     def __init__(self, path: str | Path, threads: int = 1) -> None:
         del threads  # numpy, one thread
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_regular(path, MAX_RULE_BYTES).decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise BackendError(f"{path}: cannot read the rule ({err})") from None
         self.rule = ChangedShareRule.from_json(text)

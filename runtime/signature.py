@@ -1,7 +1,12 @@
 """Signed model updates: an Ed25519 signature over ``manifest.json``, which pins every
 artifact's SHA-256, so one signature covers the whole update.
 
-Files, all hex text on one line (no PEM, so the C++ runner reads them with no parser):
+Files, all hex text on one line (no PEM, so the C++ runner reads them with no parser). One
+grammar for all three, in both runtimes: exactly the key's or signature's bytes as hex digits
+(either case), then at most one line ending (``\n`` or ``\r\n``); nothing else — no space,
+tab, form feed or other separator anywhere. The file must be a regular file of at most that
+many bytes (:mod:`quakesat.runtime.regular_file`), so a directory, a FIFO or a link to
+``/dev/zero`` is refused before it is read.
 
 - ``manifest.json.sig`` beside the manifest: the 64-byte signature of the manifest's exact
   bytes;
@@ -23,19 +28,31 @@ import os
 from pathlib import Path
 
 from quakesat.errors import ConfigError, ManifestError
+from quakesat.runtime.manifest import MAX_MANIFEST_BYTES
+from quakesat.runtime.regular_file import read_regular
 
 SIGNATURE_SUFFIX = ".sig"
 KEY_BYTES, SIGNATURE_BYTES = 32, 64
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
 
-def _hex_file(path: Path, size: int, what: str) -> bytes:
+def parse_hex_file(data: bytes, size: int) -> bytes | None:
+    """The ``size`` bytes a key or signature file's content spells under the grammar of the
+    module doc, or None when it breaks it."""
+    text = data.removesuffix(b"\n").removesuffix(b"\r") if data.endswith(b"\n") else data
+    if len(text) != 2 * size or any(c not in _HEX_DIGITS for c in text):
+        return None
+    return bytes.fromhex(text.decode("ascii"))
+
+
+def _hex_file(path: Path, size: int, what: str, error: type[Exception] = ConfigError) -> bytes:
     try:
-        text = path.read_text(encoding="ascii").strip()
-        value = bytes.fromhex(text)
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise ConfigError(f"{path}: not a {what} ({size} bytes as hex): {err}") from None
-    if len(value) != size:
-        raise ConfigError(f"{path}: a {what} is {size} bytes, this holds {len(value)}")
+        data = read_regular(path, 2 * size + 2)
+    except OSError as err:
+        raise error(f"{path}: not a {what} ({size} bytes as hex): {err.strerror or err}") from None
+    value = parse_hex_file(data, size)
+    if value is None:
+        raise error(f"{path}: not a {what}: exactly {2 * size} hex digits and at most one line ending expected")
     return value
 
 
@@ -88,15 +105,13 @@ def verify_manifest(artifacts: str | Path, public_key: bytes) -> None:
 
     manifest = Path(artifacts) / "manifest.json"
     signature_path = manifest.with_name(manifest.name + SIGNATURE_SUFFIX)
-    if not signature_path.is_file():
+    if not os.path.lexists(signature_path):
         raise ManifestError(f"{manifest}: unsigned (no {signature_path.name}) and a trusted key is set")
+    signature = _hex_file(signature_path, SIGNATURE_BYTES, "signature", ManifestError)
     try:
-        signature = bytes.fromhex(signature_path.read_text(encoding="ascii").strip())
-        data = manifest.read_bytes()
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise ManifestError(f"{signature_path}: unreadable signature: {err}") from None
-    if len(signature) != SIGNATURE_BYTES:
-        raise ManifestError(f"{signature_path}: a signature is {SIGNATURE_BYTES} bytes, this holds {len(signature)}")
+        data = read_regular(manifest, MAX_MANIFEST_BYTES)
+    except OSError as err:
+        raise ManifestError(f"{manifest}: unreadable ({err.strerror or err})") from None
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
     except InvalidSignature:

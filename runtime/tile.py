@@ -17,12 +17,19 @@ good tiles):
 ``ALL_NODATA``      every pixel NaN
 ``MOSTLY_NODATA``   more than ``max_nodata`` of the pixels NaN
 ``ALL_NODATA``      every pixel of one band NaN (a polarisation missing)
+``MOSTLY_NODATA``   more than ``max_nodata`` of one band's pixels NaN
 ``ALL_ZERO``        every valid pixel exactly 0
-``CONSTANT``        every valid pixel the same value (a stuck or filled product), or every
-                    valid pixel of one band, or every valid pixel beyond one end of the
-                    clip range (all subnormal, say: one value once clipped)
+``CONSTANT``        a fill: in one band, more than ``MAX_REPEATED`` (half) of the valid
+                    pixels hold one value (``==``: +0 and -0 are one value), so that a stuck
+                    or filled product is caught whatever a few stray pixels say. Exact and
+                    cheap: the disjoint pairs of adjacent pixels (columns 2j, 2j+1) whose
+                    values are both valid and differ rule a band out when they are at least
+                    half its valid pixels (no value can then hold more); otherwise the only
+                    candidate, the median of the valid values, is counted
 ``OUT_OF_RANGE``    a negative intensity, or one above ``MAX_LINEAR`` (+40 dB); for tiles
                     in dB, a value outside -80..+40 dB
+``CONSTANT``        in one band, more than ``MAX_REPEATED`` of the valid pixels beyond the
+                    clip range, either end (all subnormal, say: one value once clipped)
 ``PARTIAL_NODATA``  some pixels NaN (degraded: the rest is processed)
 ``VALUES_CLIPPED``  more than ``max_clipped`` of the valid pixels beyond the preprocessing's
                     dB clip range (degraded)
@@ -58,6 +65,10 @@ MAX_NODATA = 0.5
 BAND_NAMES = ("VV", "VH")
 #: Share of valid pixels beyond the clip range above which a processed tile is flagged.
 MAX_CLIPPED = 0.01
+#: Share of a band's valid pixels above which one value (or the clip range's one end) makes
+#: the tile a fill (``CONSTANT``). At least 0.5: then at most one value can hold that share,
+#: and the checks find it exactly (the median here, a majority vote in C++).
+MAX_REPEATED = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,13 +84,47 @@ class TileCheck:
         return self.status.category in (StatusCategory.OK, StatusCategory.DEGRADED)
 
 
-def _band_varies(image: np.ndarray, band: int) -> bool:
-    """True when the first row of ``band`` already holds two different valid values: the band
-    is then neither constant nor empty, and its whole-band scan (about 0.2 ms a 512-pixel
-    band) is skipped. Exact either way: an undecided band gets the full scan."""
-    row = image[0, :, band]
-    low, high = np.fmin.reduce(row), np.fmax.reduce(row)
-    return bool(np.isfinite(low) and np.isfinite(high) and low != high)
+def _differing_pairs(image: np.ndarray, nan: np.ndarray | None, low: np.floating) -> list[int]:
+    """Per band, the disjoint pairs of horizontally adjacent pixels (columns ``2j``, ``2j + 1``;
+    the last column of an odd width is unpaired) whose two values are both valid and differ.
+
+    Any one value of a band then holds at most ``valid - differ`` of its pixels (one per
+    differing pair, two per equal pair, one per unpaired pixel). ``nan`` is the no-data mask
+    (None when every value is finite; no Inf gets here). Counted as the both-valid pairs less
+    the equal ones (NaN equals nothing). The fast path (float32, no NaN, no zero or negative
+    value, so that equal bits mean equal floats) compares both bands' pairs as one 64-bit word
+    each; only when some pair is equal are the bands counted apart.
+    """
+    height, width = image.shape[:2]
+    half = width // 2
+    pairs = height * half
+    if nan is None and low > 0 and image.dtype == np.float32 and image.flags.c_contiguous and width % 2 == 0:
+        words = image.view(np.uint64).reshape(height, half, 2)  # [VV, VH] of pixels 2j and 2j + 1
+        if np.count_nonzero((words[..., 0] ^ words[..., 1]).view(np.uint32)) == 2 * pairs:
+            return [pairs, pairs]  # every pair differs in both bands
+    quads = image[:, :2 * half].reshape(height, half, 4)  # VV 2j, VH 2j, VV 2j+1, VH 2j+1
+    missing = None if nan is None else nan[:, :2 * half].reshape(height, half, 4)
+    differ = []
+    for band in (0, 1):
+        both = pairs if missing is None else pairs - np.count_nonzero(missing[..., band] | missing[..., band + 2])
+        differ.append(int(both - np.count_nonzero(quads[..., band] == quads[..., band + 2])))
+    return differ
+
+
+def _fill_value(band: np.ndarray, valid: int, differ: int) -> tuple[float, int] | None:
+    """The value that more than ``MAX_REPEATED`` of the band's ``valid`` pixels hold, and how
+    many hold it; None when no value does. Exact: the ``differ`` pairs of
+    :func:`_differing_pairs` rule most bands out at once; otherwise such a value, if any, is the
+    median of the valid values (it fills the middle of their sorted order: numpy's partition
+    puts every NaN, signalling ones too, after every number), and its count decides."""
+    if valid - differ <= MAX_REPEATED * valid:
+        return None
+    values = band.flatten()
+    middle = valid // 2
+    values.partition(middle)
+    candidate = values[middle]
+    count = int(np.count_nonzero(values == candidate))  # float ==: +0 and -0 are one value, NaN none
+    return (float(candidate), count) if count > MAX_REPEATED * valid else None
 
 
 def check_image(image: object, side: int, config: PreprocessConfig = PreprocessConfig(),
@@ -90,51 +135,73 @@ def check_image(image: object, side: int, config: PreprocessConfig = PreprocessC
         return TileCheck(Status.BAD_DTYPE, f"expected a float array, got {kind}")
     if image.shape != (side, side, 2):
         return TileCheck(Status.BAD_SHAPE, f"expected shape {(side, side, 2)}, got {image.shape}")
+    band_size = side * side
     # One pass each for the largest and smallest value; both finite means no NaN and no
     # Inf anywhere, and every later check reads from them (the slow path below is needed
     # only for tiles with no-data or corruption, and gives the same verdicts).
     high, low = image.max(), image.min()
+    nan: np.ndarray | None = None
     if np.isfinite(high) and np.isfinite(low):
-        valid_size, nodata = image.size, 0.0
+        valid_size, nodata, band_valid = image.size, 0.0, [band_size, band_size]
     else:
-        if np.isinf(image).any():
-            return TileCheck(Status.NON_FINITE, f"{int(np.isinf(image).sum())} infinite values")
-        finite = np.isfinite(image)
-        valid_size = int(np.count_nonzero(finite))
-        nodata = 1.0 - valid_size / image.size
-        if valid_size == 0:
+        # No NaN of any kind (a signalling NaN is one too) reaches a min/max reduction: they are
+        # replaced by a valid value first (numpy's fmin/fmax over a strided band mishandle
+        # signalling NaNs).
+        nan = np.isnan(image)
+        valid_size = image.size - int(np.count_nonzero(nan))
+        if valid_size == 0:  # every value NaN, so none is Inf
             return TileCheck(Status.ALL_NODATA, "every pixel is NaN")
+        filled = image.copy()
+        np.copyto(filled, image[np.unravel_index(np.argmin(nan), nan.shape)], where=nan)
+        high, low = filled.max(), filled.min()
+        if np.isinf(high) or np.isinf(low):
+            return TileCheck(Status.NON_FINITE, f"{int(np.isinf(image).sum())} infinite values")
+        nodata = 1.0 - valid_size / image.size
         if nodata > max_nodata:
             return TileCheck(Status.MOSTLY_NODATA, f"{nodata:.1%} of the pixels are NaN (limit {max_nodata:.0%})")
+        band_valid = [band_size - int(np.count_nonzero(nan[..., 0]))]
+        band_valid.append(valid_size - band_valid[0])
         for band in (0, 1):
-            if not _band_varies(image, band) and np.isnan(np.fmax.reduce(image[..., band], axis=None)):
+            if band_valid[band] == 0:
                 return TileCheck(Status.ALL_NODATA, f"every pixel of band {BAND_NAMES[band]} is NaN")
-        high, low = np.fmax.reduce(image, axis=None), np.fmin.reduce(image, axis=None)
+        for band in (0, 1):
+            band_nodata = 1.0 - band_valid[band] / band_size
+            if band_nodata > max_nodata:
+                return TileCheck(Status.MOSTLY_NODATA, f"{band_nodata:.1%} of the pixels of band {BAND_NAMES[band]} "
+                                                       f"are NaN (limit {max_nodata:.0%})")
     if low == 0 and high == 0:
         return TileCheck(Status.ALL_ZERO, "every valid pixel is 0")
-    if low == high:
-        return TileCheck(Status.CONSTANT, f"every valid pixel is {float(low)!r}")
-    for band in (0, 1):  # one constant polarisation is not a radar image either
-        if not _band_varies(image, band):
-            band_low = np.fmin.reduce(image[..., band], axis=None)
-            if band_low == np.fmax.reduce(image[..., band], axis=None):
-                return TileCheck(Status.CONSTANT, f"every valid pixel of band {BAND_NAMES[band]} is "
-                                                  f"{float(band_low)!r}")
+    # A fill: one value in more than MAX_REPEATED of a band's valid pixels (a stuck or filled
+    # product, whatever a few stray pixels say). Contains "every valid pixel the same value".
+    differ = _differing_pairs(image, nan, low)
+    for band in (0, 1):
+        fill = _fill_value(image[..., band], band_valid[band], differ[band])
+        if fill is not None:
+            return TileCheck(Status.CONSTANT, f"{fill[1]} of the {band_valid[band]} valid pixels of band "
+                                              f"{BAND_NAMES[band]} are {fill[0]!r}")
     bounds = (0.0, MAX_LINEAR) if config.units == "linear" else (MIN_DB, 10.0 * np.log10(MAX_LINEAR))
     if low < image.dtype.type(bounds[0]) or high > image.dtype.type(bounds[1]):
         return TileCheck(Status.OUT_OF_RANGE, f"values span {float(low):.4g}..{float(high):.4g}; "
                                               f"{config.units} sigma0 lies in {bounds[0]:g}..{bounds[1]:g}")
     clip_low, clip_high = clip_thresholds(config, image.dtype)
-    if high < clip_low or low > clip_high:  # e.g. every value subnormal: one value once clipped
-        return TileCheck(Status.CONSTANT, f"every valid pixel lies beyond the clip range {config.clip_db} dB "
-                                          f"({float(low):.4g}..{float(high):.4g}): one value after clipping")
+    clipped = 0
+    if low < clip_low or high > clip_high:  # count only when some value lies beyond (NaN compares false)
+        beyond = (image < clip_low) | (image > clip_high)
+        clipped = int(np.count_nonzero(beyond))
+        # Beyond one end of the clip range is one value once clipped (all subnormal, say): a
+        # band more than MAX_REPEATED beyond is a fill too. Per band only when the total allows it.
+        if clipped > MAX_REPEATED * min(band_valid):
+            for band in (0, 1):
+                band_clipped = int(np.count_nonzero(beyond[..., band]))
+                if band_clipped > MAX_REPEATED * band_valid[band]:
+                    return TileCheck(Status.CONSTANT, f"{band_clipped} of the {band_valid[band]} valid pixels of "
+                                                      f"band {BAND_NAMES[band]} lie beyond the clip range "
+                                                      f"{config.clip_db} dB: one value after clipping")
     if nodata > 0:
         return TileCheck(Status.PARTIAL_NODATA, f"{nodata:.1%} of the pixels are NaN")
-    clipped = 0.0
-    if low < clip_low or high > clip_high:  # count only when some value lies beyond
-        clipped = float(np.count_nonzero((image < clip_low) | (image > clip_high)) / valid_size)
-    if clipped > max_clipped:
-        return TileCheck(Status.VALUES_CLIPPED, f"{clipped:.1%} of the pixels lie beyond {config.clip_db} dB")
+    if clipped / valid_size > max_clipped:
+        return TileCheck(Status.VALUES_CLIPPED, f"{clipped / valid_size:.1%} of the pixels lie beyond "
+                                                f"{config.clip_db} dB")
     return TileCheck(Status.OK)
 
 
@@ -190,6 +257,7 @@ class Tile:
         georef: where the tile lies.
         read_check: why the tile could not be read, if it could not (``UNREADABLE``,
             ``BAD_DTYPE`` or ``BAD_SHAPE`` from the reader).
+        read_s: seconds its reading took; the per-tile time budget counts them.
     """
 
     tile_id: int
@@ -198,6 +266,7 @@ class Tile:
     second: object
     georef: Georef | None
     read_check: TileCheck | None = None
+    read_s: float = 0.0
 
 
 def check_georef(georef: Georef | None) -> TileCheck:

@@ -5,13 +5,15 @@ little-endian float32 array in C order (VV, VH sigma0; NaN for no data). What go
 when reading it is a status, never an exception, and both runtimes give the same one,
 checked in this order:
 
-- ``UNREADABLE``: missing file; not ``\x93NUMPY``; a version other than 1.0, 2.0, 3.0; a
+- ``UNREADABLE``: missing file, or not a regular file (a FIFO, device or directory is
+  refused before a byte is read: :mod:`quakesat.runtime.regular_file`); not ``\x93NUMPY``; a version other than 1.0, 2.0, 3.0; a
   header length of 0 or over 4096 bytes; a header outside the grammar below; Fortran
   order; fewer data bytes than the header promises (checked on the file's size, before
   any memory is taken);
 - ``BAD_DTYPE``: a dtype other than ``<f4`` (checked before Fortran order);
-- ``BAD_SHAPE``: not three dimensions, a third that is not 2, or a zero dimension (the tile
-  side is the input checks' job).
+- ``BAD_SHAPE``: not three dimensions, a third that is not 2, or a zero dimension; and, when
+  the reader is given the model's tile side, any other side (judged on the header, after
+  the size check: a header that claims a huge image costs nothing, whatever the file).
 
 The header grammar is what NumPy writes, and nothing looser. The bytes are printable ASCII,
 ending in spaces and at most one newline. The text is a ``{...}`` dict holding exactly the
@@ -26,15 +28,17 @@ must agree on.
 
 A tile list (``tiles.jsonl``) has one JSON object per line: ``tile_id``, ``time`` (Unix
 seconds of the post image), ``lat``, ``lon`` (tile centre, degrees), optional
-``pixel_spacing_m`` (default 10), and ``pre`` / ``post`` paths relative to the list. A line
-that cannot be parsed becomes a tile with status ``UNREADABLE``. numpy and the standard
-library only.
+``pixel_spacing_m`` (default 10), and ``pre`` / ``post`` paths relative to the list, used as
+written (``a.npy/`` is not ``a.npy``). A line is strict JSON with the manifest's limits
+(:func:`quakesat.runtime.manifest.parse_strict_json`: at most 64 levels of nesting, no
+duplicate key, numbers within a double) and at most :data:`MAX_LINE_BYTES` bytes. A line that
+breaks these becomes a tile with status ``UNREADABLE``. The list is streamed: memory does
+not grow with its length. numpy and the standard library only.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import time
@@ -43,7 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
+from quakesat.runtime.regular_file import open_regular
 from quakesat.runtime.status import Status
+from quakesat.runtime.strict_json import parse_strict_json
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile, TileCheck
 
 #: The one dtype a tile image file may hold.
@@ -52,6 +58,9 @@ TILE_DTYPE = np.dtype("<f4")
 BANDS = 2
 #: A UTF-8 byte-order mark, ignored at the start of a tile list line.
 BOM = b"\xef\xbb\xbf"
+#: Longest tile-list line either reader accepts, bytes without its newline (two paths of
+#: the system's longest, 4096 bytes, fit many times over); a longer one is an unreadable tile.
+MAX_LINE_BYTES = 65536
 
 
 class ImageBuffers:
@@ -113,7 +122,7 @@ def parse_npy_header(text: bytes) -> tuple[str, bool, tuple[int, ...]] | None:
     return found["descr"], found["fortran_order"] == "True", shape
 
 
-def _image_header(fh, path: str | Path) -> tuple[tuple[int, ...], int] | TileCheck:
+def _image_header(fh, path: str | Path, side: int | None) -> tuple[tuple[int, ...], int] | TileCheck:
     """(shape, bytes before the data) of an open image file, or the status that stops it."""
     magic = fh.read(8)
     if len(magic) != 8 or magic[:6] != b"\x93NUMPY" or magic[6] not in (1, 2, 3) or magic[7] != 0:
@@ -135,14 +144,20 @@ def _image_header(fh, path: str | Path) -> tuple[tuple[int, ...], int] | TileChe
     return shape, 8 + size_bytes + length
 
 
-def read_image(path: str | Path, buffers: ImageBuffers | None = None,
-               slot: int = 0) -> tuple[np.ndarray | None, TileCheck]:
+def read_image(path: str | Path, buffers: ImageBuffers | None = None, slot: int = 0,
+               side: int | None = None) -> tuple[np.ndarray | None, TileCheck]:
     """Read one image file under the contract above: (array, OK) or (None, the problem).
-    With ``buffers``, the pixels go into ``buffers``' array of ``slot``. No memory is taken
-    for the pixels before the file is known to hold them."""
+
+    Args:
+        path: the file, used as written.
+        buffers: the pixels go into ``buffers``' array of ``slot`` (:class:`ImageBuffers`).
+        side: the model's tile side: any other shape is ``BAD_SHAPE`` before a pixel is read.
+            None: any ``H x W x 2`` (the input checks judge the side).
+
+    No memory is taken for the pixels before the file is known to hold them."""
     try:
-        with open(path, "rb") as fh:
-            header = _image_header(fh, path)
+        with open_regular(path) as fh:
+            header = _image_header(fh, path, side)
             if isinstance(header, TileCheck):
                 return None, header
             shape, offset = header
@@ -151,10 +166,13 @@ def read_image(path: str | Path, buffers: ImageBuffers | None = None,
             if size < offset + count * TILE_DTYPE.itemsize:
                 return None, TileCheck(Status.UNREADABLE, f"{path}: {max(0, size - offset)} data bytes, the header "
                                                           f"promises {count * TILE_DTYPE.itemsize}")
+            if side is not None and shape != (side, side, BANDS):
+                return None, TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, the model takes "
+                                                         f"{(side, side, BANDS)}")
             image = buffers.get(slot, shape) if buffers is not None else np.empty(shape, dtype=TILE_DTYPE)
             got = fh.readinto(memoryview(image).cast("B"))  # straight into the array: no extra copy
     except (OSError, ValueError, MemoryError) as err:
-        return None, TileCheck(Status.UNREADABLE, f"{path}: {err}")
+        return None, TileCheck(Status.UNREADABLE, f"{path}: {getattr(err, 'strerror', None) or err}")
     if got != count * TILE_DTYPE.itemsize:
         return None, TileCheck(Status.UNREADABLE, f"{path}: {got} data bytes, the header promises "
                                                   f"{count * TILE_DTYPE.itemsize}")
@@ -162,16 +180,18 @@ def read_image(path: str | Path, buffers: ImageBuffers | None = None,
 
 
 def pair_tile(pre: str | Path, post: str | Path, georef: Georef, when: int, tile_id: int,
-              buffers: ImageBuffers | None = None) -> Tile:
+              buffers: ImageBuffers | None = None, side: int | None = None) -> Tile:
     """A tile from two image files; the first reading problem (pre, then post) is its status.
-    ``buffers``: see :class:`ImageBuffers`."""
+    ``buffers``, ``side``: see :func:`read_image`. The tile carries its read time, which the
+    per-tile budget counts (``Tile.read_s``)."""
+    started = time.perf_counter()
     images, problem = [], None
     for slot, path in enumerate((pre, post)):
-        image, check = read_image(path, buffers, slot)
+        image, check = read_image(path, buffers, slot, side)
         images.append(image)
         if problem is None and check.status != Status.OK:
             problem = check
-    return Tile(tile_id, when, images[0], images[1], georef, problem)
+    return Tile(tile_id, when, images[0], images[1], georef, problem, time.perf_counter() - started)
 
 
 def _number(entry: dict, key: str, default: float | None = None) -> float:
@@ -181,39 +201,15 @@ def _number(entry: dict, key: str, default: float | None = None) -> float:
     return float(value)
 
 
-def _not_json(text: str) -> float:
-    raise ValueError(f"{text} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} overflows a double")
-    return value
-
-
-def _double_int(text: str) -> int:
-    """An integer literal, refused where a double cannot hold it: the C++ reader reads an
-    integer beyond 64 bits as a double and refuses the line when that overflows (and
-    ``float()`` of such an integer raises ``OverflowError``, not a ``ValueError``)."""
-    value = int(text)
-    try:
-        float(value)
-    except OverflowError:
-        raise ValueError(f"the integer {text[:24]}... overflows a double") from None
-    return value
-
-
 def _json_object(line: bytes) -> dict | None:
-    """The JSON object of one list line, or None: invalid UTF-8, a NUL, a lone surrogate,
-    a number beyond a double, anything but one object (the C++ reader refuses the same lines)."""
+    """The JSON object of one list line, or None: invalid UTF-8, a NUL, anything that is not
+    strict JSON with the manifest's limits, anything but one object (the C++ reader refuses the
+    same lines)."""
     if b"\x00" in line:
         return None
     try:
-        entry = json.loads(line.removeprefix(BOM).decode("utf-8"), parse_constant=_not_json,
-                           parse_float=_finite_float, parse_int=_double_int)
-        json.dumps(entry, ensure_ascii=False).encode("utf-8")  # a lone surrogate escape: refused
-    except (ValueError, UnicodeError, RecursionError):
+        entry = parse_strict_json(line.removeprefix(BOM).decode("utf-8"))
+    except (ValueError, UnicodeError):
         return None
     return entry if isinstance(entry, dict) else None
 
@@ -222,7 +218,8 @@ def _valid_tile_id(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= 0xFFFF_FFFF
 
 
-def tile_from_line(line: str | bytes, folder: Path, index: int, buffers: ImageBuffers | None = None) -> Tile:
+def tile_from_line(line: str | bytes, folder: str | Path, index: int, buffers: ImageBuffers | None = None,
+                   side: int | None = None) -> Tile:
     """One list line as a tile. Strict types, the same as the C++ reader: ``tile_id`` an
     integer in 0..2**32-1, numbers for ``lat``/``lon``/``pixel_spacing_m``, strings for the
     paths; ``time`` is passed as written and judged by the time check (``BAD_TIME``).
@@ -256,27 +253,50 @@ def tile_from_line(line: str | bytes, folder: Path, index: int, buffers: ImageBu
         salvaged_id = tile_id if _valid_tile_id(tile_id) else index
         return Tile(salvaged_id, when, None, None, georef,
                     TileCheck(Status.UNREADABLE, f"tile list line {index + 1}: {problem}"))
-    return pair_tile(folder / entry["pre"], folder / entry["post"], georef, when, tile_id, buffers)
+    # Joined as strings, not pathlib: "a.npy/" must stay a path through a file, as in C++.
+    pre, post = (os.path.join(os.fspath(folder), entry[key]) for key in ("pre", "post"))
+    return pair_tile(pre, post, georef, when, tile_id, buffers, side)
 
 
-def read_tile_list(path: str | Path, reuse_buffers: bool = False) -> Iterator[tuple[Tile, float]]:
+def _lines(handle) -> Iterator[bytes | None]:
+    """The list's lines without their ``\\n``, read one at a time; None for a line longer than
+    :data:`MAX_LINE_BYTES` (its bytes are skipped, never held)."""
+    while raw := handle.readline(MAX_LINE_BYTES + 2):
+        if len(raw) <= MAX_LINE_BYTES or (len(raw) == MAX_LINE_BYTES + 1 and raw.endswith(b"\n")):
+            yield raw.removesuffix(b"\n")
+            continue
+        while not raw.endswith(b"\n") and (raw := handle.readline(1 << 16)):
+            pass
+        yield None
+
+
+def read_tile_list(path: str | Path, reuse_buffers: bool = False,
+                   side: int | None = None) -> Iterator[tuple[Tile, float]]:
     """The tiles of a ``tiles.jsonl`` with their read time, in file order.
 
     Lines are split on ``\\n`` only (a ``\\r`` before it is JSON whitespace), each decoded
     on its own, so one bad line is one unreadable tile, never the file's end; lines of
     spaces, tabs and ``\\r`` only are skipped; a UTF-8 byte-order mark at a line's start
-    is ignored. ``reuse_buffers``: read every tile into the same two arrays
-    (:class:`ImageBuffers`)."""
-    path = Path(path)
+    is ignored; a line over :data:`MAX_LINE_BYTES` is an unreadable tile. ``reuse_buffers``:
+    read every tile into the same two arrays (:class:`ImageBuffers`); ``side``: the model's
+    tile side (:func:`read_image`).
+
+    Raises:
+        OSError: the list itself cannot be opened (missing, not a regular file).
+    """
+    folder = os.path.dirname(os.fspath(path)) or "."
     buffers = ImageBuffers() if reuse_buffers else None
     index = 0
-    with open(path, "rb") as fh:  # streamed: memory does not grow with the list's length
-        for raw in fh:  # binary lines end at b"\n" only
-            line = raw.removesuffix(b"\n")
-            if not line.strip(b" \t\r"):
+    with open_regular(path) as handle:  # streamed: memory does not grow with the list's length
+        for line in _lines(handle):
+            if line is not None and not line.strip(b" \t\r"):
                 continue
             started = time.perf_counter()
-            tile = tile_from_line(line, path.parent, index, buffers)
+            if line is None:
+                tile = Tile(index, -1, None, None, None, TileCheck(
+                    Status.UNREADABLE, f"tile list line {index + 1}: longer than {MAX_LINE_BYTES} bytes"))
+            else:
+                tile = tile_from_line(line, folder, index, buffers, side)
             index += 1
             yield tile, time.perf_counter() - started
 

@@ -4,10 +4,10 @@
 # and its sanitizer runtimes (scripts/fuzz_cpp.sh), and for the aarch64 build the cross
 # compiler, qemu-user and OpenSSL for arm64 (multiarch), valgrind (the x86-64
 # instruction counts of quakesat bench) and chromium (the browser test of quakesat report,
-# tests/ground/test_report_browser.py).
+# tests/ground/test_report_browser.py); GNU time, the peak memory of bench/suites/test_hostile_memory.py.
 #   bash scripts/system_packages.sh [--aarch64]
 set -euo pipefail
-want=(cmake g++ nlohmann-json3-dev libssl-dev clang-14 libclang-rt-14-dev)
+want=(cmake g++ nlohmann-json3-dev libssl-dev clang-14 libclang-rt-14-dev time)
 if [ "${1:-}" = "--aarch64" ]; then
   dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
   want+=(g++-aarch64-linux-gnu qemu-user libssl-dev:arm64 valgrind chromium)

@@ -1,7 +1,7 @@
 // Fuzz harness of the tile list reader (tile_list.hpp): the input is a whole tiles.jsonl,
 // served from memory (harness.hpp MemFile) to read_tile_list. Invariants: one entry per
-// non-blank line (a line is what std::getline cuts at '\n'; blank: only spaces, tabs, CR, LF),
-// each OK or UNREADABLE; an OK entry has a place and two paths, each absolute or under the
+// non-blank line (a line is what is cut at '\n'; blank: only spaces, tabs, CR; a line over
+// kMaxLineBytes is never blank), each OK or UNREADABLE; an OK entry has a place and two paths, each absolute or under the
 // list's folder, without a NUL.
 #include <string>
 #include <vector>
@@ -15,20 +15,20 @@ using namespace quakesat;
 using quakesat_fuzz::require;
 
 std::size_t non_blank_lines(const std::uint8_t* data, std::size_t size) {
-  std::size_t lines = 0;
-  bool blank = true, open = false;
+  std::size_t lines = 0, length = 0;
+  bool blank = true;
   for (std::size_t i = 0; i < size; ++i) {
     const char c = static_cast<char>(data[i]);
     if (c == '\n') {
-      lines += blank ? 0 : 1;
+      lines += blank && length <= kMaxLineBytes ? 0 : 1;
       blank = true;
-      open = false;
+      length = 0;
       continue;
     }
-    open = true;
+    ++length;
     if (c != ' ' && c != '\t' && c != '\r') blank = false;
   }
-  return lines + (open && !blank ? 1 : 0);
+  return lines + (length > 0 && (!blank || length > kMaxLineBytes) ? 1 : 0);
 }
 
 bool good_path(const std::string& path, const std::string& folder) {

@@ -4,23 +4,23 @@
 
 #include <openssl/evp.h>
 
-#include <cstdio>
-#include <fstream>
-#include <iterator>
+#include <sys/stat.h>
+
 #include <vector>
+
+#include "quakesat/regular_file.hpp"
 
 namespace quakesat {
 
 std::string sha256_file(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) return {};
+  RegularFile file(path.c_str());  // a FIFO would never end the hash: refused before any read
+  if (!file.ok()) return {};
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
   unsigned char chunk[1 << 16];
-  std::size_t got = 0;
-  while ((got = std::fread(chunk, 1, sizeof(chunk), file)) > 0) EVP_DigestUpdate(ctx, chunk, got);
-  const bool failed = std::ferror(file) != 0;
-  std::fclose(file);
+  long got = 0;
+  while ((got = file.read_some(chunk, sizeof(chunk))) > 0) EVP_DigestUpdate(ctx, chunk, static_cast<std::size_t>(got));
+  const bool failed = got < 0;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx, digest, &length);
@@ -51,22 +51,17 @@ Status verify_artifact(const Manifest& m, std::string& detail) {
 
 namespace {
 
-std::string read_file(const std::string& path, bool& ok) {
-  std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  return ok ? std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()) : std::string();
-}
-
-// Hex text on one line (surrounding whitespace allowed) into exactly `size` bytes.
-bool hex_bytes(const std::string& text, std::size_t size, std::vector<unsigned char>& out) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  const auto last = text.find_last_not_of(" \t\r\n");
-  if (first == std::string::npos) return false;
-  const std::string hex = text.substr(first, last - first + 1);
-  if (hex.size() != 2 * size) return false;
+// A key or signature file (runtime/signature.py parse_hex_file): exactly 2 x `size` hex digits,
+// either case, then at most one line ending ("\n" or "\r\n"); nothing else anywhere.
+bool hex_bytes(std::string text, std::size_t size, std::vector<unsigned char>& out) {
+  if (!text.empty() && text.back() == '\n') {
+    text.pop_back();
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+  }
+  if (text.size() != 2 * size) return false;
   out.assign(size, 0);
-  for (std::size_t i = 0; i < hex.size(); ++i) {
-    const char c = hex[i];
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     if (v < 0) return false;
     out[i / 2] = static_cast<unsigned char>(out[i / 2] << 4 | v);
@@ -74,13 +69,23 @@ bool hex_bytes(const std::string& text, std::size_t size, std::vector<unsigned c
   return true;
 }
 
+// A regular file of at most 2 x `size` + 2 bytes holding `size` bytes as hex.
+bool read_hex_file(const std::string& path, std::size_t size, std::vector<unsigned char>& out, std::string& why) {
+  std::string text;
+  if (!read_regular_file(path, 2 * size + 2, text, why)) return false;
+  if (!hex_bytes(text, size, out)) {
+    why = path + ": exactly " + std::to_string(2 * size) + " hex digits and at most one line ending expected";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool read_public_key(const std::string& path, std::vector<unsigned char>& key, std::string& detail) {
-  bool ok = false;
-  const std::string text = read_file(path, ok);
-  if (!ok || !hex_bytes(text, 32, key)) {
-    detail = path + ": not an Ed25519 public key (32 bytes as hex)";
+  std::string why;
+  if (!read_hex_file(path, 32, key, why)) {
+    detail = "not an Ed25519 public key (32 bytes as hex): " + why;
     return false;
   }
   return true;
@@ -88,21 +93,21 @@ bool read_public_key(const std::string& path, std::vector<unsigned char>& key, s
 
 Status verify_manifest_signature(const std::string& folder, const std::vector<unsigned char>& key,
                                  std::string& detail) {
-  const std::string manifest_path = folder + "/manifest.json", signature_path = manifest_path + ".sig";
-  bool ok = false;
-  const std::string manifest = read_file(manifest_path, ok);
-  if (!ok) {
-    detail = manifest_path + ": cannot be read";
-    return Status::kManifestInvalid;
-  }
-  const std::string signature_text = read_file(signature_path, ok);
-  if (!ok) {
+  const std::string manifest_path = folder + "/" + kManifestName, signature_path = manifest_path + ".sig";
+  struct stat info;
+  if (::lstat(signature_path.c_str(), &info) != 0) {
     detail = manifest_path + ": unsigned (no manifest.json.sig) and a trusted key is set";
     return Status::kManifestInvalid;
   }
   std::vector<unsigned char> signature;
-  if (!hex_bytes(signature_text, 64, signature)) {
-    detail = signature_path + ": not a signature (64 bytes as hex)";
+  std::string why;
+  if (!read_hex_file(signature_path, 64, signature, why)) {
+    detail = "not a signature (64 bytes as hex): " + why;
+    return Status::kManifestInvalid;
+  }
+  std::string manifest;
+  if (!read_regular_file(manifest_path, kMaxManifestBytes, manifest, why)) {
+    detail = why;
     return Status::kManifestInvalid;
   }
   EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size());

@@ -221,8 +221,8 @@ int main(int argc, char** argv) {
   const RunnerConfig& config = args.config;
   const std::string& out_path = args.out_path;
   std::string error;
-  const auto tiles = read_tile_list(args.positional[1], error);
-  if (!error.empty()) {
+  TileListReader tiles;  // streamed: memory does not grow with the list's length
+  if (!tiles.open(args.positional[1], error)) {
     std::fprintf(stderr, "quakesat-runner: error: %s\n", error.c_str());
     return kUsageError;
   }
@@ -238,13 +238,21 @@ int main(int argc, char** argv) {
   }
   RunTimings timings;
   timings.passes = args.repeat;
-  timings.tile_seconds.reserve(tiles.size() * static_cast<std::size_t>(args.repeat));
+  std::size_t runs = 0;
+  TileEntry tile;
   for (int pass = 0; pass < args.repeat; ++pass) {
-    for (const TileEntry& tile : tiles) {
+    if (pass > 0 && !tiles.open(args.positional[1], error)) {  // the next pass reads the list again
+      std::fprintf(stderr, "quakesat-runner: error: %s\n", error.c_str());
+      return kUsageError;
+    }
+    while (tiles.next(tile)) {
+      ++runs;
       std::uint8_t message[kMessageLength];
       const auto start = std::chrono::steady_clock::now();  // the tile's span includes its queuing
       const Status status = runner.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, message);
-      timings.tile_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (!args.timings_path.empty()) {  // kept only when asked for: memory grows with the tiles
+        timings.tile_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
       if (pass == 0 && status != Status::kOk && category_of(status) != Category::kDegraded) {
         std::fprintf(stderr, "quakesat-runner: tile %u: %s\n", tile.meta.tile_id, code_name(status));
       }
@@ -272,7 +280,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "quakesat-runner: error: cannot write %s\n", out_path.c_str());
     return kUsageError;
   }
-  const std::size_t runs = tiles.size() * static_cast<std::size_t>(args.repeat);
   std::printf("%zu tiles -> %zu messages, %zu bytes, %ld events, %llu dropped -> %s\n", runs, messages,
               messages * kMessageLength, events, static_cast<unsigned long long>(runner.queue().dropped_total()),
               out_path.c_str());

@@ -9,14 +9,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "quakesat/message.hpp"
+#include "quakesat/regular_file.hpp"
 #include "quakesat/strict_json.hpp"
 
 namespace quakesat {
@@ -525,16 +524,17 @@ Status load_manifest(const std::string& folder, const std::string& artifact, Man
   m = Manifest{};
   const std::string path = folder + "/" + kManifestName;
   std::error_code error;
-  std::ifstream in(path, std::ios::binary);
-  if (!std::filesystem::is_regular_file(path, error) || !in) {
+  if (!std::filesystem::is_regular_file(path, error)) {
     detail = path + ": no manifest; make one with `quakesat export --out DIR`";
     return Status::kModelMissing;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text, field, why;
+  if (!read_regular_file(path, kMaxManifestBytes, text, why)) {
+    detail = why + " (an unreadable manifest)";
+    return Status::kManifestInvalid;
+  }
   json raw;
-  std::string field, why;
-  if (!parse_strict_json(text.str(), raw, why)) {
+  if (!parse_strict_json(text, raw, why)) {
     detail = path + ": unreadable manifest (" + why + ")";
     return Status::kManifestInvalid;
   }

@@ -2,42 +2,15 @@
 // caller's buffer (little-endian hosts: x86-64 and aarch64).
 #include "quakesat/npy.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstring>
+
+#include "quakesat/regular_file.hpp"
 
 namespace quakesat {
 namespace {
 
 constexpr std::size_t kMaxHeader = 4096;
-
-class Fd {
- public:
-  explicit Fd(const char* path) : fd_(::open(path, O_RDONLY | O_CLOEXEC)) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-bool read_all(int fd, void* dst, std::size_t n) {
-  auto* p = static_cast<char*>(dst);
-  while (n > 0) {
-    const ssize_t got = ::read(fd, p, n);
-    if (got <= 0) return false;
-    p += got;
-    n -= static_cast<std::size_t>(got);
-  }
-  return true;
-}
 
 // A .npy header under the grammar of runtime/tile_file.py (what NumPy writes, nothing looser).
 struct Header {
@@ -159,30 +132,30 @@ bool parse_header(const char* text, std::size_t length, Header& h) {
 
 }  // namespace
 
-Status read_npy_image(const char* path, float* buffer, std::size_t capacity, NpyImage& image) {
-  Fd fd(path);
-  if (fd.get() < 0) return Status::kUnreadable;
+Status read_npy_image(const char* path, int side, float* buffer, NpyImage& image) {
+  RegularFile file(path);  // a FIFO, device or directory is refused before any read
+  if (!file.ok()) return Status::kUnreadable;
   unsigned char magic[8];
-  if (!read_all(fd.get(), magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) return Status::kUnreadable;
+  if (!file.read_exact(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) return Status::kUnreadable;
   const int major = magic[6];
   if (magic[7] != 0) return Status::kUnreadable;
   std::size_t header_length = 0;
   std::size_t preamble = 8;
   if (major == 1) {
     unsigned char n[2];
-    if (!read_all(fd.get(), n, 2)) return Status::kUnreadable;
+    if (!file.read_exact(n, 2)) return Status::kUnreadable;
     header_length = n[0] | (n[1] << 8);
     preamble += 2;
   } else if (major == 2 || major == 3) {
     unsigned char n[4];
-    if (!read_all(fd.get(), n, 4)) return Status::kUnreadable;
+    if (!file.read_exact(n, 4)) return Status::kUnreadable;
     header_length = n[0] | (n[1] << 8) | (static_cast<std::size_t>(n[2]) << 16) | (static_cast<std::size_t>(n[3]) << 24);
     preamble += 4;
   } else {
     return Status::kUnreadable;
   }
   char header[kMaxHeader + 1];
-  if (header_length == 0 || header_length > kMaxHeader || !read_all(fd.get(), header, header_length)) {
+  if (header_length == 0 || header_length > kMaxHeader || !file.read_exact(header, header_length)) {
     return Status::kUnreadable;
   }
   Header parsed;
@@ -192,17 +165,12 @@ Status read_npy_image(const char* path, float* buffer, std::size_t capacity, Npy
   const long* dims = parsed.dims;
   if (parsed.ndim != 3 || dims[2] != 2 || dims[0] == 0 || dims[1] == 0) return Status::kBadShape;
   const std::size_t count = static_cast<std::size_t>(dims[0]) * static_cast<std::size_t>(dims[1]) * 2;
-  struct stat info;
-  if (::fstat(fd.get(), &info) != 0) return Status::kUnreadable;
-  if (static_cast<std::size_t>(info.st_size) < preamble + header_length + count * sizeof(float)) {
-    return Status::kUnreadable;
-  }
+  if (file.size() < preamble + header_length + count * sizeof(float)) return Status::kUnreadable;
   image.height = static_cast<int>(dims[0]);
   image.width = static_cast<int>(dims[1]);
-  image.loaded = false;
-  if (count > capacity) return Status::kOk;  // a valid file of the wrong size: the input checks decide
-  if (!read_all(fd.get(), buffer, count * sizeof(float))) return Status::kUnreadable;
-  image.loaded = true;
+  // The model's side, judged on the header: a file claiming a huge image costs no read.
+  if (dims[0] != side || dims[1] != side) return Status::kBadShape;
+  if (!file.read_exact(buffer, count * sizeof(float))) return Status::kUnreadable;
   return Status::kOk;
 }
 

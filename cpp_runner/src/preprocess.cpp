@@ -1,6 +1,8 @@
 // Preprocessing, mirroring runtime/preprocess.py operation for operation (see its module doc).
 #include "quakesat/preprocess.hpp"
 
+#include "vector4.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -53,85 +55,66 @@ void preprocess_v1(const float* image, int height, int width, const PreprocessCo
   }
 }
 
-// One row of input values into the scan's statistics and, with kSums, into the column sums
-// (first row of a block: assign; later rows: add). Branch-free, so that compilers vectorise it.
-// Four-float vectors in the compilers' portable vector extension (GCC and Clang): the same
-// source becomes SSE2 on x86-64 and NEON on aarch64, and every lane does exactly the scalar
-// float operation (no reassociation, no fused multiply-add), so results stay bit-identical.
-typedef float F4 __attribute__((vector_size(16)));
-typedef std::int32_t I4 __attribute__((vector_size(16)));
-
-inline F4 load4(const float* p) {
-  F4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline void store4(float* p, F4 v) { std::memcpy(p, &v, sizeof v); }
-
-inline F4 as_float(I4 bits) {
-  F4 v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
-
-inline I4 as_bits(F4 v) {
-  I4 bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits;
-}
+// Four-float vectors (vector4.hpp): SSE2 on x86-64, NEON on aarch64, bit-identical lanes.
+using namespace vector4;
 
 // One row of input values into the scan's statistics and, with kSums, into the column sums
 // (first row of a block: assign; later rows: add). No-data adds 0 to a sum; whether the row
 // was all finite is returned, so that counts are needed only for rows with no-data.
+// Rows start on a VV value, so lanes 0 and 2 hold VV, lanes 1 and 3 VH: each lane's range
+// starts from its own band's, and a load [VV 2j, VH 2j, VV 2j+1, VH 2j+1] holds one pair of
+// adjacent pixels per band (lanes 0/2 and 1/3), counted in lanes 0 and 1.
 template <bool kSums>
 bool scan_row(const float* row, std::size_t n, bool first, float clip_low, float clip_high, float* sums,
               ImageScan& scan) {
-  F4 lo = {scan.low, scan.low, scan.low, scan.low}, hi = {scan.high, scan.high, scan.high, scan.high};
-  I4 finite_count = {0, 0, 0, 0}, clipped = {0, 0, 0, 0}, all_finite = {-1, -1, -1, -1};
+  F4 lo = {scan.band_low[0], scan.band_low[1], scan.band_low[0], scan.band_low[1]};
+  F4 hi = {scan.band_high[0], scan.band_high[1], scan.band_high[0], scan.band_high[1]};
+  I4 finite_count = {0, 0, 0, 0}, clipped = {0, 0, 0, 0}, differ = {0, 0, 0, 0}, all_finite = {-1, -1, -1, -1};
   const F4 cl = {clip_low, clip_low, clip_low, clip_low}, ch = {clip_high, clip_high, clip_high, clip_high};
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     const F4 v = load4(row + i);
     lo = v < lo ? v : lo;  // NaN compares false: it never becomes the minimum
     hi = v > hi ? v : hi;
-    const I4 finite = (v - v) == 0.0f;  // false for NaN and +-Inf
+    const I4 finite = (v - v) == 0.0f;  // false for NaN (signalling too) and +-Inf
     finite_count -= finite;              // a true lane is -1
     clipped -= (v < cl) | (v > ch);
     all_finite &= finite;
+    const F4 partner = __builtin_shufflevector(v, v, 2, 3, 0, 1);  // lanes 2, 3 mirror 0, 1: only 0, 1 are read
+    differ -= (v < partner) | (v > partner);  // differ, neither NaN (false for NaN; +0 == -0)
     if (kSums) {
       const F4 kept = as_float(as_bits(v) & finite);
       store4(sums + i, first ? kept : load4(sums + i) + kept);
     }
   }
   bool row_finite = (all_finite[0] & all_finite[1] & all_finite[2] & all_finite[3]) != 0;
-  std::size_t valid = 0, clips = 0;
-  // Rows start on a VV value, so lanes 0 and 2 hold VV, lanes 1 and 3 VH.
   float band_low[2] = {scan.band_low[0], scan.band_low[1]}, band_high[2] = {scan.band_high[0], scan.band_high[1]};
+  std::size_t valid[2] = {0, 0}, clips[2] = {0, 0};
   for (int j = 0; j < 4; ++j) {
     band_low[j & 1] = lo[j] < band_low[j & 1] ? lo[j] : band_low[j & 1];
     band_high[j & 1] = hi[j] > band_high[j & 1] ? hi[j] : band_high[j & 1];
-    valid += static_cast<std::size_t>(finite_count[j]);
-    clips += static_cast<std::size_t>(clipped[j]);
+    valid[j & 1] += static_cast<std::size_t>(finite_count[j]);
+    clips[j & 1] += static_cast<std::size_t>(clipped[j]);
   }
-  for (; i < n; ++i) {  // the tail (rows are a multiple of 4 values for even widths)
+  for (; i < n; ++i) {  // the tail (rows are a multiple of 4 values for even widths): unpaired
     const float v = row[i];
     band_low[i & 1] = v < band_low[i & 1] ? v : band_low[i & 1];
     band_high[i & 1] = v > band_high[i & 1] ? v : band_high[i & 1];
     const bool finite = (v - v) == 0.0f;
-    valid += finite;
-    clips += (v < clip_low) | (v > clip_high);
+    valid[i & 1] += finite;
+    clips[i & 1] += (v < clip_low) | (v > clip_high);
     row_finite &= finite;
     if (kSums) sums[i] = first ? (finite ? v : 0.0f) : sums[i] + (finite ? v : 0.0f);
   }
   for (int b = 0; b < 2; ++b) {
     scan.band_low[b] = band_low[b];
     scan.band_high[b] = band_high[b];
+    scan.band_valid[b] += valid[b];
+    scan.band_clipped[b] += clips[b];
+    scan.band_differ[b] += static_cast<std::size_t>(differ[b]);
   }
   scan.low = band_low[0] < band_low[1] ? band_low[0] : band_low[1];
   scan.high = band_high[0] > band_high[1] ? band_high[0] : band_high[1];
-  scan.valid += valid;
-  scan.clipped += clips;
   return row_finite;
 }
 

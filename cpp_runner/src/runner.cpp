@@ -116,8 +116,8 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta, double& f
     if (first_shape) first = scan_image(pre_.data(), values, config);
     if (second_shape) second = scan_image(post_.data(), values, config);
   }
-  const Status pair = pair_verdict(first_shape ? judge_scan(first, config) : Status::kBadShape,
-                                   second_shape ? judge_scan(second, config) : Status::kBadShape);
+  const Status pair = pair_verdict(first_shape ? judge_scan(first, pre_.data(), config) : Status::kBadShape,
+                                   second_shape ? judge_scan(second, post_.data(), config) : Status::kBadShape);
   if (!processable(pair)) return pair;
   if (meta.has_georef && !georef_ok(meta)) return Status::kBadGeoreference;
   if (!time_ok(meta)) return Status::kBadTime;
@@ -241,17 +241,17 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
                          std::uint8_t out[kMessageLength]) {
   have_heads_ = false;
   auto start = std::chrono::steady_clock::now();
+  tile_started_ = start;  // the budget covers the read, as Python's (Tile.read_s)
   Status read = meta.read_status;
   pre_image_ = NpyImage{};
   post_image_ = NpyImage{};
   if (fault_ == Status::kOk && read == Status::kOk) {
-    read = read_npy_image(pre_path, pre_.data(), pre_.size(), pre_image_);
-    const Status second = read_npy_image(post_path, post_.data(), post_.size(), post_image_);
+    read = read_npy_image(pre_path, manifest_.raw_side, pre_.data(), pre_image_);
+    const Status second = read_npy_image(post_path, manifest_.raw_side, post_.data(), post_image_);
     if (read == Status::kOk) read = second;
   }
   timed(kRead, start);
   start = std::chrono::steady_clock::now();
-  tile_started_ = start;  // the budget runs from here, as Python's from process(): the tile is read
   preprocessed_ = false;
   double fused_seconds = 0.0;
   const Status check = first_problem(read, meta, fused_seconds);

@@ -1,10 +1,13 @@
 // Strict JSON on nlohmann-json, with Python's limits (strict_json.hpp). nlohmann already refuses
 // NaN/Infinity tokens, trailing text, lone surrogate escapes and floats beyond a double; it
 // skips a byte-order mark and turns an integer beyond 64 bits into a float, so those two are
-// found here first. The depth is counted by the parser callback.
+// found here first. The depth and the keys of each object (none twice) are checked by the parser
+// callback.
 #include "quakesat/strict_json.hpp"
 
+#include <set>
 #include <string>
+#include <vector>
 
 namespace quakesat {
 namespace {
@@ -12,6 +15,9 @@ namespace {
 using nlohmann::json;
 
 struct TooDeep {};
+struct DuplicateKey {
+  std::string key;
+};
 
 bool digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -72,10 +78,18 @@ bool parse_strict_json(const std::string& text, json& out, std::string& error) {
     return false;
   }
   // The callback's depth is the parent's: a container at depth d is nesting level d + 1.
-  const json::parser_callback_t callback = [](int depth, json::parse_event_t event, json&) {
+  // The keys of every open object are kept, innermost last, to find one written twice.
+  std::vector<std::set<std::string>> open_objects;
+  const json::parser_callback_t callback = [&open_objects](int depth, json::parse_event_t event, json& parsed) {
     if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
         static_cast<std::size_t>(depth) >= kMaxJsonDepth) {
       throw TooDeep{};
+    }
+    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == json::parse_event_t::key && !open_objects.empty() &&
+        !open_objects.back().insert(parsed.get<std::string>()).second) {
+      throw DuplicateKey{parsed.get<std::string>()};
     }
     return true;
   };
@@ -83,6 +97,9 @@ bool parse_strict_json(const std::string& text, json& out, std::string& error) {
     out = json::parse(text, callback);
   } catch (const TooDeep&) {
     error = "more than " + std::to_string(kMaxJsonDepth) + " nested arrays and objects";
+    return false;
+  } catch (const DuplicateKey& duplicate) {
+    error = "the key '" + duplicate.key.substr(0, 40) + "' appears twice in one object";
     return false;
   } catch (const json::exception& err) {
     error = err.what();

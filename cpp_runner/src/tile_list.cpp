@@ -1,8 +1,11 @@
-// Tile list reader (nlohmann-json), mirroring runtime/tile_file.py _tile_from_line.
+// Tile list reader (strict JSON on nlohmann-json), mirroring runtime/tile_file.py
+// read_tile_list and tile_from_line.
 #include "quakesat/tile_list.hpp"
 
-#include <fstream>
+#include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "quakesat/strict_json.hpp"
 
 namespace quakesat {
 
@@ -13,7 +16,9 @@ std::string folder_of(const std::string& path) {
   return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
 }
 
-bool is_blank(const std::string& line) { return line.find_first_not_of(" \t\r\n") == std::string::npos; }
+bool is_blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
+
+constexpr char kBom[] = "\xEF\xBB\xBF";  // a UTF-8 byte-order mark, ignored at a line's start
 
 // One list line, under the rules of runtime/tile_file.py tile_from_line: a line that is not
 // one JSON object (a NUL, invalid UTF-8, NaN, an array...) is UNREADABLE with its index as id
@@ -28,8 +33,10 @@ TileEntry parse_line(const std::string& line, const std::string& folder, std::ui
   entry.meta.has_georef = false;
   entry.meta.read_status = Status::kUnreadable;
   if (line.find('\0') != std::string::npos) return entry;
-  json value = json::parse(line, nullptr, false);
-  if (value.is_discarded() || !value.is_object()) return entry;
+  json value;
+  std::string why;
+  const std::size_t skip = line.compare(0, 3, kBom) == 0 ? 3 : 0;
+  if (!parse_strict_json(line.substr(skip), value, why) || !value.is_object()) return entry;
   const auto number = [&](const char* key, double fallback, bool required, double& out) {
     if (!value.contains(key)) {
       out = fallback;
@@ -86,20 +93,76 @@ TileEntry parse_line(const std::string& line, const std::string& folder, std::ui
 
 }  // namespace
 
+bool TileListReader::open(const std::string& path, std::string& error) {
+  file_ = std::make_unique<RegularFile>(path.c_str());
+  if (!file_->ok()) {
+    error = path + ": cannot open the tile list (" + file_->why() + ")";
+    return false;
+  }
+  folder_ = folder_of(path);
+  chunk_.assign(1 << 16, '\0');
+  line_.reserve(kMaxLineBytes + 1);
+  at_ = filled_ = 0;
+  ended_ = false;
+  index_ = 0;
+  return true;
+}
+
+bool TileListReader::next_line() {
+  line_.clear();
+  too_long_ = false;
+  bool any = false;
+  for (;;) {
+    if (at_ == filled_) {
+      const long got = ended_ ? 0 : file_->read_some(chunk_.data(), chunk_.size());
+      if (got <= 0) {  // the end (a read error ends the list as Python's does: no more lines)
+        ended_ = true;
+        return any;
+      }
+      at_ = 0;
+      filled_ = static_cast<std::size_t>(got);
+    }
+    any = true;
+    const char* start = chunk_.data() + at_;
+    const void* newline = std::memchr(start, '\n', filled_ - at_);
+    const std::size_t take = newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - start) : filled_ - at_;
+    if (!too_long_) {
+      const std::size_t room = kMaxLineBytes + 1 - line_.size();  // one byte past the limit marks it too long
+      line_.append(start, take < room ? take : room);
+      too_long_ = line_.size() > kMaxLineBytes;
+    }
+    at_ += take;
+    if (newline) {
+      ++at_;
+      return true;
+    }
+  }
+}
+
+bool TileListReader::next(TileEntry& entry) {
+  while (next_line()) {
+    if (too_long_) {  // never parsed: an unreadable tile with the line's index as its id
+      entry = TileEntry{};
+      entry.meta.tile_id = index_++;
+      entry.meta.time_is_integer = false;
+      entry.meta.time = -1;
+      entry.meta.has_georef = false;
+      entry.meta.read_status = Status::kUnreadable;
+      return true;
+    }
+    if (is_blank(line_)) continue;
+    entry = parse_line(line_, folder_, index_++);
+    return true;
+  }
+  return false;
+}
+
 std::vector<TileEntry> read_tile_list(const std::string& path, std::string& error) {
   std::vector<TileEntry> entries;
-  std::ifstream in(path);
-  if (!in) {
-    error = path + ": cannot open the tile list";
-    return entries;
-  }
-  const std::string folder = folder_of(path);
-  std::string line;
-  std::uint32_t index = 0;
-  while (std::getline(in, line)) {
-    if (is_blank(line)) continue;
-    entries.push_back(parse_line(line, folder, index++));
-  }
+  TileListReader reader;
+  if (!reader.open(path, error)) return entries;
+  TileEntry entry;
+  while (reader.next(entry)) entries.push_back(entry);
   return entries;
 }
 

@@ -134,6 +134,7 @@ void test_runtime() {
   same("checks.min_db", kMinDb);
   same("checks.max_nodata", kMaxNodata);
   same("checks.max_clipped", kMaxClipped);
+  same("checks.max_repeated", kMaxRepeated);
   same("checks.bands", kBands);
   same("decide.max_plausible_magnitude", kMaxPlausibleMagnitude);
   same("change.threshold_db", kChangeThresholdDb);

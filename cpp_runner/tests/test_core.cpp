@@ -5,10 +5,12 @@
 // shared constants are test_constants' job, the manifest rules test_manifest's.
 //
 //   test_core VECTORS_DIR
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -168,8 +170,8 @@ int test_tiles(const std::string& vectors) {
     const std::string name = expected[i].at("name");
     if (tile.is_discarded() || !tile.at("tile_id").is_number_integer()) continue;  // the broken line
     NpyImage a, b;
-    Status s = read_npy_image((runner + "/" + tile.at("pre").get<std::string>()).c_str(), first.data(), image, a);
-    const Status s2 = read_npy_image((runner + "/" + tile.at("post").get<std::string>()).c_str(), second.data(), image, b);
+    Status s = read_npy_image((runner + "/" + tile.at("pre").get<std::string>()).c_str(), side, first.data(), a);
+    const Status s2 = read_npy_image((runner + "/" + tile.at("post").get<std::string>()).c_str(), side, second.data(), b);
     if (s == Status::kOk) s = s2;
     if (s == Status::kOk) s = check_pair(first.data(), a.height, a.width, second.data(), b.height, b.width, side, config);
     const std::string want = expected[i].at("status");
@@ -206,7 +208,7 @@ int test_preprocess_v2(const std::string& vectors) {
     for (std::size_t i = 0; i < out.size(); ++i) differ += std::memcmp(&out[i], &reference[i], 4) != 0;
     expect(differ == 0, name + ": " + std::to_string(differ) + " of " + std::to_string(out.size()) +
                             " values differ from Python's bits");
-    const std::string status = code_name(judge_scan(scan, config));
+    const std::string status = code_name(judge_scan(scan, image.data(), config));
     expect(status == c.at("status").get<std::string>(), name + ": scan verdict " + status + ", Python says " +
                                                             c.at("status").get<std::string>());
     expect(code_name(check_image(image.data(), side, side, side, config)) == status, name + ": check_image disagrees");
@@ -223,22 +225,87 @@ int test_hostile_npy(const std::string& vectors) {
   int checked = 0;
   for (const json& c : read_jsonl(folder + "/cases.jsonl")) {
     NpyImage image;
-    const Status status = read_npy_image((folder + "/" + c.at("file").get<std::string>()).c_str(), buffer.data(),
-                                         buffer.size(), image);
+    const Status status = read_npy_image((folder + "/" + c.at("file").get<std::string>()).c_str(), 8, buffer.data(),
+                                         image);
     expect(code_name(status) == c.at("status").get<std::string>(),
            "hostile npy " + c.at("name").get<std::string>() + ": " + code_name(status) + ", expected " +
                c.at("status").get<std::string>());
     ++checked;
   }
-  PreprocessConfig defaults;  // check_image's defaults in runtime/tile.py: PreprocessConfig()
+  return checked;
+}
+
+// The scan's per-band statistics against a plain scalar count over `image` (side x side x 2):
+// valid and clipped values, the range of the non-NaN values, and the differing pairs, paired as
+// the fused pass pairs them (columns 2j, 2j+1 of each row) or, `storage_order`, as scan_image.
+bool scan_is_exact(const ImageScan& scan, const float* image, int side, const PreprocessConfig& config,
+                   bool storage_order) {
+  float clip_low, clip_high;
+  clip_thresholds(config, clip_low, clip_high);
+  const std::size_t pixels = static_cast<std::size_t>(side) * side;
+  bool same = scan.values == pixels * kBands;
+  for (int b = 0; b < kBands; ++b) {
+    std::size_t valid = 0, clipped = 0, differ = 0;
+    float low = std::numeric_limits<float>::infinity(), high = -low;
+    auto at = [&](std::size_t pixel) { return image[pixel * kBands + b]; };
+    for (std::size_t p = 0; p < pixels; ++p) {
+      const float v = at(p);
+      valid += std::isfinite(v);
+      clipped += v < clip_low || v > clip_high;
+      if (!std::isnan(v)) low = std::min(low, v), high = std::max(high, v);
+    }
+    const std::size_t side_u = static_cast<std::size_t>(side);
+    for (std::size_t p = 0; p + 1 < pixels; p += 2) {
+      if (!storage_order && p % side_u + 1 >= side_u) {  // the last column of an odd row: unpaired
+        p -= 1;
+        continue;
+      }
+      differ += !std::isnan(at(p)) && !std::isnan(at(p + 1)) && at(p) != at(p + 1);  // as documented in ImageScan
+    }
+    same = same && scan.band_valid[b] == valid && scan.band_clipped[b] == clipped && scan.band_differ[b] == differ &&
+           std::memcmp(&scan.band_low[b], &low, 4) == 0 && std::memcmp(&scan.band_high[b], &high, 4) == 0;
+  }
+  return same;
+}
+
+// The broken images of tests/vectors/hostile_npy/checks.jsonl (8 to 64 pixels a side): each
+// gets the verdict pytest expects from Python through every way the runner judges an image:
+// check_image (scan_image's one pass), version 2's fused pass (row by row, the scan taken while
+// preprocessing, downsample 1 and, for even sides, 2) and version 1 (the scan alone).
+int test_hostile_checks(const std::string& vectors) {
+  const std::string folder = vectors + "/hostile_npy";
+  int checked = 0;
   for (const json& c : read_jsonl(folder + "/checks.jsonl")) {
+    const std::string name = c.at("name"), want = c.at("status"), path = folder + "/" + c.at("file").get<std::string>();
+    const int side = static_cast<int>(std::lround(std::sqrt(load_npy_floats(path).size() / 2.0)));
+    std::vector<float> buffer(static_cast<std::size_t>(side) * side * kBands);
     NpyImage image;
-    const Status read = read_npy_image((folder + "/" + c.at("file").get<std::string>()).c_str(), buffer.data(),
-                                       buffer.size(), image);
-    const Status check = read == Status::kOk ? check_image(buffer.data(), image.height, image.width, 8, defaults) : read;
-    expect(code_name(check) == c.at("status").get<std::string>(),
-           "broken image " + c.at("name").get<std::string>() + ": " + code_name(check) + ", expected " +
-               c.at("status").get<std::string>());
+    const Status read = read_npy_image(path.c_str(), side, buffer.data(), image);
+    expect(read == Status::kOk, "broken image " + name + ": read " + code_name(read));
+    if (read != Status::kOk) continue;
+    PreprocessConfig config;  // check_image's defaults in runtime/tile.py: PreprocessConfig(), or in dB
+    config.units_db = c.value("units", "linear") == "db";
+    auto verdict = [&](const std::string& how, Status got) {
+      expect(code_name(got) == want,
+             "broken image " + name + " (" + how + "): " + code_name(got) + ", expected " + want);
+    };
+    verdict("check_image", check_image(buffer.data(), image.height, image.width, side, config));
+    for (int k : {1, 2}) {
+      if (side % k != 0) continue;
+      config.version = 2;
+      config.downsample = k;
+      std::vector<float> out(static_cast<std::size_t>(kBands) * (side / k) * (side / k));
+      std::vector<float> scratch(preprocess_scratch_floats(side, config));
+      const ImageScan scan = preprocess_image(buffer.data(), side, side, config, out.data(), scratch.data());
+      const std::string how = "version 2, fused, downsample " + std::to_string(k);
+      verdict(how, judge_scan(scan, buffer.data(), config));
+      expect(scan_is_exact(scan, buffer.data(), side, config, false), "broken image " + name + " (" + how + "): scan");
+    }
+    config.version = 1;
+    config.downsample = 1;
+    const ImageScan scan = preprocess_image(buffer.data(), side, side, config, nullptr);
+    verdict("version 1", judge_scan(scan, buffer.data(), config));
+    expect(scan_is_exact(scan, buffer.data(), side, config, true), "broken image " + name + " (version 1): scan");
     ++checked;
   }
   return checked;
@@ -283,7 +350,10 @@ int main(int argc, char** argv) {
   expect(v2 >= 10, "at least 10 version 2 preprocessing cases compared");
   const int hostile = test_hostile_npy(vectors) + test_hostile_list(vectors);
   expect(hostile >= 75, "at least 50 hostile .npy files and 25 hostile list lines read");
-  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases, %d hostile files and lines: %s\n",
-              downlink, decisions, preprocessed, v2, hostile, failures ? "FAILED" : "ok");
+  const int checks = test_hostile_checks(vectors);
+  expect(checks >= 51, "at least 51 broken images judged (check_image, version 2 fused, version 1)");
+  std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases, "
+              "%d hostile files and lines, %d broken images: %s\n",
+              downlink, decisions, preprocessed, v2, hostile, checks, failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }

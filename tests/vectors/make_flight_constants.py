@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from quakesat.runtime import change, flight, manifest, message, preprocess, tile
+from quakesat.runtime import change, flight, manifest, message, preprocess, strict_json, tile
 from quakesat.runtime.status import Status
 
 OUT = Path(__file__).resolve().parent / "flight_constants.json"
@@ -49,6 +49,7 @@ def constants() -> dict[str, Any]:
             "min_db": tile.MIN_DB,
             "max_nodata": tile.MAX_NODATA,
             "max_clipped": tile.MAX_CLIPPED,
+            "max_repeated": tile.MAX_REPEATED,
             "bands": len(preprocess.BANDS),
         },
         "preprocess": {
@@ -62,7 +63,7 @@ def constants() -> dict[str, Any]:
         "location": {"metres_per_degree": tile.METRES_PER_DEGREE},
         "manifest": {"format": manifest.MANIFEST_FORMAT, "version": manifest.MANIFEST_VERSION,
                      "preprocess_version": preprocess.PREPROCESS_VERSION, "max_side": manifest.MAX_SIDE,
-                     "max_json_depth": manifest.MAX_JSON_DEPTH, "output_offset_max": manifest.OUTPUT_OFFSET_MAX},
+                     "max_json_depth": strict_json.MAX_JSON_DEPTH, "output_offset_max": manifest.OUTPUT_OFFSET_MAX},
     }
 
 

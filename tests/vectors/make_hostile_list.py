@@ -46,7 +46,7 @@ def cases() -> list[tuple[bytes, dict | None]]:
         (b'{"tile_id": 9, "time": %d, "lat": "10.5", "lon": 20.25, "pre": "a.npy", "post": "a.npy"}' % T,
          bad(9, T)),  # a latitude as a string: no place
         (b'{"tile_id": 10, "lat": 10.5, "lon": 20.25, "pre": "a.npy", "post": "a.npy"}', bad(10, None, True)),
-        (good(11, ', "tile_id": 99'), ok(99)),  # a repeated key: the last one counts
+        (good(11, ', "tile_id": 99'), bad(10)),  # a key twice: refused, not "the last one wins"
         (good(12).replace(b'"tile_id": 12', b'"tile_id": 12.0'), bad(11, T, True)),  # not an integer: index 11
         (good(13).replace(b'"lat": 10.5', b'"lat": NaN'), bad(12)),  # NaN is not JSON
         (good(14).replace(b'"lat": 10.5', b'"lat": 1e999'), bad(13)),  # overflows a double
@@ -67,6 +67,15 @@ def cases() -> list[tuple[bytes, dict | None]]:
         (b"{" * 100_000, bad(25)),  # nesting too deep for any parser
         (b"{}", bad(26)),
         (good(29).replace(b'"lat": 10.5', b'"lat": 1' + b"0" * 309), bad(27)),  # an integer beyond a double
+        # Nesting: at the limit of 64 levels (the line's object is level 1) and one beyond it.
+        (good(30, ', "note": ' + "[" * 63 + "]" * 63), ok(30)),
+        (good(31, ', "note": ' + "[" * 64 + "]" * 64), bad(29)),
+        (good(32, ', "note": {"x": ' * 1100 + "1" + "}" * 1100), bad(30)),  # 1,100 deep: Python's own limit
+        (good(33, ', "t": 1, "t": 2'), bad(31)),  # a key twice in one object, even one not read
+        (good(34, ', "note": {"tile_id": 1}'), ok(34)),  # the same key in two objects is fine
+        (good(35, ', "note": "' + "x" * 70_000 + '"'), bad(33)),  # longer than MAX_LINE_BYTES
+        (b" " * 70_000, bad(34)),  # a blank line that long is still too long: a tile, not skipped
+        (good(37, ', "note": "' + "x" * 65_000 + '"'), ok(37)),  # a long line, under the limit
         (good(28), ok(28)),  # the reader carries on after all of the above
     ]
 

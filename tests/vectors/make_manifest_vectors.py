@@ -324,7 +324,11 @@ TEXT: list[tuple[str, bool, str, str]] = [
      _text(('"output":"0"', '"output":"\\u0660"'))),
     ("backslash_path_climbing_out", False, "artifacts[0].path",
      _text(('"path":"model.onnx-int8.onnx"', '"path":"int8\\\\..\\\\m.onnx"'))),
-    ("a_key_twice_the_last_wins", True, "", '{"format":"onnx",' + _text()[1:]),
+    # A key twice in one object is refused (with "the last one wins", a threshold written twice
+    # would silently be the second: every tile flagged at 0.0).
+    ("a_key_twice", False, "json", '{"format":"onnx",' + _text()[1:]),
+    ("event_threshold_twice", False, "json", _text(('"event_threshold":', '"event_threshold":0.0,"event_threshold":'))),
+    ("the_same_key_in_two_objects", True, "", _text(('"report":{', '"report":{"name":"r",'))),
 ]
 
 

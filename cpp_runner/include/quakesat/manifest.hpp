@@ -17,6 +17,8 @@
 namespace quakesat {
 
 constexpr const char* kManifestName = "manifest.json";
+// Largest manifest file read (runtime/manifest.py MAX_MANIFEST_BYTES; export writes a few kB).
+constexpr std::size_t kMaxManifestBytes = std::size_t{16} << 20;
 constexpr const char* kManifestFormat = "quakesat-manifest";
 constexpr int kManifestVersion = 3;
 // Largest tile side (raw or preprocessed) a manifest may declare: keeps a hostile manifest

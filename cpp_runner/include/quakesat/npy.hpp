@@ -1,7 +1,8 @@
 // Reader of the tile image files (runtime/tile_file.py contract): a NumPy .npy holding one
 // H x W x 2 little-endian float32 array in C order. Problems are statuses, in the Python
 // reader's order: UNREADABLE (I/O, magic, header, Fortran order, short data), BAD_DTYPE,
-// BAD_SHAPE. POSIX I/O into the caller's buffer: no heap allocation.
+// BAD_SHAPE (also for a side other than the model's). POSIX I/O into the caller's buffer: no
+// heap allocation.
 #pragma once
 
 #include <cstddef>
@@ -11,13 +12,12 @@
 namespace quakesat {
 
 struct NpyImage {
-  int height = 0;
+  int height = 0;  // the header's dimensions (set once the file is known to hold them)
   int width = 0;
-  bool loaded = false;  // false when the image is larger than the buffer: the input checks
-                        // then give it BAD_SHAPE from its dimensions, as in Python
 };
 
-// Read `path` into `buffer` (room for `capacity` floats).
-Status read_npy_image(const char* path, float* buffer, std::size_t capacity, NpyImage& image);
+// Read `path` (a regular file, regular_file.hpp) into `buffer`, room for side x side x 2 floats.
+// An image of another side is BAD_SHAPE, judged on its header before any pixel is read.
+Status read_npy_image(const char* path, int side, float* buffer, NpyImage& image);
 
 }  // namespace quakesat

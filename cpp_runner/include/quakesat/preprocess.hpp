@@ -30,11 +30,18 @@ struct PreprocessConfig {
   int downsample = 1;
 };
 
-// What the input checks need from one image, over all its values (validate.hpp judges it).
+// What the input checks need from one image, over all its values (validate.hpp judges it),
+// per band (VV, VH) where the rules are per band.
 struct ImageScan {
-  std::size_t values = 0;   // H x W x 2
-  std::size_t valid = 0;    // finite values (an Inf is not, and shows in low/high instead)
-  std::size_t clipped = 0;  // beyond the clip range, in the input's units
+  std::size_t values = 0;                 // H x W x 2
+  std::size_t band_valid[2] = {0, 0};     // finite values (an Inf is not, and shows in low/high instead)
+  std::size_t band_clipped[2] = {0, 0};   // beyond the clip range, in the input's units
+  // Disjoint pairs of one band's values that differ, neither NaN: horizontally adjacent pixels
+  // (columns 2j, 2j + 1) in the fused pass, consecutive pixels in storage order in scan_image
+  // (the last pixel of an odd count unpaired). Without Inf (an Inf is NON_FINITE before this
+  // counts) both are valid, and no value holds more than band_valid - band_differ of the band's
+  // pixels (the fill rule's certificate, validate.cpp).
+  std::size_t band_differ[2] = {0, 0};
   float low = 0.0f, high = 0.0f;  // smallest and largest non-NaN value (+inf and -inf when none)
   float band_low[2] = {0.0f, 0.0f}, band_high[2] = {0.0f, 0.0f};  // the same per band (VV, VH)
 };

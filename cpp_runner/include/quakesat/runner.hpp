@@ -34,7 +34,7 @@ struct RunnerConfig {
   std::size_t queue_capacity = 1024;  // tile reports the queue holds (>= 1)
   std::uint16_t apid = kApid;
   std::vector<unsigned char> trusted_key;  // Ed25519 public key; empty: no signature checked
-  // Time budget of one tile, seconds from the end of its read to the end of inference; over it
+  // Time budget of one tile, seconds from the start of its read to the end of inference; over it
   // the tile is DEADLINE_MISSED (an ExecuTorch call cannot be stopped: checked when it returns). 0: none.
   double deadline_s = 0.0;
 };

@@ -1,8 +1,9 @@
-// JSON text read with the limits runtime/manifest.py read_manifest_text applies, on
-// nlohmann-json: strict JSON (no NaN or Infinity tokens, no trailing text, no byte-order mark,
-// no lone surrogate escape), integers within 64 bits (signed, or unsigned when positive),
-// floats within a double, at most kMaxJsonDepth levels of arrays and objects. Anything else
-// is not a manifest; Python and C++ refuse it alike (tests/vectors/manifests.jsonl).
+// The one JSON grammar of outside text (runtime/strict_json.py), on nlohmann-json: manifests
+// and tile-list lines. Strict JSON (no NaN or Infinity tokens, no trailing text, no byte-order
+// mark, no lone surrogate escape, no key twice in one object), integers within 64 bits (signed,
+// or unsigned when positive), floats within a double, at most kMaxJsonDepth levels of arrays
+// and objects. Anything else is refused; Python and C++ refuse alike (tests/vectors/manifests.jsonl,
+// tests/vectors/hostile_list).
 #pragma once
 
 #include <cstddef>
