@@ -107,7 +107,8 @@ def existing_file(text: str) -> Path:
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a directory; a file is expected")
     if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{text}: no such file")
+        what = "not a regular file (a FIFO, device or socket is never read)" if path.exists() else "no such file"
+        raise argparse.ArgumentTypeError(f"{text}: {what}")
     if not os.access(path, os.R_OK):
         raise argparse.ArgumentTypeError(f"{text}: not readable")
     return path

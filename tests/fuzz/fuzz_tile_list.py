@@ -39,7 +39,7 @@ if FUZZING:
 
 with atheris.instrument_imports(include=["quakesat"]) if FUZZING else contextlib.nullcontext():
     from quakesat.runtime.status import Status
-    from quakesat.runtime.tile_file import BOM, TILE_DTYPE, read_tile_list
+    from quakesat.runtime.tile_file import BOM, MAX_LINE_BYTES, TILE_DTYPE, read_tile_list
 
 #: Statuses the reader itself gives (the input checks come later).
 READ_PROBLEMS = {Status.UNREADABLE, Status.BAD_DTYPE, Status.BAD_SHAPE}
@@ -107,7 +107,7 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 (the name libFuzzer and ath
     path.write_bytes(data)
     reuse = len(data) % 2 == 1  # both ways of reading, chosen by the input
     tiles = list(read_tile_list(path, reuse_buffers=reuse))
-    lines = [line for line in data.split(b"\n") if line.strip(b" \t\r")]
+    lines = [line for line in data.split(b"\n") if line.strip(b" \t\r") or len(line) > MAX_LINE_BYTES]
     assert len(tiles) == len(lines), f"{len(tiles)} tiles from {len(lines)} lines"
     for index, ((tile, seconds), line) in enumerate(zip(tiles, lines)):
         assert isinstance(seconds, float) and seconds >= 0.0, f"line {index}: read time {seconds!r}"
