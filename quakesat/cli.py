@@ -81,6 +81,12 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--identical-negatives", type=SHARE, default=0.0, metavar="SHARE",
                    help=("share of negative pairs written with pixel-identical before/pre images, emulating "
                          "the artifact of the real file (about 0.68 there; docs/simulator.md). Default 0"))
+    p.add_argument("--slc", action="store_true",
+                   help=("also write each patch's same-track complex images (slc_pre, slc_post, slc_before), "
+                         "whose phase carries the co-seismic line-of-sight motion of an elastic dislocation, "
+                         "atmosphere, non-seismic motion and decorrelation, and the co-seismic LOS field "
+                         "(los_coseismic); the amplitude images stay the same bytes (docs/simulator.md, "
+                         "'Interferometric pairs')"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--workers", type=int_range(1, 64), default=None,
                    help="processes rendering patches (default: the CPUs available, at most 16); "
@@ -92,7 +98,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
     config = SimulationConfig(events=args.events, seed=args.seed, size=args.size, patches_per_event=args.patches,
-                              identical_negative_share=args.identical_negatives)
+                              identical_negative_share=args.identical_negatives, slc=args.slc)
     summary = simulate_file(args.out, config, progress=not args.quiet, workers=args.workers)
     print(json.dumps(summary))
     return EXIT_OK

@@ -39,8 +39,8 @@ from quakesat.simulator.events import (
     draw_magnitudes,
     patch_grid,
 )
-from quakesat.simulator.imaging import render
-from quakesat.simulator.sar_scene import PIXEL_SPACING_M, make_scene, nodata_border
+from quakesat.simulator.imaging import render, render_db
+from quakesat.simulator.sar_scene import PIXEL_SPACING_M, make_scene, nodata_border, speckle_and_noise
 from quakesat.simulator.shaking import RESIDUAL_GRID, patch_shaking
 
 #: Split shares at event level, as in QuakeSet.
@@ -72,6 +72,10 @@ class SimulationConfig:
         nodata_share: share of images with a no-data (NaN) border.
         magnitude_range: mb bounds of the events (default: the published file's range).
         coseismic: co-seismic model switches.
+        slc: also write each patch's same-track complex images (``slc_pre``, ``slc_post`` and,
+            beside a ``before``, ``slc_before``) and the co-seismic line-of-sight field
+            (``los_coseismic``): docs/simulator.md, "Interferometric pairs". Drawn from a
+            random stream of their own, so the amplitude images are the same bytes either way.
     """
 
     events: int = 40
@@ -83,6 +87,7 @@ class SimulationConfig:
     nodata_share: float = 0.15
     magnitude_range: tuple[float, float] = MAGNITUDE_RANGE
     coseismic: CoseismicConfig = field(default_factory=CoseismicConfig)
+    slc: bool = False
 
     def __post_init__(self) -> None:
         if self.events < 1:
@@ -161,9 +166,20 @@ class _PatchJob:
     times: dict[str, int]
 
 
+#: HDF5 storage of datasets that need more than the default: the co-seismic LOS field (m) kept
+#: to 1e-5 m (0.01 mm, a 2,800th of a fringe) and compressed, a few per cent of its raw bytes.
+_STORAGE: dict[str, dict[str, Any]] = {"los_coseismic": {"scaleoffset": 5, "compression": "gzip"}}
+#: Stream tags beside (seed, event, patch): the interferometric draws never touch the amplitude stream.
+_SLC_STREAM, _MECHANISM_STREAM = 1, 2
+
+
 def _run_patch_job(job: _PatchJob) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     rng = np.random.default_rng([job.config.seed, job.event_index, job.patch_index])
-    return _simulate_patch(rng, job.config, job.event, job.offset_m, job.times)
+    slc = None
+    if job.config.slc:
+        slc = (np.random.default_rng([job.config.seed, job.event_index, job.patch_index, _SLC_STREAM]),
+               np.random.default_rng([job.config.seed, job.event_index, _MECHANISM_STREAM]))  # one rake per event
+    return _simulate_patch(rng, job.config, job.event, job.offset_m, job.times, slc)
 
 
 def _pixel_positions(size: int, centre_m: tuple[float, float], points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -177,13 +193,17 @@ def _pixel_positions(size: int, centre_m: tuple[float, float], points: int) -> t
 
 
 def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: Event, offset_m: tuple[float, float],
-                    times: dict[str, int]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Images, ground truth and attributes of one patch centred ``offset_m`` from the catalogued epicentre."""
+                    times: dict[str, int], slc: tuple[np.random.Generator, np.random.Generator] | None = None
+                    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Images, ground truth and attributes of one patch centred ``offset_m`` from the catalogued
+    epicentre; with ``slc`` (the patch's and the event's interferometric streams), its complex
+    images too."""
     size = config.size
     scene = make_scene(rng, size, event.region)
     # Positions from the true epicentre, which lies the catalogue error away from the catalogued one.
     centre = (offset_m[0] - event.location_error_m[0], offset_m[1] - event.location_error_m[1])
-    shaking = patch_shaking(event.rupture, event.residuals, *_pixel_positions(size, centre, size),
+    north_m, east_m = _pixel_positions(size, centre, size)
+    shaking = patch_shaking(event.rupture, event.residuals, north_m, east_m,
                             *_pixel_positions(size, centre, min(RESIDUAL_GRID, size)))
     change_db, damage, stats = coseismic_change(rng, scene, shaking, config.coseismic)
 
@@ -194,6 +214,7 @@ def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: E
     geometry: dict[str, Any] = {}
     changes: dict[str, tuple[str, ...]] = {}
     conditions, previous_time = None, None
+    noise_free: dict[str, np.ndarray] = {}  # linear VV without speckle, for the complex images
     for name in names:
         if name == "before" and identical:
             continue  # written as a copy of pre below
@@ -202,10 +223,13 @@ def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: E
         previous_time = times[name]
         changes[name] = conditions.events
         geometry[name] = conditions.geometry
-        image = render(rng, scene, conditions, change_db if name == "post" else None)
+        db = render_db(scene, conditions, change_db if name == "post" else None)
+        image = speckle_and_noise(rng, db)  # imaging.render, with the noise-free dB kept for the complex images
         if rng.random() < config.nodata_share:
             image[nodata_border(rng, size)] = np.nan
         images[name] = image
+        if slc is not None:
+            noise_free[name] = np.where(np.isnan(image[..., 0]), np.nan, 10.0 ** (db[..., 0] / 10.0))
     if identical:
         images["before"] = images["pre"].copy()
     images = {name: images[name] for name in names}
@@ -239,7 +263,44 @@ def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: E
         attrs["damage_centroid_col"] = float(cols.mean())
     if has_before and not identical:
         attrs["changes_before_pre"] = ",".join(changes["pre"])
+    if slc is not None:
+        if identical:  # the amplitude copy stands for a repeated file, not an acquisition: no phase
+            noise_free.pop("before", None)
+        _add_slc(slc, scene, event, damage, noise_free, north_m, east_m, times, images, attrs)
     return images, attrs
+
+
+def _add_slc(streams: tuple[np.random.Generator, np.random.Generator], scene: Any, event: Event,
+             damage: np.ndarray, noise_free: dict[str, np.ndarray], north_m: np.ndarray, east_m: np.ndarray,
+             times: dict[str, int], images: dict[str, np.ndarray], attrs: dict[str, Any]) -> None:
+    """The patch's complex images and their truth (:mod:`quakesat.simulator.insar.pair`) into
+    ``images`` and ``attrs``."""
+    from quakesat.simulator.insar.dislocation import FaultSource, draw_rake
+    from quakesat.simulator.insar.geometry import WAVELENGTH_M
+    from quakesat.simulator.insar.pair import simulate_slc_images
+
+    patch_rng, event_rng = streams
+    source = FaultSource.from_rupture(event.rupture, draw_rake(event_rng))
+    gaps = {"event": (times["post"] - times["pre"]) / 86_400.0}
+    if "before" in noise_free:
+        gaps["quiet"] = (times["pre"] - times["before"]) / 86_400.0
+    made = simulate_slc_images(patch_rng, land_cover=scene.land_cover, elevation_m=scene.elevation, damage=damage,
+                               sigma0=noise_free, north_m=north_m, east_m=east_m, pixel_m=PIXEL_SPACING_M,
+                               gaps_days=gaps, source=source, day_of_year=_day_of_year(times["post"]))
+    for name, image in made.images.items():
+        images[f"slc_{name}"] = image
+    event_pair = made.pairs["event"]
+    images["los_coseismic"] = event_pair.coseismic_los_m
+    attrs.update({
+        "slc_pass": made.track.pass_direction, "slc_heading_deg": made.track.heading_deg,
+        "slc_incidence_deg": round(made.track.incidence_deg, 3), "slc_wavelength_m": WAVELENGTH_M,
+        "slc_rake_deg": round(source.rake_deg, 2), "slc_gap_days": event_pair.gap_days,
+        "slc_coseismic_fringes": round(event_pair.coseismic_fringes, 4),
+        "slc_nonseismic": ",".join(event_pair.nonseismic_kinds),
+    })
+    if "quiet" in made.pairs:
+        attrs["slc_gap_days_before"] = made.pairs["quiet"].gap_days
+        attrs["slc_nonseismic_before"] = ",".join(made.pairs["quiet"].nonseismic_kinds)
 
 
 def _event_attrs(event: Event, split: str) -> dict[str, Any]:
@@ -312,7 +373,8 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
                 images, attrs = next(results)
                 patch = group.create_group(f"patch_{p}")
                 for name, array in images.items():
-                    patch.create_dataset(name, data=array, chunks=array.shape if array.ndim == 3 else None)
+                    patch.create_dataset(name, data=array, chunks=array.shape if array.ndim == 3 else None,
+                                         **_STORAGE.get(name, {}))
                 attrs["center_lat"] = lat + offset[0] / METRES_PER_DEGREE
                 attrs["center_lon"] = lon + offset[1] / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6))
                 attrs["grid_row"], attrs["grid_col"] = row, col

@@ -1,0 +1,132 @@
+"""The complex images of a patch (simulator/insar/pair.py) and their place in a simulated file:
+the phase is the sum the module doc states, the event-free pair carries no co-seismic motion,
+no data stays no data, and the amplitude images are the same bytes with or without them."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+from quakesat.simulator.insar import pair
+from quakesat.simulator.insar.coherence import multilook
+from quakesat.simulator.insar.dislocation import FaultSource, slip_m, surface_displacement
+from quakesat.simulator.insar.geometry import WAVELENGTH_M, los_displacement, wrap
+from quakesat.simulator.sar_scene import LandCover
+from quakesat.simulator.simulate import SimulationConfig, simulate_file
+
+SIZE, PIXEL_M = 128, 40.0
+
+
+def _grid() -> tuple[np.ndarray, np.ndarray]:
+    offsets = (np.arange(SIZE) - (SIZE - 1) / 2) * PIXEL_M
+    return -offsets[:, None] + 0 * offsets[None, :], offsets[None, :] + 0 * offsets[:, None]  # north, east
+
+
+def _thrust(mw: float = 6.0, depth_km: float = 5.0) -> FaultSource:
+    return FaultSource(0.0, 0.0, depth_km, 10.0, 6.0, 20.0, 30.0, 90.0, slip_m(mw, 10.0, 6.0))
+
+
+def _images(seed: int = 0, cover: LandCover = LandCover.BARE, source: FaultSource | None = None,
+            damage: np.ndarray | None = None, before: bool = True) -> pair.SlcImages:
+    north, east = _grid()
+    sigma0 = {name: np.full((SIZE, SIZE), 0.05) for name in (("before", "pre", "post") if before else ("pre", "post"))}
+    return pair.simulate_slc_images(
+        np.random.default_rng(seed), land_cover=np.full((SIZE, SIZE), cover, dtype=np.uint8),
+        elevation_m=np.zeros((SIZE, SIZE)), damage=np.zeros((SIZE, SIZE), np.uint8) if damage is None else damage,
+        sigma0=sigma0, north_m=north, east_m=east, pixel_m=PIXEL_M,
+        gaps_days={"event": 12.0, "quiet": 12.0} if before else {"event": 12.0}, source=source, day_of_year=100,
+        track=pair.TrackGeometry("ascending", -12.0, 35.0))
+
+
+def _phase_error(later: np.ndarray, earlier: np.ndarray, truth: pair.PairTruth) -> float:
+    """Circular mean |difference| between the 4 x 4-look interferogram phase and the truth's."""
+    interferogram, _ = multilook(earlier, later, 4)
+    expected = 4 * np.pi / WAVELENGTH_M * (truth.coseismic_los_m + truth.nonseismic_los_m - truth.delay_m)
+    expected_looked = np.angle(multilook(np.ones_like(earlier), np.exp(1j * expected).astype(np.complex64), 4)[0])
+    return float(np.mean(np.abs(wrap(np.angle(interferogram) - expected_looked))))
+
+
+def test_the_event_pairs_phase_is_motion_less_delay() -> None:
+    images = _images(source=_thrust())
+    truth = images.pairs["event"]
+    assert truth.coseismic_fringes > 3  # a shallow Mw 6 thrust: fringes across 5 km
+    assert _phase_error(images.images["post"], images.images["pre"], truth) < 0.15  # bare ground: coherent
+
+
+def test_the_quiet_pair_has_no_coseismic_motion_and_its_own_phase() -> None:
+    images = _images(source=_thrust())
+    quiet = images.pairs["quiet"]
+    assert not np.any(quiet.coseismic_los_m)
+    assert _phase_error(images.images["pre"], images.images["before"], quiet) < 0.15
+    # ... and the event's motion is not in it: its phase is far from the event pair's
+    event_phase = np.angle(multilook(images.images["pre"], images.images["post"], 4)[0])
+    quiet_phase = np.angle(multilook(images.images["before"], images.images["pre"], 4)[0])
+    assert np.mean(np.abs(wrap(event_phase - quiet_phase))) > 0.5
+
+
+def test_low_coherence_scrambles_the_phase_and_damage_lowers_it() -> None:
+    forest = _images(cover=LandCover.FOREST, source=_thrust())
+    assert _phase_error(forest.images["post"], forest.images["pre"], forest.pairs["event"]) > 0.5
+    damage = np.zeros((SIZE, SIZE), np.uint8)
+    damage[:, : SIZE // 2] = 1
+    damaged = _images(source=_thrust(), damage=damage).pairs["event"].coherence
+    assert damaged[:, : SIZE // 2].mean() < 0.5 * damaged[:, SIZE // 2:].mean()
+
+
+def test_no_data_stays_no_data_and_images_are_complex64() -> None:
+    north, east = _grid()
+    sigma0 = {"pre": np.full((SIZE, SIZE), 0.05), "post": np.full((SIZE, SIZE), 0.05)}
+    sigma0["post"][:10] = np.nan
+    made = pair.simulate_slc_images(np.random.default_rng(1), land_cover=np.full((SIZE, SIZE), 5, np.uint8),
+                                    elevation_m=np.zeros((SIZE, SIZE)), damage=np.zeros((SIZE, SIZE), np.uint8),
+                                    sigma0=sigma0, north_m=north, east_m=east, pixel_m=PIXEL_M,
+                                    gaps_days={"event": 6.0}, source=None, day_of_year=1)
+    assert set(made.images) == {"pre", "post"} and set(made.pairs) == {"event"}
+    assert all(image.dtype == np.complex64 for image in made.images.values())
+    assert np.isnan(made.images["post"][:10]).all() and np.isfinite(made.images["post"][10:]).all()
+    assert np.isfinite(made.images["pre"]).all()
+
+
+def test_the_coarse_dislocation_grid_is_within_a_millimetre() -> None:
+    north, east = _grid()
+    source = _thrust(6.0, 5.0)
+    los = pair.TrackGeometry("ascending", -12.0, 35.0).los
+    full = los_displacement(surface_displacement(source, east, north), los)
+    assert np.max(np.abs(pair._coseismic_los(source, north, east, los) - full)) < 1e-3
+
+
+def test_a_file_with_complex_images_keeps_its_amplitude_bytes(tmp_path) -> None:
+    plain, rich = tmp_path / "plain.h5", tmp_path / "rich.h5"
+    simulate_file(plain, SimulationConfig(events=2, seed=4, size=64, before_share=1.0), progress=False, workers=1)
+    simulate_file(rich, SimulationConfig(events=2, seed=4, size=64, before_share=1.0, slc=True), progress=False,
+                  workers=2)
+    with h5py.File(plain) as a, h5py.File(rich) as b:
+        compared = 0
+        for event in a:
+            for name in a[event]:
+                if not name.startswith("patch_"):
+                    continue
+                for dataset in a[event][name]:
+                    assert np.array_equal(a[event][name][dataset][()], b[event][name][dataset][()], equal_nan=True)
+                    compared += 1
+                patch = b[event][name]
+                assert patch["slc_pre"].dtype == np.complex64 and patch["slc_pre"].shape == (64, 64)
+                assert "slc_post" in patch and "los_coseismic" in patch
+                assert ("slc_before" in patch) == (not patch.attrs["identical_before"])
+                assert patch.attrs["slc_pass"] in ("ascending", "descending")
+                assert patch.attrs["slc_gap_days"] in (6.0, 12.0, 24.0)
+        assert compared > 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_complex_images_do_not_depend_on_the_worker_count(tmp_path, workers: int) -> None:
+    path = tmp_path / f"w{workers}.h5"
+    simulate_file(path, SimulationConfig(events=1, seed=9, size=32, slc=True), progress=False, workers=workers)
+    with h5py.File(path) as h5:
+        event = next(iter(h5))
+        digest = hash(h5[event]["patch_0"]["slc_post"][()].tobytes())
+    reference = tmp_path / "reference.h5"
+    simulate_file(reference, SimulationConfig(events=1, seed=9, size=32, slc=True), progress=False, workers=1)
+    with h5py.File(reference) as h5:
+        assert hash(h5[event]["patch_0"]["slc_post"][()].tobytes()) == digest
