@@ -156,23 +156,44 @@ def correlated_slc_pair(
     Returns:
         (pre, post), complex64 arrays of the broadcast shape of the inputs.
     """
-    gamma = _check_coherence(coherence)
     a_pre = np.asarray(amplitude_pre, dtype=np.float64)
-    a_post = np.asarray(amplitude_post, dtype=np.float64)
-    if np.any(a_pre < 0) or np.any(a_post < 0):
+    if np.any(a_pre < 0):
         raise ValueError("amplitudes must be >= 0")
-    phi = np.asarray(phase, dtype=np.float64)
-    shape = np.broadcast_shapes(a_pre.shape, a_post.shape, gamma.shape, phi.shape)
+    shape = np.broadcast_shapes(a_pre.shape, np.shape(amplitude_post), np.shape(coherence), np.shape(phase))
+    z1 = unit_speckle(rng, shape)
+    return (a_pre * z1).astype(np.complex64), correlated_image(rng, z1, amplitude_post, coherence, phase)
 
-    def unit_circular() -> np.ndarray:
-        # Real and imaginary parts each of variance 1/2, so that E|z|² = 1.
-        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2.0)
 
-    z1 = unit_circular()
-    z2 = unit_circular()
-    pre = a_pre * z1
-    post = a_post * (gamma * z1 + np.sqrt(1.0 - gamma**2) * z2) * np.exp(1j * phi)
-    return pre.astype(np.complex64), post.astype(np.complex64)
+def unit_speckle(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Unit circular complex Gaussian speckle: real and imaginary parts each of variance 1/2,
+    so that E|z|² = 1; every pixel its own draw."""
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2.0)
+
+
+def correlated_image(rng: np.random.Generator, reference: np.ndarray, amplitude: np.ndarray, coherence: np.ndarray,
+                     phase: np.ndarray) -> np.ndarray:
+    """An image whose speckle is correlated by γ with the unit speckle ``reference``:
+    ``amplitude·(γ·reference + sqrt(1 − γ²)·z)·exp(i·phase)`` with z fresh unit speckle, so that
+    ``image·conj(reference)`` has phase ``phase`` in expectation. Several images correlated with
+    one reference make the images of one track (each pair's coherence to it as given).
+
+    Args:
+        rng: the random generator.
+        reference: unit circular complex Gaussian speckle (:func:`unit_speckle`).
+        amplitude: sqrt(sigma0) of the image, >= 0.
+        coherence: correlation coefficient γ per pixel, in [0, 1].
+        phase: expected phase of ``image·conj(reference)``, radians.
+
+    Returns:
+        complex64 array of the broadcast shape of the inputs.
+    """
+    gamma = _check_coherence(coherence)
+    a = np.asarray(amplitude, dtype=np.float64)
+    if np.any(a < 0):
+        raise ValueError("amplitudes must be >= 0")
+    fresh = unit_speckle(rng, np.broadcast_shapes(np.shape(reference), a.shape, gamma.shape, np.shape(phase)))
+    image = a * (gamma * reference + np.sqrt(1.0 - gamma**2) * fresh) * np.exp(1j * np.asarray(phase, dtype=np.float64))
+    return image.astype(np.complex64)
 
 
 def multilook(pre: np.ndarray, post: np.ndarray, looks: int) -> tuple[np.ndarray, np.ndarray]:

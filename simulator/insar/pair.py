@@ -102,15 +102,6 @@ def _delay(rng: np.random.Generator, size: int, pixel_m: float, elevation_m: np.
     return turbulence + stratified + ramps
 
 
-def _correlated(rng: np.random.Generator, reference: np.ndarray, amplitude: np.ndarray, gamma: np.ndarray,
-                phase: np.ndarray) -> np.ndarray:
-    """An image whose unit speckle is correlated by ``gamma`` with ``reference``'s (unit circular
-    Gaussian) and whose interferogram with it, ``image * conj(reference)``, has phase ``phase``."""
-    fresh = (rng.standard_normal(reference.shape) + 1j * rng.standard_normal(reference.shape)) / np.sqrt(2.0)
-    unit = gamma * reference + np.sqrt(1.0 - gamma ** 2) * fresh
-    return (amplitude * unit * np.exp(1j * phase)).astype(np.complex64)
-
-
 def _coseismic_los(source: FaultSource, north_m: np.ndarray, east_m: np.ndarray, los: np.ndarray) -> np.ndarray:
     """The co-seismic LOS field on the pixel grid: the dislocation evaluated every
     :data:`DISPLACEMENT_STEP_PX` pixels (and on the last row and column) and interpolated
@@ -156,7 +147,7 @@ def simulate_slc_images(rng: np.random.Generator, *, land_cover: np.ndarray, ele
     track = track or draw_track(rng)
     los = track.los
     coseismic = np.zeros(land_cover.shape) if source is None else _coseismic_los(source, north_m, east_m, los)
-    reference = (rng.standard_normal(land_cover.shape) + 1j * rng.standard_normal(land_cover.shape)) / np.sqrt(2.0)
+    reference = coherence.unit_speckle(rng, land_cover.shape)
     images = {"pre": (np.sqrt(np.nan_to_num(sigma0["pre"])) * reference).astype(np.complex64)}
     pairs: dict[str, PairTruth] = {}
     for name, other, gap_key in (("event", "post", "event"), ("quiet", "before", "quiet")):
@@ -175,7 +166,8 @@ def simulate_slc_images(rng: np.random.Generator, *, land_cover: np.ndarray, ele
         amplitude = np.sqrt(np.nan_to_num(sigma0[other]))
         # The event pair is pre -> post (post * conj(pre)); the quiet one before -> pre, so
         # before carries the conjugate phase: pre * conj(before) has the pair's phase.
-        images[other] = _correlated(rng, reference, amplitude, gamma, phase if name == "event" else -phase)
+        images[other] = coherence.correlated_image(rng, reference, amplitude, gamma,
+                                                   phase if name == "event" else -phase)
         pairs[name] = PairTruth(gap, (coseismic if name == "event" else np.zeros_like(coseismic)).astype(np.float32),
                                 nonseismic_los.astype(np.float32), delay.astype(np.float32),
                                 gamma.astype(np.float32), tuple(kinds))
