@@ -21,10 +21,10 @@ keys ``'descr'``, ``'fortran_order'`` and ``'shape'``, once each, in any order, 
 by commas (a trailing comma allowed), with spaces allowed around every token. The values
 are ``descr`` a single-quoted ``[<>|=]?`` letter-then-alphanumerics type string,
 ``fortran_order`` ``True`` or ``False``, and ``shape`` a parenthesised list of up to four
-decimal integers of at most 9 digits (a trailing comma allowed). No other quoting, sign,
-base, underscore, expression or comment is accepted. The C++ reader implements the same
-grammar (cpp_runner/src/npy.cpp), and ``tests/vectors/hostile_npy`` holds the cases both
-must agree on.
+decimal integers of at most 9 digits with no leading zero (a trailing comma allowed). No
+other quoting, sign, base, underscore, expression or comment is accepted. The C++ reader
+implements the same grammar (cpp_runner/src/npy.cpp), and ``tests/vectors/hostile_npy``
+holds the cases both must agree on.
 
 A tile list (``tiles.jsonl``) has one JSON object per line: ``tile_id``, ``time`` (Unix
 seconds of the post image), ``lat``, ``lon`` (tile centre, degrees), optional
@@ -89,7 +89,8 @@ _SPACES = r" *"
 _HEADER_VALUES = {key: re.compile(pattern) for key, pattern in {
     "descr": r"'(?P<descr>[<>|=]?[A-Za-z][A-Za-z0-9]*)'",
     "fortran_order": r"(?P<fortran_order>True|False)",
-    "shape": r"\((?P<shape> *(?:[0-9]{1,9} *, *){0,3}(?:[0-9]{1,9} *,? *)?)\)",
+    # Decimal integers as Python writes them: no leading zero (NumPy's own reader refuses "01").
+    "shape": r"\((?P<shape> *(?:(?:0|[1-9][0-9]{0,8}) *, *){0,3}(?:(?:0|[1-9][0-9]{0,8}) *,? *)?)\)",
 }.items()}
 _HEADER_KEY = re.compile(_SPACES + r"'(descr|fortran_order|shape)'" + _SPACES + ":" + _SPACES)
 _HEADER_COMMA = re.compile(_SPACES + "(,?)" + _SPACES)

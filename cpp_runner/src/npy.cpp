@@ -39,11 +39,13 @@ class Cursor {
     at_ += n;
     return true;
   }
-  // One to nine decimal digits.
+  // One to nine decimal digits, no leading zero (NumPy's own reader refuses "01").
   bool integer(long& value) {
     int digits = 0;
     value = 0;
+    const bool leading_zero = peek() == '0';
     while (peek() >= '0' && peek() <= '9') {
+      if (leading_zero && digits == 1) return false;
       if (++digits > 9) return false;
       value = value * 10 + (peek() - '0');
       ++at_;

@@ -64,6 +64,9 @@ def cases() -> dict[str, tuple[bytes, str]]:
         "float_dimension": (npy(h("(8.0, 8, 2)"), data), "unreadable"),
         "hex_dimension": (npy(h("(0x8, 8, 2)"), data), "unreadable"),
         "plus_dimension": (npy(h("(+8, 8, 2)"), data), "unreadable"),
+        # A leading zero: NumPy's own reader refuses it (found by the Python fuzzer: "(1,01, 2)").
+        "leading_zero_dimension": (npy(h("(08, 8, 2)"), data), "unreadable"),
+        "leading_zero_middle_dimension": (npy(h("(8,08, 2)"), data), "unreadable"),
         "underscore_dimension": (npy(h("(0_8, 8, 2)"), data), "unreadable"),
         "expression_dimension": (npy(h("(4*2, 8, 2)"), data), "unreadable"),
         "nested_shape": (npy(h("((8,), 8, 2)"), data), "unreadable"),
