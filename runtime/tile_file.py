@@ -123,7 +123,7 @@ def parse_npy_header(text: bytes) -> tuple[str, bool, tuple[int, ...]] | None:
     return found["descr"], found["fortran_order"] == "True", shape
 
 
-def _image_header(fh, path: str | Path, side: int | None) -> tuple[tuple[int, ...], int] | TileCheck:
+def _image_header(fh, path: str | Path) -> tuple[tuple[int, ...], int] | TileCheck:
     """(shape, bytes before the data) of an open image file, or the status that stops it."""
     magic = fh.read(8)
     if len(magic) != 8 or magic[:6] != b"\x93NUMPY" or magic[6] not in (1, 2, 3) or magic[7] != 0:
@@ -158,7 +158,7 @@ def read_image(path: str | Path, buffers: ImageBuffers | None = None, slot: int 
     No memory is taken for the pixels before the file is known to hold them."""
     try:
         with open_regular(path) as fh:
-            header = _image_header(fh, path, side)
+            header = _image_header(fh, path)
             if isinstance(header, TileCheck):
                 return None, header
             shape, offset = header

@@ -93,13 +93,12 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta, double& f
   fused_seconds = 0.0;
   if (fault_ != Status::kOk) return fault_;
   if (read_status != Status::kOk) return read_status;
+  // Both images are the model's side here: read_npy_image refuses any other as BAD_SHAPE.
   const int side = manifest_.raw_side;
-  const bool first_shape = pre_image_.height == side && pre_image_.width == side;
-  const bool second_shape = post_image_.height == side && post_image_.width == side;
   const PreprocessConfig& config = manifest_.preprocess;
   const std::size_t values = static_cast<std::size_t>(side) * side * kBands;
   ImageScan first, second;
-  if (config.version >= 2 && first_shape && second_shape) {
+  if (config.version >= 2) {
     const auto start = std::chrono::steady_clock::now();
     const std::size_t plane = static_cast<std::size_t>(manifest_.height) * manifest_.width;
     float* scratch = preprocess_scratch_.data();
@@ -113,11 +112,10 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta, double& f
     preprocessed_ = true;
     fused_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   } else {
-    if (first_shape) first = scan_image(pre_.data(), values, config);
-    if (second_shape) second = scan_image(post_.data(), values, config);
+    first = scan_image(pre_.data(), values, config);
+    second = scan_image(post_.data(), values, config);
   }
-  const Status pair = pair_verdict(first_shape ? judge_scan(first, pre_.data(), config) : Status::kBadShape,
-                                   second_shape ? judge_scan(second, post_.data(), config) : Status::kBadShape);
+  const Status pair = pair_verdict(judge_scan(first, pre_.data(), config), judge_scan(second, post_.data(), config));
   if (!processable(pair)) return pair;
   if (meta.has_georef && !georef_ok(meta)) return Status::kBadGeoreference;
   if (!time_ok(meta)) return Status::kBadTime;
@@ -243,11 +241,10 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
   auto start = std::chrono::steady_clock::now();
   tile_started_ = start;  // the budget covers the read, as Python's (Tile.read_s)
   Status read = meta.read_status;
-  pre_image_ = NpyImage{};
-  post_image_ = NpyImage{};
   if (fault_ == Status::kOk && read == Status::kOk) {
-    read = read_npy_image(pre_path, manifest_.raw_side, pre_.data(), pre_image_);
-    const Status second = read_npy_image(post_path, manifest_.raw_side, post_.data(), post_image_);
+    NpyImage pre_image, post_image;  // their sides are the model's whenever the reads are OK
+    read = read_npy_image(pre_path, manifest_.raw_side, pre_.data(), pre_image);
+    const Status second = read_npy_image(post_path, manifest_.raw_side, post_.data(), post_image);
     if (read == Status::kOk) read = second;
   }
   timed(kRead, start);

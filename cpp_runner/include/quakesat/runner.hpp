@@ -114,7 +114,6 @@ class Runner {
   float* model_input_ = nullptr;    // where preprocessing writes: planned_input_ or input_
   std::vector<std::uint64_t> scratch_;
   bool preprocessed_ = false;  // this tile's model input is written
-  NpyImage pre_image_, post_image_;
   Heads heads_;
   bool have_heads_ = false;
   double gate_threshold_ = 0.0;
