@@ -644,6 +644,46 @@ class QuakeSetFile:
         """
         return tuple(self.read_image(ref.event_id, ref.patch, name) for name in ref.images)
 
+    def read_same_track(self, ref: SampleRef) -> tuple[np.ndarray, ...] | None:
+        """Read a sample's same-track complex images (the simulator's ``slc_<name>`` datasets
+        of ``quakesat simulate --slc``), one per name in ``ref.images``, in that order.
+
+        Returns:
+            complex64 ``H x W`` arrays (NaN: no data), or None when the patch lacks any of them
+            (the published file, a file simulated without ``--slc``, an identical negative).
+
+        Raises:
+            KeyError: no such patch.
+            QuakeSetFormatError: a dataset of that name is not a 2-D complex image, or the
+                images differ in shape.
+            ValueError: the file is closed.
+        """
+        self._patch(ref.event_id, ref.patch)
+        group = self._h5()[f"{ref.event_id}/{ref.patch}"]
+        arrays = []
+        for name in ref.images:
+            member = group.get(f"slc_{name}", getclass=True)
+            if member is not h5py.Dataset:
+                return None
+            dataset = group[f"slc_{name}"]
+            if dataset.ndim != 2 or dataset.dtype.kind != "c":
+                raise QuakeSetFormatError(f"/{ref.event_id}/{ref.patch}/slc_{name}: a same-track image is a 2-D "
+                                          f"complex array, got {dataset.dtype} {dataset.shape}")
+            arrays.append(np.asarray(dataset[()], dtype=np.complex64))
+        if len({a.shape for a in arrays}) > 1:
+            raise QuakeSetFormatError(f"/{ref.event_id}/{ref.patch}: same-track images of different shapes "
+                                      f"{[a.shape for a in arrays]}")
+        return tuple(arrays)
+
+    def same_track_shape(self, ref: SampleRef) -> tuple[int, int] | None:
+        """Shape of a sample's first same-track image without reading it (None: it has none)."""
+        self._patch(ref.event_id, ref.patch)
+        group = self._h5()[f"{ref.event_id}/{ref.patch}"]
+        name = f"slc_{ref.images[0]}"
+        if group.get(name, getclass=True) is not h5py.Dataset:
+            return None
+        return tuple(group[name].shape)  # type: ignore[return-value]
+
     def patch_attrs(self, event_id: str, patch: str) -> dict[str, Any]:
         """Return a patch group's attributes (the simulator's georeference, times, units).
 

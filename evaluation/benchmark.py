@@ -46,6 +46,7 @@ from quakesat.evaluation.baselines import (
 )
 from quakesat.evaluation.calibration import calibration_report
 from quakesat.evaluation.difficulty import VISIBLE_SHARE, visible_roc_auc
+from quakesat.evaluation.insar_rows import DEPTH_EDGES_KM, INSAR_BASELINES, MW_EDGES, InsarTable, insar_table
 from quakesat.evaluation.location import centre_pixels, head_pixels, location_block
 from quakesat.evaluation.metrics import detection_report
 from quakesat.evaluation.operating_point import (
@@ -56,6 +57,7 @@ from quakesat.evaluation.operating_point import (
     magnitude_skill,
     operating_points,
     seed_summary,
+    threshold_for_false_alarm_rate,
 )
 from quakesat.files import write_text_atomic
 
@@ -83,6 +85,9 @@ class NetworkRow:
         label: display name (default: model and task).
         hard_negative_weight: weight of the hardest-negative ranking term in the event loss
             (:func:`quakesat.models.train.hardest_negative_loss`; 0: cross-entropy only).
+        input: ``bitemporal`` (the amplitude pair) or ``interferometric`` (the same-track pair
+            formed into an interferogram; ``downsample`` is then its looks). An interferometric
+            row runs only on files that carry same-track pairs (``quakesat simulate --slc``).
     """
 
     model: str
@@ -92,11 +97,13 @@ class NetworkRow:
     lr: float = 1e-3
     label: str = ""
     hard_negative_weight: float = 0.0
+    input: str = "bitemporal"
 
     @property
     def name(self) -> str:
         """Display name of the row."""
-        return self.label or f"{self.model}{'-multi' if self.task == 'multi' else ''}"
+        prefix = "insar-" if self.input == "interferometric" else ""
+        return self.label or f"{prefix}{self.model}{'-multi' if self.task == 'multi' else ''}"
 
 
 #: Row sets of ``quakesat results --preset``. ``default`` fits 2 CPU cores in the budget of
@@ -108,8 +115,12 @@ PRESETS: dict[str, tuple[NetworkRow, ...]] = {
         # multilook validation chose for the row above on the previous benchmark (cost: no re-choice)
         NetworkRow("quakelite", "multi", downsample=(2,), hard_negative_weight=1.0, label="quakelite-multi-hn"),
         NetworkRow("mobilenetv2", "detect", downsample=(8,)),
+        # on the same-track pairs of the same patches (files simulated with --slc): looks
+        # 4 (64 x 64 at 320 m) or 8 (32 x 32 at 640 m), chosen on validation
+        NetworkRow("quakelite", "multi", downsample=(4, 8), input="interferometric"),
     ),
-    "ci": (NetworkRow("quakelite", "multi", downsample=(1, 2), epochs=2),),
+    "ci": (NetworkRow("quakelite", "multi", downsample=(1, 2), epochs=2),
+           NetworkRow("quakelite", "multi", downsample=(8,), epochs=2, input="interferometric")),
     "full-resolution": (
         NetworkRow("quakelite", "multi", downsample=(2,)),
         NetworkRow("mobilenetv2", "multi", downsample=(1,)),
@@ -148,12 +159,11 @@ def _score_network(data: Path, folder: Path, table: PairTable, shared: dict) -> 
     from quakesat.data.quakeset import QuakeSetFile
     from quakesat.evaluation.timing import TIMED_TILES, median_ms_per_tile
     from quakesat.models.macs import count_macs, count_parameters
-    from quakesat.models.torch_data import TorchQuakeSet
+    from quakesat.models.torch_data import TorchQuakeSet, input_preprocessing
     from quakesat.models.train import load_network, predict
-    from quakesat.runtime.preprocess import PreprocessConfig
 
     net, config = load_network(folder)
-    preprocess = PreprocessConfig.from_dict(config["preprocess"])
+    preprocess = input_preprocessing(config["preprocess"])
     scores, magnitudes, locations = {}, None, {}
     with QuakeSetFile(data) as qs:
         for split in ("validation", "test"):
@@ -184,7 +194,8 @@ def _train_row(data: Path, out: Path, row: NetworkRow, seed: int, downsample: in
 
     folder = out / "models" / f"{row.name}-ml{downsample}-seed{seed}"
     config = TrainConfig(model=row.model, task=row.task, lr=row.lr, epochs=row.epochs, downsample=downsample,
-                         seed=seed, device=device, keep_best=True, hard_negative_weight=row.hard_negative_weight)
+                         seed=seed, device=device, keep_best=True, hard_negative_weight=row.hard_negative_weight,
+                         input=row.input)
     return folder, train(data, folder, config, progress=progress, shared_cache=shared)
 
 
@@ -252,7 +263,8 @@ def _network_seed(truth: _Truth, scored: _Scored, rates: Sequence[float]) -> dic
         block.update(_detection_block(truth, scored.val_scores, scored.test_scores, NETWORK_DECISION, rates))
         block["calibration"] = calibration_report(scored.val_scores[truth.val_hard], truth.val_labels[truth.val_hard],
                                                   scored.test_scores[truth.hard], truth.labels[truth.hard])
-    if truth.location:
+    if truth.location and scored.summary["train"].get("input") != "interferometric":
+        # the location truth lies on the amplitude grid; an interferometric network has no head for it
         splits = {}
         for split, given in truth.location.items():
             estimates = dict(given["estimates"])
@@ -286,6 +298,55 @@ def _baseline_seed(truth: _Truth, fitted: dict[str, Any], name: str, rates: Sequ
                                      truth.distances, MAGNITUDE_EDGES, DISTANCE_EDGES_KM),
         "by_bins_rate": rates[0],
     }
+
+
+def _insar_rule_seed(truth: _Truth, table: PairTable, insar: InsarTable, name: str,
+                     rates: Sequence[float]) -> dict[str, Any]:
+    """An interferometric rule's block in the networks' shape: thresholds on the validation
+    negatives, its own decision at the first rate's threshold; detection by Mw and depth."""
+    val_scores = insar.scores[name][table.rows("validation")]
+    test_scores = insar.scores[name][table.rows("test")]
+    negatives = val_scores[truth.val_hard & (truth.val_labels == 0)]
+    decision = threshold_for_false_alarm_rate(negatives, rates[0]) if negatives.size else float("inf")
+    block = _detection_block(truth, val_scores, test_scores, decision, rates)
+    block["settings"] = {"looks": insar.looks, "pixel_m": insar.pixel_m * insar.looks}
+    block["test_scores"] = test_scores
+    _add_mw_depth_bins(block, truth, table, insar, rates)
+    block.pop("test_scores")
+    return block
+
+
+def _add_mw_depth_bins(block: dict[str, Any], truth: _Truth, table: PairTable, insar: InsarTable,
+                       rates: Sequence[float]) -> None:
+    """Detection at the first rate's threshold by the event's Mw and hypocentre depth (test events)."""
+    points = block.get("operating_points")
+    if not points:
+        return
+    scores = block.get("test_scores")
+    if scores is None:
+        return
+    threshold = points["points"][0]["threshold"]
+    test = table.rows("test")
+    flagged = (np.asarray(scores) >= threshold).astype(np.int64)
+    mw = np.where(truth.labels == 1, insar.mw[test], 0.0)
+    binned = detection_by_bins(flagged, truth.labels, np.nan_to_num(mw), insar.depth_km[test], MW_EDGES,
+                               DEPTH_EDGES_KM)
+    known_depth = [entry for entry in binned["distance_km"] if entry["bin"] != "unknown" or entry["n"]]
+    block["by_mw_depth"] = {"mw": binned["magnitude"], "depth_km": known_depth, "rate": rates[0]}
+
+
+def _peak_los_by_mw(table: PairTable, insar: InsarTable) -> list[dict[str, Any]]:
+    """Median peak co-seismic LOS motion (cm) on the event tiles of each Mw bin, all splits."""
+    events = table.label == 1
+    edges = (-np.inf, *MW_EDGES, np.inf)
+    out = []
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = events & (insar.mw >= low) & (insar.mw < high)
+        out.append({"low": None if np.isinf(low) else low, "high": None if np.isinf(high) else high,
+                    "n": int(inside.sum()),
+                    "median_peak_los_cm": round(float(np.median(insar.peak_los_m[inside])) * 100, 2)
+                    if inside.any() else None})
+    return out
 
 
 # ─── summaries ──────────────────────────────────────────────────────────────────────────
@@ -359,7 +420,7 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---|---|---|---|" + "---|" * len(rates) + "---|---|---|---|",
     ]
     for row in result["rows"]:
-        if row["kind"] == "magnitude-baseline" or row["summary"].get("roc_auc") is None:
+        if row["kind"] == "magnitude-baseline" or row["summary"].get("roc_auc") is None or _interferometric(row):
             continue
         s = row["summary"]
         recalls = " | ".join(f"{_fmt(s.get(f'recall@{rate:g}'))} ({_fmt(s.get(f'far@{rate:g}'))})" for rate in rates)
@@ -368,6 +429,8 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {row['name']} | {row['seeds']} | {_fmt(s['roc_auc'])} | {_fmt(s.get('visible_roc_auc'))} | "
                      f"{_fmt(s['average_precision'])} | "
                      f"{recalls} | {_fmt(s['hard_negative_specificity'])} | {_fmt(s['accuracy'])} | {macs} | {ms} |")
+    if result.get("insar"):
+        lines += _insar_markdown(result)
     lines += ["", "**Magnitude** (test events; the constant is the training events' mean mb)", "",
               "| model | seeds | MAE on events (mb) | ratio to the constant | paper MAE (negatives at 0) |",
               "|---|---|---|---|---|"]
@@ -408,6 +471,93 @@ def markdown(result: dict[str, Any]) -> str:
     if notes:
         lines += [""] + [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
+
+
+def _interferometric(row: dict[str, Any]) -> bool:
+    """A row judged on the same-track pairs (an interferometric rule or network)."""
+    return row["kind"] == "insar-baseline" or (row.get("row") or {}).get("input") == "interferometric"
+
+
+def _bin_header(edges: Sequence[float], unit: str) -> list[str]:
+    labels = [f"< {edges[0]:g}{unit}"]
+    labels += [f"{low:g}–{high:g}{unit}" for low, high in zip(edges[:-1], edges[1:])]
+    return labels + [f">= {edges[-1]:g}{unit}"]
+
+
+def _rate_cells(entries: list[dict[str, Any]]) -> str:
+    return " | ".join("—" if not e["n"] else f"{e['detected']}/{e['n']}" for e in entries)
+
+
+def _insar_markdown(result: dict[str, Any]) -> list[str]:
+    """The interferometric section: the same hard test tiles, on their same-track pairs, beside
+    the amplitude rows' best; then detection by Mw and depth, and the published signals."""
+    from quakesat.evaluation.insar_rows import PUBLISHED_SIGNALS
+
+    insar, rates = result["insar"], result["rates"]
+    first = str(result["seeds"][0])
+    rate_cols = " | ".join(f"recall @ {rate * 100:g} % FAR (test FAR)" for rate in rates)
+    lines = ["", f"**Interferometric detection** (the same hard test tiles, judged on their same-track pair "
+                 f"instead of their amplitude pair: {insar['looks']} x {insar['looks']} looks, "
+                 f"{insar['grid_px']} x {insar['grid_px']} cells of {insar['pixel_m'] * insar['looks']:.0f} m; "
+                 "thresholds chosen on validation; the oracle knows the true displacement field: the ceiling, "
+                 "not a detector)", "",
+             f"| model | input | seeds | ROC AUC | average precision | {rate_cols} | MACs | ms/tile |",
+             "|---|---|---|---|---|" + "---|" * len(rates) + "---|---|"]
+    order = {"insar-oracle": 0}
+    chosen = [row for row in result["rows"] if _interferometric(row) and row["summary"].get("roc_auc")]
+    chosen.sort(key=lambda row: order.get(row["name"], 1 if row["kind"] == "network" else 2))
+    amplitude = [row for row in result["rows"] if not _interferometric(row) and row["summary"].get("roc_auc")
+                 and row["name"] != "identical-pair"]
+    best = max(amplitude, key=lambda row: row["summary"]["roc_auc"]["mean"], default=None)
+    log_ratio = next((row for row in amplitude if row["name"] == "log-ratio"), None)
+    extra = [row for row in (log_ratio, best) if row is not None]
+    for row in chosen + _unique(extra):
+        s = row["summary"]
+        kind = "amplitude" if not _interferometric(row) else "same-track"
+        name = row["name"] + (" (ceiling)" if row["name"] == "insar-oracle" else "")
+        recalls = " | ".join(f"{_fmt(s.get(f'recall@{rate:g}'))} ({_fmt(s.get(f'far@{rate:g}'))})" for rate in rates)
+        macs = f"{row['macs']:,}" if row.get("macs") else "—"
+        ms = f"{row['ms_per_tile']:.2f}" if row.get("ms_per_tile") else "—"
+        lines.append(f"| {name} | {kind} | {row['seeds']} | {_fmt(s['roc_auc'])} | {_fmt(s['average_precision'])} | "
+                     f"{recalls} | {macs} | {ms} |")
+    binned = [row for row in chosen if row["per_seed"][first].get("by_mw_depth")]
+    if binned:
+        rate = binned[0]["per_seed"][first]["by_mw_depth"]["rate"]
+        for key, edges, unit, title in (("mw", insar["mw_edges"], "", "Mw"),
+                                        ("depth_km", insar["depth_edges_km"], " km", "hypocentre depth")):
+            header = _bin_header(edges, unit)
+            lines += ["", f"Test events detected at the {rate * 100:g} % false-alarm threshold, by {title} "
+                          f"(first seed; detected / events):", "",
+                      f"| model | {' | '.join(header)} |", "|---|" + "---|" * len(header)]
+            for row in binned:
+                lines.append(f"| {row['name']} | {_rate_cells(row['per_seed'][first]['by_mw_depth'][key])} |")
+    peaks = insar.get("peak_los_cm_by_mw") or []
+    if peaks:
+        header = _bin_header(insar["mw_edges"], "")
+        published = []
+        for entry in peaks:
+            low = -np.inf if entry["low"] is None else entry["low"]
+            high = np.inf if entry["high"] is None else entry["high"]
+            inside = [f"{name} Mw {mw:g}: {cm:g} cm ({source})" for name, mw, cm, source in PUBLISHED_SIGNALS
+                      if low <= mw < high]
+            published.append("; ".join(inside) or "—")
+        lines += ["", "Peak co-seismic line-of-sight motion on the event tiles (simulated median, all splits) "
+                      "beside published Sentinel-1 co-seismic signals of that size:", "",
+                  f"| | {' | '.join(header)} |", "|---|" + "---|" * len(header),
+                  "| simulated median peak LOS | " + " | ".join(
+                      "—" if e["median_peak_los_cm"] is None else f"{e['median_peak_los_cm']:g} cm (n={e['n']})"
+                      for e in peaks) + " |",
+                  "| published | " + " | ".join(published) + " |"]
+    return lines
+
+
+def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen, out = set(), []
+    for row in rows:
+        if row["name"] not in seen:
+            seen.add(row["name"])
+            out.append(row)
+    return out
 
 
 def _notes(result: dict[str, Any]) -> list[str]:
@@ -491,6 +641,21 @@ def run_benchmark(data: str | Path, out: str | Path, rows: Sequence[NetworkRow] 
                             "summary": summarise({int(k): v for k, v in per_seed.items()}, rates)})
         if progress:
             print(f"   {name}: done", flush=True)
+    insar = insar_table(data, table)
+    if insar is None and any(row.input == "interferometric" for row in rows):
+        skipped = [row.name for row in rows if row.input == "interferometric"]
+        rows = [row for row in rows if row.input != "interferometric"]
+        insar_note = (f"{', '.join(skipped)}: not run, the file's pairs carry no same-track complex images "
+                      "(simulate with --slc for the interferometric rows).")
+    else:
+        insar_note = None
+    if insar is not None:
+        for name in INSAR_BASELINES:
+            per_seed = {str(seeds[0]): _insar_rule_seed(truth, table, insar, name, rates)}
+            result_rows.append({"name": name, "kind": "insar-baseline", "seeds": 1, "per_seed": per_seed,
+                                "summary": summarise({seeds[0]: per_seed[str(seeds[0])]}, rates)})
+            if progress:
+                print(f"   {name}: done", flush=True)
     shared: dict = {}
     for row in rows:
         selection = None
@@ -513,7 +678,13 @@ def run_benchmark(data: str | Path, out: str | Path, rows: Sequence[NetworkRow] 
                 folder = trained[chosen]
             else:
                 folder, _ = _train_row(data, out, row, seed, chosen, shared, device, progress)
-            per_seed[str(seed)] = _network_seed(truth, _score_network(data, folder, table, shared), rates)
+            scored = _score_network(data, folder, table, shared)
+            block = _network_seed(truth, scored, rates)
+            if insar is not None and row.input == "interferometric":
+                block["test_scores"] = scored.test_scores
+                _add_mw_depth_bins(block, truth, table, insar, rates)
+                block.pop("test_scores")
+            per_seed[str(seed)] = block
         first = per_seed[str(seeds[0])]
         result_rows.append({"name": row.name, "kind": "network", "seeds": len(seeds), "row": asdict(row),
                             "selection": selection, "macs": first["macs"], "params": first["params"],
@@ -528,7 +699,12 @@ def run_benchmark(data: str | Path, out: str | Path, rows: Sequence[NetworkRow] 
                            "test": int((truth.hard & (truth.labels == 0)).sum())},
         "rows": result_rows, "paper": PAPER,
     }
-    result["notes"] = _notes(result)
+    if insar is not None:
+        result["insar"] = {"looks": insar.looks, "pixel_m": insar.pixel_m, "grid_px": insar.grid_px,
+                           "seconds": round(insar.seconds, 1), "mw_edges": list(MW_EDGES),
+                           "depth_edges_km": list(DEPTH_EDGES_KM),
+                           "peak_los_cm_by_mw": _peak_los_by_mw(table, insar)}
+    result["notes"] = _notes(result) + ([insar_note] if insar_note else [])
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["plots"] = _plots(result, out)
     write_text_atomic(out / "results.json", json.dumps(result, indent=1))

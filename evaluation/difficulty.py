@@ -8,7 +8,12 @@ Two views of one file (``quakesat data difficulty FILE``):
 - **the signal** where the simulator wrote its ground truth: how much of each positive tile
   the co-seismic effects changed, by magnitude and by distance to the epicentre, and what
   changed the negative pairs (the confounds). The published file has no such attributes; its
-  block is then empty.
+  block is then empty;
+- **the interferometric rows**, for a file simulated with ``--slc``: the same pairs judged on
+  their same-track complex pair (:mod:`quakesat.evaluation.insar_rows`: the oracle ceiling,
+  the fringe rule, the coherence drop), with the same splits and protocol, and the phase's
+  own signal: peak co-seismic motion in fringes by Mw, and the non-seismic motion in the event
+  and the event-free pairs.
 
 With ``--doc`` the Markdown tables replace the ``difficulty`` block of a document
 (docs/simulator.md), so the numbers there are always a command's output.
@@ -25,7 +30,11 @@ import numpy as np
 
 from quakesat.data.quakeset import VISIBLE_DAMAGE_SHARE, QuakeSetFile
 from quakesat.evaluation.baselines import DETECTOR_BASELINES, PairTable, fit_baselines, pair_table
-from quakesat.evaluation.operating_point import hard_mask
+from quakesat.evaluation.insar_rows import INSAR_BASELINES, insar_table
+from quakesat.evaluation.operating_point import hard_mask, operating_points
+
+#: One fringe of line-of-sight motion at Sentinel-1's wavelength (m): lambda / 2.
+FRINGE_M = 0.055465 / 2.0
 
 #: mb bins and distance bins (km, patch centre to epicentre) of the signal tables.
 SIGNAL_MAGNITUDE_EDGES = (4.45, 5.0, 5.5, 6.0, 6.5, 6.88)
@@ -123,6 +132,55 @@ def baseline_summaries(table: PairTable, fitted: dict[str, Any]) -> tuple[dict[s
     return detectors, magnitude
 
 
+def _insar_rows(path: str | Path, table: PairTable) -> dict[str, Any] | None:
+    """The interferometric rules on the file's same-track pairs (None without them)."""
+    insar = insar_table(path, table)
+    if insar is None:
+        return None
+    val, test = table.rows("validation"), table.rows("test")
+    val_hard, test_hard = hard_mask(table.label[val], table.identical[val]), hard_mask(table.label[test],
+                                                                                        table.identical[test])
+    rules = {}
+    for name in INSAR_BASELINES:
+        scores = insar.scores[name]
+        points = operating_points(table.label[val], scores[val], table.label[test], scores[test], (0.01,),
+                                  val_hard, test_hard)
+        first = points["points"][0]
+        rules[name] = {"roc_auc": points["roc_auc"], "average_precision": points["average_precision"],
+                       "recall_at_1pct": first["recall"], "far_at_1pct": first["false_alarm_rate"]}
+    events = table.label == 1
+    fringes = insar.peak_los_m / FRINGE_M  # the largest |LOS| motion in fringes (lambda / 2 of motion is one)
+    by_mw = []
+    edges = (-np.inf, 5.0, 5.5, 6.0, 6.5, np.inf)
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = events & (insar.mw >= low) & (insar.mw < high)
+        if inside.any():
+            by_mw.append({"low": None if np.isinf(low) else low, "high": None if np.isinf(high) else high,
+                          "tiles": int(inside.sum()),
+                          "median_peak_los_cm": round(float(np.median(insar.peak_los_m[inside])) * 100, 2),
+                          "share_one_fringe": round(float(np.mean(fringes[inside] >= 1.0)), 3)})
+    return {"looks": insar.looks, "cell_m": insar.pixel_m * insar.looks, "grid_px": insar.grid_px,
+            "rules": rules, "by_mw": by_mw, "nonseismic": _nonseismic_shares(path)}
+
+
+def _nonseismic_shares(path: str | Path) -> dict[str, Any]:
+    """Share of event pairs and of event-free pairs that carry each kind of non-seismic motion
+    (the patch attributes ``slc_nonseismic`` and ``slc_nonseismic_before``)."""
+    counts = {"event_pairs": Counter(), "event_free_pairs": Counter()}
+    totals = {"event_pairs": 0, "event_free_pairs": 0}
+    with QuakeSetFile(path) as qs:
+        for info in qs.events:
+            for patch in info.patches:
+                attrs = qs.patch_attrs(info.event_id, patch)
+                for key, name in (("slc_nonseismic", "event_pairs"), ("slc_nonseismic_before", "event_free_pairs")):
+                    if key in attrs:
+                        totals[name] += 1
+                        counts[name].update(k for k in str(attrs[key]).split(",") if k)
+    return {name: {"pairs": totals[name],
+                   "shares": {k: round(v / max(totals[name], 1), 3) for k, v in sorted(counts[name].items())}}
+            for name in totals}
+
+
 def difficulty_report(path: str | Path, progress: bool = False, seed: int = 0) -> dict[str, Any]:
     """The baselines and the signal of ``path``.
 
@@ -133,7 +191,10 @@ def difficulty_report(path: str | Path, progress: bool = False, seed: int = 0) -
         ``visible_roc_auc``: the visibly damaged test events against the non-identical
         negatives, None without ground truth),
         ``magnitude`` (the constant's and LightGBM's MAE on events and their ratio),
-        ``signal`` (see :func:`_signal`; None for a file without ground truth), ``seconds``.
+        ``signal`` (see :func:`_signal`; None for a file without ground truth),
+        ``interferometric`` (the same-track rules' ROC AUC, average precision, recall and
+        false-alarm rate at 1 %, the peak co-seismic motion by Mw and the non-seismic motion
+        of both pair kinds; None for a file without same-track pairs), ``seconds``.
 
     Raises:
         ConfigError: the splits lack what the baselines need.
@@ -147,6 +208,7 @@ def difficulty_report(path: str | Path, progress: bool = False, seed: int = 0) -
     return {
         "file": str(path), "samples": fitted["samples"], "hard_negatives": hard_negatives,
         "baselines": baselines, "magnitude": magnitude, "signal": _signal(path),
+        "interferometric": _insar_rows(path, table),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -182,4 +244,28 @@ def format_difficulty(report: dict[str, Any]) -> str:
                          f"{row['median_damaged_share'] * 100:.2f} % | {row['visibly_damaged'] * 100:.1f} % |")
         confounds = ", ".join(f"{name} {share * 100:.0f} %" for name, share in signal["confounds"].items())
         lines += ["", f"Negative pairs ({signal['negative_pairs']}) changed by: {confounds}."]
+    insar = report.get("interferometric")
+    if insar:
+        lines += ["", f"The same pairs on their same-track complex pair ({insar['looks']} x {insar['looks']} looks, "
+                      f"{insar['grid_px']} x {insar['grid_px']} cells of {insar['cell_m']:.0f} m; the oracle knows "
+                      "the true displacement: the ceiling):", "",
+                  "| interferometric rule (test, hard tiles) | ROC AUC | average precision | "
+                  "recall @ 1 % FAR (test FAR) |", "|---|---|---|---|"]
+        for name, rule in insar["rules"].items():
+            lines.append(f"| {name} | {rule['roc_auc']} | {rule['average_precision']} | "
+                         f"{rule['recall_at_1pct']} ({rule['far_at_1pct']}) |")
+        lines += ["", "| Mw | event tiles | median peak co-seismic LOS | tiles with at least one fringe |",
+                  "|---|---|---|---|"]
+        for row in insar["by_mw"]:
+            low = "" if row["low"] is None else f"{row['low']:g}"
+            high = "" if row["high"] is None else f"{row['high']:g}"
+            span = f"< {high}" if not low else (f">= {low}" if not high else f"{low}–{high}")
+            lines.append(f"| {span} | {row['tiles']} | {row['median_peak_los_cm']:g} cm | "
+                         f"{row['share_one_fringe'] * 100:.1f} % |")
+        parts = []
+        for name, label in (("event_pairs", "event pairs"), ("event_free_pairs", "event-free pairs")):
+            block = insar["nonseismic"][name]
+            shares = ", ".join(f"{k} {v * 100:.0f} %" for k, v in block["shares"].items()) or "none"
+            parts.append(f"{label} ({block['pairs']}): {shares}")
+        lines += ["", "Non-seismic motion in the same-track pairs: " + "; ".join(parts) + "."]
     return "\n".join(lines) + "\n"

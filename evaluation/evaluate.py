@@ -72,13 +72,12 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
 
     from quakesat.data.quakeset import QuakeSetFile
     from quakesat.models.macs import count_macs, count_parameters
-    from quakesat.models.torch_data import TorchQuakeSet
+    from quakesat.models.torch_data import TorchQuakeSet, input_preprocessing
     from quakesat.models.train import EVENT_THRESHOLD, load_network, predict
-    from quakesat.runtime.preprocess import PreprocessConfig
 
     net, config = load_network(model_dir)
     with QuakeSetFile(data) as qs:
-        dataset = TorchQuakeSet(qs, config["paper_task"], split, PreprocessConfig.from_dict(config["preprocess"]),
+        dataset = TorchQuakeSet(qs, config["paper_task"], split, input_preprocessing(config["preprocess"]),
                                 cache=False)
         if len(dataset) == 0:
             raise ConfigError(f"{data}: no samples for task {config['paper_task']} in split {split!r}")
@@ -86,7 +85,7 @@ def _evaluate_cnn(data: Path, model_dir: Path, split: str) -> dict[str, Any]:
         labels = np.array([r.label for r in dataset.refs])
         magnitudes = np.array([r.magnitude for r in dataset.refs])
         validation = TorchQuakeSet(qs, config["paper_task"], "validation",
-                                   PreprocessConfig.from_dict(config["preprocess"]), cache=False)
+                                   input_preprocessing(config["preprocess"]), cache=False)
         onboard = _onboard(qs, dataset, outputs, validation, predict(net, validation) if len(validation) else {})
         tiles = [dataset[index][0][None] for index in range(min(TIMED_TILES, len(dataset)))]
         with torch.no_grad():

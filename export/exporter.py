@@ -60,6 +60,7 @@ from quakesat.export.onboard_calibration import calibrate_onboard
 from quakesat.export.onnx_export import CALIBRATION_METHODS
 from quakesat.runtime.change import DEFAULT_MAX_MISSED
 from quakesat.runtime.decision import DEFAULT_DECISION, DecisionRule
+from quakesat.runtime.interferogram import is_interferometric
 from quakesat.runtime.manifest import (
     BITEMPORAL_TASKS,
     HEADS,
@@ -513,6 +514,9 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
     family = config.get("family")
     if family not in FAMILIES:
         raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(FAMILIES)}")
+    if is_interferometric(config.get("preprocess")):
+        raise ConfigError(f"{model_dir}: an interferometric network (same-track pairs) trains and is evaluated, "
+                          "but the flight runtimes do not fly that tile kind yet; export an amplitude model")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as staging_name:

@@ -17,11 +17,22 @@ from torch.utils.data import Dataset
 
 from quakesat.data.parallel import ordered_map
 from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth
+from quakesat.runtime.interferogram import InterferogramConfig, interferogram_features, is_interferometric
 from quakesat.runtime.preprocess import (
     PreprocessConfig,
     preprocess_image,
     preprocess_pair,
 )
+
+
+def input_preprocessing(stored: dict) -> PreprocessConfig | InterferogramConfig:
+    """The preprocessing a model folder's ``config.json`` declares (``preprocess``): the
+    amplitude pair's (:class:`PreprocessConfig`) or the interferogram's
+    (:class:`InterferogramConfig`, ``kind: interferometric``)."""
+    if is_interferometric(stored):
+        return InterferogramConfig.from_dict(stored)
+    return PreprocessConfig.from_dict(stored)
+
 
 #: Keep preprocessed samples in memory while they fit in this many bytes.
 CACHE_LIMIT_BYTES = 4 << 30
@@ -61,25 +72,37 @@ class TorchQuakeSet(Dataset):
         source: an open :class:`QuakeSetFile`.
         task: the QuakeSet task (its samples: pairs for 1/2, single images for 5/6).
         split: ``train``, ``validation``, ``test`` or None for all.
-        config: the shared preprocessing constants (with the network's multilook factor).
+        config: the shared preprocessing constants (with the network's multilook factor), or
+            an :class:`~quakesat.runtime.interferogram.InterferogramConfig`: then each pair's
+            same-track complex images are read instead (``slc_<name>``, see
+            :meth:`QuakeSetFile.read_same_track`) and formed into an interferogram, and samples
+            whose patch lacks them are left out.
         cache: keep preprocessed tensors in memory (if they fit in :data:`CACHE_LIMIT_BYTES`).
         shared: a dict that outlives this dataset and holds its cache, keyed by file, task,
             split and preprocessing, so that the next dataset with the same key starts full.
     """
 
-    def __init__(self, source: QuakeSetFile, task: Task, split: str | None, config: PreprocessConfig,
-                 cache: bool = True, shared: dict | None = None) -> None:
+    def __init__(self, source: QuakeSetFile, task: Task, split: str | None,
+                 config: PreprocessConfig | InterferogramConfig, cache: bool = True, shared: dict | None = None) -> None:
         self.source = source
         self.task = Task.parse(task)
         self.refs: list[SampleRef] = source.samples(self.task, split)
         self.config = config
+        self.interferometric = isinstance(config, InterferogramConfig)
+        if self.interferometric:
+            if not self.task.is_bitemporal:
+                raise ValueError(f"an interferometric input needs pairs; task {int(self.task)} has single images")
+            self.refs = [ref for ref in self.refs if source.same_track_shape(ref) is not None]
         # Targets come from attributes only: read them once, not once per item per epoch.
         self._targets = [self._read_targets(ref) for ref in self.refs]
         self._cache: dict[int, torch.Tensor] | None = None
         if cache and self.refs:
             first = self.refs[0]
-            c, h, w = config.output_shape(*source.image_shape(first.event_id, first.patch)[:2],
-                                          images=len(first.images))
+            if isinstance(config, InterferogramConfig):
+                c, h, w = config.output_shape(*source.same_track_shape(first))
+            else:
+                c, h, w = config.output_shape(*source.image_shape(first.event_id, first.patch)[:2],
+                                              images=len(first.images))
             if c * h * w * 4 * len(self.refs) <= CACHE_LIMIT_BYTES:
                 # A shared store keeps the tensors for the next dataset of the same file,
                 # task, split and preprocessing (a benchmark trains many networks on them).
@@ -119,12 +142,17 @@ class TorchQuakeSet(Dataset):
     def _read_targets(self, ref: SampleRef) -> Targets:
         side = self.source.image_shape(ref.event_id, ref.patch)[0]
         location, known = (0.0, 0.0), False
-        if ref.label == 1:
+        if ref.label == 1 and not self.interferometric:  # the damage centroid lies on the amplitude grid
             location, known = location_target(self.source.patch_attrs(ref.event_id, ref.patch), side)
         return Targets(float(ref.label), float(ref.magnitude), location, known)
 
     def input_array(self, index: int) -> np.ndarray:
         """Sample ``index`` read and preprocessed (no cache)."""
+        if isinstance(self.config, InterferogramConfig):
+            pair = self.source.read_same_track(self.refs[index])
+            if pair is None:
+                raise KeyError(f"/{self.refs[index].event_id}/{self.refs[index].patch} lost its same-track images")
+            return np.ascontiguousarray(interferogram_features(*pair, self.config))
         images = self.source.read(self.refs[index])
         array = preprocess_pair(*images, self.config) if len(images) == 2 else preprocess_image(images[0], self.config)
         return np.ascontiguousarray(array)

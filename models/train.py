@@ -39,11 +39,17 @@ from quakesat.errors import ConfigError, ModelNotFoundError
 from quakesat.files import atomic_output, write_text_atomic
 from quakesat.models.networks import NETWORKS, NetSpec, build_network
 from quakesat.models.torch_data import TorchQuakeSet
+from quakesat.runtime.interferogram import CHANNELS as INTERFEROMETRIC_CHANNELS
+from quakesat.runtime.interferogram import DEFAULT_LOOKS, InterferogramConfig
 from quakesat.runtime.preprocess import PreprocessConfig
 
 #: (task, input) → the paper's task number; "multi" trains tasks 1 and 2 in one pass.
 PAPER_TASK = {("detect", "bitemporal"): 1, ("magnitude", "bitemporal"): 2,
-              ("detect", "single"): 5, ("magnitude", "single"): 6, ("multi", "bitemporal"): 1}
+              ("detect", "single"): 5, ("magnitude", "single"): 6, ("multi", "bitemporal"): 1,
+              # a same-track pair (``quakesat simulate --slc``) formed into an interferogram on the
+              # pairs of task 1 (detection) or 2 (magnitude): runtime/interferogram.py
+              ("detect", "interferometric"): 1, ("magnitude", "interferometric"): 2,
+              ("multi", "interferometric"): 1}
 #: Default multilook factor of each network's input (see README "Models").
 DEFAULT_DOWNSAMPLE = {"mobilenetv2": 1, "quakelite": 2, "quakelite-wide": 2}
 #: Event probability from which a tile counts as an event in training-side metrics.
@@ -57,7 +63,7 @@ class TrainConfig:
 
     model: str = "quakelite"
     task: str = "detect"  # detect | magnitude | multi
-    input: str = "bitemporal"  # bitemporal | single
+    input: str = "bitemporal"  # bitemporal | single | interferometric
     epochs: int = 6
     batch_size: int = 16
     lr: float = 1e-4
@@ -93,14 +99,19 @@ class TrainConfig:
     def spec(self) -> NetSpec:
         """The network's input channels and heads."""
         return NetSpec(
-            in_channels=4 if self.input == "bitemporal" else 2,
+            in_channels={"bitemporal": 4, "single": 2, "interferometric": len(INTERFEROMETRIC_CHANNELS)}[self.input],
             event=self.task in ("detect", "multi"),
             magnitude=self.task in ("magnitude", "multi"),
-            location=self.task == "multi",
+            # The location target is the damage centroid on the amplitude grid: no target for
+            # the interferometric tile yet (where its deformation lies is another truth).
+            location=self.task == "multi" and self.input != "interferometric",
         )
 
-    def preprocess(self) -> PreprocessConfig:
-        """The shared preprocessing with this network's multilook factor."""
+    def preprocess(self) -> PreprocessConfig | InterferogramConfig:
+        """The shared preprocessing with this network's multilook factor (the interferogram's
+        looks for an interferometric input)."""
+        if self.input == "interferometric":
+            return InterferogramConfig(looks=self.downsample if self.downsample is not None else DEFAULT_LOOKS)
         factor = self.downsample if self.downsample is not None else DEFAULT_DOWNSAMPLE[self.model]
         return PreprocessConfig(downsample=factor)
 
@@ -274,6 +285,9 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
         train_set = TorchQuakeSet(qs, config.paper_task, "train", preprocess, shared=shared_cache)
         val_set = TorchQuakeSet(qs, config.paper_task, "validation", preprocess, shared=shared_cache)
         if len(train_set) == 0:
+            if config.input == "interferometric":
+                raise ConfigError(f"{data}: no same-track pairs to train an interferometric network on "
+                                  "(simulate the file with `quakesat simulate --slc`)")
             raise ConfigError(f"{data}: no training samples for task {int(config.paper_task)}")
         train_set.preload(config.data_workers)
         val_set.preload(config.data_workers)

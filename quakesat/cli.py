@@ -82,7 +82,8 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
                    help=("share of negative pairs written with pixel-identical before/pre images, emulating "
                          "the artifact of the real file (about 0.68 there; docs/simulator.md). Default 0"))
     p.add_argument("--slc", action="store_true",
-                   help=("also write each patch's same-track complex images (slc_pre, slc_post, slc_before), "
+                   help=("also write each patch's same-track complex images (slc_pre, slc_post, slc_before) "
+                         "on a 20.48 km tile of 256 px at 80 m centred on the patch, "
                          "whose phase carries the co-seismic line-of-sight motion of an elastic dislocation, "
                          "atmosphere, non-seismic motion and decorrelation, and the co-seismic LOS field "
                          "(los_coseismic); the amplitude images stay the same bytes (docs/simulator.md, "
@@ -182,8 +183,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                          "or the log-ratio rule: log-ratio"))
     p.add_argument("--task", choices=("detect", "magnitude", "multi"), default="detect",
                    help="detect (paper task 1/5), magnitude (2/6), or multi (event + magnitude + location)")
-    p.add_argument("--input", choices=("bitemporal", "single"), default="bitemporal",
-                   help="bitemporal pre/post pair (default) or the single post/pre image")
+    p.add_argument("--input", choices=("bitemporal", "single", "interferometric"), default="bitemporal",
+                   help="bitemporal pre/post pair (default), the single post/pre image, or the same-track complex "
+                        "pair formed into an interferogram (files from `quakesat simulate --slc`; networks only)")
     p.add_argument("--epochs", type=int_range(1, 10_000), default=6, help="epochs (default 6)")
     p.add_argument("--batch-size", type=int_range(2, 4096), default=16, help="batch size, >= 2 (default 16)")
     p.add_argument("--lr", type=float_range(0.0, 10.0, low_open=True), default=1e-4,
@@ -203,6 +205,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.input == "interferometric" and (args.model in RULE_NAMES or args.model in SHALLOW_NAMES):
+        return _usage(args, f"--input interferometric trains networks only, not {args.model!r}")
     if args.model in RULE_NAMES:
         from quakesat.models.log_ratio import LOG_RATIO_DOWNSAMPLE, train_log_ratio_folder
 

@@ -31,9 +31,17 @@ RAIN_PROBABILITY = 0.35
 #: (Veloso et al. 2017, Remote Sens. Environ. 199); the numbers are our choice within that.
 CROP_JUMP_PROBABILITY = (0.05, 0.5)
 CROP_JUMP_DB = 2.5
-#: Spread of the parcels' crop state at the first acquisition, and the range it stays in.
+#: Spread of the parcels' crop state (at every acquisition: the state is stationary), and the
+#: range of the dB offset it gives the image.
 CROP_STATE_DB = 2.0
 CROP_STATE_LIMIT_DB = 4.0
+#: A parcel that changes moves to ``rho * state + sqrt(1 - rho^2) * N(0, CROP_STATE_DB)``: an
+#: AR(1) step that keeps the state's N(0, CROP_STATE_DB) marginal at every acquisition and
+#: whose step has the spread CROP_JUMP_DB (its variance is 2 (1 - rho) CROP_STATE_DB^2). The
+#: earlier form, a random walk clipped at the limit, let the spread grow from one acquisition
+#: to the next, so the first pair of a patch (before -> pre, the negative) changed more than
+#: the second (pre -> post, the event): a label cue with nothing to do with earthquakes.
+CROP_PERSISTENCE = 1.0 - CROP_JUMP_DB ** 2 / (2.0 * CROP_STATE_DB ** 2)
 #: Sentinel-1 absolute radiometric accuracy: 1 dB (3 sigma) (ESA Sentinel-1 User Handbook).
 CALIBRATION_SD_DB = 1.0 / 3.0
 #: Chance that an acquisition comes from another relative orbit than the one before it
@@ -66,7 +74,8 @@ class Conditions:
         day_of_year: 1..366.
         geometry: the orbit track's viewing geometry.
         soil_moisture: 0 dry .. 1 saturated.
-        crop_state: per-parcel dB offset (VV, VH) from growth, harvest, tillage.
+        crop_state: per-parcel state (VV, VH) of growth, harvest, tillage; the image gets it
+            as a dB offset clipped to +-CROP_STATE_LIMIT_DB.
         forest_db: seasonal change of forest backscatter.
         wind_db: water roughened by wind, dB added to VV (VH half of it).
         water_rise_m: water level relative to the scene's mean level (floods included).
@@ -123,8 +132,8 @@ def _crops(rng: np.random.Generator, scene: Scene, previous: Conditions | None, 
     chance = 1.0 - (1.0 - per_interval) ** (days / 12.0)
     jump = rng.random(n_parcels) < chance
     crop_state = previous.crop_state.copy()
-    step = rng.normal(0.0, CROP_JUMP_DB, size=(int(jump.sum()), 2))
-    crop_state[jump] = np.clip(crop_state[jump] + step, -CROP_STATE_LIMIT_DB, CROP_STATE_LIMIT_DB)
+    fresh = rng.normal(0.0, CROP_STATE_DB, size=(int(jump.sum()), 2))
+    crop_state[jump] = CROP_PERSISTENCE * crop_state[jump] + np.sqrt(1.0 - CROP_PERSISTENCE ** 2) * fresh
     return crop_state, bool(jump.any())
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from quakesat.simulator.conditions import MOISTURE_SENSITIVE, MOISTURE_SWING_DB, VH_MOISTURE_FACTOR, Conditions
+from quakesat.simulator.conditions import (
+    CROP_STATE_LIMIT_DB,
+    MOISTURE_SENSITIVE,
+    MOISTURE_SWING_DB,
+    VH_MOISTURE_FACTOR,
+    Conditions,
+)
 from quakesat.simulator.sar_scene import (
     CLASS_SIGMA0_DB,
     LandCover,
@@ -30,7 +36,7 @@ def render_db(scene: Scene, conditions: Conditions, change_db: np.ndarray | None
     db[moist, 0] += shift
     db[moist, 1] += VH_MOISTURE_FACTOR * shift
     crop = cover == LandCover.CROPLAND
-    db[crop] += conditions.crop_state[scene.parcels[crop]]
+    db[crop] += np.clip(conditions.crop_state[scene.parcels[crop]], -CROP_STATE_LIMIT_DB, CROP_STATE_LIMIT_DB)
     db[cover == LandCover.FOREST] += conditions.forest_db
     db += conditions.structures_db
     if np.isfinite(conditions.snow_line_m):

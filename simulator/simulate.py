@@ -19,7 +19,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,12 @@ class SimulationConfig:
             beside a ``before``, ``slc_before``) and the co-seismic line-of-sight field
             (``los_coseismic``): docs/simulator.md, "Interferometric pairs". Drawn from a
             random stream of their own, so the amplitude images are the same bytes either way.
+            They lie on a wider interferometric tile centred on the amplitude patch (next two).
+        slc_side: side (pixels) of the interferometric tile, a multiple of 8 (the on-board
+            multilook block); default 256.
+        slc_footprint_m: ground side (m) of the interferometric tile; default 20,480 m, so
+            80 m pixels by default (docs/simulator.md, "What the phase can show"). Its pixel
+            spacing ``slc_footprint_m / slc_side`` is at least the amplitude pixel's (10 m).
     """
 
     events: int = 40
@@ -88,6 +94,8 @@ class SimulationConfig:
     magnitude_range: tuple[float, float] = MAGNITUDE_RANGE
     coseismic: CoseismicConfig = field(default_factory=CoseismicConfig)
     slc: bool = False
+    slc_side: int = 256
+    slc_footprint_m: float = 20_480.0
 
     def __post_init__(self) -> None:
         if self.events < 1:
@@ -104,6 +112,15 @@ class SimulationConfig:
         if not (MAGNITUDE_RANGE[0] <= low <= high <= MAGNITUDE_RANGE[1]):
             raise SimulationError(f"magnitude_range must lie within {MAGNITUDE_RANGE[0]}..{MAGNITUDE_RANGE[1]} mb "
                                   f"with low <= high, got {self.magnitude_range}")
+        if not isinstance(self.slc_side, int) or isinstance(self.slc_side, bool) \
+                or self.slc_side < 8 or self.slc_side % 8:
+            raise SimulationError(f"slc_side must be a multiple of 8 and >= 8, got {self.slc_side}")
+        if not (math.isfinite(self.slc_footprint_m) and self.slc_footprint_m > 0):
+            raise SimulationError(f"slc_footprint_m must be finite and > 0, got {self.slc_footprint_m}")
+        if self.slc_footprint_m / self.slc_side < PIXEL_SPACING_M:
+            raise SimulationError(f"the interferometric pixel (slc_footprint_m / slc_side = "
+                                  f"{self.slc_footprint_m / self.slc_side:g} m) must be at least the amplitude "
+                                  f"pixel ({PIXEL_SPACING_M:g} m)")
 
 
 def split_counts(n: int) -> dict[str, int]:
@@ -214,7 +231,6 @@ def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: E
     geometry: dict[str, Any] = {}
     changes: dict[str, tuple[str, ...]] = {}
     conditions, previous_time = None, None
-    noise_free: dict[str, np.ndarray] = {}  # linear VV without speckle, for the complex images
     for name in names:
         if name == "before" and identical:
             continue  # written as a copy of pre below
@@ -228,8 +244,6 @@ def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: E
         if rng.random() < config.nodata_share:
             image[nodata_border(rng, size)] = np.nan
         images[name] = image
-        if slc is not None:
-            noise_free[name] = np.where(np.isnan(image[..., 0]), np.nan, 10.0 ** (db[..., 0] / 10.0))
     if identical:
         images["before"] = images["pre"].copy()
     images = {name: images[name] for name in names}
@@ -264,29 +278,68 @@ def _simulate_patch(rng: np.random.Generator, config: SimulationConfig, event: E
     if has_before and not identical:
         attrs["changes_before_pre"] = ",".join(changes["pre"])
     if slc is not None:
-        if identical:  # the amplitude copy stands for a repeated file, not an acquisition: no phase
-            noise_free.pop("before", None)
-        _add_slc(slc, scene, event, damage, noise_free, north_m, east_m, times, images, attrs)
+        # The amplitude copy of an identical ``before`` stands for a repeated file, not an acquisition: no phase.
+        acquired = [name for name in names if not (name == "before" and identical)]
+        _add_slc(slc, config, event, damage, centre, acquired, times, images, attrs)
     return images, attrs
 
 
-def _add_slc(streams: tuple[np.random.Generator, np.random.Generator], scene: Any, event: Event,
-             damage: np.ndarray, noise_free: dict[str, np.ndarray], north_m: np.ndarray, east_m: np.ndarray,
-             times: dict[str, int], images: dict[str, np.ndarray], attrs: dict[str, Any]) -> None:
-    """The patch's complex images and their truth (:mod:`quakesat.simulator.insar.pair`) into
-    ``images`` and ``attrs``."""
+def _overlap_weights(side: int, pixel_m: float, fine_side: int, fine_pixel_m: float) -> np.ndarray:
+    """``side x fine_side`` share of each pixel of a ``side``-pixel axis (spacing ``pixel_m``)
+    covered by each pixel of a ``fine_side``-pixel axis (spacing ``fine_pixel_m``), both axes
+    centred on the same point."""
+    edges = (np.arange(side + 1) - side / 2.0) * pixel_m
+    fine_edges = (np.arange(fine_side + 1) - fine_side / 2.0) * fine_pixel_m
+    low = np.maximum(edges[:-1, None], fine_edges[None, :-1])
+    high = np.minimum(edges[1:, None], fine_edges[None, 1:])
+    return np.clip(high - low, 0.0, None) / pixel_m
+
+
+def damage_share(damage: np.ndarray, side: int, pixel_m: float, damage_pixel_m: float = PIXEL_SPACING_M
+                 ) -> np.ndarray:
+    """The damaged share of each pixel of a ``side x side`` grid at ``pixel_m`` spacing centred on
+    the ``damage`` mask's centre (non-zero: damaged; ``damage_pixel_m`` spacing): the area-weighted
+    mean of ``damage != 0`` over each coarse pixel (a block mean when the spacings divide),
+    counting ground outside the mask as undamaged. Float64 in [0, 1]."""
+    rows = _overlap_weights(side, pixel_m, damage.shape[0], damage_pixel_m)
+    cols = _overlap_weights(side, pixel_m, damage.shape[1], damage_pixel_m)
+    return np.clip(rows @ (damage != 0).astype(np.float64) @ cols.T, 0.0, 1.0)
+
+
+def _add_slc(streams: tuple[np.random.Generator, np.random.Generator], config: SimulationConfig, event: Event,
+             damage: np.ndarray, centre: tuple[float, float], acquired: list[str], times: dict[str, int],
+             images: dict[str, np.ndarray], attrs: dict[str, Any]) -> None:
+    """The complex images of the interferometric tile around the patch and their truth
+    (:mod:`quakesat.simulator.insar.pair`) into ``images`` and ``attrs``.
+
+    The tile is ``config.slc_side`` pixels at ``config.slc_footprint_m / config.slc_side``,
+    centred on the amplitude patch (``centre``: from the true epicentre). Its scene is drawn
+    from the patch's interferometric stream at that side, land cover and elevation reused at the
+    wide spacing (as in :mod:`quakesat.simulator.insar.study`); backscatter is that scene's
+    noise-free VV, the same for every date, with no weather and no no-data border. Damage is the
+    amplitude patch's, as a damaged share per wide pixel, in the tile's centre and zero around it:
+    it is simulated inside the amplitude patch only.
+    """
     from quakesat.simulator.insar.dislocation import FaultSource, draw_rake
     from quakesat.simulator.insar.geometry import WAVELENGTH_M
     from quakesat.simulator.insar.pair import simulate_slc_images
+    from quakesat.simulator.insar.study import patch_positions
 
     patch_rng, event_rng = streams
+    side, footprint = config.slc_side, float(config.slc_footprint_m)
+    pixel_m = footprint / side
     source = FaultSource.from_rupture(event.rupture, draw_rake(event_rng))
+    scene = make_scene(patch_rng, side, event.region)
+    sigma0 = 10.0 ** (scene.base_db[..., 0] / 10.0)
+    north_m, east_m = patch_positions(side, pixel_m, centre)
+    share = damage_share(damage, side, pixel_m)
     gaps = {"event": (times["post"] - times["pre"]) / 86_400.0}
-    if "before" in noise_free:
+    if "before" in acquired:
         gaps["quiet"] = (times["pre"] - times["before"]) / 86_400.0
-    made = simulate_slc_images(patch_rng, land_cover=scene.land_cover, elevation_m=scene.elevation, damage=damage,
-                               sigma0=noise_free, north_m=north_m, east_m=east_m, pixel_m=PIXEL_SPACING_M,
-                               gaps_days=gaps, source=source, day_of_year=_day_of_year(times["post"]))
+    made = simulate_slc_images(patch_rng, land_cover=scene.land_cover, elevation_m=scene.elevation, damage=share,
+                               sigma0={name: sigma0 for name in acquired}, north_m=north_m, east_m=east_m,
+                               pixel_m=pixel_m, gaps_days=gaps, source=source,
+                               day_of_year=_day_of_year(times["post"]))
     for name, image in made.images.items():
         images[f"slc_{name}"] = image
     event_pair = made.pairs["event"]
@@ -297,6 +350,8 @@ def _add_slc(streams: tuple[np.random.Generator, np.random.Generator], scene: An
         "slc_rake_deg": round(source.rake_deg, 2), "slc_gap_days": event_pair.gap_days,
         "slc_coseismic_fringes": round(event_pair.coseismic_fringes, 4),
         "slc_nonseismic": ",".join(event_pair.nonseismic_kinds),
+        "slc_pixel_spacing_m": pixel_m, "slc_footprint_m": footprint, "slc_side": side,
+        "slc_damaged_share": float(share.mean()),
     })
     if "quiet" in made.pairs:
         attrs["slc_gap_days_before"] = made.pairs["quiet"].gap_days

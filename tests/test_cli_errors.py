@@ -87,6 +87,8 @@ def test_an_output_the_system_refuses(tmp_path: Path) -> None:
     (("simulate", "--out", "{dir}/q.h5", "--events", "0"), ("--events",)),
     (("simulate", "--out", "{dir}/q.h5", "--identical-negatives", "nan"), ("--identical-negatives", "finite")),
     (("train", "--data", "{file}", "--out", "{dir}/m", "--lr", "0"), ("--lr",)),
+    (("train", "--data", "{file}", "--out", "{dir}/m", "--model", "svc-rbf", "--input", "interferometric"),
+     ("interferometric", "svc-rbf")),
     (("demo", "--events", "2"), ("--events",)),
     (("no-such-command",), ("invalid choice",)),
     (("run", "--artifacts", "{dir}"), ("required",)),

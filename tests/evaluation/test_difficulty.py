@@ -24,7 +24,8 @@ from quakesat.simulator.coseismic import CoseismicConfig
 from quakesat.simulator.simulate import SimulationConfig, simulate_file
 
 SIZE = 64
-REPORT_KEYS = {"file", "samples", "hard_negatives", "baselines", "magnitude", "signal", "seconds"}
+REPORT_KEYS = {"file", "samples", "hard_negatives", "baselines", "magnitude", "signal", "interferometric",
+               "seconds"}
 BASELINE_KEYS = {"roc_auc", "average_precision", "recall_at_1pct", "far_at_1pct", "hard_negative_specificity",
                  "accuracy", "settings", "visible_roc_auc"}
 

@@ -135,3 +135,25 @@ def test_negative_pairs_of_a_file_carry_confounds(tmp_path_factory):
     assert with_change / pairs > 0.8
     assert {"soil_moisture", "crops", "construction"} <= kinds
     assert kinds <= {"soil_moisture", "crops", "construction", "flood", "wet_snow", "track"}
+
+
+def test_crop_change_is_the_same_in_the_negative_and_the_event_pair(scene):
+    """A patch's before -> pre pair (the negative) and pre -> post pair (the event) are the first
+    and second transitions of one chain: their crop change must be alike, or the label leaks.
+    The earlier clipped random walk changed the first transition about 4 % more than the second
+    (its spread grew from one acquisition to the next); the AR(1) state is stationary."""
+    rng = np.random.default_rng(5)
+    parcels = 200_000
+    big = replace(scene, parcels=np.arange(parcels).reshape(400, 500) % parcels)
+    states = [cond._crops(rng, big, None, 12.0)[0]]
+    for _ in range(3):
+        previous = replace(_first(scene), crop_state=states[-1])
+        states.append(cond._crops(rng, big, previous, 12.0)[0])
+    spread = [float(np.std(s)) for s in states]
+    np.testing.assert_allclose(spread, cond.CROP_STATE_DB, rtol=0.01)  # stationary marginal
+    changes = [np.abs(np.clip(b, -4, 4) - np.clip(a, -4, 4)) for a, b in zip(states[:-1], states[1:])]
+    moved = [c[c > 0] for c in changes]
+    np.testing.assert_allclose([m.mean() for m in moved], moved[0].mean(), rtol=0.02)
+    # the step of a parcel that moves keeps its documented spread
+    steps = np.concatenate([(b - a)[(b - a) != 0] for a, b in zip(states[:-1], states[1:])])
+    assert abs(float(np.std(steps)) - cond.CROP_JUMP_DB) < 0.05

@@ -1,6 +1,7 @@
 """The complex images of a patch (simulator/insar/pair.py) and their place in a simulated file:
 the phase is the sum the module doc states, the event-free pair carries no co-seismic motion,
-no data stays no data, and the amplitude images are the same bytes with or without them."""
+no data stays no data, the amplitude images are the same bytes with or without them, and the
+file's interferometric tile is the wider one centred on the amplitude patch."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from quakesat.simulator.insar.coherence import multilook
 from quakesat.simulator.insar.dislocation import FaultSource, slip_m, surface_displacement
 from quakesat.simulator.insar.geometry import WAVELENGTH_M, los_displacement, wrap
 from quakesat.simulator.sar_scene import LandCover
-from quakesat.simulator.simulate import SimulationConfig, simulate_file
+from quakesat.simulator.simulate import SimulationConfig, SimulationError, damage_share, simulate_file
 
 SIZE, PIXEL_M = 128, 40.0
+#: A small interferometric tile for the file tests: 32 px of 80 m (2.56 km).
+SMALL_TILE = {"slc_side": 32, "slc_footprint_m": 2560.0}
 
 
 def _grid() -> tuple[np.ndarray, np.ndarray]:
@@ -99,8 +102,8 @@ def test_the_coarse_dislocation_grid_is_within_a_millimetre() -> None:
 def test_a_file_with_complex_images_keeps_its_amplitude_bytes(tmp_path) -> None:
     plain, rich = tmp_path / "plain.h5", tmp_path / "rich.h5"
     simulate_file(plain, SimulationConfig(events=2, seed=4, size=64, before_share=1.0), progress=False, workers=1)
-    simulate_file(rich, SimulationConfig(events=2, seed=4, size=64, before_share=1.0, slc=True), progress=False,
-                  workers=2)
+    simulate_file(rich, SimulationConfig(events=2, seed=4, size=64, before_share=1.0, slc=True, **SMALL_TILE),
+                  progress=False, workers=2)
     with h5py.File(plain) as a, h5py.File(rich) as b:
         compared = 0
         for event in a:
@@ -111,8 +114,13 @@ def test_a_file_with_complex_images_keeps_its_amplitude_bytes(tmp_path) -> None:
                     assert np.array_equal(a[event][name][dataset][()], b[event][name][dataset][()], equal_nan=True)
                     compared += 1
                 patch = b[event][name]
-                assert patch["slc_pre"].dtype == np.complex64 and patch["slc_pre"].shape == (64, 64)
-                assert "slc_post" in patch and "los_coseismic" in patch
+                assert patch["slc_pre"].dtype == np.complex64 and patch["slc_pre"].shape == (32, 32)
+                assert patch["slc_post"].shape == patch["los_coseismic"].shape == (32, 32)
+                assert patch["los_coseismic"].dtype == np.float32
+                assert all(np.isfinite(patch[n][()]).all() for n in patch if n.startswith("slc_"))  # no no-data
+                assert patch.attrs["slc_side"] == 32 and patch.attrs["slc_footprint_m"] == 2560.0
+                assert patch.attrs["slc_pixel_spacing_m"] == 80.0
+                assert 0.0 <= patch.attrs["slc_damaged_share"] <= 1.0
                 assert ("slc_before" in patch) == (not patch.attrs["identical_before"])
                 assert patch.attrs["slc_pass"] in ("ascending", "descending")
                 assert patch.attrs["slc_gap_days"] in (6.0, 12.0, 24.0)
@@ -122,11 +130,66 @@ def test_a_file_with_complex_images_keeps_its_amplitude_bytes(tmp_path) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_complex_images_do_not_depend_on_the_worker_count(tmp_path, workers: int) -> None:
     path = tmp_path / f"w{workers}.h5"
-    simulate_file(path, SimulationConfig(events=1, seed=9, size=32, slc=True), progress=False, workers=workers)
+    config = SimulationConfig(events=1, seed=9, size=32, slc=True, **SMALL_TILE)
+    simulate_file(path, config, progress=False, workers=workers)
     with h5py.File(path) as h5:
         event = next(iter(h5))
         digest = hash(h5[event]["patch_0"]["slc_post"][()].tobytes())
     reference = tmp_path / "reference.h5"
-    simulate_file(reference, SimulationConfig(events=1, seed=9, size=32, slc=True), progress=False, workers=1)
+    simulate_file(reference, config, progress=False, workers=1)
     with h5py.File(reference) as h5:
         assert hash(h5[event]["patch_0"]["slc_post"][()].tobytes()) == digest
+
+
+def test_the_damage_share_is_the_block_mean_in_the_tiles_centre() -> None:
+    damage = np.zeros((64, 64), np.uint8)
+    damage[:32] = 3  # the northern half damaged (any non-zero code)
+    damage[40:48, 8:16] = 1  # one more 80 m block
+    share = damage_share(damage, 32, 80.0)  # 64 px of 10 m = 8 x 8 px of 80 m in the centre of 32 x 32
+    assert share.shape == (32, 32)
+    inner = share[12:20, 12:20]
+    assert np.array_equal(inner[:4], np.ones((4, 8))) and inner[5, 1] == 1.0
+    assert inner[4:].sum() == 1.0
+    outside = share.copy()
+    outside[12:20, 12:20] = 0
+    assert not outside.any()
+    # a spacing that does not divide the patch: area weighted, the damaged area is kept
+    odd = damage_share(damage, 30, 30.0)
+    assert odd.max() <= 1.0 and np.isclose(odd.sum() * 30.0**2, np.count_nonzero(damage) * 10.0**2)
+    # a wide tile narrower than the patch keeps the share of what it covers
+    assert np.allclose(damage_share(np.ones((64, 64), np.uint8), 4, 80.0), 1.0)
+
+
+def test_the_damage_share_lowers_the_event_pairs_coherence_in_the_centre() -> None:
+    share = damage_share(np.ones((64, 64), np.uint8), SIZE, PIXEL_M)  # 640 m patch: 16 px of 40 m
+    centre = slice(SIZE // 2 - 8, SIZE // 2 + 8)
+    assert share[centre, centre].min() == 1.0 and share.sum() == 256
+    coherence = _images(damage=share).pairs["event"].coherence
+    assert coherence[centre, centre].mean() < 0.5 * coherence[:32, :32].mean()
+
+
+def test_a_damaged_patch_gives_its_tile_a_damaged_share(tmp_path) -> None:
+    path = tmp_path / "damaged.h5"
+    # shallow, large events near the epicentre: patches with damage
+    simulate_file(path, SimulationConfig(events=2, seed=3, size=64, patches_per_event=2, magnitude_range=(5.8, 6.5),
+                                         slc=True, **SMALL_TILE), progress=False, workers=1)
+    shares = []
+    with h5py.File(path) as h5:
+        for event in h5:
+            for name in h5[event]:
+                if name.startswith("patch_"):
+                    patch = h5[event][name]
+                    expected = np.count_nonzero(patch["change_mask"][()]) * 10.0**2 / 2560.0**2
+                    assert np.isclose(patch.attrs["slc_damaged_share"], expected)
+                    shares.append(patch.attrs["slc_damaged_share"])
+    assert max(shares) > 0
+
+
+@pytest.mark.parametrize("changes", [{"slc_side": 4}, {"slc_side": 36}, {"slc_side": 64.0},
+                                     {"slc_footprint_m": 0.0}, {"slc_footprint_m": float("inf")},
+                                     {"slc_footprint_m": float("nan")},
+                                     {"slc_side": 256, "slc_footprint_m": 2000.0}])
+def test_the_interferometric_tile_is_validated(changes: dict) -> None:
+    with pytest.raises(SimulationError):
+        SimulationConfig(**changes)
+    SimulationConfig(slc_side=256, slc_footprint_m=2560.0)  # 10 m pixels: allowed
