@@ -53,6 +53,8 @@ class Status(IntEnum):
     BAD_GEOREFERENCE = 40
     BAD_TIME = 41
     UNREADABLE = 42
+    NO_COHERENCE = 43
+    WRONG_KIND = 44
     # 64..95 resource: the payload runs in degraded operation.
     QUEUE_OVERFLOW = 64
     DEADLINE_MISSED = 65
@@ -96,6 +98,8 @@ DESCRIPTIONS: dict[Status, str] = {
     Status.BAD_GEOREFERENCE: "the tile's georeference is invalid (off the globe, non-finite, or a spacing <= 0)",
     Status.BAD_TIME: "the acquisition time is missing or invalid",
     Status.UNREADABLE: "the tile could not be read",
+    Status.NO_COHERENCE: "no coherence anywhere in the same-track pair: not co-registered, or decorrelated everywhere",
+    Status.WRONG_KIND: "the tile is not of the kind the model takes (an amplitude pair or a same-track complex pair)",
     Status.QUEUE_OVERFLOW: "the downlink queue overflowed and messages were dropped",
     Status.DEADLINE_MISSED: "processing did not finish within its deadline",
     Status.OUT_OF_MEMORY: "not enough memory to process the tile",

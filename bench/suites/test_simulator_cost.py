@@ -1,8 +1,9 @@
 """The cost of the interferometric observable in the simulator: the same file written without
 and with each patch's complex images (``quakesat simulate`` and ``quakesat simulate --slc``),
 in one run, as ratios. The issue's budget: within 2x the time and the disk of the amplitude
-file alone (measured on 6 events of 512 x 512 tiles, 2 workers, this 2-core VM: 12.8 s /
-463 MB against 24.2 s / 893 MB, 1.89x and 1.93x).
+file alone (measured on 6 events of 512 x 512 tiles, 2 workers, this 2-core VM, with the
+20.48 km / 256 px interferometric tile: 15.5 s / 463 MB against 24.9 s / 573 MB, 1.61x and
+1.24x).
 
 Run: ``pytest bench/suites/test_simulator_cost.py --benchmark-only`` (EVENTS below; a larger
 file narrows the noise of a shared machine).

@@ -1,5 +1,6 @@
 // .npy tile reader: header parsed in place from a stack buffer, data read straight into the
-// caller's buffer (little-endian hosts: x86-64 and aarch64).
+// caller's buffer (little-endian hosts: x86-64 and aarch64). One grammar and one order of
+// checks for both element types (float32 H x W x 2, complex64 H x W).
 #include "quakesat/npy.hpp"
 
 #include <cstdint>
@@ -12,9 +13,11 @@ namespace {
 
 constexpr std::size_t kMaxHeader = 4096;
 
+enum class Dtype { kOther, kF4, kC8 };  // '<f4', '<c8', anything else
+
 // A .npy header under the grammar of runtime/tile_file.py (what NumPy writes, nothing looser).
 struct Header {
-  bool is_f4 = false;
+  Dtype dtype = Dtype::kOther;
   bool fortran = false;
   int ndim = 0;
   long dims[4] = {0, 0, 0, 0};
@@ -70,7 +73,8 @@ bool parse_descr(Cursor& c, Header& h) {
   if (!c.letter()) return false;
   while (c.alnum()) c.take(c.peek());
   const std::size_t length = c.at() - start;
-  h.is_f4 = length == 3 && std::strncmp(c.text() + start, "<f4", 3) == 0;
+  if (length == 3 && std::strncmp(c.text() + start, "<f4", 3) == 0) h.dtype = Dtype::kF4;
+  if (length == 3 && std::strncmp(c.text() + start, "<c8", 3) == 0) h.dtype = Dtype::kC8;
   return c.take('\'');
 }
 
@@ -132,9 +136,9 @@ bool parse_header(const char* text, std::size_t length, Header& h) {
   return c.done() && seen[0] && seen[1] && seen[2];
 }
 
-}  // namespace
-
-Status read_npy_image(const char* path, int side, float* buffer, NpyImage& image) {
+// Either reader: `dtype` is the element type wanted, '<f4' H x W x 2 or '<c8' H x W (both
+// side x side x 2 floats in `buffer`).
+Status read_npy(const char* path, int side, Dtype dtype, float* buffer, NpyImage& image) {
   RegularFile file(path);  // a FIFO, device or directory is refused before any read
   if (!file.ok()) return Status::kUnreadable;
   unsigned char magic[8];
@@ -162,10 +166,11 @@ Status read_npy_image(const char* path, int side, float* buffer, NpyImage& image
   }
   Header parsed;
   if (!parse_header(header, header_length, parsed)) return Status::kUnreadable;
-  if (!parsed.is_f4) return Status::kBadDtype;
+  if (parsed.dtype != dtype) return Status::kBadDtype;
   if (parsed.fortran) return Status::kUnreadable;
   const long* dims = parsed.dims;
-  if (parsed.ndim != 3 || dims[2] != 2 || dims[0] == 0 || dims[1] == 0) return Status::kBadShape;
+  const bool rank = dtype == Dtype::kF4 ? parsed.ndim == 3 && dims[2] == 2 : parsed.ndim == 2;
+  if (!rank || dims[0] == 0 || dims[1] == 0) return Status::kBadShape;
   const std::size_t count = static_cast<std::size_t>(dims[0]) * static_cast<std::size_t>(dims[1]) * 2;
   if (file.size() < preamble + header_length + count * sizeof(float)) return Status::kUnreadable;
   image.height = static_cast<int>(dims[0]);
@@ -174,6 +179,16 @@ Status read_npy_image(const char* path, int side, float* buffer, NpyImage& image
   if (dims[0] != side || dims[1] != side) return Status::kBadShape;
   if (!file.read_exact(buffer, count * sizeof(float))) return Status::kUnreadable;
   return Status::kOk;
+}
+
+}  // namespace
+
+Status read_npy_image(const char* path, int side, float* buffer, NpyImage& image) {
+  return read_npy(path, side, Dtype::kF4, buffer, image);
+}
+
+Status read_npy_complex(const char* path, int side, float* buffer, NpyImage& image) {
+  return read_npy(path, side, Dtype::kC8, buffer, image);
 }
 
 }  // namespace quakesat

@@ -3,14 +3,14 @@
 
 namespace quakesat {
 
-const Status kAllStatuses[23] = {
+const Status kAllStatuses[25] = {
     Status::kOk,           Status::kPartialNodata,  Status::kValuesClipped,  Status::kNoGeoreference,
     Status::kAllNodata,
     Status::kMostlyNodata, Status::kNonFinite,      Status::kAllZero,        Status::kConstant,
     Status::kBadShape,     Status::kBadDtype,       Status::kOutOfRange,     Status::kBadGeoreference,
-    Status::kBadTime,      Status::kUnreadable,     Status::kQueueOverflow,  Status::kDeadlineMissed,
-    Status::kOutOfMemory,  Status::kModelMissing,   Status::kHashMismatch,   Status::kManifestInvalid,
-    Status::kBackendError, Status::kOutputInvalid,
+    Status::kBadTime,      Status::kUnreadable,     Status::kNoCoherence,    Status::kWrongKind,
+    Status::kQueueOverflow, Status::kDeadlineMissed, Status::kOutOfMemory,   Status::kModelMissing,
+    Status::kHashMismatch, Status::kManifestInvalid, Status::kBackendError,  Status::kOutputInvalid,
 };
 
 const char* code_name(Status status) {
@@ -30,6 +30,8 @@ const char* code_name(Status status) {
     case Status::kBadGeoreference: return "bad_georeference";
     case Status::kBadTime: return "bad_time";
     case Status::kUnreadable: return "unreadable";
+    case Status::kNoCoherence: return "no_coherence";
+    case Status::kWrongKind: return "wrong_kind";
     case Status::kQueueOverflow: return "queue_overflow";
     case Status::kDeadlineMissed: return "deadline_missed";
     case Status::kOutOfMemory: return "out_of_memory";

@@ -1,12 +1,14 @@
 // The C++ core against the files the Python side wrote (tests/vectors/): the message encoder
 // on the golden downlink vectors, the decision path on golden decision inputs, the tile reader
-// and input checks on every parity tile, and the preprocessing of every processable tile
-// (bit-exact: the float32 outputs must be equal, not close). The status enum and the other
+// and input checks on every parity tile, the preprocessing of every processable tile and
+// interferogram formation (version 3) on its golden pairs (bit-exact: the float32 outputs
+// must be equal, not close). The status enum and the other
 // shared constants are test_constants' job, the manifest rules test_manifest's.
 //
 //   test_core VECTORS_DIR
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -18,6 +20,7 @@
 #include "check.hpp"
 #include "reports.hpp"
 #include "quakesat/decision.hpp"
+#include "quakesat/interferogram.hpp"
 #include "quakesat/message.hpp"
 #include "quakesat/npy.hpp"
 #include "quakesat/preprocess.hpp"
@@ -217,6 +220,77 @@ int test_preprocess_v2(const std::string& vectors) {
   return compared;
 }
 
+// Version 3 on the golden pairs of tests/vectors/interferogram (runtime/interferogram.py): the
+// '<c8' pair read by read_npy_complex, the output's bits equal to Python's float32 ones.
+int test_interferogram(const std::string& vectors) {
+  const std::string folder = vectors + "/interferogram";
+  int compared = 0;
+  for (const json& c : read_jsonl(folder + "/cases.jsonl")) {
+    const std::string name = c.at("name");
+    const json& config = c.at("config");
+    expect(config.at("kind") == "interferometric" && config.at("version") == kInterferometricVersion &&
+               config.at("channels").size() == static_cast<std::size_t>(kInterferometricChannels),
+           name + ": config " + config.dump() + " is not this code's version 3");
+    const int looks = config.at("looks");
+    const std::string pre_path = folder + "/" + c.at("pre").get<std::string>();
+    const std::string post_path = folder + "/" + c.at("post").get<std::string>();
+    const int side = static_cast<int>(std::lround(std::sqrt(load_npy_floats(pre_path).size() / 2.0)));
+    const std::size_t values = static_cast<std::size_t>(side) * side * 2;
+    std::vector<float> pre(values), post(values);
+    NpyImage a, b;
+    const Status read_pre = read_npy_complex(pre_path.c_str(), side, pre.data(), a);
+    const Status read_post = read_npy_complex(post_path.c_str(), side, post.data(), b);
+    expect(read_pre == Status::kOk && read_post == Status::kOk,
+           name + ": pair read " + code_name(read_pre) + "/" + code_name(read_post));
+    NpyImage as_float;
+    expect(read_npy_image(pre_path.c_str(), side, pre.data(), as_float) == Status::kBadDtype,
+           name + ": the float32 reader refuses '<c8'");
+    if (read_pre != Status::kOk || read_post != Status::kOk) continue;
+    const auto reference = load_npy_floats(folder + "/" + c.at("output").get<std::string>());
+    const std::size_t side_out = static_cast<std::size_t>(side / looks);
+    std::vector<float> out(static_cast<std::size_t>(kInterferometricChannels) * side_out * side_out, -1.0f);
+    std::vector<double> scratch(interferogram_scratch_doubles(side, looks));
+    const bool ok = interferogram_features(pre.data(), post.data(), side, side, looks, out.data(), scratch.data());
+    expect(ok && reference.size() == out.size(),
+           name + ": " + std::to_string(out.size()) + " values, Python wrote " + std::to_string(reference.size()));
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < out.size() && i < reference.size(); ++i) {
+      std::uint32_t got, want;
+      std::memcpy(&got, &out[i], 4);
+      std::memcpy(&want, &reference[i], 4);
+      if (got != want && differ++ < 3) {
+        std::fprintf(stderr, "%s: value %zu (channel %zu): 0x%08x (%.9g), Python 0x%08x (%.9g)\n", name.c_str(), i,
+                     i / (side_out * side_out), got, static_cast<double>(out[i]), want,
+                     static_cast<double>(reference[i]));
+      }
+    }
+    expect(differ == 0, name + ": " + std::to_string(differ) + " of " + std::to_string(out.size()) +
+                            " values differ from Python's bits");
+    // The scratch-owning overload gives the same bits.
+    std::vector<float> again(out.size(), -1.0f);
+    expect(interferogram_features(pre.data(), post.data(), side, side, looks, again.data()) &&
+               std::memcmp(again.data(), out.data(), out.size() * 4) == 0,
+           name + ": the allocating overload differs");
+    ++compared;
+  }
+  // Refused arguments (runtime/interferogram.py raises ValueError): nothing written.
+  const std::vector<float> image(8 * 8 * 2, 1.0f);
+  float out[3 * 8 * 8] = {};
+  for (int looks : {0, -1, 3, 16}) {
+    expect(!interferogram_features(image.data(), image.data(), 8, 8, looks, out), "looks " + std::to_string(looks) +
+                                                                                       " is refused for 8 x 8");
+  }
+  expect(!interferogram_features(image.data(), image.data(), 8, 6, 4, out), "looks 4 is refused for 8 x 6");
+  expect(!interferogram_features(image.data(), image.data(), 0, 0, 1, out), "an empty image is refused");
+  expect(std::all_of(out, out + 3 * 8 * 8, [](float v) { return v == 0.0f; }), "a refused call writes nothing");
+  NpyImage image_info;
+  std::vector<float> buffer(3 * 8 * 8);
+  expect(read_npy_complex((folder + "/ramp_l8.output.npy").c_str(), 4, buffer.data(), image_info) ==
+             Status::kBadDtype,
+         "the complex reader refuses '<f4'");
+  return compared;
+}
+
 // The shared hostile .npy files (tests/vectors/hostile_npy, the header grammar of
 // runtime/tile_file.py): the C++ reader gives each the status pytest expects from Python.
 int test_hostile_npy(const std::string& vectors) {
@@ -348,12 +422,14 @@ int main(int argc, char** argv) {
   expect(preprocessed >= 8, "at least 8 preprocessed tiles compared");
   const int v2 = test_preprocess_v2(vectors);
   expect(v2 >= 10, "at least 10 version 2 preprocessing cases compared");
+  const int interferograms = test_interferogram(vectors);
+  expect(interferograms >= 9, "at least 9 interferogram (version 3) cases compared");
   const int hostile = test_hostile_npy(vectors) + test_hostile_list(vectors);
   expect(hostile >= 75, "at least 50 hostile .npy files and 25 hostile list lines read");
   const int checks = test_hostile_checks(vectors);
   expect(checks >= 51, "at least 51 broken images judged (check_image, version 2 fused, version 1)");
   std::printf("%d downlink vectors, %d decision vectors, %d preprocessed tiles, %d version 2 cases, "
-              "%d hostile files and lines, %d broken images: %s\n",
-              downlink, decisions, preprocessed, v2, hostile, checks, failures ? "FAILED" : "ok");
+              "%d version 3 cases, %d hostile files and lines, %d broken images: %s\n",
+              downlink, decisions, preprocessed, v2, interferograms, hostile, checks, failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }

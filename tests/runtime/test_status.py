@@ -38,6 +38,8 @@ EXPECTED = {
     "BAD_GEOREFERENCE": (40, StatusCategory.BAD_INPUT),
     "BAD_TIME": (41, StatusCategory.BAD_INPUT),
     "UNREADABLE": (42, StatusCategory.BAD_INPUT),
+    "NO_COHERENCE": (43, StatusCategory.BAD_INPUT),
+    "WRONG_KIND": (44, StatusCategory.BAD_INPUT),
     "QUEUE_OVERFLOW": (64, StatusCategory.RESOURCE),
     "DEADLINE_MISSED": (65, StatusCategory.RESOURCE),
     "OUT_OF_MEMORY": (66, StatusCategory.RESOURCE),

@@ -160,6 +160,8 @@ def build_valid(rng: random.Random) -> list[tuple[str, TileReport | HealthReport
         ("tile_bad_georeference", d.tile(Status.BAD_GEOREFERENCE, lat=0.0, lon=0.0)),
         ("tile_bad_time", d.tile(Status.BAD_TIME, time=0)),
         ("tile_unreadable", d.tile(Status.UNREADABLE)),
+        ("tile_no_coherence", d.tile(Status.NO_COHERENCE)),
+        ("tile_wrong_kind", d.tile(Status.WRONG_KIND)),
         ("tile_hash_mismatch", d.tile(Status.HASH_MISMATCH)),
         ("tile_manifest_invalid", d.tile(Status.MANIFEST_INVALID)),
         ("tile_backend_error", d.tile(Status.BACKEND_ERROR)),

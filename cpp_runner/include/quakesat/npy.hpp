@@ -20,4 +20,10 @@ struct NpyImage {
 // An image of another side is BAD_SHAPE, judged on its header before any pixel is read.
 Status read_npy_image(const char* path, int side, float* buffer, NpyImage& image);
 
+// The same for a complex64 image (preprocessing version 3's pair, interferogram.hpp): one
+// H x W '<c8' array in C order, read as side x side x {re, im} floats (the same bytes). The
+// same header grammar and order of checks; another element type is BAD_DTYPE, another rank or
+// side BAD_SHAPE.
+Status read_npy_complex(const char* path, int side, float* buffer, NpyImage& image);
+
 }  // namespace quakesat

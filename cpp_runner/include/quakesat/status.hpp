@@ -25,6 +25,8 @@ enum class Status : std::uint8_t {
   kBadGeoreference = 40,
   kBadTime = 41,
   kUnreadable = 42,
+  kNoCoherence = 43,
+  kWrongKind = 44,
   // 64..95 resource.
   kQueueOverflow = 64,
   kDeadlineMissed = 65,
@@ -58,6 +60,6 @@ constexpr bool processable(Status status) {
 const char* code_name(Status status);
 
 // Every defined status, in numeric order (for tests and tables).
-extern const Status kAllStatuses[23];
+extern const Status kAllStatuses[25];
 
 }  // namespace quakesat
