@@ -231,6 +231,20 @@ def location_truth(attrs: dict[str, Any]) -> tuple[tuple[float, float], str] | N
     return None
 
 
+def same_track_location_truth(attrs: dict[str, Any]) -> tuple[float, float] | None:
+    """Where an event's same-track tile should point: the surface projection of the rupture's
+    centroid, (row, col) on the interferometric tile's pixel grid (the simulator's
+    ``slc_centroid_row``/``_col``, written with ``--slc``). None without it (the real file,
+    older files), or where it lies outside the tile."""
+    row, col, side = attrs.get("slc_centroid_row"), attrs.get("slc_centroid_col"), attrs.get("slc_side")
+    if row is None or col is None or side is None:
+        return None
+    row, col = float(row), float(col)
+    if not (-0.5 <= row <= side - 0.5 and -0.5 <= col <= side - 0.5):
+        return None
+    return row, col
+
+
 def _parse_magnitude(raw: Any, where: str) -> float:
     value = raw
     if isinstance(value, np.ndarray):

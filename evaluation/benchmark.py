@@ -335,6 +335,27 @@ def _add_mw_depth_bins(block: dict[str, Any], truth: _Truth, table: PairTable, i
     block["by_mw_depth"] = {"mw": binned["magnitude"], "depth_km": known_depth, "rate": rates[0]}
 
 
+#: A same-track event tile counts as visibly deformed from this peak co-seismic LOS motion
+#: (m): one fringe, half the wavelength.
+FRINGE_M = 0.055465 / 2.0
+
+
+def _insar_location(table: PairTable, insar: InsarTable, heads: dict[str, np.ndarray]) -> dict[str, Any]:
+    """An interferometric network's location (head or tile centre, chosen on validation) against
+    the surface projection of the rupture's centroid, in metres, on the event tiles whose tile
+    holds it; "visible": tiles with a fringe or more of co-seismic motion."""
+    splits = {}
+    for split in ("validation", "test"):
+        rows = table.rows(split)
+        side = np.full(rows.size, insar.side_px)
+        estimates = {"centre": centre_pixels(side)}
+        if split in heads:
+            estimates["head"] = head_pixels(heads[split], side)
+        splits[split] = {"truth": insar.centroid_px[rows], "spacing": np.full(rows.size, insar.pixel_m),
+                         "side": side, "estimates": estimates, "visible": insar.peak_los_m[rows] >= FRINGE_M}
+    return location_block(splits["validation"], splits["test"])
+
+
 def _peak_los_by_mw(table: PairTable, insar: InsarTable) -> list[dict[str, Any]]:
     """Median peak co-seismic LOS motion (cm) on the event tiles of each Mw bin, all splits."""
     events = table.label == 1
@@ -444,7 +465,8 @@ def markdown(result: dict[str, Any]) -> str:
     if located:
         lines += ["", "**Calibration and location** (networks; temperature fitted on the validation hard tiles, "
                       "expected calibration error on the test hard tiles; location method chosen on validation, "
-                      "median error in metres from the damage centroid on the test event tiles)", "",
+                      "median error in metres on the test event tiles from the damage centroid, or for the insar- "
+                      "rows from the surface projection of the rupture's centroid)", "",
                   "| model | seeds | temperature | ECE before | ECE after | location method (first seed) | "
                   "location error, m | on visibly damaged tiles, m |", "|---|---|---|---|---|---|---|---|"]
         for row in located:
@@ -520,6 +542,18 @@ def _insar_markdown(result: dict[str, Any]) -> list[str]:
         ms = f"{row['ms_per_tile']:.2f}" if row.get("ms_per_tile") else "—"
         lines.append(f"| {name} | {kind} | {row['seeds']} | {_fmt(s['roc_auc'])} | {_fmt(s['average_precision'])} | "
                      f"{recalls} | {macs} | {ms} |")
+    for row in chosen:
+        block = row["per_seed"][first].get("location") if row["kind"] == "network" else None
+        if not block or block.get("chosen_test_median_m") is None:
+            continue
+        medians = block["test_median_m"]
+        centre = medians.get("centre")
+        lines += ["", f"{row['name']} locates with its {block['chosen']} (chosen on validation, first seed): median "
+                      f"error {block['chosen_test_median_m']:.0f} m from the surface projection of the rupture's "
+                      f"centroid over {block['test_tiles']} test event tiles that hold it "
+                      f"({_metres(block['chosen_visible_test_median_m'])} over the {block['visible_test_tiles']} with "
+                      f"a fringe or more); the tile centre: {_metres(centre)}. Over seeds: "
+                      f"{_fmt(row['summary'].get('location_m'), 0)} m."]
     binned = [row for row in chosen if row["per_seed"][first].get("by_mw_depth")]
     if binned:
         rate = binned[0]["per_seed"][first]["by_mw_depth"]["rate"]
@@ -549,6 +583,10 @@ def _insar_markdown(result: dict[str, Any]) -> list[str]:
                       for e in peaks) + " |",
                   "| published | " + " | ".join(published) + " |"]
     return lines
+
+
+def _metres(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} m"
 
 
 def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -684,6 +722,8 @@ def run_benchmark(data: str | Path, out: str | Path, rows: Sequence[NetworkRow] 
                 block["test_scores"] = scored.test_scores
                 _add_mw_depth_bins(block, truth, table, insar, rates)
                 block.pop("test_scores")
+                if scored.locations:
+                    block["location"] = _insar_location(table, insar, scored.locations)
             per_seed[str(seed)] = block
         first = per_seed[str(seeds[0])]
         result_rows.append({"name": row.name, "kind": "network", "seeds": len(seeds), "row": asdict(row),

@@ -70,6 +70,8 @@ class InsarTable:
         depth_km: ``(N,)`` hypocentre depth.
         peak_los_m: ``(N,)`` largest |co-seismic LOS| on the tile (0 for event-free pairs'
             own motion: they carry none; the value is the patch's event's).
+        centroid_px: ``(N, 2)`` (row, col) on the full-resolution grid of the surface projection
+            of the rupture's centroid, for event pairs whose tile holds it; NaN elsewhere.
         looks: block side used.
         pixel_m: full-resolution spacing of the complex images.
         grid_px: side of the multilooked grid.
@@ -80,10 +82,16 @@ class InsarTable:
     mw: np.ndarray
     depth_km: np.ndarray
     peak_los_m: np.ndarray
+    centroid_px: np.ndarray
     looks: int
     pixel_m: float
     grid_px: int
     seconds: float
+
+    @property
+    def side_px(self) -> int:
+        """Side of the full-resolution same-track images."""
+        return self.grid_px * self.looks
 
 
 def insar_table(data: str | Path, table: PairTable, looks: int = INSAR_LOOKS) -> InsarTable | None:
@@ -98,12 +106,13 @@ def insar_table(data: str | Path, table: PairTable, looks: int = INSAR_LOOKS) ->
         The scores, or None when any pair of the table lacks its same-track images or the
         ``los_coseismic`` truth (the published file, a file simulated without ``--slc``).
     """
-    from quakesat.data.quakeset import QuakeSetFile, SampleRef
+    from quakesat.data.quakeset import QuakeSetFile, SampleRef, same_track_location_truth
 
     started = time.perf_counter()
     n = table.label.size
     scores = {name: np.empty(n) for name in INSAR_BASELINES}
     mw, depth, peak = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    centroid = np.full((n, 2), np.nan)
     pixel_m, grid = _FALLBACK_PIXEL_M, 0
     truth_cache: dict[tuple[str, str], np.ndarray] = {}
     with QuakeSetFile(data) as qs:
@@ -136,4 +145,7 @@ def insar_table(data: str | Path, table: PairTable, looks: int = INSAR_LOOKS) ->
             mw[i] = float(event_attrs.get("mw", np.nan))
             depth[i] = float(event_attrs.get("depth", np.nan))
             peak[i] = float(np.max(np.abs(los))) if los.size else 0.0
-    return InsarTable(scores, mw, depth, peak, int(looks), pixel_m, int(grid), time.perf_counter() - started)
+            where = same_track_location_truth(attrs) if label == 1 else None
+            if where is not None:
+                centroid[i] = where
+    return InsarTable(scores, mw, depth, peak, centroid, int(looks), pixel_m, int(grid), time.perf_counter() - started)

@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import Dataset
 
 from quakesat.data.parallel import ordered_map
-from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth
+from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth, same_track_location_truth
 from quakesat.runtime.interferogram import InterferogramConfig, interferogram_features, is_interferometric
 from quakesat.runtime.preprocess import (
     PreprocessConfig,
@@ -63,6 +63,19 @@ def location_target(attrs: dict, side: int) -> tuple[tuple[float, float], bool]:
     offset = ((row - centre) / half, (col - centre) / half)
     inside = abs(offset[0]) <= 1.0 and abs(offset[1]) <= 1.0
     return (offset if inside else (0.0, 0.0)), inside
+
+
+def same_track_location_target(attrs: dict) -> tuple[tuple[float, float], bool]:
+    """The location target of an event's same-track tile: the surface projection of the
+    rupture's centroid (:func:`quakesat.data.quakeset.same_track_location_truth`), as an offset
+    (row, col) from the tile centre in units of half the tile side; no target when the file
+    records none or it lies outside the tile."""
+    truth = same_track_location_truth(attrs)
+    if truth is None:
+        return (0.0, 0.0), False
+    side = float(attrs["slc_side"])
+    centre, half = (side - 1) / 2.0, side / 2.0
+    return ((truth[0] - centre) / half, (truth[1] - centre) / half), True
 
 
 class TorchQuakeSet(Dataset):
@@ -142,7 +155,9 @@ class TorchQuakeSet(Dataset):
     def _read_targets(self, ref: SampleRef) -> Targets:
         side = self.source.image_shape(ref.event_id, ref.patch)[0]
         location, known = (0.0, 0.0), False
-        if ref.label == 1 and not self.interferometric:  # the damage centroid lies on the amplitude grid
+        if ref.label == 1 and self.interferometric:
+            location, known = same_track_location_target(self.source.patch_attrs(ref.event_id, ref.patch))
+        elif ref.label == 1:
             location, known = location_target(self.source.patch_attrs(ref.event_id, ref.patch), side)
         return Targets(float(ref.label), float(ref.magnitude), location, known)
 

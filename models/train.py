@@ -102,9 +102,9 @@ class TrainConfig:
             in_channels={"bitemporal": 4, "single": 2, "interferometric": len(INTERFEROMETRIC_CHANNELS)}[self.input],
             event=self.task in ("detect", "multi"),
             magnitude=self.task in ("magnitude", "multi"),
-            # The location target is the damage centroid on the amplitude grid: no target for
-            # the interferometric tile yet (where its deformation lies is another truth).
-            location=self.task == "multi" and self.input != "interferometric",
+            # amplitude pairs: the damage centroid; same-track pairs: the surface projection of
+            # the rupture's centroid (models/torch_data.py)
+            location=self.task == "multi",
         )
 
     def preprocess(self) -> PreprocessConfig | InterferogramConfig:

@@ -306,6 +306,14 @@ def damage_share(damage: np.ndarray, side: int, pixel_m: float, damage_pixel_m: 
     return np.clip(rows @ (damage != 0).astype(np.float64) @ cols.T, 0.0, 1.0)
 
 
+def grid_pixel(point_m: tuple[float, float], centre_m: tuple[float, float], side: int,
+               pixel_m: float) -> tuple[float, float]:
+    """(row, col), fractional, of the point ``point_m`` (north, east of the true epicentre, m) on
+    the grid of :func:`~quakesat.simulator.insar.study.patch_positions` centred at ``centre_m``."""
+    return (float((centre_m[0] - point_m[0]) / pixel_m + (side - 1) / 2.0),
+            float((point_m[1] - centre_m[1]) / pixel_m + (side - 1) / 2.0))
+
+
 def _add_slc(streams: tuple[np.random.Generator, np.random.Generator], config: SimulationConfig, event: Event,
              damage: np.ndarray, centre: tuple[float, float], acquired: list[str], times: dict[str, int],
              images: dict[str, np.ndarray], attrs: dict[str, Any]) -> None:
@@ -352,6 +360,11 @@ def _add_slc(streams: tuple[np.random.Generator, np.random.Generator], config: S
         "slc_nonseismic": ",".join(event_pair.nonseismic_kinds),
         "slc_pixel_spacing_m": pixel_m, "slc_footprint_m": footprint, "slc_side": side,
         "slc_damaged_share": float(share.mean()),
+        # the surface projection of the rupture's centroid (the source is placed from the true
+        # epicentre, as the pixel positions are) on the tile's pixel grid: where an
+        # interferometric alert should point
+        **dict(zip(("slc_centroid_row", "slc_centroid_col"),
+                   grid_pixel((source.north_m, source.east_m), centre, side, pixel_m))),
     })
     if "quiet" in made.pairs:
         attrs["slc_gap_days_before"] = made.pairs["quiet"].gap_days

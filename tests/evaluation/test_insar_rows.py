@@ -84,7 +84,7 @@ def test_the_interferometric_dataset_reads_the_same_track_pair(files):
         data = TorchQuakeSet(qs, Task(1), "train", InterferogramConfig(looks=8), cache=False)
         x, targets = data[0]
         assert tuple(x.shape) == (3, 8, 8) and float(x[:2].abs().max()) <= 1.0 + 1e-6
-        assert not bool(targets["has_location"])
+        assert set(targets) >= {"location", "has_location"}
         assert len(data) == len(qs.samples(Task(1), "train"))
     with QuakeSetFile(without) as qs:
         assert len(TorchQuakeSet(qs, Task(1), "train", InterferogramConfig(), cache=False)) == 0
@@ -99,7 +99,7 @@ def test_the_benchmark_puts_the_rows_beside_the_amplitude_rows(files):
     assert {"log-ratio", *INSAR_BASELINES, INSAR_ROW.name} <= set(rows)
     assert rows["insar-oracle"]["kind"] == "insar-baseline"
     network = rows[INSAR_ROW.name]["per_seed"]["0"]
-    assert network["input_shape"] == [3, 8, 8] and "location" not in network
+    assert network["input_shape"] == [3, 8, 8] and network["location"]["test_tiles"] > 0
     for name in (*INSAR_BASELINES, INSAR_ROW.name):
         bins = rows[name]["per_seed"]["0"]["by_mw_depth"]
         test_events = int(sum(entry["n"] for entry in bins["mw"]))

@@ -193,3 +193,18 @@ def test_the_interferometric_tile_is_validated(changes: dict) -> None:
     with pytest.raises(SimulationError):
         SimulationConfig(**changes)
     SimulationConfig(slc_side=256, slc_footprint_m=2560.0)  # 10 m pixels: allowed
+
+
+def test_the_centroid_pixel_is_the_grid_position_of_the_source() -> None:
+    """``slc_centroid_row``/``_col`` come from :func:`grid_pixel`: the inverse of the tile's
+    pixel positions, so the grid holds the source's (north, east) at that pixel."""
+    from quakesat.simulator.insar.study import patch_positions
+    from quakesat.simulator.simulate import grid_pixel
+
+    side, pixel_m, centre = 64, 80.0, (1234.0, -567.0)
+    north, east = patch_positions(side, pixel_m, centre)
+    for point in ((1234.0, -567.0), (300.0, 900.0), (north[5, 7], east[5, 7])):
+        row, col = grid_pixel(point, centre, side, pixel_m)
+        assert np.interp(row, np.arange(side), north[:, 0], period=None) == pytest.approx(point[0])
+        assert np.interp(col, np.arange(side), east[0, :]) == pytest.approx(point[1])
+    assert grid_pixel((north[5, 7], east[5, 7]), centre, side, pixel_m) == pytest.approx((5.0, 7.0))
