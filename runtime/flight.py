@@ -5,7 +5,8 @@
 every :class:`~quakesat.runtime.tile.Tile` into a :class:`~quakesat.runtime.message.TileReport`
 through these stages, each timed:
 
-``check``       input checks (:func:`~quakesat.runtime.tile.check_pair`), georeference
+``check``       the tile's kind (``WRONG_KIND`` unless the model's: ``InputSpec.kind``),
+                input checks (:func:`~quakesat.runtime.tile.check_pair`), georeference
                 and acquisition time; a bad tile stops here with its status
 ``gate``        the change gate (:class:`~quakesat.runtime.change.ChangeGate`): an unchanged
                 tile skips the network and is reported quiet, ``gated``
@@ -79,7 +80,7 @@ from quakesat.runtime.preprocess import (
     preprocess_pair,
 )
 from quakesat.runtime.status import Status, StatusCategory
-from quakesat.runtime.tile import Tile, TileCheck, check_georef, check_pair, check_time, pixel_to_latlon
+from quakesat.runtime.tile import AMPLITUDE, Tile, TileCheck, check_georef, check_pair, check_time, pixel_to_latlon
 
 log = logging.getLogger("quakesat.runtime")
 
@@ -275,8 +276,12 @@ class FlightRuntime:
         self._input: np.ndarray | None = None
         self._scratch = Scratch()  # preprocessing's working arrays, kept from tile to tile
         self._bitemporal = True
+        #: The tile kind the model takes (``InputSpec.kind``: amplitude for every manifest
+        #: today); a tile of another kind is ``WRONG_KIND`` before its pixels are looked at.
+        self.input_kind = AMPLITUDE
         if model is not None:
             manifest = model.manifest
+            self.input_kind = manifest.input.kind
             self.preprocess = manifest.preprocess
             self.side = manifest.input.raw_side
             self._input = np.zeros((1, *manifest.input.tile_shape), dtype=np.float32)
@@ -318,6 +323,8 @@ class FlightRuntime:
             return self.fault
         if tile.read_check is not None and tile.read_check.status != Status.OK:
             return tile.read_check
+        if tile.kind != self.input_kind:  # a bad input like an unreadable file: no pixel is looked at
+            return TileCheck(Status.WRONG_KIND, f"a {tile.kind} tile; the model takes {self.input_kind} pairs")
         pair = check_pair(tile.first, tile.second, self.side, self.preprocess)
         if not pair.processable:
             return pair

@@ -40,6 +40,7 @@ from quakesat.runtime.message import MAGNITUDE_MAX, model_id_from_sha256
 from quakesat.runtime.preprocess import BANDS, SUPPORTED_PREPROCESS_VERSIONS, PreprocessConfig
 from quakesat.runtime.regular_file import open_regular, read_regular
 from quakesat.runtime.strict_json import parse_strict_json
+from quakesat.runtime.tile import AMPLITUDE
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "quakesat-manifest"
@@ -137,6 +138,15 @@ class InputSpec:
     @property
     def bitemporal(self) -> bool:
         return self.images == 2
+
+    @property
+    def kind(self) -> str:
+        """The tile kind the model takes (:data:`~quakesat.runtime.tile.TILE_KINDS`); a tile of
+        another kind is ``WRONG_KIND``. The manifest has no input kind yet and no model taking
+        same-track pairs can be exported, so this is ``"amplitude"`` for every manifest: the one
+        place the runtime asks (the C++ twin is ``Manifest::input_kind``), to read from the
+        manifest once it says."""
+        return AMPLITUDE
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,13 @@ def check_pair(first: object, second: object, side: int, config: PreprocessConfi
 METRES_PER_DEGREE = 111_320.0
 #: Sentinel-1 IW GRD high-resolution pixel spacing (the QuakeSet tiles), metres.
 DEFAULT_PIXEL_SPACING_M = 10.0
+#: Tile kinds: an amplitude pair (``H x W x 2`` float32 sigma0, what every model flown today
+#: takes) and a same-track complex pair (``side x side`` complex64, for interferometry:
+#: :mod:`quakesat.runtime.same_track`). A tile list line names its kind (``"kind"``, default
+#: ``"amplitude"``); a tile of another kind than the model's is ``WRONG_KIND``.
+AMPLITUDE = "amplitude"
+SAME_TRACK = "same_track"
+TILE_KINDS = (AMPLITUDE, SAME_TRACK)
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,11 @@ class Tile:
         read_check: why the tile could not be read, if it could not (``UNREADABLE``,
             ``BAD_DTYPE`` or ``BAD_SHAPE`` from the reader).
         read_s: seconds its reading took; the per-tile time budget counts them.
+        kind: what the two images are (:data:`TILE_KINDS`): ``"amplitude"`` (``H x W x 2``
+            sigma0, the default) or ``"same_track"`` (a same-track complex pair; the tile
+            list reader does not read its files as images, ``first``/``second`` are then
+            None). A runtime whose model takes another kind answers ``WRONG_KIND`` before
+            any pixel is looked at.
     """
 
     tile_id: int
@@ -267,6 +279,7 @@ class Tile:
     georef: Georef | None
     read_check: TileCheck | None = None
     read_s: float = 0.0
+    kind: str = AMPLITUDE
 
 
 def check_georef(georef: Georef | None) -> TileCheck:

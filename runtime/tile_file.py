@@ -28,8 +28,13 @@ holds the cases both must agree on.
 
 A tile list (``tiles.jsonl``) has one JSON object per line: ``tile_id``, ``time`` (Unix
 seconds of the post image), ``lat``, ``lon`` (tile centre, degrees), optional
-``pixel_spacing_m`` (default 10), and ``pre`` / ``post`` paths relative to the list, used as
-written (``a.npy/`` is not ``a.npy``). A line is strict JSON with the manifest's limits
+``pixel_spacing_m`` (default 10), ``pre`` / ``post`` paths relative to the list, used as
+written (``a.npy/`` is not ``a.npy``), and an optional ``kind``: ``"amplitude"`` (the default,
+two images as above) or ``"same_track"`` (two ``side x side`` complex64 ``<c8`` files, a
+same-track pair for interferometry: :mod:`quakesat.runtime.same_track`). Any other ``kind``,
+a non-string included, makes the line unreadable. A same-track tile's files are never read as
+amplitude images: the runtime answers it ``WRONG_KIND`` before reading a pixel when its model
+takes amplitude pairs, as every model flown today does. A line is strict JSON with the manifest's limits
 (:func:`quakesat.runtime.manifest.parse_strict_json`: at most 64 levels of nesting, no
 duplicate key, numbers within a double) and at most :data:`MAX_LINE_BYTES` bytes. A line that
 breaks these becomes a tile with status ``UNREADABLE``. The list is streamed: memory does
@@ -50,7 +55,7 @@ import numpy as np
 from quakesat.runtime.regular_file import open_regular
 from quakesat.runtime.status import Status
 from quakesat.runtime.strict_json import parse_strict_json
-from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile, TileCheck
+from quakesat.runtime.tile import AMPLITUDE, DEFAULT_PIXEL_SPACING_M, TILE_KINDS, Georef, Tile, TileCheck
 
 #: The one dtype a tile image file may hold.
 TILE_DTYPE = np.dtype("<f4")
@@ -223,7 +228,12 @@ def tile_from_line(line: str | bytes, folder: str | Path, index: int, buffers: I
                    side: int | None = None) -> Tile:
     """One list line as a tile. Strict types, the same as the C++ reader: ``tile_id`` an
     integer in 0..2**32-1, numbers for ``lat``/``lon``/``pixel_spacing_m``, strings for the
-    paths; ``time`` is passed as written and judged by the time check (``BAD_TIME``).
+    paths (without a NUL), ``kind`` (optional) one of :data:`~quakesat.runtime.tile.TILE_KINDS`;
+    ``time`` is passed as written and judged by the time check (``BAD_TIME``).
+
+    An amplitude tile's images are read (:func:`pair_tile`); a ``same_track`` tile's files are
+    not read at all: it carries its kind, paths unopened, and the runtime answers it
+    (``WRONG_KIND`` from a model that takes amplitude pairs).
 
     A line that is not one JSON object is ``UNREADABLE`` with the line's index as tile id
     and no time or place. A line that is an object but breaks a rule is ``UNREADABLE`` too,
@@ -250,12 +260,19 @@ def tile_from_line(line: str | bytes, folder: str | Path, index: int, buffers: I
         problem = problem or "time is missing"
     elif not isinstance(entry.get("pre"), str) or not isinstance(entry.get("post"), str):
         problem = problem or "pre and post must be paths (strings)"
+    elif "\x00" in entry["pre"] or "\x00" in entry["post"]:
+        problem = problem or "pre and post must be paths without a NUL"  # it would open another file
+    kind = entry.get("kind", AMPLITUDE)
+    if not problem and (not isinstance(kind, str) or kind not in TILE_KINDS):
+        problem = f"kind must be one of {list(TILE_KINDS)}, got {kind!r}"
     if problem:
         salvaged_id = tile_id if _valid_tile_id(tile_id) else index
         return Tile(salvaged_id, when, None, None, georef,
                     TileCheck(Status.UNREADABLE, f"tile list line {index + 1}: {problem}"))
     # Joined as strings, not pathlib: "a.npy/" must stay a path through a file, as in C++.
     pre, post = (os.path.join(os.fspath(folder), entry[key]) for key in ("pre", "post"))
+    if kind != AMPLITUDE:  # not amplitude images: never read as such (the runtime judges the kind)
+        return Tile(tile_id, when, None, None, georef, kind=kind)
     return pair_tile(pre, post, georef, when, tile_id, buffers, side)
 
 

@@ -213,3 +213,41 @@ def test_evaluate_artifacts_scores_a_file_that_records_no_place_or_time(data, tm
     without = evaluate_artifacts(bare, TINY, split=None)
     assert without["per_tile"] == with_place["per_tile"] and without["statuses"] == with_place["statuses"]
     assert "bad_georeference" not in without["statuses"] and "bad_time" not in without["statuses"]
+
+
+def test_a_same_track_line_is_refused_wrong_kind_and_summarised_as_bad_input(tmp_path) -> None:
+    """``quakesat run --tiles`` needs no option for the tile kind: a ``"kind": "same_track"`` line
+    flows through as one tile, WRONG_KIND (the tiny model takes amplitude pairs), at its place, no
+    event, and the run summary counts it with the bad input; a broken kind is UNREADABLE."""
+    from quakesat.ground.report import Stream, Warnings, stream_warnings
+
+    runner = TINY.parent / "runner"
+    base = {"time": 1_700_000_000, "lat": 10.5, "lon": 20.25}
+    lines = [
+        {"tile_id": 1, **base, "pre": str(runner / "tiles" / "event_0_pre.npy"),
+         "post": str(runner / "tiles" / "event_0_post.npy"), "kind": "amplitude"},
+        {"tile_id": 2, **base, "pre": str(runner / "tiles" / "same_track_pre.npy"),
+         "post": str(runner / "tiles" / "same_track_post.npy"), "kind": "same_track"},
+        {"tile_id": 3, **base, "pre": "nowhere.npy", "post": "nowhere.npy", "kind": "same_track"},  # never opened
+        {"tile_id": 4, **base, "pre": "a.npy", "post": "a.npy", "kind": "interferogram"},
+    ]
+    tiles = tmp_path / "tiles.jsonl"
+    tiles.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "messages.bin"
+    assert run("--tiles", str(tiles), "--out", str(out)) == 0
+    reports, _ = messages(out)
+    by_id = {r.tile_id: r for r in reports}
+    assert len(reports) == 4
+    assert by_id[1].status.category.value in ("ok", "degraded")
+    for tile_id in (2, 3):
+        report = by_id[tile_id]
+        assert report.status == Status.WRONG_KIND and not report.event and report.magnitude == 0
+        assert (report.time, round(report.lat, 4), round(report.lon, 4)) == (1_700_000_000, 10.5, 20.25)
+    assert by_id[4].status == Status.UNREADABLE
+    stream = Stream("run", "decoded JSON lines", "run")
+    for line in out.with_suffix(".jsonl").read_text().splitlines():
+        stream.add(json.loads(line))
+    assert stream.statuses["wrong_kind"] == 2 and stream.categories["bad_input"] == 3
+    warnings = Warnings()
+    stream_warnings(stream, warnings)
+    assert any("refused as bad input" in w["text"] and "wrong_kind 2" in w["text"] for w in warnings.items)

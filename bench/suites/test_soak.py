@@ -36,7 +36,7 @@ TINY = ROOT / "tests" / "vectors" / "tiny_model"
 PARITY_LIST = ROOT / "tests" / "vectors" / "runner" / "tiles.jsonl"
 RUNNER = ROOT / "build" / "native" / "quakesat-runner"
 TILES, WARM_UP = 10_500, 1_000
-#: The C++ soak: the parity list (22 tiles) this many times over is one pass, run this many times.
+#: The C++ soak: the parity list (23 tiles) this many times over is one pass, run this many times.
 LIST_COPIES, PASSES = 46, 10
 #: Queue and health settings of both sides of the C++ soak (a queue that fills and drops).
 SOAK_OPTIONS = {"emit": "all", "health_every": 100, "queue_capacity": 256}

@@ -241,6 +241,9 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
   auto start = std::chrono::steady_clock::now();
   tile_started_ = start;  // the budget covers the read, as Python's (Tile.read_s)
   Status read = meta.read_status;
+  // A tile of another kind than the model's is refused before a byte of its files is read
+  // (FlightRuntime._first_problem): a bad input, as an unreadable file is.
+  if (fault_ == Status::kOk && read == Status::kOk && meta.kind != manifest_.input_kind()) read = Status::kWrongKind;
   if (fault_ == Status::kOk && read == Status::kOk) {
     NpyImage pre_image, post_image;  // their sides are the model's whenever the reads are OK
     read = read_npy_image(pre_path, manifest_.raw_side, pre_.data(), pre_image);

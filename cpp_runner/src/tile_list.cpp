@@ -20,7 +20,8 @@ bool is_blank(const std::string& line) { return line.find_first_not_of(" \t\r") 
 
 constexpr char kBom[] = "\xEF\xBB\xBF";  // a UTF-8 byte-order mark, ignored at a line's start
 
-// One list line, under the rules of runtime/tile_file.py tile_from_line: a line that is not
+// One list line, under the rules of runtime/tile_file.py tile_from_line (a "kind" other than
+// "amplitude" or "same_track" breaks it; an unreadable line's kind is amplitude): a line that is not
 // one JSON object (a NUL, invalid UTF-8, NaN, an array...) is UNREADABLE with its index as id
 // and no time or place; an object that breaks a rule is UNREADABLE and keeps what it does
 // say (a valid tile id, its time, its place when lat/lon/pixel_spacing_m are numbers).
@@ -81,12 +82,23 @@ TileEntry parse_line(const std::string& line, const std::string& folder, std::ui
       !value.at("post").is_string()) {
     valid = false;
   }
+  // "kind": optional, "amplitude" (the default) or "same_track"; anything else breaks the line.
+  TileKind kind = TileKind::kAmplitude;
+  if (value.contains("kind")) {
+    const json& named = value.at("kind");
+    if (named.is_string() && named.get_ref<const std::string&>() == "same_track") {
+      kind = TileKind::kSameTrack;
+    } else if (!named.is_string() || named.get_ref<const std::string&>() != "amplitude") {
+      valid = false;
+    }
+  }
   if (!valid) return entry;
   for (auto [key, target] : {std::pair{"pre", &entry.pre}, std::pair{"post", &entry.post}}) {
     const std::string path = value.at(key).get<std::string>();
     if (path.find('\0') != std::string::npos) return entry;  // a NUL would open another file
     *target = !path.empty() && path[0] == '/' ? path : folder + "/" + path;
   }
+  entry.meta.kind = kind;  // a same-track tile's files are not read as images (runner.cpp run_files)
   entry.meta.read_status = Status::kOk;
   return entry;
 }

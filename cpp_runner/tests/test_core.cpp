@@ -172,6 +172,11 @@ int test_tiles(const std::string& vectors) {
     const json& tile = tiles[i];
     const std::string name = expected[i].at("name");
     if (tile.is_discarded() || !tile.at("tile_id").is_number_integer()) continue;  // the broken line
+    if (tile.value("kind", std::string("amplitude")) != "amplitude") {  // not amplitude images: never read as such
+      expect(expected[i].at("status") == "wrong_kind", name + ": a same-track pair, Python says " +
+                                                           expected[i].at("status").get<std::string>());
+      continue;
+    }
     NpyImage a, b;
     Status s = read_npy_image((runner + "/" + tile.at("pre").get<std::string>()).c_str(), side, first.data(), a);
     const Status s2 = read_npy_image((runner + "/" + tile.at("post").get<std::string>()).c_str(), side, second.data(), b);
@@ -386,7 +391,7 @@ int test_hostile_checks(const std::string& vectors) {
 }
 
 // The shared hostile tile-list lines (tests/vectors/hostile_list): the C++ reader makes of
-// each the tile pytest expects from Python (id, integer time, place, read verdict).
+// each the tile pytest expects from Python (id, integer time, place, read verdict, kind).
 int test_hostile_list(const std::string& vectors) {
   const std::string folder = vectors + "/hostile_list";
   std::string error;
@@ -402,11 +407,13 @@ int test_hostile_list(const std::string& vectors) {
     const json lat = m.has_georef ? json(m.lat) : json(nullptr);
     const json lon = m.has_georef ? json(m.lon) : json(nullptr);
     const std::string status = m.read_status == Status::kOk ? "ok" : code_name(m.read_status);
+    const std::string kind = m.kind == TileKind::kSameTrack ? "same_track" : "amplitude";
     const bool same = want.at("tile_id").get<std::uint32_t>() == m.tile_id && want.at("time") == time &&
-                      want.at("lat") == lat && want.at("lon") == lon && want.at("status").get<std::string>() == status;
+                      want.at("lat") == lat && want.at("lon") == lon && want.at("status").get<std::string>() == status &&
+                      want.at("kind").get<std::string>() == kind;
     expect(same, "hostile list tile " + std::to_string(i) + ": id " + std::to_string(m.tile_id) + ", time " +
-                     time.dump() + ", place " + lat.dump() + "/" + lon.dump() + ", " + status + "; expected " +
-                     want.dump());
+                     time.dump() + ", place " + lat.dump() + "/" + lon.dump() + ", " + status + ", " + kind +
+                     "; expected " + want.dump());
     ++checked;
   }
   return checked;

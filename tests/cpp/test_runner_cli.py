@@ -182,7 +182,7 @@ def test_repeat_and_timings_give_every_tile_and_the_memory_plan(tmp_path) -> Non
 
 
 def test_repeat_keeps_one_queue_and_the_health_cadence_across_passes(tmp_path) -> None:
-    """With the defaults, three passes are one run of 3 x 22 tiles: a bounded queue that drops
+    """With the defaults, three passes are one run of 3 x 23 tiles: a bounded queue that drops
     and a health report every 10 tiles, the stream `quakesat run` writes for the list three times
     over (checked against Python in tests/cpp/test_queue_parity.py)."""
     out, timings = tmp_path / "cpp.bin", tmp_path / "timings.json"
@@ -193,7 +193,7 @@ def test_repeat_keeps_one_queue_and_the_health_cadence_across_passes(tmp_path) -
     tiles = 3 * len((VECTORS / "runner" / "tiles.jsonl").read_text().splitlines())
     health = [m for m in messages if isinstance(m, HealthReport)]
     assert len(messages) == 8 + 1 and len(health) == 1
-    # 66 tiles: reports after tiles 10..60 and the final one, all superseding; seq 66 + 6 health
+    # 69 tiles: reports after tiles 10..60 and the final one, all superseding; seq 69 + 6 health
     assert health[0].tiles_processed == tiles and health[0].seq == tiles + tiles // 10
     dropped = json.loads(timings.read_text())["queue"]
     assert dropped["dropped"] == tiles - 8 == health[0].dropped and dropped["health_superseded"] == tiles // 10

@@ -8,8 +8,9 @@ contract checked (a violation raises, which is a crash):
 
 - reading never raises, and gives one tile per line that is not blank (blank: spaces, tabs
   and ``\\r`` only), in order, each with a read time;
-- every tile has a tile id in 0..2**32-1; a tile without a read problem has both images
-  (``H x W x 2`` ``<f4``) and a place of finite numbers; a tile with one has a status of
+- every tile has a tile id in 0..2**32-1 and a kind of ``TILE_KINDS``; a tile without a read
+  problem has a place of finite numbers and, if of kind ``amplitude``, both images (``H x W x 2``
+  ``<f4``), else none (a same-track tile's files are not read); a tile with one has a status of
   the reader (``UNREADABLE``, ``BAD_DTYPE``, ``BAD_SHAPE``) and a detail;
 - a line that is not even loose JSON (Python's own ``json``, which takes ``NaN``) or not an
   object is ``UNREADABLE`` with the line's index as its id, no time and no place;
@@ -39,6 +40,7 @@ if FUZZING:
 
 with atheris.instrument_imports(include=["quakesat"]) if FUZZING else contextlib.nullcontext():
     from quakesat.runtime.status import Status
+    from quakesat.runtime.tile import AMPLITUDE, TILE_KINDS
     from quakesat.runtime.tile_file import BOM, MAX_LINE_BYTES, TILE_DTYPE, read_tile_list
 
 #: Statuses the reader itself gives (the input checks come later).
@@ -74,8 +76,11 @@ def _is_tile_id(value: object) -> bool:
 def _check_tile(tile: object, line: bytes, index: int) -> None:
     assert _is_tile_id(tile.tile_id), f"line {index}: tile id {tile.tile_id!r}"
     check = tile.read_check
+    assert tile.kind in TILE_KINDS, f"line {index}: kind {tile.kind!r}"
+    if check is None and tile.kind != AMPLITUDE:  # a same-track tile: its files are not read
+        assert tile.first is None and tile.second is None, f"line {index}: a {tile.kind} tile read as images"
     if check is None:
-        for image in (tile.first, tile.second):
+        for image in (tile.first, tile.second) if tile.kind == AMPLITUDE else ():
             assert isinstance(image, np.ndarray) and image.dtype == TILE_DTYPE, f"line {index}: image {image!r}"
             assert image.ndim == 3 and image.shape[2] == 2, f"line {index}: image shape {image.shape}"
         georef = tile.georef

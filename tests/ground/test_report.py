@@ -80,16 +80,17 @@ def test_run_folder(run_dir: Path) -> None:
     stream = context["streams"][0]
     stream_file = (run_dir / "messages.bin").read_bytes()
     assert stream["name"] == "messages.bin" and stream["messages"] == len(stream_file) // 32
-    assert stream["tile_reports"] == 22 and stream["health"] >= 1
+    assert stream["tile_reports"] == 23 and stream["health"] >= 1
     assert stream["events"] == len(stream["alerts"]) > 0  # the tiny model flags some of the runner's tiles
     assert 'class="alerts"' in text and 'id="ground-map"' in text
     # The runner's list holds bad tiles on purpose: their statuses are warnings, named.
     bad = [w for w in context["warnings"] if "bad input" in w["text"]]
     assert bad and bad[0]["where"] == "messages.bin"
+    assert "wrong_kind 1" in bad[0]["text"]  # the same-track pair, refused by the amplitude model
     # Footprints come from the tile list: 64 px at 10 m; a line off the globe or not JSON is skipped.
     tiles = read_tile_list(run_dir / "tile_list" / "tiles.jsonl")
     assert tiles["0"] == (pytest.approx(-14.0616245), pytest.approx(78.2589658), pytest.approx(0.64))
-    assert "16" not in tiles and len(tiles) == 21
+    assert "16" not in tiles and len(tiles) == 22
     for absent in ("mission.json", "bench.json", "manifest.json"):
         assert absent in text  # said plainly: not in this folder
 

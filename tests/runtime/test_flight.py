@@ -113,6 +113,10 @@ BAD = [
     ("time past u32", {"time": 2**32}, Status.BAD_TIME),
     ("unreadable", {"first": None, "second": None, "read_check": TileCheck(Status.UNREADABLE, "truncated")},
      Status.UNREADABLE),
+    # A same-track pair to a model that takes amplitude pairs (every manifest today): refused before
+    # any pixel is looked at, even good amplitude images.
+    ("same-track pair", {"kind": "same_track"}, Status.WRONG_KIND),
+    ("same-track pair unread", {"first": None, "second": None, "kind": "same_track"}, Status.WRONG_KIND),
 ]
 
 
@@ -159,6 +163,8 @@ def test_a_missing_model_leaves_the_runtime_up_reporting_model_missing(tmp_path)
     assert all(r.status == Status.MODEL_MISSING and not r.event for r in reports)
     health = [decode(m) for m in rt.drain() if isinstance(decode(m), HealthReport)]
     assert [h.status for h in health] == [Status.MODEL_MISSING]
+    # The fault comes first, as for an unreadable tile (and in C++): a same-track pair says it too.
+    assert decode(rt.process(tile(kind="same_track")).message).status == Status.MODEL_MISSING
 
 
 def test_a_tampered_artifact_is_refused_and_every_tile_says_hash_mismatch(tmp_path) -> None:

@@ -21,7 +21,7 @@ def _as_read(tile) -> dict:
         else None
     place = tile.georef is not None
     return {"tile_id": tile.tile_id, "time": integer_time, "lat": tile.georef.center_lat if place else None,
-            "lon": tile.georef.center_lon if place else None, "status": status}
+            "lon": tile.georef.center_lon if place else None, "status": status, "kind": tile.kind}
 
 
 def test_every_hostile_line_gives_its_expected_tile() -> None:
@@ -29,3 +29,10 @@ def test_every_hostile_line_gives_its_expected_tile() -> None:
     assert len(got) == len(EXPECTED)
     for index, (have, want) in enumerate(zip(got, EXPECTED)):
         assert have == want, f"tile {index}"
+
+
+def test_a_same_track_tile_is_not_read_as_amplitude_images() -> None:
+    """Its files are never opened by the reader: no images, no read verdict, its kind carried."""
+    same_track = [tile for tile, _ in read_tile_list(VECTORS / "tiles.jsonl") if tile.kind == "same_track"]
+    assert len(same_track) >= 3
+    assert all(tile.first is None and tile.second is None and tile.read_check is None for tile in same_track)

@@ -41,6 +41,10 @@ def test_every_tile_is_read_with_the_status_its_file_deserves() -> None:
     side = manifest.input.raw_side
     stopped = 0
     for tile, want in zip(tiles(), expected("manifest"), strict=True):
+        if tile.kind != manifest.input.kind:  # a same-track pair: refused unread, whatever its files hold
+            stopped += 1
+            assert tile.first is None and tile.read_check is None and want["status"] == "wrong_kind", want["name"]
+            continue
         if tile.read_check is not None:
             stopped += 1
             assert tile.read_check.status.code_name == want["status"], want["name"]
@@ -49,7 +53,8 @@ def test_every_tile_is_read_with_the_status_its_file_deserves() -> None:
         if not pair.processable:
             stopped += 1
             assert pair.status.code_name == want["status"], want["name"]
-    assert stopped >= 12  # every bad-input and malformed-file case is there
+    assert stopped >= 13  # every bad-input and malformed-file case is there
+    assert any(tile.kind == "same_track" for tile in tiles())
 
 
 def test_the_file_contract_cases() -> None:
@@ -110,5 +115,7 @@ def test_the_python_runtime_on_the_pte_program_gives_the_committed_messages(conf
     assert got == [want["message"] for want in expected(config)]
     reports = [decode(bytes.fromhex(h)) for h in got]
     assert any(r.event for r in reports) and any(r.status.category == StatusCategory.BAD_INPUT for r in reports)
+    wrong_kind = [r for r in reports if r.status == Status.WRONG_KIND]  # the same-track pair, as a bad input is
+    assert wrong_kind and all(not r.event and r.magnitude == 0 for r in wrong_kind)
     if config == "nogate_head":
         assert any(r.located for r in reports)

@@ -6,9 +6,11 @@ make of each (:func:`quakesat.runtime.tile_file.tile_from_line`).
 
 ``tiles.jsonl`` holds the lines (one 8 x 8 image, ``a.npy``, serves every good one);
 ``expected.jsonl`` one line per tile read, in order: ``tile_id``, ``time`` (the integer
-time the line gives, else null), ``lat``/``lon`` (null without a place) and ``status``
-(``ok`` or ``unreadable``, the reader's verdict before any input check). Blank lines give
-no tile. Checked by pytest (``tests/runtime/test_hostile_list.py``) and by the C++ tests
+time the line gives, else null), ``lat``/``lon`` (null without a place), ``status``
+(``ok`` or ``unreadable``, the reader's verdict before any input check) and ``kind``
+(``amplitude`` or ``same_track``, the tile's kind; an unreadable tile's is the default,
+``amplitude``; a same-track tile's files are not read, so its paths may name nothing). Blank
+lines give no tile. Checked by pytest (``tests/runtime/test_hostile_list.py``) and by the C++ tests
 (``cpp_runner/tests/test_core.cpp``). The expectations are written here by hand.
 """
 
@@ -27,12 +29,12 @@ def good(tile_id: int, extra: str = "", pre: str = '"a.npy"') -> bytes:
 
 
 def cases() -> list[tuple[bytes, dict | None]]:
-    def ok(tile_id: int) -> dict:
-        return {"tile_id": tile_id, "time": T, "lat": 10.5, "lon": 20.25, "status": "ok"}
+    def ok(tile_id: int, kind: str = "amplitude") -> dict:
+        return {"tile_id": tile_id, "time": T, "lat": 10.5, "lon": 20.25, "status": "ok", "kind": kind}
 
     def bad(tile_id: int, time: int | None = None, place: bool = False) -> dict:
         return {"tile_id": tile_id, "time": time, "lat": 10.5 if place else None, "lon": 20.25 if place else None,
-                "status": "unreadable"}
+                "status": "unreadable", "kind": "amplitude"}
 
     return [
         (good(1), ok(1)),
@@ -63,7 +65,7 @@ def cases() -> list[tuple[bytes, dict | None]]:
         (good(24, pre='"\\ud800"'), bad(23)),  # a lone surrogate escape
         # A boolean time reads (the time check then says BAD_TIME), with no integer time.
         (good(25, ', "time": true').replace(b'"time": %d, ' % T, b""),
-         {"tile_id": 25, "time": None, "lat": 10.5, "lon": 20.25, "status": "ok"}),
+         {"tile_id": 25, "time": None, "lat": 10.5, "lon": 20.25, "status": "ok", "kind": "amplitude"}),
         (b"{" * 100_000, bad(25)),  # nesting too deep for any parser
         (b"{}", bad(26)),
         (good(29).replace(b'"lat": 10.5', b'"lat": 1' + b"0" * 309), bad(27)),  # an integer beyond a double
@@ -76,6 +78,20 @@ def cases() -> list[tuple[bytes, dict | None]]:
         (good(35, ', "note": "' + "x" * 70_000 + '"'), bad(33)),  # longer than MAX_LINE_BYTES
         (b" " * 70_000, bad(34)),  # a blank line that long is still too long: a tile, not skipped
         (good(37, ', "note": "' + "x" * 65_000 + '"'), ok(37)),  # a long line, under the limit
+        # The tile's kind: "amplitude" (the default) or "same_track", a string spelt exactly so.
+        (good(38, ', "kind": "amplitude"'), ok(38)),
+        (good(39, ', "kind": "same_track"'), ok(39, "same_track")),
+        (good(40, ', "kind": "SAME_TRACK"'), bad(40, T, True)),
+        (good(41, ', "kind": ""'), bad(41, T, True)),
+        (good(42, ', "kind": 3'), bad(42, T, True)),
+        (good(43, ', "kind": null'), bad(43, T, True)),
+        (good(44, ', "kind": "same_track", "kind": "amplitude"'), bad(42)),  # a key twice: index 42
+        (good(45, ', "kind": "same_track"', pre='"nowhere.npy"'), ok(45, "same_track")),  # its files are not read
+        (good(46, ', "kind": "same_track"', pre='"a.npy\\u0000x"'), bad(46, T, True)),  # still no NUL in a path
+        (good(47, ', "kind": "same\\u005ftrack"'), ok(47, "same_track")),  # an escape is the same string
+        (good(48, ', "kind": "amplitude "'), bad(48, T, True)),
+        (good(49, ', "kind": true'), bad(49, T, True)),
+        (good(50, ', "kind": ["same_track"]'), bad(50, T, True)),
         (good(28), ok(28)),  # the reader carries on after all of the above
     ]
 

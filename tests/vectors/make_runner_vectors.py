@@ -8,8 +8,10 @@ What it writes, all checked by pytest (``tests/runtime/test_runner_vectors.py``,
 
 - ``tiles/*.npy`` and ``tiles.jsonl``: 64 x 64 tile pairs under the tile file contract
   (:mod:`quakesat.runtime.tile_file`). Real simulated pairs (events, hard negatives, a
-  pixel-identical negative), degraded ones, every bad-input case, and malformed files
-  (float64, three bands, truncated, missing, a broken list line).
+  pixel-identical negative), degraded ones, every bad-input case, malformed files
+  (float64, three bands, truncated, missing, a broken list line), and a same-track complex
+  pair (``"kind": "same_track"``, two 64 x 64 ``<c8`` files), ``WRONG_KIND`` from the tiny
+  model, which takes amplitude pairs.
 - ``preprocessed/*.npy``: the shared preprocessing of every pair the input checks pass, with
   the tiny model's constants (``tests/vectors/tiny_model``).
 - ``expected_<config>.jsonl``: the message each tile gives through the Python flight runtime
@@ -97,6 +99,9 @@ def _cases(pairs: list[tuple[str, np.ndarray, np.ndarray, dict]]) -> list[dict]:
     mostly[: SIDE * 3 // 4] = np.nan
     inf = base_post.copy()
     inf[5, 7, 1] = np.inf
+    # A same-track complex pair: the runtimes must answer it WRONG_KIND without reading it.
+    rng = np.random.default_rng(2028)
+    slc = (rng.normal(size=(SIDE, SIDE)) + 1j * rng.normal(size=(SIDE, SIDE))).astype("<c8")
     cases += [
         variant("partial_nodata", post=partial),
         variant("values_clipped", post=clipped),
@@ -113,6 +118,7 @@ def _cases(pairs: list[tuple[str, np.ndarray, np.ndarray, dict]]) -> list[dict]:
         variant("three_bands", pre=np.concatenate([base_pre, base_pre[..., :1]], axis=2)),
         variant("truncated_file", post=b"truncated"),
         variant("missing_file", post=None, missing=True),
+        variant("same_track", pre=slc, post=(slc * np.complex64(np.exp(0.3j))).astype("<c8"), kind="same_track"),
     ]
     return cases
 
@@ -125,6 +131,8 @@ def _write_tiles(cases: list[dict]) -> Path:
     for tile_id, case in enumerate(cases):
         entry = {"tile_id": tile_id, "time": case["time"], "lat": case["lat"], "lon": case["lon"],
                  "pixel_spacing_m": 10.0}
+        if "kind" in case:
+            entry["kind"] = case["kind"]
         for side in ("pre", "post"):
             rel = f"tiles/{case['name']}_{side}.npy"
             entry[side] = rel
@@ -165,7 +173,7 @@ def _write_expected(tiles: Path, names: list[str]) -> None:
             name = names[index] if index < len(names) else "broken_list_line"
             line = {"name": name, "tile_id": outcome.report.tile_id, "status": outcome.report.status.code_name,
                     "event": outcome.report.event, "message": outcome.message.hex()}
-            if config_name == "manifest" and tile.read_check is None and check_pair(
+            if config_name == "manifest" and tile.read_check is None and tile.kind == "amplitude" and check_pair(
                     tile.first, tile.second, runtime.side, runtime.preprocess).processable:
                 rel = f"preprocessed/{name}.npy"
                 np.save(OUT / rel, preprocess_pair(tile.first, tile.second, runtime.preprocess))

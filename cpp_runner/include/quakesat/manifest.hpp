@@ -39,7 +39,17 @@ struct OutputRef {
   float offset = 0.0f;
 };
 
+// What a tile's two files hold (runtime/tile.py TILE_KINDS): an amplitude pair (H x W x 2 float32
+// sigma0) or a same-track complex pair (side x side complex64, same_track.hpp). A tile list line
+// says which ("kind", default "amplitude"); a tile of another kind than the model's is WRONG_KIND.
+enum class TileKind { kAmplitude, kSameTrack };
+
 struct Manifest {
+  // The tile kind the model takes (runtime/manifest.py InputSpec.kind). The manifest has no input
+  // kind yet and no model taking same-track pairs can be exported: amplitude for every manifest.
+  // The one place the runner asks, to read from the manifest once it says.
+  TileKind input_kind() const { return TileKind::kAmplitude; }
+
   std::string folder;
   int channels = 0, height = 0, width = 0;  // one preprocessed tile
   int raw_side = 0;

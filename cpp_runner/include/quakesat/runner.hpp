@@ -47,6 +47,8 @@ struct TileMeta {
   bool has_georef = true;
   double lat = 0.0, lon = 0.0, pixel_spacing_m = 10.0;
   Status read_status = Status::kOk;  // a problem found before the files (an unparseable list line)
+  // What the two files hold; a kind the model does not take is WRONG_KIND, the files unread.
+  TileKind kind = TileKind::kAmplitude;
 };
 
 class Runner {

@@ -1,5 +1,6 @@
 // The tile list (runtime/tile_file.py): JSON lines of tile_id, time, lat, lon,
-// pixel_spacing_m (optional), pre, post; paths relative to the list, used as written. Each
+// pixel_spacing_m (optional), pre, post, kind (optional: "amplitude", the default, or
+// "same_track"; TileMeta::kind); paths relative to the list, used as written. Each
 // line is strict JSON (strict_json.hpp: no duplicate key, at most kMaxJsonDepth levels) of at
 // most kMaxLineBytes bytes, parsed with the same strictness as Python: a line that breaks it is
 // a tile with status UNREADABLE. The list is streamed: memory does not grow with its length.
