@@ -186,8 +186,8 @@ def _write_streams(tiles: Path) -> None:
     """The stream ``quakesat run`` writes for each of :data:`STREAMS` (ground/run.py run_tiles:
     every tile processed, a final health report, one contact)."""
     from quakesat.export import executorch_backend  # noqa: F401 - registers the .pte backend
-    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.ground.run import one_contact
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
     from quakesat.runtime.tile_file import read_tile_list
 
     lines = []
