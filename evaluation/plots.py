@@ -45,15 +45,23 @@ def _check_rows(rows: Sequence[Mapping[str, Any]]) -> None:
                               "(curves as evaluation.operating_point.curves returns them)")
 
 
+def _style(index: int, name: str) -> dict[str, Any]:
+    """One colour per row (20 before any repeats) and dashed lines for the rows judged on
+    same-track pairs (``insar-`` names), so that no two rows of a plot look alike."""
+    from matplotlib import colormaps
+
+    return {"color": colormaps["tab20"](index % 20), "linestyle": "--" if name.startswith("insar-") else "-"}
+
+
 def _roc_axis(axis: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
-    for row in rows:
+    for index, row in enumerate(rows):
         roc = row["curves"].get("roc")
         if roc is None:
             continue
         # A log axis cannot show 0: points left of the axis are drawn on its edge, where the
         # curve's start (no false alarm at all) belongs visually.
         fpr = np.maximum(np.asarray(roc["fpr"], dtype=np.float64), MIN_FPR)
-        axis.plot(fpr, roc["tpr"], label=str(row["name"]), drawstyle="steps-post")
+        axis.plot(fpr, roc["tpr"], label=str(row["name"]), drawstyle="steps-post", **_style(index, str(row["name"])))
     for rate, label in FPR_GUIDES:
         axis.axvline(rate, color="0.5", linestyle="--", linewidth=0.8)
         axis.text(rate, 1.01, label, ha="center", va="bottom", fontsize=8, color="0.35")
@@ -66,10 +74,11 @@ def _roc_axis(axis: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 def _pr_axis(axis: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
-    for row in rows:
+    for index, row in enumerate(rows):
         pr = row["curves"].get("pr")
         if pr is not None:
-            axis.plot(pr["recall"], pr["precision"], label=str(row["name"]), drawstyle="steps-post")
+            axis.plot(pr["recall"], pr["precision"], label=str(row["name"]), drawstyle="steps-post",
+                      **_style(index, str(row["name"])))
     axis.set_xlim(0.0, 1.0)
     axis.set_ylim(0.0, 1.02)
     axis.set_xlabel("recall")
