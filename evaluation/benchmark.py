@@ -46,7 +46,14 @@ from quakesat.evaluation.baselines import (
 )
 from quakesat.evaluation.calibration import calibration_report
 from quakesat.evaluation.difficulty import VISIBLE_SHARE, visible_roc_auc
-from quakesat.evaluation.insar_rows import DEPTH_EDGES_KM, INSAR_BASELINES, MW_EDGES, InsarTable, insar_table
+from quakesat.evaluation.insar_rows import (
+    DEPTH_EDGES_KM,
+    FRINGE_M,
+    INSAR_BASELINES,
+    MW_EDGES,
+    InsarTable,
+    insar_table,
+)
 from quakesat.evaluation.location import centre_pixels, head_pixels, location_block
 from quakesat.evaluation.metrics import detection_report
 from quakesat.evaluation.operating_point import (
@@ -264,7 +271,8 @@ def _network_seed(truth: _Truth, scored: _Scored, rates: Sequence[float]) -> dic
         block["calibration"] = calibration_report(scored.val_scores[truth.val_hard], truth.val_labels[truth.val_hard],
                                                   scored.test_scores[truth.hard], truth.labels[truth.hard])
     if truth.location and scored.summary["train"].get("input") != "interferometric":
-        # the location truth lies on the amplitude grid; an interferometric network has no head for it
+        # the damage centroid lies on the amplitude grid; an interferometric network is located
+        # against its own truth (_insar_location)
         splits = {}
         for split, given in truth.location.items():
             estimates = dict(given["estimates"])
@@ -310,21 +318,18 @@ def _insar_rule_seed(truth: _Truth, table: PairTable, insar: InsarTable, name: s
     decision = threshold_for_false_alarm_rate(negatives, rates[0]) if negatives.size else float("inf")
     block = _detection_block(truth, val_scores, test_scores, decision, rates)
     block["settings"] = {"looks": insar.looks, "pixel_m": insar.pixel_m * insar.looks}
-    block["test_scores"] = test_scores
-    _add_mw_depth_bins(block, truth, table, insar, rates)
-    block.pop("test_scores")
+    _add_mw_depth_bins(block, test_scores, truth, table, insar, rates)
     return block
 
 
-def _add_mw_depth_bins(block: dict[str, Any], truth: _Truth, table: PairTable, insar: InsarTable,
-                       rates: Sequence[float]) -> None:
-    """Detection at the first rate's threshold by the event's Mw and hypocentre depth (test events)."""
+def _add_mw_depth_bins(block: dict[str, Any], test_scores: np.ndarray, truth: _Truth, table: PairTable,
+                       insar: InsarTable, rates: Sequence[float]) -> None:
+    """Detection at the first rate's threshold (the block's) by the event's Mw and hypocentre
+    depth, on the test events."""
     points = block.get("operating_points")
     if not points:
         return
-    scores = block.get("test_scores")
-    if scores is None:
-        return
+    scores = test_scores
     threshold = points["points"][0]["threshold"]
     test = table.rows("test")
     flagged = (np.asarray(scores) >= threshold).astype(np.int64)
@@ -333,11 +338,6 @@ def _add_mw_depth_bins(block: dict[str, Any], truth: _Truth, table: PairTable, i
                                DEPTH_EDGES_KM)
     known_depth = [entry for entry in binned["distance_km"] if entry["bin"] != "unknown" or entry["n"]]
     block["by_mw_depth"] = {"mw": binned["magnitude"], "depth_km": known_depth, "rate": rates[0]}
-
-
-#: A same-track event tile counts as visibly deformed from this peak co-seismic LOS motion
-#: (m): one fringe, half the wavelength.
-FRINGE_M = 0.055465 / 2.0
 
 
 def _insar_location(table: PairTable, insar: InsarTable, heads: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -719,9 +719,7 @@ def run_benchmark(data: str | Path, out: str | Path, rows: Sequence[NetworkRow] 
             scored = _score_network(data, folder, table, shared)
             block = _network_seed(truth, scored, rates)
             if insar is not None and row.input == "interferometric":
-                block["test_scores"] = scored.test_scores
-                _add_mw_depth_bins(block, truth, table, insar, rates)
-                block.pop("test_scores")
+                _add_mw_depth_bins(block, scored.test_scores, truth, table, insar, rates)
                 if scored.locations:
                     block["location"] = _insar_location(table, insar, scored.locations)
             per_seed[str(seed)] = block

@@ -30,11 +30,8 @@ import numpy as np
 
 from quakesat.data.quakeset import VISIBLE_DAMAGE_SHARE, QuakeSetFile
 from quakesat.evaluation.baselines import DETECTOR_BASELINES, PairTable, fit_baselines, pair_table
-from quakesat.evaluation.insar_rows import INSAR_BASELINES, insar_table
+from quakesat.evaluation.insar_rows import FRINGE_M, INSAR_BASELINES, insar_table
 from quakesat.evaluation.operating_point import hard_mask, operating_points
-
-#: One fringe of line-of-sight motion at Sentinel-1's wavelength (m): lambda / 2.
-FRINGE_M = 0.055465 / 2.0
 
 #: mb bins and distance bins (km, patch centre to epicentre) of the signal tables.
 SIGNAL_MAGNITUDE_EDGES = (4.45, 5.0, 5.5, 6.0, 6.5, 6.88)

@@ -29,6 +29,7 @@ import numpy as np
 
 from quakesat.evaluation.baselines import PairTable
 from quakesat.evaluation.insar_ceiling import (
+    WAVELENGTH_M,
     coherence_drop_statistic,
     oracle_statistic,
     oracle_window_px,
@@ -44,6 +45,9 @@ INSAR_BASELINES = ("insar-oracle", "insar-fringe", "insar-coherence-drop")
 #: Pixel spacing assumed where a file does not record ``slc_pixel_spacing_m`` (the first
 #: ``--slc`` files lay the pair on the amplitude grid).
 _FALLBACK_PIXEL_M = 10.0
+#: One fringe of line-of-sight motion (m), half the wavelength: an event tile with at least
+#: this peak co-seismic motion counts as visibly deformed.
+FRINGE_M = WAVELENGTH_M / 2.0
 #: Moment-magnitude and depth cut points of the detection-rate bins.
 MW_EDGES = (5.0, 5.5, 6.0, 6.5)
 DEPTH_EDGES_KM = (5.0, 10.0, 20.0)
