@@ -153,11 +153,11 @@ class TorchQuakeSet(Dataset):
         return self._targets[index]
 
     def _read_targets(self, ref: SampleRef) -> Targets:
-        side = self.source.image_shape(ref.event_id, ref.patch)[0]
         location, known = (0.0, 0.0), False
         if ref.label == 1 and self.interferometric:
             location, known = same_track_location_target(self.source.patch_attrs(ref.event_id, ref.patch))
         elif ref.label == 1:
+            side = self.source.image_shape(ref.event_id, ref.patch)[0]
             location, known = location_target(self.source.patch_attrs(ref.event_id, ref.patch), side)
         return Targets(float(ref.label), float(ref.magnitude), location, known)
 

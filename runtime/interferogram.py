@@ -120,6 +120,17 @@ def _block_sums(pre: np.ndarray, post: np.ndarray, looks: int) -> tuple[np.ndarr
     return tuple(sums)
 
 
+def _formed(pre: np.ndarray, post: np.ndarray, looks: int) -> tuple[np.ndarray, ...]:
+    """Steps 1-4 once: ``I.re``, ``I.im``, ``m`` and the coherence (float64 per block)."""
+    pre, post = _checked_pair(pre, post, looks)
+    real, imag, power_pre, power_post = _block_sums(pre, post, looks)
+    magnitude = np.sqrt(real * real + imag * imag)
+    denominator = np.sqrt(power_pre * power_post)
+    coherence = np.zeros(magnitude.shape)
+    np.divide(magnitude, denominator, out=coherence, where=denominator > 0)
+    return real, imag, magnitude, np.minimum(coherence, 1.0)
+
+
 def form_interferogram(pre: np.ndarray, post: np.ndarray, looks: int = DEFAULT_LOOKS
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Steps 1-4 of the module doc.
@@ -136,13 +147,8 @@ def form_interferogram(pre: np.ndarray, post: np.ndarray, looks: int = DEFAULT_L
     Raises:
         ValueError: shapes differ, an image is not 2-D complex, or ``looks`` does not divide them.
     """
-    pre, post = _checked_pair(pre, post, looks)
-    real, imag, power_pre, power_post = _block_sums(pre, post, looks)
-    magnitude = np.sqrt(real * real + imag * imag)
-    denominator = np.sqrt(power_pre * power_post)
-    coherence = np.zeros(magnitude.shape)
-    np.divide(magnitude, denominator, out=coherence, where=denominator > 0)
-    return real + 1j * imag, np.minimum(coherence, 1.0)
+    real, imag, _, coherence = _formed(pre, post, looks)
+    return real + 1j * imag, coherence
 
 
 def interferogram_features(pre: np.ndarray, post: np.ndarray,
@@ -152,9 +158,7 @@ def interferogram_features(pre: np.ndarray, post: np.ndarray,
     Raises:
         ValueError: as :func:`form_interferogram`.
     """
-    interferogram, coherence = form_interferogram(pre, post, config.looks)
-    real, imag = interferogram.real, interferogram.imag
-    magnitude = np.sqrt(real * real + imag * imag)
+    real, imag, magnitude, coherence = _formed(pre, post, config.looks)
     powered = magnitude > 0
     cos_phase = np.divide(real, magnitude, out=np.zeros(magnitude.shape), where=powered)
     sin_phase = np.divide(imag, magnitude, out=np.zeros(magnitude.shape), where=powered)
