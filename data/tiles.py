@@ -9,20 +9,27 @@ image (:class:`~quakesat.data.quakeset.PatchDefect`) becomes a tile with the def
 one that cannot be read a tile with ``UNREADABLE``, instead of stopping the pass; the
 georeference comes from :func:`~quakesat.data.georef.patch_georef`, and a tile the file does
 not place still runs (``NO_GEOREFERENCE``).
+
+For a model taking same-track pairs (``kind="same_track"``), each pair's same-track complex
+images (``quakesat simulate --slc``) are the tile instead, centred where the amplitude patch is,
+at the same-track grid's pixel spacing, with the rupture centroid's surface projection as the
+location truth; samples whose patch holds no same-track pair (a file simulated without
+``--slc``, the published file, identical negatives) have no such tile and are not yielded.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
 import numpy as np
 
 from quakesat.data.georef import patch_georef
-from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth
+from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth, same_track_location_truth
 from quakesat.runtime.status import Status
-from quakesat.runtime.tile import Tile, TileCheck
+from quakesat.runtime.tile import AMPLITUDE, SAME_TRACK, Tile, TileCheck
 
 
 #: An event's coordinate grids (``QuakeSetFile.grid_coordinates``), kept between samples.
@@ -41,8 +48,8 @@ class Truth:
 
 
 def file_tiles(data: str | Path, split: str | None = "test", limit: int | None = None,
-               assume_time: int | None = None,
-               include_defective: bool = True) -> Iterator[tuple[Tile, Truth, float]]:
+               assume_time: int | None = None, include_defective: bool = True,
+               kind: str = AMPLITUDE) -> Iterator[tuple[Tile, Truth, float]]:
     """The bitemporal pairs of ``split`` (QuakeSet task 1: (pre, post) events and (before,
     pre) non-events) as tiles with their truth and read time, in the file's order.
 
@@ -53,23 +60,26 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
         assume_time: acquisition time for tiles whose file records none (the real file).
         include_defective: also the pairs that use a malformed image, as tiles with its
             status (a run reports them); False leaves them out, as training does.
+        kind: ``amplitude`` or ``same_track`` (module doc).
     """
     with QuakeSetFile(data) as qs:
-        refs = qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=include_defective)[:limit]
+        refs = qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=include_defective)
+        if kind == SAME_TRACK:
+            refs = [ref for ref in refs if qs.same_track_shape(ref) is not None]
         grids: GridCache = {}
-        for tile_id, ref in enumerate(refs):
-            yield sample_tile(qs, ref, tile_id, assume_time, grids)
+        for tile_id, ref in enumerate(refs[:limit]):
+            yield sample_tile(qs, ref, tile_id, assume_time, grids, kind)
 
 
 def sample_tile(qs: QuakeSetFile, ref: SampleRef, tile_id: int, assume_time: int | None,
-                grids: GridCache) -> tuple[Tile, Truth, float]:
+                grids: GridCache, kind: str = AMPLITUDE) -> tuple[Tile, Truth, float]:
     """One sample of an open file as (tile, truth, read seconds): the one rule that
     :func:`file_tiles` and the archive's workers share.
 
     A malformed patch becomes the defect's status and a read failure ``UNREADABLE`` (never
     the pass's end); the georeference comes from :func:`patch_georef`. ``grids`` caches the
     event's coordinate grids between calls (one event at a time: the caller passes the same
-    dict for consecutive samples).
+    dict for consecutive samples). ``kind``: which images make the tile (module doc).
     """
     started = time.perf_counter()
     first = second = None
@@ -79,7 +89,13 @@ def sample_tile(qs: QuakeSetFile, ref: SampleRef, tile_id: int, assume_time: int
         read_check = TileCheck(defect.status, defect.message)
     else:
         try:
-            first, second = qs.read(ref)
+            if kind == SAME_TRACK:
+                pair = qs.read_same_track(ref)
+                if pair is None:
+                    raise ValueError("no same-track pair in this patch")
+                first, second = pair
+            else:
+                first, second = qs.read(ref)
         except Exception as err:  # a damaged dataset must not stop the pass
             read_check = TileCheck(Status.UNREADABLE, f"{ref.event_id}/{ref.patch}: {err}")
     attrs = qs.patch_attrs(ref.event_id, ref.patch)
@@ -90,7 +106,13 @@ def sample_tile(qs: QuakeSetFile, ref: SampleRef, tile_id: int, assume_time: int
     georef, source = patch_georef(ref.patch, attrs, event.attrs, grids[ref.event_id], len(event.patches))
     read_seconds = time.perf_counter() - started
     when = attrs.get(f"time_{ref.images[1]}", assume_time)
-    found = location_truth(attrs) if ref.label == 1 else None
     identical = first is not None and bool(np.array_equal(first, second, equal_nan=True))
-    tile = Tile(tile_id, int(when) if when is not None else -1, first, second, georef, read_check)
-    return tile, Truth(ref.label, ref.magnitude, identical, found[0] if found else None, source), read_seconds
+    if kind == SAME_TRACK:
+        if georef is not None and "slc_pixel_spacing_m" in attrs:
+            georef = replace(georef, pixel_spacing_m=float(attrs["slc_pixel_spacing_m"]))
+        located = same_track_location_truth(attrs) if ref.label == 1 else None
+    else:
+        found = location_truth(attrs) if ref.label == 1 else None
+        located = found[0] if found else None
+    tile = Tile(tile_id, int(when) if when is not None else -1, first, second, georef, read_check, kind=kind)
+    return tile, Truth(ref.label, ref.magnitude, identical, located, source), read_seconds

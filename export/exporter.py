@@ -56,11 +56,12 @@ from quakesat.export.decision_calibration import (
 )
 from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_scatter, write_report
 from quakesat.export.formats import NETWORK_FORMATS, NetworkContext
-from quakesat.export.onboard_calibration import calibrate_onboard
+from quakesat.export.onboard_calibration import calibrate_onboard, calibrate_same_track
 from quakesat.export.onnx_export import CALIBRATION_METHODS
 from quakesat.runtime.change import DEFAULT_MAX_MISSED
 from quakesat.runtime.decision import DEFAULT_DECISION, DecisionRule
-from quakesat.runtime.interferogram import is_interferometric
+from quakesat.runtime.interferogram import CHANNELS as INTERFEROGRAM_CHANNELS
+from quakesat.runtime.interferogram import InterferogramConfig
 from quakesat.runtime.manifest import (
     BITEMPORAL_TASKS,
     HEADS,
@@ -77,6 +78,7 @@ from quakesat.runtime.manifest import (
 )
 from quakesat.runtime.model import ExportedModel
 from quakesat.runtime.preprocess import BANDS, PreprocessConfig
+from quakesat.runtime.tile import AMPLITUDE, SAME_TRACK
 
 FORMATS = ("onnx", "tflite", "pte")
 DEFAULT_CALIBRATION_TILES = 128
@@ -156,7 +158,8 @@ def _balanced(labels: np.ndarray, limit: int, seed: int) -> list[int]:
     return sorted(interleaved[:limit])
 
 
-def read_tiles(data: Path, task: int, split: str, config: PreprocessConfig, limit: int | None = None,
+def read_tiles(data: Path, task: int, split: str, config: PreprocessConfig | InterferogramConfig,
+               limit: int | None = None,
                seed: int = 0, exclude: frozenset[tuple[str, str, int]] = frozenset(),
                allow_empty: bool = False) -> Tiles:
     """Preprocessed tiles of ``split`` (at most ``limit``, balanced between labels), leaving
@@ -194,7 +197,8 @@ def _dihedral(tiles: np.ndarray, k: int) -> np.ndarray:
     return np.ascontiguousarray(turned[..., ::-1] if k >= 4 else turned)
 
 
-def fidelity_tiles(data: Path, task: int, split: str, config: PreprocessConfig, calibration: Tiles | None,
+def fidelity_tiles(data: Path, task: int, split: str, config: PreprocessConfig | InterferogramConfig,
+                   calibration: Tiles | None,
                    minimum: int, limit: int, seed: int = 0) -> Tiles:
     """The tiles the fidelity gate judges on: never the int8 calibration tiles, never the
     split the int8 settings are chosen on.
@@ -238,7 +242,7 @@ class Exported:
     """What a family's exporter hands back: the model, its artifacts, the fp32 reference."""
 
     model: ModelInfo
-    preprocess: PreprocessConfig
+    preprocess: PreprocessConfig | InterferogramConfig
     decision: DecisionRule
     artifacts: list[Artifact]
     reference: dict[str, np.ndarray]  # the fp32 model's heads on the held-out tiles
@@ -292,11 +296,12 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     import torch
 
     from quakesat.export.onnx_export import network_heads
+    from quakesat.models.torch_data import input_preprocessing
     from quakesat.models.train import load_network
 
     opts = run.options
     net, _ = load_network(run.model_dir)
-    preprocess = PreprocessConfig.from_dict(config["preprocess"])
+    preprocess = input_preprocessing(config["preprocess"])
     task = int(config["paper_task"])
     calibration = None
     scored_on = opts.selection_split
@@ -422,12 +427,15 @@ def _export_rule(run: _Run, config: dict[str, Any]) -> Exported:
 FAMILIES = {"cnn": _export_network, "shallow": _export_shallow, "rule": _export_rule}
 
 
-def _input_spec(model: ModelInfo, preprocess: PreprocessConfig, tile_shape: tuple[int, ...]) -> InputSpec:
+def _input_spec(model: ModelInfo, preprocess: PreprocessConfig | InterferogramConfig,
+                tile_shape: tuple[int, ...]) -> InputSpec:
+    shape = (int(tile_shape[0]), int(tile_shape[1]), int(tile_shape[2]))
+    if isinstance(preprocess, InterferogramConfig):  # a same-track pair, formed on board
+        return InputSpec(shape[-1] * preprocess.looks, 2, shape, "float32", INTERFEROGRAM_CHANNELS, SAME_TRACK)
     images = 2 if model.paper_task in BITEMPORAL_TASKS else 1
     which = ("first", "second") if images == 2 else ("image",)
     channels = [f"{image} {band}" for image in which for band in BANDS]
-    return InputSpec(int(tile_shape[-1]) * preprocess.downsample, images,
-                     (int(tile_shape[0]), int(tile_shape[1]), int(tile_shape[2])), "float32", tuple(channels))
+    return InputSpec(shape[-1] * preprocess.downsample, images, shape, "float32", tuple(channels), AMPLITUDE)
 
 
 def _score(manifest: Manifest, staging: Path, exported: Exported, options: ExportOptions) -> tuple[
@@ -514,20 +522,17 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
     family = config.get("family")
     if family not in FAMILIES:
         raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(FAMILIES)}")
-    if is_interferometric(config.get("preprocess")):
-        raise ConfigError(f"{model_dir}: an interferometric network (same-track pairs) trains and is evaluated, "
-                          "but the flight runtimes do not fly that tile kind yet; export an amplitude model")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as staging_name:
         staging = Path(staging_name)
         run = _Run(model_dir, data, staging, options)
         exported = FAMILIES[family](run, config)
+        spec = _input_spec(exported.model, exported.preprocess, exported.held_out.tiles.shape[1:])
         manifest = Manifest(
-            model=exported.model, preprocess=exported.preprocess,
-            input=_input_spec(exported.model, exported.preprocess, exported.held_out.tiles.shape[1:]),
-            decision=exported.decision,
-            gate=GateSpec("changed_share", 0.0, None), locate=LocateSpec("centre", None),
+            model=exported.model, preprocess=exported.preprocess, input=spec, decision=exported.decision,
+            gate=GateSpec("none" if spec.kind == SAME_TRACK else "changed_share", 0.0, None),
+            locate=LocateSpec("centre", None),
             artifacts=tuple(exported.artifacts),
             default_artifact=next((a.name for a in exported.artifacts if a.format == "onnx" and a.precision == "int8"),
                                   exported.artifacts[0].name),
@@ -536,7 +541,13 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
         write_manifest(manifest, staging)
         with run.timed("score_artifacts"):
             manifest, outputs = _score(manifest, staging, exported, options)
-        if manifest.input.bitemporal:
+        if manifest.input.kind == SAME_TRACK:
+            with run.timed("onboard_calibration"):
+                fp32 = next(a.name for a in manifest.artifacts if a.precision == "fp32")
+                calibrated = calibrate_same_track(data, options.selection_split,
+                                                  model=ExportedModel.open(staging, fp32, threads=options.threads))
+            manifest = replace(manifest, gate=calibrated.gate, locate=calibrated.locate)
+        elif manifest.input.bitemporal:
             with run.timed("onboard_calibration"):
                 fp32 = next(a.name for a in manifest.artifacts if a.precision == "fp32")
                 calibrated = calibrate_onboard(data, options.selection_split, options.gate_max_missed,

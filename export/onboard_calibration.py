@@ -20,6 +20,12 @@ Run at export time on the validation split, written into the manifest (``gate`` 
   A message's coordinates say where in the tile the change is; an epicentre is a ground-side
   estimate from many tiles (their located damage and the shaking it implies), not something
   one tile knows.
+
+A model taking same-track pairs has no change gate (the changed-share statistic reads
+amplitude images): :func:`calibrate_same_track` gives the gate ``none`` and chooses between
+the tile centre and the location head, by their median distance from the surface projection
+of the rupture's centroid (:func:`quakesat.data.quakeset.same_track_location_truth`) on the
+split's event pairs, the centre winning ties.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from quakesat.runtime.change import (
     changed_share,
     head_to_pixel,
 )
+from quakesat.runtime.interferogram import interferogram_features
 from quakesat.runtime.manifest import GateSpec, LocateSpec
 from quakesat.runtime.preprocess import preprocess_pair
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M
@@ -138,3 +145,48 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
                  if "damage" in truths else "error from the simulator's epicentre, event tiles with the epicentre "
                  "inside" if truths else "no ground truth on this split: the tile centre")}
     return OnboardCalibration(GateSpec("changed_share", threshold, gate_report), LocateSpec(method, locate_report))
+
+
+def calibrate_same_track(data: str | Path, split: str = "validation", model: Any = None) -> OnboardCalibration:
+    """The ``gate`` (``none``) and ``locate`` blocks of a model taking same-track pairs (module doc).
+
+    Args:
+        data: an ``earthquakes.h5`` simulated with ``--slc``.
+        split: the split to choose on (never the test split).
+        model: an opened :class:`quakesat.runtime.model.ExportedModel`; its location head, if
+            it has one, is scored against the tile centre.
+    """
+    from quakesat.data.quakeset import QuakeSetFile, Task, same_track_location_truth
+
+    errors: dict[str, list[float]] = {"centre": []}
+    with_head = model is not None and "location" in model.manifest.heads
+    if with_head:
+        errors["head"] = []
+    with QuakeSetFile(data) as qs:
+        for ref in qs.samples(Task.BITEMPORAL_DETECTION, split):
+            if ref.label != 1:
+                continue
+            attrs = qs.patch_attrs(ref.event_id, ref.patch)
+            truth = same_track_location_truth(attrs)
+            pair = qs.read_same_track(ref) if truth is not None else None
+            if pair is None or truth is None:
+                continue
+            side = pair[0].shape[0]
+            spacing = float(attrs["slc_pixel_spacing_m"])
+            estimates = {"centre": ((side - 1) / 2.0, (side - 1) / 2.0)}
+            if with_head:
+                heads = model.heads(interferogram_features(pair[0], pair[1], model.manifest.preprocess)[None])
+                estimates["head"] = head_to_pixel(heads["location"][0], side)
+            for method, pixel in estimates.items():
+                error = _pixel_error_m(pixel, truth, spacing)
+                if error is not None:
+                    errors[method].append(error)
+    medians = {method: _median(values) for method, values in errors.items()}
+    scored = {m: v for m, v in medians.items() if v is not None}
+    method = min(scored, key=lambda m: (scored[m], m != "centre")) if scored else "centre"
+    report = {"split": split, "truth": ["rupture centroid"] if errors["centre"] else None,
+              "tiles": len(errors["centre"]), "median_error_m": medians,
+              "note": ("error from the surface projection of the simulated rupture's centroid, event pairs"
+                       if errors["centre"] else "no ground truth on this split: the tile centre")}
+    gate = GateSpec("none", 0.0, {"note": "no change gate: the changed-share statistic reads amplitude images"})
+    return OnboardCalibration(gate, LocateSpec(method, report))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from quakesat.files import write_bytes_atomic, write_text_atomic
 from quakesat.ground.decode import iter_stream, to_json_dict
 from quakesat.runtime.flight import STAGES, FlightRuntime, TileOutcome
-from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, Georef, Tile
+from quakesat.runtime.tile import AMPLITUDE, DEFAULT_PIXEL_SPACING_M, Georef, Tile
 from quakesat.runtime.tile_file import pair_tile
 
 if TYPE_CHECKING:  # the file reader needs h5py; `quakesat run --tiles` must not
@@ -35,12 +35,14 @@ if TYPE_CHECKING:  # the file reader needs h5py; `quakesat run --tiles` must not
 
 
 def npy_tile(pre: Path, post: Path, lat: float, lon: float, when: int, tile_id: int = 0,
-             pixel_spacing_m: float = DEFAULT_PIXEL_SPACING_M, side: int | None = None) -> tuple[Tile, float]:
+             pixel_spacing_m: float = DEFAULT_PIXEL_SPACING_M, side: int | None = None,
+             kind: str = AMPLITUDE) -> tuple[Tile, float]:
     """One tile from two ``.npy`` images under the tile file contract
     (:mod:`quakesat.runtime.tile_file`): a file that breaks it gives the tile its status;
-    ``side``: the model's tile side (another shape is refused before its pixels are read)."""
+    ``side``: the model's tile side (another shape is refused before its pixels are read);
+    ``kind``: the tile kind the model takes (what the files must hold)."""
     started = time.perf_counter()
-    tile = pair_tile(pre, post, Georef(lat, lon, pixel_spacing_m), when, tile_id, side=side)
+    tile = pair_tile(pre, post, Georef(lat, lon, pixel_spacing_m), when, tile_id, side=side, kind=kind)
     return tile, time.perf_counter() - started
 
 

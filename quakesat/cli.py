@@ -420,17 +420,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.data is not None:
         from quakesat.data.tiles import file_tiles
 
-        items = file_tiles(args.data, None if args.split == "all" else args.split, args.limit, args.assume_time)
+        items = file_tiles(args.data, None if args.split == "all" else args.split, args.limit, args.assume_time,
+                           kind=runtime.input_kind)
     elif args.tiles is not None:
         from quakesat.runtime.tile_file import read_tile_list
 
         # run_tiles is done with a tile before it reads the next: one pair of image buffers serves all
-        tiles = read_tile_list(args.tiles, reuse_buffers=True, side=runtime.side)
+        tiles = read_tile_list(args.tiles, reuse_buffers=True, side=runtime.side, model_kind=runtime.input_kind)
         items = ((tile, None, seconds) for tile, seconds in tiles)
     else:
         when = int(_time.time()) if args.time is None else args.time
         tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, args.pixel_spacing,
-                                      runtime.side)
+                                      runtime.side, runtime.input_kind)
         items = iter([(tile, None, read_seconds)])
     report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None)
     if args.json:

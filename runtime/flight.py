@@ -6,16 +6,21 @@ every :class:`~quakesat.runtime.tile.Tile` into a :class:`~quakesat.runtime.mess
 through these stages, each timed:
 
 ``check``       the tile's kind (``WRONG_KIND`` unless the model's: ``InputSpec.kind``),
-                input checks (:func:`~quakesat.runtime.tile.check_pair`), georeference
-                and acquisition time; a bad tile stops here with its status
-``gate``        the change gate (:class:`~quakesat.runtime.change.ChangeGate`): an unchanged
-                tile skips the network and is reported quiet, ``gated``
-``preprocess``  the shared preprocessing, into the preallocated model input
+                input checks (:func:`~quakesat.runtime.tile.check_pair` for an amplitude
+                pair, :func:`~quakesat.runtime.same_track.check_same_track_pair` for a
+                same-track one), georeference and acquisition time; a bad tile stops here
+                with its status
+``gate``        the change gate (:class:`~quakesat.runtime.change.ChangeGate`; amplitude
+                pairs only): an unchanged tile skips the network and is reported quiet, ``gated``
+``preprocess``  the shared preprocessing, into the preallocated model input; for a
+                same-track pair the interferogram (:mod:`~quakesat.runtime.interferogram`),
+                and a pair with no coherence anywhere stops here (``NO_COHERENCE``)
 ``infer``       the exported model's heads
 ``decide``      the manifest's decision rule; non-finite or impossible outputs become
                 ``OUTPUT_INVALID``
 ``locate``      for a flagged tile, the epicentre inside it: the location head or the change
-                peak, whichever the manifest chose on validation, else the tile centre
+                peak, whichever the manifest chose on validation, else the tile centre (a
+                same-track pair: the head or the centre)
 ``encode``      the 32-byte message
 
 It never raises on a tile and never flags an event it cannot stand behind: a model that is
@@ -63,6 +68,7 @@ from quakesat.runtime.change import METHODS, ChangeGate, GateVerdict, locate_pix
 from quakesat.runtime.deadline import DeadlineMissed, InferenceWatchdog
 from quakesat.runtime.decision import DecisionRule, decide
 from quakesat.runtime.downlink_queue import DownlinkQueue
+from quakesat.runtime.interferogram import InterferogramConfig, interferogram_features
 from quakesat.runtime.message import (
     APID,
     APID_MAX,
@@ -79,8 +85,18 @@ from quakesat.runtime.preprocess import (
     preprocess_image,
     preprocess_pair,
 )
+from quakesat.runtime.same_track import check_coherence, check_same_track_pair
 from quakesat.runtime.status import Status, StatusCategory
-from quakesat.runtime.tile import AMPLITUDE, Tile, TileCheck, check_georef, check_pair, check_time, pixel_to_latlon
+from quakesat.runtime.tile import (
+    AMPLITUDE,
+    SAME_TRACK,
+    Tile,
+    TileCheck,
+    check_georef,
+    check_pair,
+    check_time,
+    pixel_to_latlon,
+)
 
 log = logging.getLogger("quakesat.runtime")
 
@@ -269,15 +285,15 @@ class FlightRuntime:
         self._seq = 0
         self._last_place: tuple[int, float, float] = (1, 0.0, 0.0)
         self._hung_elsewhere = False  # a recorded verdict said its (other) runtime's backend was hung
-        self.preprocess: PreprocessConfig | None = None
+        self.preprocess: PreprocessConfig | InterferogramConfig | None = None
         self.side: int | None = None
         self.gate: ChangeGate | None = None
         self.locate_method = "centre"
         self._input: np.ndarray | None = None
         self._scratch = Scratch()  # preprocessing's working arrays, kept from tile to tile
         self._bitemporal = True
-        #: The tile kind the model takes (``InputSpec.kind``: amplitude for every manifest
-        #: today); a tile of another kind is ``WRONG_KIND`` before its pixels are looked at.
+        #: The tile kind the model takes (``InputSpec.kind``); a tile of another kind is
+        #: ``WRONG_KIND`` before its pixels are looked at.
         self.input_kind = AMPLITUDE
         if model is not None:
             manifest = model.manifest
@@ -286,7 +302,7 @@ class FlightRuntime:
             self.side = manifest.input.raw_side
             self._input = np.zeros((1, *manifest.input.tile_shape), dtype=np.float32)
             self._bitemporal = manifest.input.bitemporal
-            if self._bitemporal and config.gate != "off":
+            if self._bitemporal and config.gate != "off" and self.input_kind == AMPLITUDE:
                 self.gate = ChangeGate(manifest.gate.threshold if config.gate == "manifest" else 0.0)
             self.locate_method = manifest.locate.method if config.locate == "auto" else config.locate
 
@@ -325,7 +341,10 @@ class FlightRuntime:
             return tile.read_check
         if tile.kind != self.input_kind:  # a bad input like an unreadable file: no pixel is looked at
             return TileCheck(Status.WRONG_KIND, f"a {tile.kind} tile; the model takes {self.input_kind} pairs")
-        pair = check_pair(tile.first, tile.second, self.side, self.preprocess)
+        if self.input_kind == SAME_TRACK:
+            pair = check_same_track_pair(tile.first, tile.second, self.side)
+        else:
+            pair = check_pair(tile.first, tile.second, self.side, self.preprocess)
         if not pair.processable:
             return pair
         georef = check_georef(tile.georef)
@@ -359,7 +378,7 @@ class FlightRuntime:
         pixel, method = None, None
         if judged.event and georef_ok:
             with _timed(seconds, "locate"):
-                pixel, method = locate_pixel(self.locate_method, judged.heads, tile.first, tile.second, self.side)
+                pixel, method = self._locate(tile, judged.heads)
                 if pixel is not None:
                     lat, lon = pixel_to_latlon(tile.georef, *pixel, self.side)
         time_ok = check_time(tile.time).status == Status.OK
@@ -436,7 +455,12 @@ class FlightRuntime:
         # finite, so preprocessing skips its no-data mask (the checks' one pass, reused).
         all_finite = check.status in (Status.OK, Status.VALUES_CLIPPED)
         with _timed(seconds, "preprocess"):
-            if self._bitemporal:
+            if isinstance(config, InterferogramConfig):
+                tensor[0] = interferogram_features(tile.first, tile.second, config)
+                coherent = check_coherence(tensor[0, 2], config.looks)
+                if not coherent.processable:  # nothing to read: bad input, never an event
+                    return Judgement(coherent)
+            elif self._bitemporal:
                 preprocess_pair(tile.first, tile.second, config, out=tensor[0], all_finite=all_finite,
                                 scratch=self._scratch)
             else:  # a single-image model (paper task 5) reads the post-event image
@@ -453,6 +477,15 @@ class FlightRuntime:
         if problem:
             return Judgement(TileCheck(Status.OUTPUT_INVALID, problem), gate=verdict, heads=heads)
         return Judgement(check, event, magnitude, confidence, verdict, heads)
+
+    def _locate(self, tile: Tile, heads: dict[str, np.ndarray] | None) -> tuple[tuple[float, float] | None, str]:
+        """The flagged tile's pixel and the method that gave it; a same-track pair is located by
+        its head only (the change peak reads amplitude images), else at its centre."""
+        if self.input_kind == SAME_TRACK:
+            if self.locate_method == "head" and heads is not None and "location" in heads:
+                return locate_pixel("head", heads, tile.first, tile.second, self.side)
+            return None, "centre"
+        return locate_pixel(self.locate_method, heads, tile.first, tile.second, self.side)
 
     def _infer(self, model: ExportedModel, tensor: np.ndarray, started: float) -> dict[str, np.ndarray]:
         """The model's heads, within the tile's budget when one is set (``DeadlineMissed``)."""

@@ -58,6 +58,11 @@ class InterferogramConfig:
         if isinstance(self.looks, bool) or not isinstance(self.looks, (int, np.integer)) or self.looks < 1:
             raise ValueError(f"looks must be a positive integer, got {self.looks!r}")
 
+    @property
+    def version(self) -> int:
+        """The preprocessing version (the amplitude pair's configuration has one too)."""
+        return INTERFEROMETRIC_VERSION
+
     def output_shape(self, height: int, width: int) -> tuple[int, int, int]:
         """``(C, H, W)`` of the input made from ``height x width`` images."""
         return len(CHANNELS), height // self.looks, width // self.looks

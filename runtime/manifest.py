@@ -36,11 +36,13 @@ from typing import Any
 from quakesat.errors import ArtifactHashError, ManifestError, ModelNotFoundError
 from quakesat.files import write_text_atomic
 from quakesat.runtime.decision import DecisionRule
+from quakesat.runtime.interferogram import CHANNELS as INTERFEROGRAM_CHANNELS
+from quakesat.runtime.interferogram import INTERFEROMETRIC_VERSION, InterferogramConfig
 from quakesat.runtime.message import MAGNITUDE_MAX, model_id_from_sha256
 from quakesat.runtime.preprocess import BANDS, SUPPORTED_PREPROCESS_VERSIONS, PreprocessConfig
 from quakesat.runtime.regular_file import open_regular, read_regular
 from quakesat.runtime.strict_json import parse_strict_json
-from quakesat.runtime.tile import AMPLITUDE
+from quakesat.runtime.tile import AMPLITUDE, SAME_TRACK, TILE_KINDS
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "quakesat-manifest"
@@ -49,7 +51,10 @@ MANIFEST_FORMAT = "quakesat-manifest"
 #: moved into ``decision``, reports moved under ``report``.
 #: 3: ``decision`` gains ``magnitude_informative`` and the ``operating_point``, ``calibration``
 #: and ``magnitude_skill`` reports; ``default_artifact`` became ``default_artifacts`` (one per runtime).
-MANIFEST_VERSION = 3
+#: 4: ``input`` gains ``kind`` (the tile kind the model takes); a same-track model's
+#: ``preprocess`` is the interferogram's block (``version`` 3, ``looks``) and its gate statistic
+#: is ``none``.
+MANIFEST_VERSION = 4
 #: Model families: a torch network, a scikit-learn pipeline, a fixed rule (the log-ratio baseline).
 FAMILIES = ("cnn", "shallow", "rule")
 #: The QuakeSet paper's tasks: 1 / 2 bitemporal detection / magnitude, 5 / 6 single image.
@@ -65,8 +70,12 @@ POSITIONAL_FORMATS = ("tflite", "pte")
 #: Input layouts each format may declare.
 LAYOUTS = {"onnx": ("NCHW", "features"), "tflite": ("NHWC",), "pte": ("NCHW",), "rule": ("NCHW",)}
 TRANSFORMS = ("identity", "label", "sigmoid")
-GATE_STATISTICS = ("changed_share",)
+#: ``changed_share``: the amplitude change gate; ``none``: no gate (a same-track model's: the
+#: amplitude change statistic means nothing on a complex pair).
+GATE_STATISTICS = ("changed_share", "none")
 LOCATE_METHODS = ("centre", "change", "head")
+#: Location methods a same-track model may declare (``change`` reads amplitude images).
+SAME_TRACK_LOCATE_METHODS = ("centre", "head")
 #: Largest tile side (raw or preprocessed) a manifest may declare: 4096 px, 128 MiB for a
 #: float32 pair; QuakeSet's tiles are 512. Keeps a hostile manifest from sizing huge buffers.
 MAX_SIDE = 4096
@@ -82,7 +91,9 @@ TOP_KEYS = ("format", "version", "quakesat_version", "created", "model", "prepro
             "gate", "locate", "artifacts", "default_artifacts", "report")
 MODEL_KEYS = ("name", "family", "paper_task", "heads")
 PREPROCESS_KEYS = ("version", "units", "floor_linear", "clip_db", "mean_db", "std_db", "downsample")
-INPUT_KEYS = ("raw_side", "images", "tile_shape", "dtype", "channels")
+#: A same-track model's ``preprocess`` block (preprocessing version 3: the interferogram).
+INTERFEROGRAM_KEYS = ("version", "looks")
+INPUT_KEYS = ("kind", "raw_side", "images", "tile_shape", "dtype", "channels")
 DECISION_KEYS = ("event_threshold", "magnitude_min", "magnitude_given_event", "magnitude_informative",
                  "operating_point", "calibration", "magnitude_skill")
 #: The runtimes a manifest names a default artifact for: the Python runtime (any format) and
@@ -122,11 +133,17 @@ class InputSpec:
     """The raw tile a model takes and the tensor it reads.
 
     Attributes:
-        raw_side: side of the square raw images, pixels (``tile_shape[1] * downsample``).
+        raw_side: side of the square raw images, pixels (``tile_shape[1] * downsample``, or
+            ``* looks`` for a same-track pair).
         images: 2 for a bitemporal pair (first, second), 1 for the post-event image alone.
-        tile_shape: ``[C, H, W]`` of one preprocessed tile, ``C = 2 * images``.
+        tile_shape: ``[C, H, W]`` of one preprocessed tile: ``C = 2 * images`` for amplitude
+            images, 3 for a same-track pair (:data:`~quakesat.runtime.interferogram.CHANNELS`).
         dtype: element type of the tensor (float32).
         channels: what each of the ``C`` channels holds.
+        kind: the tile kind the model takes (:data:`~quakesat.runtime.tile.TILE_KINDS`):
+            ``amplitude`` (``side x side x 2`` float32 sigma0 per image) or ``same_track`` (two
+            ``side x side`` complex64 images, formed into an interferogram on board). A tile of
+            another kind is ``WRONG_KIND``, its files unread.
     """
 
     raw_side: int
@@ -134,19 +151,11 @@ class InputSpec:
     tile_shape: tuple[int, int, int]
     dtype: str
     channels: tuple[str, ...]
+    kind: str = AMPLITUDE
 
     @property
     def bitemporal(self) -> bool:
         return self.images == 2
-
-    @property
-    def kind(self) -> str:
-        """The tile kind the model takes (:data:`~quakesat.runtime.tile.TILE_KINDS`); a tile of
-        another kind is ``WRONG_KIND``. The manifest has no input kind yet and no model taking
-        same-track pairs can be exported, so this is ``"amplitude"`` for every manifest: the one
-        place the runtime asks (the C++ twin is ``Manifest::input_kind``), to read from the
-        manifest once it says."""
-        return AMPLITUDE
 
 
 @dataclass(frozen=True)
@@ -229,10 +238,12 @@ class Artifact:
 
 @dataclass(frozen=True)
 class Manifest:
-    """A validated ``manifest.json``; ``folder`` is where it was read from (None: in memory)."""
+    """A validated ``manifest.json``; ``folder`` is where it was read from (None: in memory).
+    ``preprocess`` is the amplitude preprocessing (versions 1 and 2) or, for a model taking
+    same-track pairs, the interferogram's (version 3)."""
 
     model: ModelInfo
-    preprocess: PreprocessConfig
+    preprocess: PreprocessConfig | InterferogramConfig
     input: InputSpec
     decision: DecisionRule
     gate: GateSpec
@@ -303,8 +314,8 @@ class Manifest:
             "created": self.created,
             "model": {"name": self.model.name, "family": self.model.family, "paper_task": self.model.paper_task,
                       "heads": list(self.model.heads)},
-            "preprocess": {key: self.preprocess.to_dict()[key] for key in PREPROCESS_KEYS},
-            "input": {"raw_side": self.input.raw_side, "images": self.input.images,
+            "preprocess": _preprocess_to_dict(self.preprocess),
+            "input": {"kind": self.input.kind, "raw_side": self.input.raw_side, "images": self.input.images,
                       "tile_shape": list(self.input.tile_shape), "dtype": self.input.dtype,
                       "channels": list(self.input.channels)},
             "decision": {"event_threshold": float(self.decision.event_threshold),
@@ -324,6 +335,12 @@ class Manifest:
 
     def _where(self) -> str:
         return str(self.folder / MANIFEST_NAME) if self.folder is not None else MANIFEST_NAME
+
+
+def _preprocess_to_dict(config: PreprocessConfig | InterferogramConfig) -> dict[str, Any]:
+    if isinstance(config, InterferogramConfig):
+        return {"version": INTERFEROMETRIC_VERSION, "looks": int(config.looks)}
+    return {key: config.to_dict()[key] for key in PREPROCESS_KEYS}
 
 
 def _artifact_to_dict(a: Artifact) -> dict[str, Any]:
@@ -426,12 +443,25 @@ def _read_model(value: Any) -> ModelInfo:
     return ModelInfo(name, family, task, tuple(heads))
 
 
-def _read_preprocess(value: Any) -> PreprocessConfig:
-    raw = _block(value, "preprocess", PREPROCESS_KEYS)
-    version = _integer(raw["version"], "preprocess.version", 0)
-    if version not in SUPPORTED_PREPROCESS_VERSIONS:
+#: Every preprocessing version a manifest may declare: the amplitude pair's and the interferogram's.
+MANIFEST_PREPROCESS_VERSIONS = (*SUPPORTED_PREPROCESS_VERSIONS, INTERFEROMETRIC_VERSION)
+
+
+def _read_preprocess(value: Any) -> PreprocessConfig | InterferogramConfig:
+    """The ``preprocess`` block: ``version`` first (it says which block this is), then the
+    block's keys (:data:`PREPROCESS_KEYS`, or :data:`INTERFEROGRAM_KEYS` for version 3)."""
+    if not isinstance(value, dict):
+        raise _fail("preprocess", "must be a JSON object")
+    if "version" not in value:
+        raise _fail("preprocess.version", "is missing")
+    version = _integer(value["version"], "preprocess.version", 0)
+    if version not in MANIFEST_PREPROCESS_VERSIONS:
         raise _fail("preprocess.version", f"preprocessing version {version}; this runtime implements versions "
-                                          f"{' and '.join(map(str, SUPPORTED_PREPROCESS_VERSIONS))}: {REEXPORT_HINT}")
+                                          f"{', '.join(map(str, MANIFEST_PREPROCESS_VERSIONS))}: {REEXPORT_HINT}")
+    if version == INTERFEROMETRIC_VERSION:
+        raw = _block(value, "preprocess", INTERFEROGRAM_KEYS)
+        return InterferogramConfig(looks=_integer(raw["looks"], "preprocess.looks", 1, MAX_SIDE))
+    raw = _block(value, "preprocess", PREPROCESS_KEYS)
     units = _string(raw["units"], "preprocess.units", ("linear", "db"))
     floor = _number(raw["floor_linear"], "preprocess.floor_linear", 0.0, low_open=True)
     clip = [_number(v, f"preprocess.clip_db[{i}]") for i, v in enumerate(_numbers(raw["clip_db"],
@@ -450,8 +480,14 @@ def _read_preprocess(value: Any) -> PreprocessConfig:
                             std_db=(std[0], std[1]), downsample=downsample, version=version)
 
 
-def _read_input(value: Any, model: ModelInfo, preprocess: PreprocessConfig) -> InputSpec:
+def _read_input(value: Any, model: ModelInfo, preprocess: PreprocessConfig | InterferogramConfig) -> InputSpec:
     raw = _block(value, "input", INPUT_KEYS)
+    kind = _string(raw["kind"], "input.kind", TILE_KINDS)
+    same_track = isinstance(preprocess, InterferogramConfig)
+    if (kind == SAME_TRACK) != same_track:
+        raise _fail("input.kind", f"{kind!r} does not fit preprocessing version "
+                                  f"{INTERFEROMETRIC_VERSION if same_track else preprocess.version} (version "
+                                  f"{INTERFEROMETRIC_VERSION} forms same-track pairs; 1 and 2 read amplitude images)")
     raw_side = _integer(raw["raw_side"], "input.raw_side", 1, MAX_SIDE)
     images = _integer(raw["images"], "input.images", 1, 2)
     shape = raw["tile_shape"]
@@ -462,20 +498,27 @@ def _read_input(value: Any, model: ModelInfo, preprocess: PreprocessConfig) -> I
     channels = raw["channels"]
     if not isinstance(channels, list) or any(not isinstance(c, str) for c in channels):
         raise _fail("input.channels", f"must be a list of channel names, got {channels!r}")
-    if dims[0] != len(BANDS) * images:
-        raise _fail("input.tile_shape", f"{dims[0]} channels, but {images} image(s) of {len(BANDS)} bands "
-                                        f"make {len(BANDS) * images}")
+    if same_track and images != 2:
+        raise _fail("input.images", f"a same-track pair is 2 images, got {images}")
+    wanted = len(INTERFEROGRAM_CHANNELS) if same_track else len(BANDS) * images
+    if dims[0] != wanted:
+        raise _fail("input.tile_shape", f"{dims[0]} channels, but " + (
+            f"an interferogram has {wanted}" if same_track else f"{images} image(s) of {len(BANDS)} bands make {wanted}"))
     if dims[1] != dims[2]:
         raise _fail("input.tile_shape", f"tiles are square, got {dims[1]} x {dims[2]}")
-    if raw_side % preprocess.downsample or raw_side // preprocess.downsample != dims[1]:
-        raise _fail("input.raw_side", f"{raw_side} px multilooked by {preprocess.downsample} does not give the "
+    factor = preprocess.looks if isinstance(preprocess, InterferogramConfig) else preprocess.downsample
+    if raw_side % factor or raw_side // factor != dims[1]:
+        raise _fail("input.raw_side", f"{raw_side} px multilooked by {factor} does not give the "
                                       f"tile's {dims[1]} px")
     if len(channels) != dims[0]:
         raise _fail("input.channels", f"names {len(channels)} channels, the tile has {dims[0]}")
+    if same_track and list(channels) != list(INTERFEROGRAM_CHANNELS):
+        raise _fail("input.channels", f"an interferogram's channels are {list(INTERFEROGRAM_CHANNELS)}, "
+                                      f"got {channels!r}")
     if (images == 2) != (model.paper_task in BITEMPORAL_TASKS):
         raise _fail("input.images", f"{images} image(s) does not fit paper task {model.paper_task} "
                                     f"(tasks {list(BITEMPORAL_TASKS)} are bitemporal)")
-    return InputSpec(raw_side, images, (dims[0], dims[1], dims[2]), "float32", tuple(channels))
+    return InputSpec(raw_side, images, (dims[0], dims[1], dims[2]), "float32", tuple(channels), kind)
 
 
 def _read_decision(value: Any, model: ModelInfo) -> DecisionRule:
@@ -495,16 +538,24 @@ def _read_decision(value: Any, model: ModelInfo) -> DecisionRule:
     return DecisionRule(threshold, magnitude_min, given, informative, *reports)
 
 
-def _read_gate(value: Any) -> GateSpec:
+def _read_gate(value: Any, spec: InputSpec) -> GateSpec:
     raw = _block(value, "gate", GATE_KEYS)
     statistic = _string(raw["statistic"], "gate.statistic", GATE_STATISTICS)
+    if (statistic == "none") != (spec.kind == SAME_TRACK):
+        raise _fail("gate.statistic", f"a {spec.kind} model's gate is "
+                                      f"{'none' if spec.kind == SAME_TRACK else 'changed_share'}, got {statistic!r}")
     threshold = _number(raw["threshold"], "gate.threshold", 0.0, 1.0)
+    if statistic == "none" and threshold != 0.0:
+        raise _fail("gate.threshold", f"no gate (statistic none) has threshold 0, got {threshold}")
     return GateSpec(statistic, threshold, _optional_object(raw["calibration"], "gate.calibration"))
 
 
-def _read_locate(value: Any, model: ModelInfo) -> LocateSpec:
+def _read_locate(value: Any, model: ModelInfo, spec: InputSpec) -> LocateSpec:
     raw = _block(value, "locate", LOCATE_KEYS)
     method = _string(raw["method"], "locate.method", LOCATE_METHODS)
+    if spec.kind == SAME_TRACK and method not in SAME_TRACK_LOCATE_METHODS:
+        raise _fail("locate.method", f"a same_track model locates by {list(SAME_TRACK_LOCATE_METHODS)} "
+                                     f"(change reads amplitude images), got {method!r}")
     if method == "head" and "location" not in model.heads:
         raise _fail("locate.method", "is 'head' but the model has no location head")
     return LocateSpec(method, _optional_object(raw["calibration"], "locate.calibration"))
@@ -591,8 +642,8 @@ def parse_manifest(raw: Any, folder: str | Path | None = None) -> Manifest:
     preprocess = _read_preprocess(raw["preprocess"])
     spec = _read_input(raw["input"], model, preprocess)
     decision = _read_decision(raw["decision"], model)
-    gate = _read_gate(raw["gate"])
-    locate = _read_locate(raw["locate"], model)
+    gate = _read_gate(raw["gate"], spec)
+    locate = _read_locate(raw["locate"], model, spec)
     listed = raw["artifacts"]
     if not isinstance(listed, list) or not listed:
         raise _fail("artifacts", "must be a non-empty list")

@@ -259,17 +259,17 @@ class Tile:
     Attributes:
         tile_id: the tile's identifier, carried in its message (u32).
         time: acquisition time of the second (post-event) image, Unix UTC seconds.
-        first: pre-event image, ``H x W x 2``.
-        second: post-event image, ``H x W x 2``.
+        first: pre-event image, ``H x W x 2`` (a same-track tile: ``H x W`` complex).
+        second: post-event image, same shape and type.
         georef: where the tile lies.
         read_check: why the tile could not be read, if it could not (``UNREADABLE``,
             ``BAD_DTYPE`` or ``BAD_SHAPE`` from the reader).
         read_s: seconds its reading took; the per-tile time budget counts them.
         kind: what the two images are (:data:`TILE_KINDS`): ``"amplitude"`` (``H x W x 2``
-            sigma0, the default) or ``"same_track"`` (a same-track complex pair; the tile
-            list reader does not read its files as images, ``first``/``second`` are then
-            None). A runtime whose model takes another kind answers ``WRONG_KIND`` before
-            any pixel is looked at.
+            sigma0, the default) or ``"same_track"`` (a same-track complex pair,
+            :mod:`quakesat.runtime.same_track`). The tile list reader reads only tiles of the
+            kind the model takes (``first``/``second`` are None for the others), and a runtime
+            whose model takes another kind answers ``WRONG_KIND`` before any pixel is looked at.
     """
 
     tile_id: int

@@ -32,9 +32,11 @@ seconds of the post image), ``lat``, ``lon`` (tile centre, degrees), optional
 written (``a.npy/`` is not ``a.npy``), and an optional ``kind``: ``"amplitude"`` (the default,
 two images as above) or ``"same_track"`` (two ``side x side`` complex64 ``<c8`` files, a
 same-track pair for interferometry: :mod:`quakesat.runtime.same_track`). Any other ``kind``,
-a non-string included, makes the line unreadable. A same-track tile's files are never read as
-amplitude images: the runtime answers it ``WRONG_KIND`` before reading a pixel when its model
-takes amplitude pairs, as every model flown today does. A line is strict JSON with the manifest's limits
+a non-string included, makes the line unreadable. A same-track image file is read under the
+same rules, except that its dtype is ``<c8`` (``BAD_DTYPE`` otherwise) and its shape
+``H x W`` (``BAD_SHAPE`` otherwise). The reader is told the kind its model takes: a line of
+another kind is not read at all, and the runtime answers it ``WRONG_KIND`` before a byte of
+its files is looked at. A line is strict JSON with the manifest's limits
 (:func:`quakesat.runtime.manifest.parse_strict_json`: at most 64 levels of nesting, no
 duplicate key, numbers within a double) and at most :data:`MAX_LINE_BYTES` bytes. A line that
 breaks these becomes a tile with status ``UNREADABLE``. The list is streamed: memory does
@@ -44,6 +46,7 @@ not grow with its length. numpy and the standard library only.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -55,10 +58,20 @@ import numpy as np
 from quakesat.runtime.regular_file import open_regular
 from quakesat.runtime.status import Status
 from quakesat.runtime.strict_json import parse_strict_json
-from quakesat.runtime.tile import AMPLITUDE, DEFAULT_PIXEL_SPACING_M, TILE_KINDS, Georef, Tile, TileCheck
+from quakesat.runtime.tile import (
+    AMPLITUDE,
+    DEFAULT_PIXEL_SPACING_M,
+    SAME_TRACK,
+    TILE_KINDS,
+    Georef,
+    Tile,
+    TileCheck,
+)
 
-#: The one dtype a tile image file may hold.
+#: The one dtype an amplitude tile image file may hold.
 TILE_DTYPE = np.dtype("<f4")
+#: The one dtype a same-track image file may hold (complex64, little-endian).
+COMPLEX_DTYPE = np.dtype("<c8")
 #: Bands per image (VV, VH).
 BANDS = 2
 #: A UTF-8 byte-order mark, ignored at the start of a tile list line.
@@ -80,11 +93,11 @@ class ImageBuffers:
     def __init__(self) -> None:
         self._arrays: list[np.ndarray | None] = [None, None]
 
-    def get(self, slot: int, shape: tuple[int, ...]) -> np.ndarray:
-        """The array of ``slot`` (0 pre, 1 post) with ``shape``, reused when it fits."""
+    def get(self, slot: int, shape: tuple[int, ...], dtype: np.dtype = TILE_DTYPE) -> np.ndarray:
+        """The array of ``slot`` (0 pre, 1 post) with ``shape`` and ``dtype``, reused when it fits."""
         array = self._arrays[slot]
-        if array is None or array.shape != shape:
-            array = self._arrays[slot] = np.empty(shape, dtype=TILE_DTYPE)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = self._arrays[slot] = np.empty(shape, dtype=dtype)
         return array
 
 
@@ -128,8 +141,8 @@ def parse_npy_header(text: bytes) -> tuple[str, bool, tuple[int, ...]] | None:
     return found["descr"], found["fortran_order"] == "True", shape
 
 
-def _image_header(fh, path: str | Path) -> tuple[tuple[int, ...], int] | TileCheck:
-    """(shape, bytes before the data) of an open image file, or the status that stops it."""
+def _image_header(fh, path: str | Path, kind: str = AMPLITUDE) -> tuple[tuple[int, ...], int] | TileCheck:
+    """(shape, bytes before the data) of an open image file of ``kind``, or the status that stops it."""
     magic = fh.read(8)
     if len(magic) != 8 or magic[:6] != b"\x93NUMPY" or magic[6] not in (1, 2, 3) or magic[7] != 0:
         return TileCheck(Status.UNREADABLE, f"{path}: not an .npy file of version 1.0, 2.0 or 3.0")
@@ -141,63 +154,68 @@ def _image_header(fh, path: str | Path) -> tuple[tuple[int, ...], int] | TileChe
     if parsed is None:
         return TileCheck(Status.UNREADABLE, f"{path}: malformed .npy header (not what NumPy writes)")
     descr, fortran, shape = parsed
-    if descr != TILE_DTYPE.str:
-        return TileCheck(Status.BAD_DTYPE, f"{path}: dtype {descr}, expected {TILE_DTYPE.str}")
+    dtype = COMPLEX_DTYPE if kind == SAME_TRACK else TILE_DTYPE
+    if descr != dtype.str:
+        return TileCheck(Status.BAD_DTYPE, f"{path}: dtype {descr}, expected {dtype.str}")
     if fortran:
         return TileCheck(Status.UNREADABLE, f"{path}: Fortran-ordered array; write it in C order")
-    if len(shape) != 3 or shape[2] != BANDS or 0 in shape:
+    if kind == SAME_TRACK and (len(shape) != 2 or 0 in shape):
+        return TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, expected (H, W) complex")
+    if kind != SAME_TRACK and (len(shape) != 3 or shape[2] != BANDS or 0 in shape):
         return TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, expected (H, W, {BANDS})")
     return shape, 8 + size_bytes + length
 
 
 def read_image(path: str | Path, buffers: ImageBuffers | None = None, slot: int = 0,
-               side: int | None = None) -> tuple[np.ndarray | None, TileCheck]:
+               side: int | None = None, kind: str = AMPLITUDE) -> tuple[np.ndarray | None, TileCheck]:
     """Read one image file under the contract above: (array, OK) or (None, the problem).
 
     Args:
         path: the file, used as written.
         buffers: the pixels go into ``buffers``' array of ``slot`` (:class:`ImageBuffers`).
         side: the model's tile side: any other shape is ``BAD_SHAPE`` before a pixel is read.
-            None: any ``H x W x 2`` (the input checks judge the side).
+            None: any ``H x W x 2`` (``H x W`` complex; the input checks judge the side).
+        kind: ``amplitude`` (``<f4``, ``H x W x 2``) or ``same_track`` (``<c8``, ``H x W``).
 
     No memory is taken for the pixels before the file is known to hold them."""
+    dtype = COMPLEX_DTYPE if kind == SAME_TRACK else TILE_DTYPE
     try:
         with open_regular(path) as fh:
-            header = _image_header(fh, path)
+            header = _image_header(fh, path, kind)
             if isinstance(header, TileCheck):
                 return None, header
             shape, offset = header
-            count = shape[0] * shape[1] * shape[2]
+            count = math.prod(shape)
             size = os.fstat(fh.fileno()).st_size
-            if size < offset + count * TILE_DTYPE.itemsize:
+            if size < offset + count * dtype.itemsize:
                 return None, TileCheck(Status.UNREADABLE, f"{path}: {max(0, size - offset)} data bytes, the header "
-                                                          f"promises {count * TILE_DTYPE.itemsize}")
-            if side is not None and shape != (side, side, BANDS):
-                return None, TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, the model takes "
-                                                         f"{(side, side, BANDS)}")
-            image = buffers.get(slot, shape) if buffers is not None else np.empty(shape, dtype=TILE_DTYPE)
+                                                          f"promises {count * dtype.itemsize}")
+            wanted = None if side is None else (side, side) if kind == SAME_TRACK else (side, side, BANDS)
+            if wanted is not None and shape != wanted:
+                return None, TileCheck(Status.BAD_SHAPE, f"{path}: shape {shape}, the model takes {wanted}")
+            image = buffers.get(slot, shape, dtype) if buffers is not None else np.empty(shape, dtype=dtype)
             got = fh.readinto(memoryview(image).cast("B"))  # straight into the array: no extra copy
     except (OSError, ValueError, MemoryError) as err:
         return None, TileCheck(Status.UNREADABLE, f"{path}: {getattr(err, 'strerror', None) or err}")
-    if got != count * TILE_DTYPE.itemsize:
+    if got != count * dtype.itemsize:
         return None, TileCheck(Status.UNREADABLE, f"{path}: {got} data bytes, the header promises "
-                                                  f"{count * TILE_DTYPE.itemsize}")
+                                                  f"{count * dtype.itemsize}")
     return image, TileCheck(Status.OK)
 
 
 def pair_tile(pre: str | Path, post: str | Path, georef: Georef, when: int, tile_id: int,
-              buffers: ImageBuffers | None = None, side: int | None = None) -> Tile:
-    """A tile from two image files; the first reading problem (pre, then post) is its status.
-    ``buffers``, ``side``: see :func:`read_image`. The tile carries its read time, which the
-    per-tile budget counts (``Tile.read_s``)."""
+              buffers: ImageBuffers | None = None, side: int | None = None, kind: str = AMPLITUDE) -> Tile:
+    """A tile of ``kind`` from two image files; the first reading problem (pre, then post) is
+    its status. ``buffers``, ``side``, ``kind``: see :func:`read_image`. The tile carries its
+    read time, which the per-tile budget counts (``Tile.read_s``)."""
     started = time.perf_counter()
     images, problem = [], None
     for slot, path in enumerate((pre, post)):
-        image, check = read_image(path, buffers, slot, side)
+        image, check = read_image(path, buffers, slot, side, kind)
         images.append(image)
         if problem is None and check.status != Status.OK:
             problem = check
-    return Tile(tile_id, when, images[0], images[1], georef, problem, time.perf_counter() - started)
+    return Tile(tile_id, when, images[0], images[1], georef, problem, time.perf_counter() - started, kind)
 
 
 def _number(entry: dict, key: str, default: float | None = None) -> float:
@@ -225,15 +243,15 @@ def _valid_tile_id(value: object) -> bool:
 
 
 def tile_from_line(line: str | bytes, folder: str | Path, index: int, buffers: ImageBuffers | None = None,
-                   side: int | None = None) -> Tile:
+                   side: int | None = None, model_kind: str = AMPLITUDE) -> Tile:
     """One list line as a tile. Strict types, the same as the C++ reader: ``tile_id`` an
     integer in 0..2**32-1, numbers for ``lat``/``lon``/``pixel_spacing_m``, strings for the
     paths (without a NUL), ``kind`` (optional) one of :data:`~quakesat.runtime.tile.TILE_KINDS`;
     ``time`` is passed as written and judged by the time check (``BAD_TIME``).
 
-    An amplitude tile's images are read (:func:`pair_tile`); a ``same_track`` tile's files are
-    not read at all: it carries its kind, paths unopened, and the runtime answers it
-    (``WRONG_KIND`` from a model that takes amplitude pairs).
+    A tile of ``model_kind`` (the kind the model takes) has its images read
+    (:func:`pair_tile`); a tile of another kind is not read at all: it carries its kind, paths
+    unopened, and the runtime answers it ``WRONG_KIND``.
 
     A line that is not one JSON object is ``UNREADABLE`` with the line's index as tile id
     and no time or place. A line that is an object but breaks a rule is ``UNREADABLE`` too,
@@ -271,9 +289,9 @@ def tile_from_line(line: str | bytes, folder: str | Path, index: int, buffers: I
                     TileCheck(Status.UNREADABLE, f"tile list line {index + 1}: {problem}"))
     # Joined as strings, not pathlib: "a.npy/" must stay a path through a file, as in C++.
     pre, post = (os.path.join(os.fspath(folder), entry[key]) for key in ("pre", "post"))
-    if kind != AMPLITUDE:  # not amplitude images: never read as such (the runtime judges the kind)
+    if kind != model_kind:  # not what the model takes: never read (the runtime answers WRONG_KIND)
         return Tile(tile_id, when, None, None, georef, kind=kind)
-    return pair_tile(pre, post, georef, when, tile_id, buffers, side)
+    return pair_tile(pre, post, georef, when, tile_id, buffers, side, kind)
 
 
 def _lines(handle) -> Iterator[bytes | None]:
@@ -288,8 +306,8 @@ def _lines(handle) -> Iterator[bytes | None]:
         yield None
 
 
-def read_tile_list(path: str | Path, reuse_buffers: bool = False,
-                   side: int | None = None) -> Iterator[tuple[Tile, float]]:
+def read_tile_list(path: str | Path, reuse_buffers: bool = False, side: int | None = None,
+                   model_kind: str = AMPLITUDE) -> Iterator[tuple[Tile, float]]:
     """The tiles of a ``tiles.jsonl`` with their read time, in file order.
 
     Lines are split on ``\\n`` only (a ``\\r`` before it is JSON whitespace), each decoded
@@ -297,7 +315,8 @@ def read_tile_list(path: str | Path, reuse_buffers: bool = False,
     spaces, tabs and ``\\r`` only are skipped; a UTF-8 byte-order mark at a line's start
     is ignored; a line over :data:`MAX_LINE_BYTES` is an unreadable tile. ``reuse_buffers``:
     read every tile into the same two arrays (:class:`ImageBuffers`); ``side``: the model's
-    tile side (:func:`read_image`).
+    tile side (:func:`read_image`); ``model_kind``: the tile kind it takes (lines of another
+    kind are not read: :func:`tile_from_line`).
 
     Raises:
         OSError: the list itself cannot be opened (missing, not a regular file).
@@ -314,15 +333,16 @@ def read_tile_list(path: str | Path, reuse_buffers: bool = False,
                 tile = Tile(index, -1, None, None, None, TileCheck(
                     Status.UNREADABLE, f"tile list line {index + 1}: longer than {MAX_LINE_BYTES} bytes"))
             else:
-                tile = tile_from_line(line, folder, index, buffers, side)
+                tile = tile_from_line(line, folder, index, buffers, side, model_kind)
             index += 1
             yield tile, time.perf_counter() - started
 
 
 def write_tile_list(tiles: list[Tile], folder: str | Path) -> Path:
     """Write tiles under the contract (``folder/tiles.jsonl`` and ``folder/tiles/*.npy``), for the
-    C++ runner or any later ``quakesat run --tiles``; returns the list's path. Images are written
-    as float32; a tile without images (unreadable) is skipped."""
+    C++ runner or any later ``quakesat run --tiles``; returns the list's path. Amplitude images
+    are written as float32, same-track ones as complex64 (with ``"kind": "same_track"``); a tile
+    without images (unreadable) is skipped."""
     folder = Path(folder)
     (folder / "tiles").mkdir(parents=True, exist_ok=True)
     lines = []
@@ -331,9 +351,12 @@ def write_tile_list(tiles: list[Tile], folder: str | Path) -> Path:
             continue
         entry = {"tile_id": int(tile.tile_id), "time": tile.time, "lat": tile.georef.center_lat,
                  "lon": tile.georef.center_lon, "pixel_spacing_m": tile.georef.pixel_spacing_m}
+        dtype = COMPLEX_DTYPE if tile.kind == SAME_TRACK else TILE_DTYPE
+        if tile.kind != AMPLITUDE:
+            entry["kind"] = tile.kind
         for name, image in (("pre", tile.first), ("post", tile.second)):
             entry[name] = f"tiles/{tile.tile_id}_{name}.npy"
-            np.save(folder / entry[name], np.ascontiguousarray(image, dtype=TILE_DTYPE))
+            np.save(folder / entry[name], np.ascontiguousarray(image, dtype=dtype))
         lines.append(json.dumps(entry))
     path = folder / "tiles.jsonl"
     path.write_text("\n".join(lines) + "\n")

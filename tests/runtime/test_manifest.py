@@ -78,7 +78,7 @@ def test_each_case_gets_its_verdict_and_names_its_field(case: dict) -> None:
 
 def test_an_older_manifest_is_refused_with_the_command_that_re_exports_it() -> None:
     case = next(c for c in CASES if c["case"] == "version_1_is_refused_with_the_reexport_hint")
-    with pytest.raises(ManifestError, match=r"version 1; this runtime reads version 3: re-export the model: "
+    with pytest.raises(ManifestError, match=r"version 1; this runtime reads version 4: re-export the model: "
                                             r"quakesat export --model-dir"):
         read_manifest_text(_text(case))
 
@@ -109,12 +109,22 @@ def test_typed_fields_are_what_the_file_says() -> None:
     assert manifest.heads == ("event", "magnitude", "location") and manifest.decision.magnitude_given_event
     assert manifest.preprocess.downsample == 2 and manifest.gate.statistic == "changed_share"
     assert manifest.artifact("pte-int8").outputs["location"] == OutputRef("2")
-    assert MANIFEST_VERSION == 3 and manifest.decision.operating_point["target_false_alarm_rate"] == 0.3
+    assert MANIFEST_VERSION == 4 and manifest.input.kind == "amplitude" and manifest.decision.operating_point["target_false_alarm_rate"] == 0.3
     passed = [a for a in manifest.artifacts if a.passed_gate]
     # each runtime's default is the fastest artifact that passed the gate (the C++ runner's: a .pte)
     assert manifest.default_artifact == min((a for a in passed if a.format != "pte"), key=lambda a: a.latency_ms).name
     assert manifest.cpp_default_artifact == min((a for a in passed if a.format == "pte"),
                                                 key=lambda a: a.latency_ms).name
+
+
+def test_a_same_track_manifest_reads_as_the_interferogram_it_takes() -> None:
+    from quakesat.runtime.interferogram import InterferogramConfig
+
+    case = next(c for c in CASES if c["case"] == "same_track_interferogram")
+    manifest = read_manifest_text(_text(case))
+    assert manifest.input.kind == "same_track" and manifest.preprocess == InterferogramConfig(looks=8)
+    assert manifest.preprocess.version == 3 and manifest.input.tile_shape == (3, 32, 32)
+    assert manifest.gate.statistic == "none" and manifest.to_dict()["preprocess"] == {"version": 3, "looks": 8}
 
 
 # ─── hashes and files ───────────────────────────────────────────────────────────────────

@@ -39,11 +39,11 @@ def base() -> dict[str, Any]:
     """A valid multi-head bitemporal manifest with an ONNX and an ExecuTorch artifact."""
     heads = ["event", "magnitude", "location"]
     return {
-        "format": "quakesat-manifest", "version": 3, "quakesat_version": "0.2.0", "created": "2026-11-29T00:00:00Z",
+        "format": "quakesat-manifest", "version": 4, "quakesat_version": "0.2.0", "created": "2026-11-29T00:00:00Z",
         "model": {"name": "quakelite", "family": "cnn", "paper_task": 1, "heads": heads},
         "preprocess": {"version": 2, "units": "linear", "floor_linear": 0.0001, "clip_db": [-35.0, 10.0],
                        "mean_db": [-12.0, -19.0], "std_db": [5.0, 5.0], "downsample": 2},
-        "input": {"raw_side": 64, "images": 2, "tile_shape": [4, 32, 32], "dtype": "float32",
+        "input": {"kind": "amplitude", "raw_side": 64, "images": 2, "tile_shape": [4, 32, 32], "dtype": "float32",
                   "channels": ["first VV", "first VH", "second VV", "second VH"]},
         "decision": {"event_threshold": 0.5, "magnitude_min": 1.0, "magnitude_given_event": True,
                      "magnitude_informative": True, "operating_point": {"target_false_alarm_rate": 0.01},
@@ -118,6 +118,14 @@ def _shallow(m: dict[str, Any]) -> None:
     m["default_artifacts"] = {"python": "onnx-fp32", "cpp": None}
 
 
+def _same_track(m: dict[str, Any]) -> None:
+    """The base model taking same-track pairs: 256 px complex images formed at 8 looks."""
+    m["preprocess"] = {"version": 3, "looks": 8}
+    m["input"].update(kind="same_track", raw_side=256, tile_shape=[3, 32, 32],
+                      channels=["cos_phase", "sin_phase", "coherence"])
+    m["gate"] = {"statistic": "none", "threshold": 0.0, "calibration": None}
+
+
 def _rule(m: dict[str, Any]) -> None:
     _shallow(m)
     m["model"].update(name="log-ratio", family="rule")
@@ -144,6 +152,10 @@ VALID: list[tuple[str, Mutation | None]] = [
     ("path_in_a_subfolder", _set("artifacts[0].path", "int8/model.onnx")),
     ("preprocess_version_1_still_runs", _set("preprocess.version", 1)),
     ("preprocess_version_1_multilooks_db", _all(_set("preprocess.version", 1), _set("preprocess.units", "db"))),
+    ("same_track_interferogram", _same_track),
+    ("same_track_located_at_the_centre", _all(_same_track, _set("locate.method", "centre"))),
+    ("same_track_one_look", _all(_same_track, _set("preprocess.looks", 1), _set("input.raw_side", 32))),
+    ("same_track_magnitude_task_2", _all(_same_track, _set("model.paper_task", 2))),
 ]
 
 INVALID: list[tuple[str, str, Mutation]] = [
@@ -153,9 +165,10 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("format_missing", "format", _drop("format")),
     ("version_1_is_refused_with_the_reexport_hint", "version", _set("version", 1)),
     ("version_2_is_refused_with_the_reexport_hint", "version", _set("version", 2)),
-    ("version_from_the_future", "version", _set("version", 4)),
-    ("version_as_text", "version", _set("version", "3")),
-    ("version_as_float", "version", _set("version", 3.0)),
+    ("version_3_is_refused_with_the_reexport_hint", "version", _set("version", 3)),
+    ("version_from_the_future", "version", _set("version", 5)),
+    ("version_as_text", "version", _set("version", "4")),
+    ("version_as_float", "version", _set("version", 4.0)),
     ("a_block_missing", "model", _drop("model")),
     ("report_missing", "report", _drop("report")),
     ("an_unknown_top_level_field", "extra", _set("extra", 1)),
@@ -173,7 +186,10 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("version_1_field_left_in_model", "model.magnitude_given_event", _set("model.magnitude_given_event", True)),
     # preprocess
     ("preprocess_constant_missing", "preprocess.mean_db", _drop("preprocess.mean_db")),
-    ("preprocess_version_3", "preprocess.version", _set("preprocess.version", 3)),
+    ("preprocess_version_4", "preprocess.version", _set("preprocess.version", 4)),
+    ("preprocess_version_3_with_amplitude_constants", "preprocess.looks", _set("preprocess.version", 3)),
+    ("preprocess_not_an_object", "preprocess", _set("preprocess", [2])),
+    ("preprocess_version_missing", "preprocess.version", _drop("preprocess.version")),
     ("preprocess_version_0", "preprocess.version", _set("preprocess.version", 0)),
     ("preprocess_version_2_does_not_multilook_db", "preprocess.downsample", _set("preprocess.units", "db")),
     ("units_in_capitals", "preprocess.units", _set("preprocess.units", "dB")),
@@ -197,6 +213,24 @@ INVALID: list[tuple[str, str, Mutation]] = [
     ("raw_side_not_a_multiple_of_the_multilook", "input.raw_side", _set("input.raw_side", 63)),
     ("three_channel_names", "input.channels", _set("input.channels", ["a", "b", "c"])),
     ("half_precision_input", "input.dtype", _set("input.dtype", "float16")),
+    ("input_kind_missing", "input.kind", _drop("input.kind")),
+    ("unknown_input_kind", "input.kind", _set("input.kind", "optical")),
+    ("input_kind_not_a_string", "input.kind", _set("input.kind", 1)),
+    ("same_track_kind_with_amplitude_preprocessing", "input.kind", _set("input.kind", "same_track")),
+    ("amplitude_kind_with_the_interferogram", "input.kind", _all(_same_track, _set("input.kind", "amplitude"))),
+    ("same_track_looks_zero", "preprocess.looks", _all(_same_track, _set("preprocess.looks", 0))),
+    ("same_track_looks_as_float", "preprocess.looks", _all(_same_track, _set("preprocess.looks", 8.0))),
+    ("same_track_amplitude_constant_left_in", "preprocess.units", _all(_same_track, _set("preprocess.units", "db"))),
+    ("same_track_four_channels", "input.tile_shape", _all(_same_track, _set("input.tile_shape", [4, 32, 32]))),
+    ("same_track_raw_side_not_tile_times_looks", "input.raw_side", _all(_same_track, _set("input.raw_side", 128))),
+    ("same_track_channels_renamed", "input.channels", _all(
+        _same_track, _set("input.channels", ["phase_cos", "phase_sin", "coherence"]))),
+    ("same_track_single_image", "input.images", _all(_same_track, _set("input.images", 1))),
+    ("same_track_with_the_change_gate", "gate.statistic", _all(
+        _same_track, _set("gate", {"statistic": "changed_share", "threshold": 0.0, "calibration": None}))),
+    ("same_track_gate_with_a_threshold", "gate.threshold", _all(_same_track, _set("gate.threshold", 0.1))),
+    ("amplitude_without_a_gate", "gate.statistic", _set("gate.statistic", "none")),
+    ("same_track_located_by_amplitude_change", "locate.method", _all(_same_track, _set("locate.method", "change"))),
     ("one_image_for_a_bitemporal_task", "input.images", _all(
         _set("input.images", 1), _set("input.tile_shape", [2, 32, 32]), _set("input.channels", ["VV", "VH"]))),
     # decision

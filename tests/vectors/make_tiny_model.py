@@ -1,5 +1,5 @@
-"""Write ``tests/vectors/tiny_model/``: a small exported multi-head QuakeLite the flight-side
-tests run without torch.
+"""Write ``tests/vectors/tiny_model/`` (amplitude pairs) or ``tests/vectors/tiny_insar_model/``
+(same-track pairs): small exported multi-head QuakeLites the flight-side tests run without torch.
 
 The runtime-only CI environment (numpy + the ``runtime`` extra) cannot train or export, but
 its tests need a real exported model: this script simulates a small file (64 x 64 tiles),
@@ -10,6 +10,10 @@ accuracy is beside the point; it is a fixture with real graphs, real hashes and 
 manifest. Needs the ``pte`` extra:
 
     python tests/vectors/make_tiny_model.py            # rewrites tests/vectors/tiny_model/
+    python tests/vectors/make_tiny_model.py --same-track   # rewrites tests/vectors/tiny_insar_model/
+
+The same-track fixture is simulated with ``--slc`` at 64 x 64 same-track pixels of 80 m and
+takes the pair formed into an interferogram at 4 looks (3 x 16 x 16).
 
 Run it again after a change to the manifest, the exporter or the preprocessing; the
 committed files are what the runtime tests load.
@@ -25,9 +29,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 #: Raw side of the fixture's tiles (the model sees them multilooked by 2: 32 x 32).
 SIDE = 64
+#: The same-track fixture's looks (its 64 px pairs become 16 x 16 cells of 320 m).
+SAME_TRACK_LOOKS = 4
 
 
-def make(out: Path):  # -> quakesat.runtime.manifest.Manifest
+def make(out: Path, same_track: bool = False):  # -> quakesat.runtime.manifest.Manifest
     from quakesat.errors import FidelityGateError
     from quakesat.export.exporter import ExportOptions, export_model
     from quakesat.models.train import TrainConfig, train
@@ -36,10 +42,14 @@ def make(out: Path):  # -> quakesat.runtime.manifest.Manifest
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         data = work / "tiny.h5"
-        simulate_file(data, SimulationConfig(events=16, seed=11, size=SIDE, identical_negative_share=0.5),
+        simulate_file(data, SimulationConfig(events=16, seed=11, size=SIDE, identical_negative_share=0.5,
+                                             slc=same_track, slc_side=SIDE, slc_footprint_m=SIDE * 80.0),
                       progress=False, workers=1)
-        train(data, work / "model", TrainConfig(model="quakelite", task="multi", epochs=8, lr=1e-2, downsample=2),
-              progress=False)
+        config = TrainConfig(model="quakelite", task="multi", epochs=8, lr=1e-2, downsample=2)
+        if same_track:
+            config = TrainConfig(model="quakelite", task="multi", epochs=8, lr=1e-2, downsample=SAME_TRACK_LOOKS,
+                                 input="interferometric")
+        train(data, work / "model", config, progress=False)
         if out.exists():
             shutil.rmtree(out)
         options = ExportOptions(formats=("onnx", "pte"), calibration_tiles=32, calibration_methods=("minmax",),
@@ -59,10 +69,12 @@ def make(out: Path):  # -> quakesat.runtime.manifest.Manifest
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE / "tiny_model")
+    parser.add_argument("--same-track", action="store_true", help="the same-track (interferometric) fixture")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    manifest = make(args.out)
-    print(f"wrote {args.out}: " + ", ".join(f"{a.name} ({a.bytes} B)" for a in manifest.artifacts))
+    out = args.out or HERE / ("tiny_insar_model" if args.same_track else "tiny_model")
+    manifest = make(out, args.same_track)
+    print(f"wrote {out}: " + ", ".join(f"{a.name} ({a.bytes} B)" for a in manifest.artifacts))
 
 
 if __name__ == "__main__":
