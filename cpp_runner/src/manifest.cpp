@@ -14,6 +14,7 @@
 #include <set>
 #include <vector>
 
+#include "quakesat/interferogram.hpp"
 #include "quakesat/message.hpp"
 #include "quakesat/regular_file.hpp"
 #include "quakesat/strict_json.hpp"
@@ -29,7 +30,9 @@ const Names kTopKeys = {"format", "version", "quakesat_version", "created", "mod
                         "decision", "gate", "locate", "artifacts", "default_artifacts", "report"};
 const Names kModelKeys = {"name", "family", "paper_task", "heads"};
 const Names kPreprocessKeys = {"version", "units", "floor_linear", "clip_db", "mean_db", "std_db", "downsample"};
-const Names kInputKeys = {"raw_side", "images", "tile_shape", "dtype", "channels"};
+// A same-track model's preprocess block (preprocessing version 3: the interferogram).
+const Names kInterferogramKeys = {"version", "looks"};
+const Names kInputKeys = {"kind", "raw_side", "images", "tile_shape", "dtype", "channels"};
 const Names kDecisionKeys = {"event_threshold", "magnitude_min", "magnitude_given_event", "magnitude_informative",
                              "operating_point", "calibration", "magnitude_skill"};
 const Names kDefaultArtifactKeys = {"python", "cpp"};
@@ -46,8 +49,13 @@ const Names kDtypes = {"float32"};
 const Names kFormats = {"onnx", "tflite", "pte", "rule"};
 const Names kPrecisions = {"fp32", "int8"};
 const Names kTransforms = {"identity", "label", "sigmoid"};
-const Names kGateStatistics = {"changed_share"};
+const Names kTileKinds = {"amplitude", "same_track"};  // runtime/tile.py TILE_KINDS
+const Names kInterferogramChannels = {"cos_phase", "sin_phase", "coherence"};
+// changed_share: the amplitude change gate; none: no gate (a same-track model's).
+const Names kGateStatistics = {"changed_share", "none"};
 const Names kLocateMethods = {"centre", "change", "head"};
+// Location methods a same-track model may declare (change reads amplitude images).
+const Names kSameTrackLocateMethods = {"centre", "head"};
 const int kPaperTasks[] = {1, 2, 5, 6};
 
 struct Invalid {
@@ -204,14 +212,32 @@ ModelInfo read_model(const json& value) {
   return model;
 }
 
-long long read_preprocess(const json& value) {
-  const json& raw = block(value, "preprocess", kPreprocessKeys);
-  const long long version = integer(raw["version"], "preprocess.version", 0);
-  if (version < kMinPreprocessVersion || version > kPreprocessVersion) {
-    fail("preprocess.version", "preprocessing version " + std::to_string(version) +
+// The preprocess block's version and multilook factor: downsample for versions 1 and 2 (the
+// amplitude pair's), looks for version 3 (the interferogram's).
+struct PreprocessInfo {
+  long long version = 0;
+  long long factor = 1;
+  bool same_track() const { return version == kInterferometricVersion; }
+};
+
+// _read_preprocess: `version` first (it says which block this is), then the block's keys.
+PreprocessInfo read_preprocess(const json& value) {
+  if (!value.is_object()) fail("preprocess", "must be a JSON object");
+  if (!value.contains("version")) fail("preprocess.version", "is missing");
+  PreprocessInfo info;
+  info.version = integer(value["version"], "preprocess.version", 0);
+  if (info.version < kMinPreprocessVersion || info.version > kInterferometricVersion) {
+    fail("preprocess.version", "preprocessing version " + std::to_string(info.version) +
                                    "; this runtime implements versions " + std::to_string(kMinPreprocessVersion) +
-                                   " and " + std::to_string(kPreprocessVersion) + ": " + kReexportHint);
+                                   ", " + std::to_string(kPreprocessVersion) + ", " +
+                                   std::to_string(kInterferometricVersion) + ": " + kReexportHint);
   }
+  if (info.same_track()) {
+    const json& raw = block(value, "preprocess", kInterferogramKeys);
+    info.factor = integer(raw["looks"], "preprocess.looks", 1, kMaxSide);
+    return info;
+  }
+  const json& raw = block(value, "preprocess", kPreprocessKeys);
   const bool units_db = string(raw["units"], "preprocess.units", &kUnits) == "db";
   number(raw["floor_linear"], "preprocess.floor_linear", 0.0, {}, true);
   const json& clip_db = numbers(raw["clip_db"], "preprocess.clip_db", 2);
@@ -222,15 +248,24 @@ long long read_preprocess(const json& value) {
   for (int i = 0; i < kBands; ++i) number(mean_db[i], "preprocess.mean_db[" + std::to_string(i) + "]");
   const json& std_db = numbers(raw["std_db"], "preprocess.std_db", kBands);
   for (int i = 0; i < kBands; ++i) number(std_db[i], "preprocess.std_db[" + std::to_string(i) + "]", 0.0, {}, true);
-  const long long downsample = integer(raw["downsample"], "preprocess.downsample", 1, kMaxSide);
-  if (version == 2 && units_db && downsample > 1) {
+  info.factor = integer(raw["downsample"], "preprocess.downsample", 1, kMaxSide);
+  if (info.version == 2 && units_db && info.factor > 1) {
     fail("preprocess.downsample", std::string("preprocessing version 2 does not multilook dB inputs: ") + kReexportHint);
   }
-  return downsample;
+  return info;
 }
 
-void read_input(const json& value, const ModelInfo& model, long long downsample) {
+// _read_input; true for a same-track model (input.kind "same_track", which must go with
+// preprocessing version 3 and only with it).
+bool read_input(const json& value, const ModelInfo& model, const PreprocessInfo& preprocess) {
   const json& raw = block(value, "input", kInputKeys);
+  const bool same_track = preprocess.same_track();
+  const std::string kind = string(raw["kind"], "input.kind", &kTileKinds);
+  if ((kind == "same_track") != same_track) {
+    fail("input.kind", "'" + kind + "' does not fit preprocessing version " + std::to_string(preprocess.version) +
+                           " (version " + std::to_string(kInterferometricVersion) +
+                           " forms same-track pairs; 1 and 2 read amplitude images)");
+  }
   const long long raw_side = integer(raw["raw_side"], "input.raw_side", 1, kMaxSide);
   const long long images = integer(raw["images"], "input.images", 1, 2);
   const json& shape = raw["tile_shape"];
@@ -240,26 +275,36 @@ void read_input(const json& value, const ModelInfo& model, long long downsample)
   string(raw["dtype"], "input.dtype", &kDtypes);
   const json& channels = raw["channels"];
   if (!string_list(channels)) fail("input.channels", "must be a list of channel names, got " + show(channels));
-  if (dims[0] != kBands * images) {
-    fail("input.tile_shape", std::to_string(dims[0]) + " channels, but " + std::to_string(images) + " image(s) of " +
-                                 std::to_string(kBands) + " bands make " + std::to_string(kBands * images));
+  if (same_track && images != 2) fail("input.images", "a same-track pair is 2 images, got " + std::to_string(images));
+  const long long wanted = same_track ? kInterferometricChannels : kBands * images;
+  if (dims[0] != wanted) {
+    fail("input.tile_shape", std::to_string(dims[0]) + " channels, but " +
+                                 (same_track ? "an interferogram has " + std::to_string(wanted)
+                                             : std::to_string(images) + " image(s) of " + std::to_string(kBands) +
+                                                   " bands make " + std::to_string(wanted)));
   }
   if (dims[1] != dims[2]) {
     fail("input.tile_shape", "tiles are square, got " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]));
   }
-  if (raw_side % downsample || raw_side / downsample != dims[1]) {
-    fail("input.raw_side", std::to_string(raw_side) + " px multilooked by " + std::to_string(downsample) +
+  const long long factor = preprocess.factor;
+  if (raw_side % factor || raw_side / factor != dims[1]) {
+    fail("input.raw_side", std::to_string(raw_side) + " px multilooked by " + std::to_string(factor) +
                                " does not give the tile's " + std::to_string(dims[1]) + " px");
   }
   if (static_cast<long long>(channels.size()) != dims[0]) {
     fail("input.channels", "names " + std::to_string(channels.size()) + " channels, the tile has " +
                                std::to_string(dims[0]));
   }
+  if (same_track && channels != json(kInterferogramChannels)) {
+    fail("input.channels", "an interferogram's channels are " + listed(kInterferogramChannels) + ", got " +
+                               show(channels));
+  }
   const bool bitemporal_task = model.paper_task == 1 || model.paper_task == 2;
   if ((images == 2) != bitemporal_task) {
     fail("input.images", std::to_string(images) + " image(s) does not fit paper task " +
                              std::to_string(model.paper_task) + " (tasks [1, 2] are bitemporal)");
   }
+  return same_track;
 }
 
 void read_decision(const json& value, const ModelInfo& model) {
@@ -280,16 +325,28 @@ void read_decision(const json& value, const ModelInfo& model) {
   }
 }
 
-void read_gate(const json& value) {
+void read_gate(const json& value, bool same_track) {
   const json& raw = block(value, "gate", kGateKeys);
-  string(raw["statistic"], "gate.statistic", &kGateStatistics);
-  number(raw["threshold"], "gate.threshold", 0.0, 1.0);
+  const bool none = string(raw["statistic"], "gate.statistic", &kGateStatistics) == "none";
+  if (none != same_track) {
+    fail("gate.statistic", std::string("a ") + (same_track ? "same_track" : "amplitude") + " model's gate is " +
+                               (same_track ? "none" : "changed_share") + ", got " + show(raw["statistic"]));
+  }
+  const double threshold = number(raw["threshold"], "gate.threshold", 0.0, 1.0);
+  if (none && threshold != 0.0) {
+    fail("gate.threshold", "no gate (statistic none) has threshold 0, got " + show(raw["threshold"]));
+  }
   optional_object(raw["calibration"], "gate.calibration");
 }
 
-void read_locate(const json& value, const ModelInfo& model) {
+void read_locate(const json& value, const ModelInfo& model, bool same_track) {
   const json& raw = block(value, "locate", kLocateKeys);
-  if (string(raw["method"], "locate.method", &kLocateMethods) == "head" && !model.has("location")) {
+  const std::string method = string(raw["method"], "locate.method", &kLocateMethods);
+  if (same_track && !contains(kSameTrackLocateMethods, method)) {
+    fail("locate.method", "a same_track model locates by " + listed(kSameTrackLocateMethods) +
+                              " (change reads amplitude images), got '" + method + "'");
+  }
+  if (method == "head" && !model.has("location")) {
     fail("locate.method", "is 'head' but the model has no location head");
   }
   optional_object(raw["calibration"], "locate.calibration");
@@ -387,11 +444,11 @@ void read_manifest(const json& raw) {
   text(raw["quakesat_version"], "quakesat_version");
   text(raw["created"], "created");
   const ModelInfo model = read_model(raw["model"]);
-  const long long downsample = read_preprocess(raw["preprocess"]);
-  read_input(raw["input"], model, downsample);
+  const PreprocessInfo preprocess = read_preprocess(raw["preprocess"]);
+  const bool same_track = read_input(raw["input"], model, preprocess);
   read_decision(raw["decision"], model);
-  read_gate(raw["gate"]);
-  read_locate(raw["locate"], model);
+  read_gate(raw["gate"], same_track);
+  read_locate(raw["locate"], model, same_track);
   const json& artifacts = raw["artifacts"];
   if (!artifacts.is_array() || artifacts.empty()) fail("artifacts", "must be a non-empty list");
   std::set<std::string> names;
@@ -452,15 +509,20 @@ void read_values(const json& raw, Manifest& m) {
   m.width = input["tile_shape"][2].get<int>();
   m.raw_side = input["raw_side"].get<int>();
   m.images = input["images"].get<int>();
+  m.kind = input["kind"] == "same_track" ? TileKind::kSameTrack : TileKind::kAmplitude;
   const json& pre = raw["preprocess"];
-  m.preprocess.version = pre["version"].get<int>();
-  m.preprocess.units_db = pre["units"] == "db";
-  m.preprocess.floor_linear = number_of(pre["floor_linear"]);
-  m.preprocess.downsample = pre["downsample"].get<int>();
-  for (int i = 0; i < kBands; ++i) {
-    m.preprocess.clip_db[i] = number_of(pre["clip_db"][i]);
-    m.preprocess.mean_db[i] = number_of(pre["mean_db"][i]);
-    m.preprocess.std_db[i] = number_of(pre["std_db"][i]);
+  if (m.kind == TileKind::kSameTrack) {  // the interferogram's block: version 3 and looks
+    m.looks = pre["looks"].get<int>();
+  } else {
+    m.preprocess.version = pre["version"].get<int>();
+    m.preprocess.units_db = pre["units"] == "db";
+    m.preprocess.floor_linear = number_of(pre["floor_linear"]);
+    m.preprocess.downsample = pre["downsample"].get<int>();
+    for (int i = 0; i < kBands; ++i) {
+      m.preprocess.clip_db[i] = number_of(pre["clip_db"][i]);
+      m.preprocess.mean_db[i] = number_of(pre["mean_db"][i]);
+      m.preprocess.std_db[i] = number_of(pre["std_db"][i]);
+    }
   }
   const json& decision = raw["decision"];
   m.decision.event_threshold = number_of(decision["event_threshold"]);

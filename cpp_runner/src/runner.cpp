@@ -1,11 +1,17 @@
 // The per-tile pipeline, stage for stage as runtime/flight.py FlightRuntime.process, and its
-// queue and health cadence (FlightRuntime._emit, health).
+// queue and health cadence (FlightRuntime._emit, health). An amplitude model's tiles: the
+// amplitude checks (with preprocessing version 2 fused with preprocessing), the change gate,
+// inference, location by head, change peak or centre. A same-track model's: the same-track
+// checks fused with interferogram formation, no gate, NO_COHERENCE after formation, location
+// by head or centre.
 #include "quakesat/runner.hpp"
 
 #include <cmath>
 
 #include "quakesat/artifact.hpp"
+#include "quakesat/interferogram.hpp"
 #include "quakesat/npy.hpp"
+#include "quakesat/same_track.hpp"
 #include "quakesat/validate.hpp"
 
 namespace quakesat {
@@ -56,8 +62,11 @@ Status Runner::init(const std::string& artifacts, const std::string& artifact, c
   input_.assign(planned_input_ ? 1 : input_floats + 1, 0.0f);
   model_input_ = planned_input_ ? planned_input_ : input_.data();
   scratch_.assign(change_peak_scratch_bytes(side) / sizeof(std::uint64_t) + 1, 0);
-  preprocess_scratch_.assign(preprocess_scratch_floats(side, manifest_.preprocess), 0.0f);
-  gate_on_ = config.gate != "off" && manifest_.images == 2;
+  same_track_ = manifest_.input_kind() == TileKind::kSameTrack;
+  preprocess_scratch_.assign(same_track_ ? 1 : preprocess_scratch_floats(side, manifest_.preprocess), 0.0f);
+  interferogram_scratch_.assign(same_track_ ? interferogram_scratch_doubles(side, manifest_.looks) : 1, 0.0);
+  // No change gate for a same-track model: the changed share reads amplitude images.
+  gate_on_ = config.gate != "off" && manifest_.images == 2 && !same_track_;
   gate_threshold_ = config.gate == "manifest" ? manifest_.gate_threshold : 0.0;
   locate_method_ = config.locate == "auto" ? manifest_.locate_method : config.locate;
   queue_ = DownlinkQueue(config.queue_capacity);  // the queue's one allocation
@@ -81,7 +90,7 @@ HealthReport Runner::health() {
 
 std::size_t Runner::tile_bytes() const {
   return (pre_.size() + post_.size() + input_.size() + preprocess_scratch_.size()) * sizeof(float) +
-         scratch_.size() * sizeof(std::uint64_t);
+         scratch_.size() * sizeof(std::uint64_t) + interferogram_scratch_.size() * sizeof(double);
 }
 
 void Runner::timed(Stage stage, std::chrono::steady_clock::time_point start) {
@@ -93,8 +102,19 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta, double& f
   fused_seconds = 0.0;
   if (fault_ != Status::kOk) return fault_;
   if (read_status != Status::kOk) return read_status;
-  // Both images are the model's side here: read_npy_image refuses any other as BAD_SHAPE.
+  // Both images are the model's side here: read_npy_image (read_npy_complex) refuses any other as BAD_SHAPE.
   const int side = manifest_.raw_side;
+  if (same_track_) {  // the checks' scan taken while the interferogram is formed, row by row
+    const auto start = std::chrono::steady_clock::now();
+    SameTrackScan scan;
+    interferogram_features(pre_.data(), post_.data(), side, side, manifest_.looks, model_input_,
+                           interferogram_scratch_.data(), &scan);
+    preprocessed_ = true;
+    fused_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const Status pair = judge_same_track_pair(scan, pre_.data(), post_.data());
+    // NO_COHERENCE is judged after the georeference and time (FlightRuntime._judge), in judge().
+    return processable(pair) ? meta_problem(meta, pair) : pair;
+  }
   const PreprocessConfig& config = manifest_.preprocess;
   const std::size_t values = static_cast<std::size_t>(side) * side * kBands;
   ImageScan first, second;
@@ -116,7 +136,11 @@ Status Runner::first_problem(Status read_status, const TileMeta& meta, double& f
     second = scan_image(post_.data(), values, config);
   }
   const Status pair = pair_verdict(judge_scan(first, pre_.data(), config), judge_scan(second, post_.data(), config));
-  if (!processable(pair)) return pair;
+  return processable(pair) ? meta_problem(meta, pair) : pair;
+}
+
+// After a processable pair: the georeference, then the time, then the pair's verdict.
+Status Runner::meta_problem(const TileMeta& meta, Status pair) const {
   if (meta.has_georef && !georef_ok(meta)) return Status::kBadGeoreference;
   if (!time_ok(meta)) return Status::kBadTime;
   if (!meta.has_georef) return Status::kNoGeoreference;  // processed; the ground must know it has no position
@@ -182,6 +206,15 @@ Runner::Judged Runner::judge(Status check) {
     }
     timed(kPreprocess, start);
   }
+  if (same_track_) {  // a formed pair with no coherence anywhere: nothing to read, never an event
+    const std::size_t cells = static_cast<std::size_t>(manifest_.height) * manifest_.width;
+    const Status coherence = check_coherence(model_input_ + 2 * cells, cells, manifest_.looks);
+    seconds_[kPreprocess] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (coherence != Status::kOk) {
+      j.status = coherence;
+      return j;
+    }
+  }
   if (over_budget()) {  // the budget was spent before inference: it is not started
     j.status = Status::kDeadlineMissed;
     ++deadlines_missed_;
@@ -229,6 +262,7 @@ bool Runner::locate(double& row, double& col) {
     head_to_pixel(heads_.location, manifest_.raw_side, row, col);
     return true;
   }
+  if (same_track_) return false;  // by its head only (the change peak reads amplitude images), else the centre
   if (locate_method_ == "head" || locate_method_ == "change") {
     return change_peak(pre_.data(), post_.data(), manifest_.raw_side, scratch_.data(), row, col);
   }
@@ -246,8 +280,10 @@ Status Runner::run_files(const char* pre_path, const char* post_path, const Tile
   if (fault_ == Status::kOk && read == Status::kOk && meta.kind != manifest_.input_kind()) read = Status::kWrongKind;
   if (fault_ == Status::kOk && read == Status::kOk) {
     NpyImage pre_image, post_image;  // their sides are the model's whenever the reads are OK
-    read = read_npy_image(pre_path, manifest_.raw_side, pre_.data(), pre_image);
-    const Status second = read_npy_image(post_path, manifest_.raw_side, post_.data(), post_image);
+    // Amplitude: H x W x 2 '<f4'; same-track: H x W '<c8' (the same side x side x 2 floats).
+    const auto reader = same_track_ ? read_npy_complex : read_npy_image;
+    read = reader(pre_path, manifest_.raw_side, pre_.data(), pre_image);
+    const Status second = reader(post_path, manifest_.raw_side, post_.data(), post_image);
     if (read == Status::kOk) read = second;
   }
   timed(kRead, start);

@@ -79,7 +79,7 @@ void test_hints(json base) {
   v.valid = validate_manifest(base, v.field, v.detail);
   expect(!v.valid && v.field == "version" && v.detail.find(kReexportHint) != std::string::npos,
          "version 1 is refused with the re-export hint: " + v.detail);
-  base["version"] = 4;
+  base["version"] = kManifestVersion + 1;
   v.valid = validate_manifest(base, v.field, v.detail);
   expect(!v.valid && v.detail.find(kReexportHint) == std::string::npos, "a future version gets no re-export hint");
 }
@@ -127,6 +127,22 @@ void test_load(const std::string& vectors) {
          "a version-1 manifest is MANIFEST_INVALID with the re-export hint: " + detail);
   expect(load_manifest((scratch / "nowhere").string(), "", m, detail) == Status::kModelMissing, "no manifest");
   fs::remove_all(scratch);
+  expect(load_manifest(vectors + "/tiny_model", "", m, detail) == Status::kOk && m.input_kind() == TileKind::kAmplitude,
+         "the tiny model takes amplitude pairs");
+}
+
+// The tiny same-track model (input.kind same_track, preprocessing version 3): its kind, looks and
+// tensor shape as written, no gate, located at the centre.
+void test_load_same_track(const std::string& vectors) {
+  Manifest m;
+  std::string detail;
+  expect(load_manifest(vectors + "/tiny_insar_model", "pte-int8", m, detail) == Status::kOk,
+         "tiny same-track model loads: " + detail);
+  expect(m.input_kind() == TileKind::kSameTrack && m.looks == 4 && m.raw_side == 64 && m.images == 2,
+         "same-track: kind, looks and raw side");
+  expect(m.channels == 3 && m.height == 16 && m.width == 16, "same-track: the interferogram's 3 x 16 x 16");
+  expect(m.gate_threshold == 0.0 && m.locate_method == "centre", "same-track: no gate, located at the centre");
+  expect(m.location.present && m.location.output == 2, "same-track: the location head");
 }
 
 }  // namespace
@@ -142,6 +158,7 @@ int main(int argc, char** argv) {
     test_hints(base);
   }
   test_load(vectors);
+  test_load_same_track(vectors);
   std::printf("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }

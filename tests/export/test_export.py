@@ -361,6 +361,37 @@ def test_single_head_and_single_image_networks_export_too(data, tmp_path, task, 
     assert manifest.artifact("onnx-fp32").passed_gate
 
 
+def test_an_interferometric_network_exports_and_flies_on_same_track_tiles(tmp_path, capsys) -> None:
+    """A network trained on same-track pairs exports through the same path (fidelity gate on
+    held-out pairs, threshold, calibration), with a manifest that declares the kind, and
+    `quakesat run` flies it on the file's same-track pairs."""
+    data = tmp_path / "slc.h5"
+    simulate_file(data, SimulationConfig(events=16, seed=11, size=64, slc=True, slc_side=64, slc_footprint_m=5120.0),
+                  progress=False, workers=1)
+    folder = tmp_path / "insar"
+    train(data, folder, TrainConfig(model="quakelite", task="multi", input="interferometric", epochs=2, downsample=4),
+          progress=False)
+    try:
+        manifest = export_model(folder, data, tmp_path / "out", ExportOptions(
+            formats=("onnx",), calibration_tiles=16, calibration_methods=("minmax",), per_channel=(True,)))
+    except FidelityGateError as err:
+        manifest = err.manifest
+    assert manifest.input.kind == "same_track" and manifest.input.raw_side == 64
+    assert manifest.input.tile_shape == (3, 16, 16) and manifest.preprocess.looks == 4
+    assert manifest.gate.statistic == "none" and manifest.locate.method in ("centre", "head")
+    assert manifest.locate.calibration["tiles"] > 0 and "head" in manifest.locate.calibration["median_error_m"]
+    assert manifest.decision.operating_point is not None and manifest.artifact("onnx-fp32").passed_gate
+    assert all(a.fidelity["tiles"] >= 200 for a in manifest.artifacts)
+    capsys.readouterr()
+    assert main(["run", "--artifacts", str(tmp_path / "out"), "--data", str(data), "--split", "test",
+                 "--out", str(tmp_path / "run" / "m.bin"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    with __import__("h5py").File(data) as f:
+        pairs = sum(1 for event in f.values() for name, patch in event.items()
+                    if name.startswith("patch_") and "slc_post" in patch)
+    assert 0 < report["tiles"] and report["messages"] == report["tiles"] + 1 and pairs > 0
+
+
 # ─── the log-ratio rule ─────────────────────────────────────────────────────────────────
 def test_the_log_ratio_rule_exports_as_an_artifact_and_flies_like_a_model(data, tmp_path, capsys) -> None:
     from quakesat.data.tiles import file_tiles

@@ -1,9 +1,13 @@
-// The model manifest, version 3 (runtime/manifest.py is the specification): validated at Init
+// The model manifest, version 4 (runtime/manifest.py is the specification): validated at Init
 // by the same rules as the Python reader, in the same order, naming the same first offending
 // field by its dotted path (`decision.event_threshold`, `artifacts[1].outputs.event.output`,
 // `json` for text that is not strict JSON, `manifest` for a root that is not an object). The
 // shared cases are tests/vectors/manifests.jsonl. Then what the runner needs to run one
-// ExecuTorch artifact is read from it (the artifact's hash check is artifact.hpp).
+// ExecuTorch artifact is read from it (the artifact's hash check is artifact.hpp). Version 4's
+// `input.kind` says which tiles the model takes: amplitude pairs (preprocessing versions 1 and
+// 2, preprocess.hpp) or same-track complex pairs (preprocessing version 3, the interferogram:
+// interferogram.hpp, its `preprocess` block is just `version` and `looks`; no change gate,
+// `gate.statistic` "none"; located by its head or at the tile centre).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +24,7 @@ constexpr const char* kManifestName = "manifest.json";
 // Largest manifest file read (runtime/manifest.py MAX_MANIFEST_BYTES; export writes a few kB).
 constexpr std::size_t kMaxManifestBytes = std::size_t{16} << 20;
 constexpr const char* kManifestFormat = "quakesat-manifest";
-constexpr int kManifestVersion = 3;
+constexpr int kManifestVersion = 4;
 // Largest tile side (raw or preprocessed) a manifest may declare: keeps a hostile manifest
 // from sizing huge buffers.
 constexpr int kMaxSide = 4096;
@@ -45,16 +49,16 @@ struct OutputRef {
 enum class TileKind { kAmplitude, kSameTrack };
 
 struct Manifest {
-  // The tile kind the model takes (runtime/manifest.py InputSpec.kind). The manifest has no input
-  // kind yet and no model taking same-track pairs can be exported: amplitude for every manifest.
-  // The one place the runner asks, to read from the manifest once it says.
-  TileKind input_kind() const { return TileKind::kAmplitude; }
+  // The tile kind the model takes (runtime/manifest.py InputSpec.kind: the manifest's input.kind).
+  TileKind input_kind() const { return kind; }
 
   std::string folder;
+  TileKind kind = TileKind::kAmplitude;
   int channels = 0, height = 0, width = 0;  // one preprocessed tile
   int raw_side = 0;
   int images = 2;
-  PreprocessConfig preprocess;
+  PreprocessConfig preprocess;  // an amplitude model's (versions 1 and 2); defaults for a same-track one
+  int looks = 1;                // a same-track model's multilook block side (preprocessing version 3)
   DecisionConfig decision;
   double gate_threshold = 0.0;
   std::string locate_method = "centre";
@@ -71,10 +75,11 @@ bool validate_manifest(const nlohmann::json& raw, std::string& field, std::strin
 // field "json" (strict_json.hpp: Python's reading of numbers, no NaN or Infinity).
 bool validate_manifest_text(const std::string& text, std::string& field, std::string& detail);
 
-// Read and validate `folder`/manifest.json and pick `artifact` (empty: the first int8 .pte, else
-// the first .pte). MODEL_MISSING (no manifest, no .pte), MANIFEST_INVALID (a rule broken, a
-// version other than 2, an unknown artifact name), BACKEND_ERROR (the named artifact is not a
-// .pte). `detail` says what went wrong: "PATH: FIELD: what", as the Python reader says it.
+// Read and validate `folder`/manifest.json and pick `artifact` (empty: the manifest's
+// default_artifacts.cpp, else the first int8 .pte, else the first .pte). MODEL_MISSING (no
+// manifest, no .pte), MANIFEST_INVALID (a rule broken, a version other than kManifestVersion, an
+// unknown artifact name), BACKEND_ERROR (the named artifact is not a .pte). `detail` says what
+// went wrong: "PATH: FIELD: what", as the Python reader says it.
 Status load_manifest(const std::string& folder, const std::string& artifact, Manifest& manifest,
                      std::string& detail);
 

@@ -1,9 +1,12 @@
 // The C++ flight runner (the twin of runtime/flight.py FlightRuntime): Init once from an
 // artifacts folder, then one tile in, one 32-byte message out, with the same checks, gate,
 // preprocessing, decision, location and status codes as the Python runtime, and no heap
-// allocation per tile. Each message goes to the bounded downlink queue (downlink_queue.hpp)
-// per the emit mode, with a health report every `health_every` tiles; drain() is a ground
-// contact. Sequence counts, health reports and queue order are Python's, byte for byte. A
+// allocation per tile. The manifest's input.kind says which tiles: amplitude pairs, or
+// same-track complex pairs (two side x side '<c8' files; checks fused with interferogram
+// formation, no change gate, NO_COHERENCE after formation, located by the head or at the centre);
+// a tile of the other kind is WRONG_KIND, its files unread. Each message goes to the bounded
+// downlink queue (downlink_queue.hpp) per the emit mode, with a health report every
+// `health_every` tiles; drain() is a ground contact. Sequence counts, health reports and queue order are Python's, byte for byte. A
 // model that cannot be used leaves the runner up: every tile then carries that status and no
 // event, and so does every health report.
 #pragma once
@@ -79,8 +82,8 @@ class Runner {
   const Manifest& manifest() const { return manifest_; }
   const TileReport& last_report() const { return last_; }
 
-  // Bytes the runner holds for tiles (two raw images, the model input, change scratch) and the
-  // model (planned buffers, arenas, the program file).
+  // Bytes the runner holds for tiles (two raw images, the model input, preprocessing, change and
+  // interferogram scratch) and the model (planned buffers, arenas, the program file).
   std::size_t tile_bytes() const;
   std::size_t model_bytes() const { return model_.bytes(); }
   Model::Plan model_plan() const { return model_.plan(); }
@@ -97,8 +100,10 @@ class Runner {
     Status status = Status::kOk;
     bool gated = false;
   };
-  // The input checks; with preprocessing version 2 the model input is written in the same pass.
+  // The input checks; with preprocessing version 2 or 3 (a same-track pair: the interferogram) the
+  // model input is written in the same pass.
   Status first_problem(Status read_status, const TileMeta& meta, double& fused_seconds);
+  Status meta_problem(const TileMeta& meta, Status pair) const;
   Judged judge(Status check);
   bool heads_from(const ModelOutputs& outputs, Heads& heads) const;
   bool locate(double& row, double& col);
@@ -112,6 +117,8 @@ class Runner {
   Status fault_ = Status::kModelMissing;
   std::string fault_detail_;
   std::vector<float> pre_, post_, input_, preprocess_scratch_;
+  std::vector<double> interferogram_scratch_;  // a same-track model's block sums
+  bool same_track_ = false;  // the model takes same-track complex pairs (input.kind)
   float* planned_input_ = nullptr;  // the program's own input buffer, when it has one
   float* model_input_ = nullptr;    // where preprocessing writes: planned_input_ or input_
   std::vector<std::uint64_t> scratch_;
