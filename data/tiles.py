@@ -63,12 +63,19 @@ def file_tiles(data: str | Path, split: str | None = "test", limit: int | None =
         kind: ``amplitude`` or ``same_track`` (module doc).
     """
     with QuakeSetFile(data) as qs:
-        refs = qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=include_defective)
-        if kind == SAME_TRACK:
-            refs = [ref for ref in refs if qs.same_track_shape(ref) is not None]
         grids: GridCache = {}
-        for tile_id, ref in enumerate(refs[:limit]):
+        for tile_id, ref in enumerate(tile_refs(qs, split, limit, include_defective, kind)):
             yield sample_tile(qs, ref, tile_id, assume_time, grids, kind)
+
+
+def tile_refs(qs: QuakeSetFile, split: str | None, limit: int | None = None, include_defective: bool = True,
+              kind: str = AMPLITUDE) -> list[SampleRef]:
+    """The samples that are tiles of ``kind``, in the file's order, at most ``limit``: the one
+    list :func:`file_tiles` and the archive's driver and workers share."""
+    refs = qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=include_defective)
+    if kind == SAME_TRACK:
+        refs = [ref for ref in refs if qs.same_track_shape(ref) is not None]
+    return refs[:limit]
 
 
 def sample_tile(qs: QuakeSetFile, ref: SampleRef, tile_id: int, assume_time: int | None,

@@ -45,7 +45,7 @@ from quakesat.errors import QuakesatError
 from quakesat.files import raise_if_interrupted
 from quakesat.ground.run import write_run
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig, TileOutcome, Verdict
-from quakesat.runtime.tile import Georef, Tile
+from quakesat.runtime.tile import AMPLITUDE, Georef, Tile
 
 if TYPE_CHECKING:
     from quakesat.data.quakeset import QuakeSetFile, SampleRef
@@ -97,6 +97,7 @@ class ArchiveJob:
     limit: int | None
     assume_time: int | None
     backends: tuple[str, ...] = ()  # modules imported before the runtime opens (they register backends)
+    kind: str = AMPLITUDE  # the tile kind the model takes: which of the file's images make the tiles
 
 
 @dataclass(frozen=True)
@@ -140,12 +141,15 @@ class ShardReader:
     by index range, by :func:`quakesat.data.tiles.sample_tile`, the rule
     :func:`~quakesat.data.tiles.file_tiles` uses (tile id = archive position)."""
 
-    def __init__(self, path: str | Path, split: str | None, limit: int | None, assume_time: int | None) -> None:
-        from quakesat.data.quakeset import QuakeSetFile, Task
+    def __init__(self, path: str | Path, split: str | None, limit: int | None, assume_time: int | None,
+                 kind: str = AMPLITUDE) -> None:
+        from quakesat.data.quakeset import QuakeSetFile
+        from quakesat.data.tiles import tile_refs
 
         self.qs: QuakeSetFile = QuakeSetFile(path)
-        self.refs: list[SampleRef] = self.qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=True)[:limit]
+        self.refs: list[SampleRef] = tile_refs(self.qs, split, limit, kind=kind)
         self.assume_time = assume_time
+        self.kind = kind
         self._grids: GridCache = {}
 
     def close(self) -> None:
@@ -156,7 +160,7 @@ class ShardReader:
         from quakesat.data.tiles import sample_tile
 
         for offset, ref in enumerate(self.refs[start:stop]):
-            yield sample_tile(self.qs, ref, first_tile + offset, self.assume_time, self._grids)
+            yield sample_tile(self.qs, ref, first_tile + offset, self.assume_time, self._grids, self.kind)
 
 
 class _WorkerCache:
@@ -194,11 +198,11 @@ class _WorkerCache:
         except OSError as err:
             raise ArchiveError(f"{shard.path}: {err.strerror} on worker {_worker_name()} (every worker needs the "
                                "data at the same path)") from None
-        key = (shard.path, job.split, job.limit, job.assume_time, stat.st_mtime_ns, stat.st_size)
+        key = (shard.path, job.split, job.limit, job.assume_time, job.kind, stat.st_mtime_ns, stat.st_size)
         reader = self.readers.get(key)
         opened = reader is None
         if reader is None:
-            reader = ShardReader(shard.path, job.split, job.limit, job.assume_time)
+            reader = ShardReader(shard.path, job.split, job.limit, job.assume_time, job.kind)
             self.readers[key] = reader
             while len(self.readers) > WORKER_OPEN_FILES:
                 self.readers.popitem(last=False)[1].close()
@@ -270,17 +274,19 @@ def _patch_runs(refs: Sequence[SampleRef]) -> list[int]:
 
 
 def plan_shards(files: Sequence[str | Path], split: str | None, limit: int | None = None,
-                shard_tiles: int | None = None, threads: int = 1) -> tuple[list[Shard], list[dict[str, Any]]]:
+                shard_tiles: int | None = None, threads: int = 1,
+                kind: str = AMPLITUDE) -> tuple[list[Shard], list[dict[str, Any]]]:
     """Cut the files' samples into shards of whole patches, about ``shard_tiles`` tiles each
     (None: enough shards for :data:`SHARDS_PER_THREAD` per worker thread, at most
     :data:`MAX_SHARD_TILES` tiles); return them in tile order and, per file, its path, tile
-    count and first tile id."""
-    from quakesat.data.quakeset import QuakeSetFile, Task
+    count and first tile id. ``kind``: the tile kind the model takes (:func:`quakesat.data.tiles.tile_refs`)."""
+    from quakesat.data.quakeset import QuakeSetFile
+    from quakesat.data.tiles import tile_refs
 
     per_file: list[tuple[str, list[int]]] = []
     for path in files:
         with QuakeSetFile(path) as qs:
-            refs = qs.samples(Task.BITEMPORAL_DETECTION, split, include_defective=True)[:limit]
+            refs = tile_refs(qs, split, limit, kind=kind)
         per_file.append((str(Path(path).resolve()), _patch_runs(refs)))
     total = sum(sum(runs) for _, runs in per_file)
     if shard_tiles is None:
@@ -476,11 +482,12 @@ def run_archive(files: Sequence[str | Path], artifacts: str | Path, out: str | P
     import_backends(backends)
     files = [Path(path) for path in files]
     runtime = FlightRuntime.open(artifacts, artifact, config)
-    job = ArchiveJob(str(Path(artifacts).resolve()), artifact, config, split, limit, assume_time, tuple(backends))
+    job = ArchiveJob(str(Path(artifacts).resolve()), artifact, config, split, limit, assume_time, tuple(backends),
+                     runtime.input_kind)
     client, cluster = _connect(scheduler, workers, connect_timeout)
     try:
         threads = max(1, sum(client.nthreads().values()))
-        shards, summary = plan_shards(files, split, limit, shard_tiles, threads)
+        shards, summary = plan_shards(files, split, limit, shard_tiles, threads, runtime.input_kind)
         expected = sum(item["tiles"] for item in summary)
 
         scale: dict[str, Any] = {"files": summary, "shards": len(shards), "scheduler": scheduler or "local",

@@ -111,6 +111,23 @@ def test_the_archive_on_a_local_cluster_is_the_serial_run_byte_for_byte(files, s
     assert scale["runtimes_opened"] == scale["files_opened"] == scale["workers_seen"] == 2
 
 
+def test_a_same_track_model_archives_the_same_track_pairs_as_the_serial_run(cluster, tmp_path) -> None:
+    """The archive carries the model's tile kind: workers read the file's same-track pairs
+    (only the samples that have them), and the stream is the serial run's, byte for byte."""
+    data = tmp_path / "slc.h5"
+    simulate_file(data, SimulationConfig(events=6, seed=33, size=64, identical_negative_share=0.5, slc=True,
+                                         slc_side=64, slc_footprint_m=5120.0), progress=False, workers=1)
+    insar = TINY.parent / "tiny_insar_model"
+    serial_out, archive_out = tmp_path / "serial.bin", tmp_path / "archive.bin"
+    assert main(["run", "--artifacts", str(insar), "--data", str(data), "--out", str(serial_out), *OPTIONS]) == 0
+    assert main(["archive", "--artifacts", str(insar), "--data", str(data), "--out", str(archive_out), *OPTIONS,
+                 "--scheduler", cluster.scheduler_address, "--shard-tiles", "4", "--quiet"]) == 0
+    report = assert_same_run(archive_out, serial_out)
+    pairs = sum(1 for tile, _, _ in file_tiles(data, None, kind="same_track"))
+    amplitude = sum(1 for _ in file_tiles(data, None))
+    assert report["tiles"] == pairs and 0 < pairs < amplitude  # identical negatives have no same-track pair
+
+
 def test_several_files_are_one_pass_with_tile_ids_following_on(files, cluster, tmp_path) -> None:
     counts = [sum(1 for _ in file_tiles(path, None)) for path in files]
 

@@ -55,9 +55,12 @@ void check_loaded(const std::string& text) {
           "a valid manifest loads, or names no .pte to run");
   if (status != Status::kOk) return;
   require(m.artifact_format == "pte", "the runner is handed a .pte");
-  require(m.channels == 2 * m.images && m.height == m.width && m.height >= 1 && m.height <= kMaxSide,
+  const bool same_track = m.input_kind() == TileKind::kSameTrack;  // the interferogram: 3 channels, looks
+  require(m.channels == (same_track ? 3 : 2 * m.images) && m.height == m.width && m.height >= 1 &&
+              m.height <= kMaxSide,
           "the tile's shape is the manifest's rules");
-  require(m.raw_side == m.height * m.preprocess.downsample, "raw side = tile side x downsample");
+  require(m.raw_side == m.height * (same_track ? m.looks : m.preprocess.downsample),
+          "raw side = tile side x downsample (x looks)");
   require(m.model_id == std::stoul(m.sha256.substr(0, 4), nullptr, 16), "the model id is the hash's first bytes");
   for (const OutputRef* ref : {&m.event, &m.magnitude, &m.location}) {
     require(!ref->present || (ref->output >= 0 && ref->output < 3), "a head's output is a position of the program");
