@@ -59,7 +59,8 @@ def bench_artifact(artifacts: str, artifact: str, tiles: str, policy: RunPolicy,
 
     def one(i: int) -> None:
         started = time.perf_counter()
-        tile = tile_from_line(lines[i % len(lines)], path.parent, i % len(lines), buffers)
+        tile = tile_from_line(lines[i % len(lines)], path.parent, i % len(lines), buffers,
+                              model_kind=runtime.input_kind)
         stages["read"] += time.perf_counter() - started
         outcome = runtime.process(tile)
         for stage, seconds in outcome.seconds.items():

@@ -54,13 +54,25 @@ class BenchConfig:
     extra: dict = field(default_factory=dict)
 
 
-def speckle_tiles(folder: Path, side: int, count: int = 8, seed: int = 0) -> Path:
+def speckle_tiles(folder: Path, side: int, count: int = 8, seed: int = 0, kind: str = "amplitude") -> Path:
     """A tile list of ``count`` random speckle pairs (gamma-distributed linear sigma0 around
-    -12 dB VV and -19 dB VH): latency does not depend on what the tiles show."""
-    from quakesat.runtime.tile import Georef, Tile
+    -12 dB VV and -19 dB VH; for ``kind="same_track"``, circular Gaussian complex speckle whose
+    post image is the pre image plus 30 % independent speckle, coherent enough to be formed
+    and judged): latency does not depend on what the tiles show."""
+    from quakesat.runtime.tile import SAME_TRACK, Georef, Tile
     from quakesat.runtime.tile_file import write_tile_list
 
     rng = np.random.default_rng(seed)
+    if kind == SAME_TRACK:
+        def speckle() -> np.ndarray:
+            return (rng.normal(size=(side, side)) + 1j * rng.normal(size=(side, side))) * np.sqrt(0.05)
+
+        pairs = []
+        for _ in range(count):
+            pre = speckle()
+            pairs.append((pre.astype(np.complex64), (pre + 0.3 * speckle()).astype(np.complex64)))
+        return write_tile_list([Tile(i, 1_700_000_000 + i, pre, post, Georef(38.0, 37.0, 80.0), kind=SAME_TRACK)
+                                for i, (pre, post) in enumerate(pairs)], folder)
     mean = np.array([10 ** -1.2, 10 ** -1.9], np.float32)
     tiles = [Tile(i, 1_700_000_000 + i, (rng.gamma(4.4, 1 / 4.4, (side, side, 2)) * mean).astype(np.float32),
                   (rng.gamma(4.4, 1 / 4.4, (side, side, 2)) * mean).astype(np.float32), Georef(38.0, 37.0, 10.0))
@@ -110,7 +122,7 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
 
     manifest = load_manifest(config.artifacts)
     config.out.mkdir(parents=True, exist_ok=True)
-    tiles = config.tiles or speckle_tiles(config.out / "tiles", manifest.input.raw_side)
+    tiles = config.tiles or speckle_tiles(config.out / "tiles", manifest.input.raw_side, kind=manifest.input.kind)
     try:
         count = sum(1 for line in tiles.read_text(encoding="utf-8").splitlines() if line.strip())
     except (OSError, UnicodeDecodeError) as err:
@@ -165,7 +177,7 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
     result = {"schema": SCHEMA_VERSION, "format": "quakesat-bench", "artifacts": str(config.artifacts),
               "tiles": str(tiles), "tile_side": manifest.input.raw_side,
               "default_artifacts": {"python": manifest.default_artifact, "cpp": manifest.cpp_default_artifact},
-              "preprocess_version": manifest.preprocess.version, "policy": asdict(config.policy),
+              "tile_kind": manifest.input.kind, "preprocess_version": manifest.preprocess.version, "policy": asdict(config.policy),
               "seed_equivalent": seed, "rows": rows,
               "sensor": sensor_estimate(rows), "machine": _machine()}
     return result
