@@ -17,6 +17,10 @@ these rows are judged on the same events, splits and thresholds:
 
 Each row also carries the event's moment magnitude and hypocentre depth, for the detection
 rate by Mw and depth, and the peak co-seismic LOS motion on the tile.
+
+A pixel-identical amplitude negative (the published file's shortcut, simulated with
+``--identical-negatives``) has no same-track pair: the rules score it below every pair that
+has one (never flagged). The hard-tile metrics leave identical pairs out anyway.
 """
 
 from __future__ import annotations
@@ -119,6 +123,7 @@ def insar_table(data: str | Path, table: PairTable, looks: int = INSAR_LOOKS) ->
     centroid = np.full((n, 2), np.nan)
     pixel_m, grid = _FALLBACK_PIXEL_M, 0
     truth_cache: dict[tuple[str, str], np.ndarray] = {}
+    unpaired: list[int] = []  # identical amplitude negatives: no same-track pair (module doc)
     with QuakeSetFile(data) as qs:
         for i in range(n):
             event_id, patch, label = str(table.event_id[i]), str(table.patch[i]), int(table.label[i])
@@ -131,6 +136,9 @@ def insar_table(data: str | Path, table: PairTable, looks: int = INSAR_LOOKS) ->
                     return None
                 truth_cache.clear()  # pairs of one patch are adjacent in the table; keep one
                 truth_cache[key] = np.asarray(los, dtype=np.float64)
+            if pair is None and bool(table.identical[i]) and label == 0:
+                unpaired.append(i)
+                continue
             if pair is None:
                 return None
             los = truth_cache[key]
@@ -152,4 +160,10 @@ def insar_table(data: str | Path, table: PairTable, looks: int = INSAR_LOOKS) ->
             where = same_track_location_truth(attrs) if label == 1 else None
             if where is not None:
                 centroid[i] = where
+    if len(unpaired) == n:
+        return None
+    if unpaired:
+        paired = np.setdiff1d(np.arange(n), unpaired)
+        for name, values in scores.items():
+            values[unpaired] = float(np.min(values[paired])) - 1.0
     return InsarTable(scores, mw, depth, peak, centroid, int(looks), pixel_m, int(grid), time.perf_counter() - started)

@@ -638,19 +638,26 @@ def _manifest_view(scan_: Scan, path: Path, warn: Warnings) -> dict[str, Any]:
             "tiles_note": _text(gate_report.get("tiles_note")), "artifacts": artifacts}
 
 
-def _demo_view(name: str, demo: dict[str, Any], warn: Warnings) -> dict[str, Any]:
-    verdict = _dict(demo.get("verdict"))
-    cpp = _dict(demo.get("cpp_runner"))
+def _parity(name: str, cpp: dict[str, Any], warn: Warnings) -> str:
+    """One C++ parity block of a demo (untrusted JSON) as a phrase; its warnings."""
     if cpp.get("byte_identical") is False:
         warn.add("error", name, "the C++ runner's messages differ from the Python runtime's "
                                 f"({_text(cpp.get('identical_messages'), 12)} of {_text(cpp.get('messages'), 12)} identical)")
     elif "error" in cpp:
         warn.add("error", name, f"the C++ runner failed: {_text(cpp.get('error'))}")
-    parity = ("byte-identical" if cpp.get("byte_identical") is True else
-              f"skipped: {_text(cpp.get('skipped'))}" if "skipped" in cpp else
-              "differs" if cpp.get("byte_identical") is False else "–")
-    return {"name": name, "verdict": _text(verdict.get("says"), 2000), "parity": parity,
-            "parity_artifact": _text(cpp.get("artifact"), 80), "seconds": _num(demo.get("seconds"))}
+    return ("byte-identical" if cpp.get("byte_identical") is True else
+            f"skipped: {_text(cpp.get('skipped'))}" if "skipped" in cpp else
+            "differs" if cpp.get("byte_identical") is False else "–")
+
+
+def _demo_view(name: str, demo: dict[str, Any], warn: Warnings) -> dict[str, Any]:
+    verdict = _dict(demo.get("verdict"))
+    cpp, insar_cpp = _dict(demo.get("cpp_runner")), _dict(demo.get("insar_cpp_runner"))
+    return {"name": name, "verdict": _text(verdict.get("says"), 2000),
+            "insar_verdict": _text(_dict(demo.get("insar_verdict")).get("says"), 2000),
+            "parity": _parity(name, cpp, warn), "parity_artifact": _text(cpp.get("artifact"), 80),
+            "insar_parity": _parity(name, insar_cpp, warn) if insar_cpp else "",
+            "insar_parity_artifact": _text(insar_cpp.get("artifact"), 80), "seconds": _num(demo.get("seconds"))}
 
 
 # ─── the page ───────────────────────────────────────────────────────────────────────────

@@ -1,6 +1,7 @@
 """``quakesat demo``: every stage that exists today, end to end, on built-in defaults.
 
-Today: simulate a small QuakeSet file → inspect it (JSON + PNG) → measure how hard it is
+Today: simulate a small QuakeSet file, with each patch's same-track complex pair (``--slc``) →
+inspect it (JSON + PNG) → measure how hard it is
 (every baseline with the onboard protocol, the co-seismic signal, the confounds) → train the low-resource
 multi-head network
 (QuakeLite), a shallow baseline and the log-ratio rule, evaluate the first two on the test
@@ -14,6 +15,11 @@ compared byte for byte with the Python runtime's → a short benchmark of every 
 runtimes beside the seed-equivalent (``quakesat bench``) → a one-day mission simulation flying the
 exported network (``quakesat mission``: time to alert, false alerts, bytes, in survey and cued
 modes) → a report.
+
+The flagship beside the seed's amplitude model: QuakeLite on the same-track pairs, formed into an
+interferogram on board (preprocessing version 3), trained, exported the same way, flown by
+both runtimes on the test split's same-track tiles (byte-identical messages), scored beside the
+amplitude model and benchmarked.
 """
 
 from __future__ import annotations
@@ -25,8 +31,13 @@ from typing import Any
 
 from quakesat.files import write_text_atomic
 
-#: The models the demo trains and exports: the network, a shallow baseline, the log-ratio rule.
-DEMO_MODELS = ("quakelite", "random-forest-nopca", "log-ratio")
+#: The models the demo trains and exports: the interferometric network (the flagship), the
+#: amplitude network (the seed's model), a shallow baseline, the log-ratio rule.
+DEMO_MODELS = ("quakelite-insar", "quakelite", "random-forest-nopca", "log-ratio")
+#: The interferometric network's folder.
+INSAR_MODEL = "quakelite-insar"
+#: Same-track pixel spacing of the demo's pairs (the benchmark's: docs/simulator.md).
+SLC_PIXEL_M = 80.0
 #: Share of pixel-identical negative pairs, as measured in the published QuakeSet (docs/simulator.md).
 IDENTICAL_NEGATIVES = 0.68
 
@@ -36,16 +47,26 @@ def _stage(name: str) -> float:
     return time.perf_counter()
 
 
+def slc_geometry(size: int) -> tuple[int, float, int]:
+    """(same-track tile side, its footprint in m, the on-board looks) for amplitude tiles of
+    ``size`` px: half the side at 80 m (the benchmark's 256 px, 20.48 km, 8 looks at 512),
+    at least 64 px (4 looks) for the small smoke-test demos."""
+    side = max(64, size // 2)
+    return side, side * SLC_PIXEL_M, 8 if side >= 256 else 4
+
+
 def _fly(data: Path, out: Path, model: str, artifact: str | None, stream: str) -> dict[str, Any]:
-    """The test split through the flight runtime (``quakesat run --evaluate --profile``)."""
+    """The test split through the flight runtime (``quakesat run --evaluate --profile``), the
+    tiles of the kind the model takes."""
     from quakesat.data.tiles import file_tiles
     from quakesat.ground.run import format_profile, run_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 
     runtime = FlightRuntime.open(out / "artifacts" / model, artifact, RuntimeConfig(threads=1))
-    run = run_tiles(runtime, file_tiles(data, "test"), out / stream, evaluate=True)
+    run = run_tiles(runtime, file_tiles(data, "test", kind=runtime.input_kind), out / stream, evaluate=True)
     evaluation = run["evaluation"]
-    summary = {"model": model, "artifact": run["model"]["artifact"], "model_id": run["model"]["model_id"],
+    summary = {"model": model, "tile_kind": runtime.input_kind, "artifact": run["model"]["artifact"],
+               "model_id": run["model"]["model_id"],
                "file": run["stream"], "messages": run["messages"], "tile_reports": run["tiles"], "bytes": run["bytes"],
                "events_flagged": run["events_flagged"], "accuracy": evaluation["detection"]["accuracy"],
                "evaluation": evaluation, "profile": run["profile"]}
@@ -67,10 +88,12 @@ def _fly(data: Path, out: Path, model: str, artifact: str | None, stream: str) -
     return summary
 
 
-def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
-    """Write the test tiles as a tile list, run them through the Python runtime and through
-    build/native/quakesat-runner on the int8 ``.pte``, and compare the drained streams (queue
-    order, health reports included) byte for byte."""
+def _cpp_parity(data: Path, out: Path, model: str = "quakelite", folder: str = "tile_list",
+                stream: str = "cpp_messages.bin") -> dict[str, Any]:
+    """Write the test tiles (of the kind ``model`` takes) as a tile list in ``folder``, run them
+    through the Python runtime and through build/native/quakesat-runner on the manifest's C++
+    default ``.pte``, and compare the drained streams (queue order, health reports included)
+    byte for byte."""
     import subprocess
 
     from quakesat.data.tiles import file_tiles
@@ -80,7 +103,7 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
     from quakesat.runtime.manifest import load_manifest
     from quakesat.runtime.tile_file import read_tile_list, write_tile_list
 
-    artifacts = out / "artifacts" / "quakelite"
+    artifacts = out / "artifacts" / model
     binary = Path(__file__).resolve().parents[1] / "build" / "native" / "quakesat-runner"
     manifest = load_manifest(artifacts)
     program = manifest.cpp_default_artifact  # the fastest .pte that passed the fidelity gate
@@ -88,36 +111,37 @@ def _cpp_parity(data: Path, out: Path) -> dict[str, Any]:
         return {"skipped": "no .pte artifact (pip install 'quakesat[pte]')"}
     if not binary.is_file():
         return {"skipped": f"{binary} not built (bash scripts/build_native.sh)"}
-    tiles = write_tile_list([tile for tile, _, _ in file_tiles(data, "test")], out / "tile_list")
+    kind = manifest.input.kind
+    tiles = write_tile_list([tile for tile, _, _ in file_tiles(data, "test", kind=kind)], out / folder)
     # Both sides with the same defaults: the bounded queue, a health report every 100 tiles
     # and one at the end, drained in downlink order at one contact (as `quakesat run`).
     runtime = FlightRuntime.open(artifacts, program, RuntimeConfig())
-    count, python = one_contact(runtime, (tile for tile, _ in read_tile_list(tiles)))
-    result = subprocess.run([str(binary), str(artifacts), str(tiles), "-o", str(out / "cpp_messages.bin"),
+    count, python = one_contact(runtime, (tile for tile, _ in read_tile_list(tiles, model_kind=kind)))
+    result = subprocess.run([str(binary), str(artifacts), str(tiles), "-o", str(out / stream),
                              "--artifact", program, "--profile"], capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         return {"error": result.stderr[-500:]}
-    cpp = (out / "cpp_messages.bin").read_bytes()
+    cpp = (out / stream).read_bytes()
     same = sum(python[i:i + 32] == cpp[i:i + 32] for i in range(0, max(len(python), len(cpp)), 32))
     profile = [line for line in result.stdout.splitlines() if "tiles/s" in line]
     # Parity holds for the program whatever its accuracy; whether it may fly is the fidelity gate's call.
     failures = manifest.artifact(program).gate_failures
-    return {"artifact": program, "tiles": count, "messages": len(python) // 32, "identical_messages": int(same),
-            "byte_identical": python == cpp, "stream": str(out / "cpp_messages.bin"),
+    return {"model": model, "tile_kind": kind, "artifact": program, "tiles": count, "messages": len(python) // 32,
+            "identical_messages": int(same), "byte_identical": python == cpp, "stream": str(out / stream),
             "profile": profile[0] if profile else None,
             "fidelity_gate": "passed" if not failures else "; ".join(failures)}
 
 
-def _bench(out: Path) -> dict[str, Any]:
-    """A short ``quakesat bench`` of every QuakeLite artifact on the test tiles (QUICK policy,
+def _bench(out: Path, model: str = "quakelite", tile_list: str = "tile_list", folder: str = "bench") -> dict[str, Any]:
+    """A short ``quakesat bench`` of every artifact of ``model`` on the test tiles (QUICK policy,
     one thread, no long run; instructions and energy on a Cortex-A53 only): its table goes in
     the report. The full benchmark is ``quakesat bench`` (docs/benchmarks.md)."""
     from quakesat.bench.latency import QUICK
     from quakesat.bench.report import write_report
     from quakesat.bench.suite import BenchConfig, run_bench
 
-    tiles = out / "tile_list" / "tiles.jsonl"
-    config = BenchConfig(artifacts=out / "artifacts" / "quakelite", out=out / "bench",
+    tiles = out / tile_list / "tiles.jsonl"
+    config = BenchConfig(artifacts=out / "artifacts" / model, out=out / folder,
                          tiles=tiles if tiles.is_file() else None, policy=QUICK, threads=(1,), long_run=0,
                          cpus=("cortex-a53",))
     result = run_bench(config, say=lambda line: print(f"   bench: {line}", flush=True))
@@ -204,7 +228,7 @@ def _export(out: Path) -> dict[str, Any]:
     return summary
 
 
-def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
+def _train_and_evaluate(data: Path, out: Path, looks: int) -> dict[str, Any]:
     """Train the demo's models on ``data`` and score them on its test split."""
     from quakesat.evaluation.evaluate import evaluate
     from quakesat.models.log_ratio import train_log_ratio_folder
@@ -212,6 +236,10 @@ def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
     from quakesat.models.train import TrainConfig, train
 
     results: dict[str, Any] = {}
+    # The flagship: QuakeLite on the interferogram of the same-track pairs. Its input is small
+    # (3 x 32 x 32 at 8 looks), so the same schedule costs little.
+    train(data, out / INSAR_MODEL, TrainConfig(model="quakelite", task="multi", input="interferometric",
+                                               downsample=looks, lr=1e-3, epochs=24), progress=True)
     # Demo settings: the paper's schedule (lr 1e-4, 6 epochs: the CLI defaults) barely moves
     # a randomly initialised net in the few dozen steps a 12-event file allows; 12 epochs at
     # 1e-3 left the net calling every test tile quiet once most negatives were identical
@@ -219,7 +247,7 @@ def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
     train(data, out / "quakelite", TrainConfig(model="quakelite", task="multi", lr=1e-3, epochs=24), progress=True)
     train_shallow_folder(data, out / "random-forest-nopca", "random-forest-nopca", 1, progress=True)
     train_log_ratio_folder(data, out / "log-ratio")
-    for name in ("quakelite", "random-forest-nopca"):
+    for name in (INSAR_MODEL, "quakelite", "random-forest-nopca"):
         scored = evaluate(data, out / name, "test", baselines=False)  # the difficulty stage scored them
         results[name] = {key: scored[key] for key in ("detection", "magnitude", "onboard", "macs", "params",
                                                       "ms_per_tile") if key in scored}
@@ -230,6 +258,13 @@ def _train_and_evaluate(data: Path, out: Path) -> dict[str, Any]:
 def _beside_baselines(models: dict[str, Any], difficulty: dict[str, Any]) -> str:
     """One line per model and baseline: ROC AUC and recall at 1 % false alarms on the hard test tiles."""
     lines = []
+    insar = (models.get(INSAR_MODEL) or {}).get("onboard", {}).get("operating_points")
+    if insar:
+        lines.append(f"   quakelite-insar      ROC AUC {insar['roc_auc']}  recall@1%FAR {insar['points'][0]['recall']}  "
+                     f"hard-negative specificity {insar['hard_negative_specificity']}  (same-track pairs)")
+    for name, rule in ((difficulty.get("interferometric") or {}).get("rules") or {}).items():
+        lines.append(f"   {name:20s} ROC AUC {rule['roc_auc']}  recall@1%FAR {rule['recall_at_1pct']}  "
+                     "(same-track pairs)")
     network = models["quakelite"].get("onboard", {}).get("operating_points")
     if network:
         lines.append(f"   quakelite            ROC AUC {network['roc_auc']}  recall@1%FAR "
@@ -274,6 +309,33 @@ def operating_point_verdict(models: dict[str, Any], difficulty: dict[str, Any]) 
     return verdict
 
 
+def insar_verdict(models: dict[str, Any], difficulty: dict[str, Any]) -> dict[str, Any]:
+    """The flagship beside its baselines at the 1 % false-alarm point on the demo's hard test
+    tiles: the interferometric QuakeLite, the blind fringe rule, the oracle (the ceiling) and
+    the amplitude QuakeLite, with a plain sentence."""
+    def recall(block: dict[str, Any] | None) -> Any:
+        return ((block or {}).get("points") or [{}])[0].get("recall")
+
+    insar = (models.get(INSAR_MODEL) or {}).get("onboard", {}).get("operating_points") or {}
+    amplitude = (models.get("quakelite") or {}).get("onboard", {}).get("operating_points") or {}
+    rules = (difficulty.get("interferometric") or {}).get("rules") or {}
+    numbers = {"quakelite_insar_recall_at_1pct": recall(insar), "quakelite_insar_roc_auc": insar.get("roc_auc"),
+               "fringe_recall_at_1pct": (rules.get("insar-fringe") or {}).get("recall_at_1pct"),
+               "oracle_recall_at_1pct": (rules.get("insar-oracle") or {}).get("recall_at_1pct"),
+               "amplitude_quakelite_recall_at_1pct": recall(amplitude)}
+    point = (insar.get("points") or [{}])[0]
+    if numbers["quakelite_insar_recall_at_1pct"] is None:
+        says = "the demo's test split cannot score the interferometric network at the 1 % point"
+    else:
+        says = (f"on {'too few changed negatives to measure a 1 % rate, at face value' if not point.get('resolvable') else 'the hard test tiles'}: "
+                f"the interferometric QuakeLite finds {numbers['quakelite_insar_recall_at_1pct']} of the events at "
+                f"the 1 % point (ROC AUC {numbers['quakelite_insar_roc_auc']}), the blind fringe rule "
+                f"{numbers['fringe_recall_at_1pct']}, the oracle (the ceiling) {numbers['oracle_recall_at_1pct']}, "
+                f"the amplitude QuakeLite {numbers['amplitude_quakelite_recall_at_1pct']}. The 100-event benchmark "
+                "(docs/results.md) is where these are measured with three seeds")
+    return {**numbers, "says": says}
+
+
 def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int:
     """Run the demo into ``out``; return the exit status (0 on success).
 
@@ -294,10 +356,13 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     report: dict[str, Any] = {"out": str(out)}
     started = time.perf_counter()
 
-    t = _stage(f"simulate {events} events (seed {seed}, {size} x {size} tiles) -> {data}")
+    slc_side, slc_footprint, looks = slc_geometry(size)
+    t = _stage(f"simulate {events} events (seed {seed}, {size} x {size} tiles; same-track pairs {slc_side} x "
+               f"{slc_side} of {SLC_PIXEL_M:.0f} m) -> {data}")
     # Like the published file, most negative pairs are pixel-identical (docs/simulator.md): the
     # runtime's gate and the hard-negative scores must cope with it.
-    config = SimulationConfig(events=events, seed=seed, size=size, identical_negative_share=IDENTICAL_NEGATIVES)
+    config = SimulationConfig(events=events, seed=seed, size=size, identical_negative_share=IDENTICAL_NEGATIVES,
+                              slc=True, slc_side=slc_side, slc_footprint_m=slc_footprint)
     report["simulate"] = simulate_file(data, config)
     print(f"   {report['simulate']['patches']} patches in {time.perf_counter() - t:.1f} s")
 
@@ -317,11 +382,14 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
         print(f"   baselines skipped: {err}")
     report["difficulty"] = difficulty
 
-    t = _stage("train QuakeLite (multi-head), a RandomForest and the log-ratio rule; evaluate on test")
-    report["models"] = _train_and_evaluate(data, out)
+    t = _stage("train QuakeLite (multi-head) on the interferogram and on amplitude, a RandomForest and the "
+               "log-ratio rule; evaluate on test")
+    report["models"] = _train_and_evaluate(data, out, looks)
     print(_beside_baselines(report["models"], difficulty))
+    report["insar_verdict"] = insar_verdict(report["models"], difficulty)
+    print(f"   interferometric: {report['insar_verdict']['says']}")
     report["verdict"] = operating_point_verdict(report["models"], difficulty)
-    print(f"   verdict: {report['verdict']['says']}")
+    print(f"   amplitude: {report['verdict']['says']}")
 
     t = _stage("export: ONNX / TFLite / ExecuTorch, fp32 + int8, manifest, fidelity gate (held-out split)")
     report["export"] = _export(out)
@@ -329,16 +397,23 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
         print(f"   {name}: {json.dumps(result)}")
 
     t = _stage("flight runtime: exported models from their manifests (no torch) -> gate -> messages -> ground decode")
+    # The flagship: same-track tiles, the interferogram formed on board.
+    report["insar_messages"] = _fly(data, out, INSAR_MODEL, report["export"][INSAR_MODEL]["use"],
+                                    "insar_messages.bin")
     report["messages"] = _fly(data, out, "quakelite", report["export"]["quakelite"]["use"], "messages.bin")
     # The log-ratio rule, exported like a model, through the same runtime: the baseline beside it.
     report["baseline_messages"] = _fly(data, out, "log-ratio", None, "baseline_messages.bin")
     print(f"   log-ratio baseline for comparison: accuracy {report['baseline_messages']['accuracy']}")
 
-    t = _stage("C++ runner (ExecuTorch .pte) beside the Python runtime on the same program and tiles")
+    t = _stage("C++ runner (ExecuTorch .pte) beside the Python runtime on the same programs and tiles")
+    report["insar_cpp_runner"] = _cpp_parity(data, out, INSAR_MODEL, "insar_tile_list", "insar_cpp_messages.bin")
+    print(f"   {json.dumps(report['insar_cpp_runner'])}")
     report["cpp_runner"] = _cpp_parity(data, out)
     print(f"   {json.dumps(report['cpp_runner'])}")
 
-    t = _stage("bench: every QuakeLite artifact in both runtimes beside the seed-equivalent (short run)")
+    t = _stage("bench: every QuakeLite artifact, both kinds, in both runtimes beside the seed-equivalent (short run)")
+    report["insar_bench"] = _bench(out, INSAR_MODEL, "insar_tile_list", "insar_bench")
+    print("   " + report["insar_bench"]["table"].replace("\n", "\n   "))
     report["bench"] = _bench(out)
     print("   " + report["bench"]["table"].replace("\n", "\n   "))
 

@@ -25,7 +25,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OUTPUTS = ("earthquakes.h5", "data_info.json", "sample.png", "messages.bin", "messages.jsonl", "baseline_messages.bin",
            "baseline_messages.jsonl", "artifacts/quakelite/manifest.json", "artifacts/quakelite/fidelity.md",
            "artifacts/random-forest-nopca/manifest.json", "mission/mission.json", "mission/mission.md",
-           "mission/survey_downlink.bin", "demo_report.json")
+           "mission/survey_downlink.bin", "demo_report.json", "insar_messages.bin", "insar_messages.jsonl",
+           "artifacts/quakelite-insar/manifest.json", "insar_tile_list/tiles.jsonl", "insar_bench/bench.json")
 DIFFICULTY_KEYS = {"file", "samples", "hard_negatives", "baselines", "magnitude", "signal", "seconds"}
 
 
@@ -178,6 +179,30 @@ def test_the_cpp_runner_writes_the_python_runtimes_bytes(demo: Path, test_refs: 
     assert cpp["byte_identical"] and cpp["tiles"] == len(test_refs)
     assert cpp["messages"] == cpp["identical_messages"] > len(test_refs)  # every tile and the health reports
     assert (demo / "cpp_messages.bin").stat().st_size == 32 * cpp["messages"]
+
+
+def test_the_flagship_flies_the_same_track_pairs_in_both_runtimes(demo: Path) -> None:
+    """The interferometric QuakeLite: exported with a same-track manifest, one message per test
+    pair that has a same-track pair, byte-identical in the C++ runner where it is built."""
+    report = _report(demo)
+    manifest = load_manifest(demo / "artifacts" / "quakelite-insar")
+    assert manifest.input.kind == "same_track" and manifest.gate.statistic == "none"
+    with QuakeSetFile(demo / "earthquakes.h5") as qs:
+        pairs = [ref for ref in qs.samples(Task.BITEMPORAL_DETECTION, "test") if qs.same_track_shape(ref)]
+    flown = report["insar_messages"]
+    assert flown["tile_kind"] == "same_track" and flown["tile_reports"] == len(pairs) > 0
+    reports = [m for _, m in iter_stream((demo / "insar_messages.bin").read_bytes()) if isinstance(m, TileReport)]
+    assert len(reports) == len(pairs) and all(m.status.code_name != "wrong_kind" for m in reports)
+    verdict = report["insar_verdict"]
+    assert verdict["says"] and verdict["quakelite_insar_recall_at_1pct"] is not None
+    assert verdict["oracle_recall_at_1pct"] is not None  # the identical negatives do not hide the rules
+    cpp = report["insar_cpp_runner"]
+    if "skipped" in cpp:
+        pytest.skip(cpp["skipped"])
+    assert cpp["byte_identical"] and cpp["tiles"] == len(pairs) and cpp["tile_kind"] == "same_track"
+    bench = json.loads(Path(report["insar_bench"]["json"]).read_text())
+    assert bench["tile_kind"] == "same_track" and bench["preprocess_version"] == 3
+    assert any(row["runtime"] == "python" and row.get("latency") for row in bench["rows"])
 
 
 def test_the_report_says_whether_the_network_beats_the_log_ratio_rule_at_its_operating_point(demo: Path) -> None:

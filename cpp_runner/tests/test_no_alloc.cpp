@@ -4,11 +4,13 @@
 // report every 5 tiles, with a health report and a contact after each round. Also reports the
 // bytes the runner holds.
 //
-// Both preprocessing versions: the committed tiny model (version 1) and a copy of it whose
-// manifest names version 2 (written to a temporary folder; the artifact hashes still hold).
-// Version 3 (interferogram.hpp) is not in the runner yet: interferogram_features with the
-// caller's scratch is counted on its own, on a 256 x 256 pair with looks 8, and so are the
-// same-track checks (same_track.hpp) on that pair, alone and fused with formation.
+// Every preprocessing version: the committed tiny model (version 1) and a copy of it whose
+// manifest names version 2 (written to a temporary folder; the artifact hashes still hold) on
+// tests/vectors/runner, and the tiny same-track model (version 3: the same-track checks fused
+// with interferogram formation, NO_COHERENCE, WRONG_KIND) on tests/vectors/runner_same_track.
+// interferogram_features with the caller's scratch is also counted on its own, on a 256 x 256
+// pair with looks 8, and so are the same-track checks (same_track.hpp) on that pair, alone and
+// fused with formation.
 //
 //   test_no_alloc VECTORS_DIR
 #include <malloc.h>
@@ -150,12 +152,15 @@ int main(int argc, char** argv) {
   using namespace quakesat;
   const std::string vectors = quakesat_test::vectors_dir(argc, argv);
   std::string error;
-  const auto tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
+  const auto amplitude_tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
+  const auto same_track_tiles = read_tile_list(vectors + "/runner_same_track/tiles.jsonl", error);
   int failures = 0;
   const std::string v2 = version_2_copy(vectors + "/tiny_model");
   if (v2.empty()) return 1;
-  for (const std::string& folder : {vectors + "/tiny_model", v2})
+  const std::string v3 = vectors + "/tiny_insar_model";
+  for (const std::string& folder : {vectors + "/tiny_model", v2, v3})
   for (const char* gate : {"manifest", "off"}) {
+    const auto& tiles = folder == v3 ? same_track_tiles : amplitude_tiles;
     RunnerConfig config;
     config.gate = gate;
     config.locate = "head";
@@ -182,7 +187,7 @@ int main(int argc, char** argv) {
     const long inferences = runner.stage_runs(kInfer) - inferences_before;
     std::printf("preprocessing v%d, gate %-8s: %zu tiles x 3 (%ld model runs): %ld heap allocations; runner holds "
                 "%zu B for tiles, %zu B for the model, %zu B for the queue (%llu dropped)\n",
-                folder == v2 ? 2 : 1, gate, tiles.size(), inferences, allocations.load(), runner.tile_bytes(),
+                folder == v3 ? 3 : folder == v2 ? 2 : 1, gate, tiles.size(), inferences, allocations.load(), runner.tile_bytes(),
                 runner.model_bytes(), runner.queue().bytes(),
                 static_cast<unsigned long long>(runner.queue().dropped_total()));
     failures += allocations.load() != 0 || inferences == 0 || runner.queue().dropped_total() == 0;

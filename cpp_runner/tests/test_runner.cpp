@@ -2,11 +2,14 @@
 // .pte program gives byte-identical messages (tests/vectors/runner/expected_*.jsonl, written by
 // the Python FlightRuntime), in both configurations; the whole downlink stream (queue order,
 // drops, health reports) is Python's for every setting of expected_streams.jsonl; model faults
-// become statuses.
+// become statuses. The same for the same-track model (tests/vectors/tiny_insar_model) on
+// tests/vectors/runner_same_track/ (make_same_track_runner_vectors.py): real and hostile
+// same-track pairs, NO_COHERENCE, WRONG_KIND for amplitude lines.
 //
 //   test_runner VECTORS_DIR
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -44,31 +47,42 @@ std::vector<std::string> run_all(const std::string& model, const std::string& ti
   return messages;
 }
 
-void test_parity(const std::string& vectors, const std::string& name, const RunnerConfig& config) {
-  const std::vector<json> expected = read_jsonl(vectors + "/runner/expected_" + name + ".jsonl");
+// The tiles of `folder` (runner or runner_same_track) through `model`: expected_NAME.jsonl.
+// Returns the statuses Python gave, in tile order.
+std::vector<std::string> test_parity(const std::string& vectors, const std::string& folder, const std::string& model,
+                                     const std::string& name, const RunnerConfig& config) {
+  const std::vector<json> expected = read_jsonl(vectors + "/" + folder + "/expected_" + name + ".jsonl");
   Status status;
-  const auto got = run_all(vectors + "/tiny_model", vectors + "/runner/tiles.jsonl", config, &status);
-  expect(status == Status::kOk, name + ": runner init " + code_name(status));
-  expect(got.size() == expected.size() && !got.empty(), name + ": one message per tile");
+  const auto got = run_all(vectors + "/" + model, vectors + "/" + folder + "/tiles.jsonl", config, &status);
+  const std::string what = folder + " " + name;
+  expect(status == Status::kOk, what + ": runner init " + code_name(status));
+  expect(got.size() == expected.size() && !got.empty(), what + ": one message per tile");
   int events = 0;
+  std::vector<std::string> statuses;
   for (std::size_t i = 0; i < got.size() && i < expected.size(); ++i) {
     const std::string want = expected[i].at("message");
-    expect(got[i] == want, name + ": tile " + expected[i].at("name").get<std::string>() + " C++ " + got[i] +
+    expect(got[i] == want, what + ": tile " + expected[i].at("name").get<std::string>() + " C++ " + got[i] +
                                " Python " + want);
     events += expected[i].at("event").get<bool>();
+    statuses.push_back(expected[i].at("status"));
   }
-  expect(events > 0, name + ": the vectors include events");
-  std::printf("%s: %zu tiles byte-identical to Python\n", name.c_str(), got.size());
+  expect(events > 0, what + ": the vectors include events");
+  std::printf("%s: %zu tiles byte-identical to Python (%d events)\n", what.c_str(), got.size(), events);
+  return statuses;
+}
+
+bool has(const std::vector<std::string>& statuses, const char* status) {
+  return std::find(statuses.begin(), statuses.end(), status) != statuses.end();
 }
 
 // Every tile through the runner's queue, a final health report, one contact: the stream
 // `quakesat run` wrote for the same settings.
-void test_streams(const std::string& vectors) {
+void test_streams(const std::string& vectors, const std::string& folder, const std::string& model) {
   std::string error;
-  const auto tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
+  const auto tiles = read_tile_list(vectors + "/" + folder + "/tiles.jsonl", error);
   expect(error.empty(), error);
-  for (const json& want : read_jsonl(vectors + "/runner/expected_streams.jsonl")) {
-    const std::string name = want.at("name");
+  for (const json& want : read_jsonl(vectors + "/" + folder + "/expected_streams.jsonl")) {
+    const std::string name = folder + " " + want.at("name").get<std::string>();
     RunnerConfig config;
     config.gate = want.at("gate");
     config.locate = want.at("locate");
@@ -76,7 +90,7 @@ void test_streams(const std::string& vectors) {
     config.health_every = want.at("health_every");
     config.queue_capacity = want.at("queue_capacity");
     Runner runner;
-    expect(runner.init(vectors + "/tiny_model", want.at("artifact"), config) == Status::kOk, name + ": init");
+    expect(runner.init(vectors + "/" + model, want.at("artifact"), config) == Status::kOk, name + ": init");
     std::uint8_t out[kMessageLength];
     for (const TileEntry& tile : tiles) runner.run_files(tile.pre.c_str(), tile.post.c_str(), tile.meta, out);
     runner.health();
@@ -133,18 +147,19 @@ void test_faults(const std::string& vectors) {
 // The per-tile budget and a tile without georeference, against the same tiles run plainly: a
 // budget spent before inference makes every tile that reaches the model DEADLINE_MISSED and
 // leaves every refused tile's status alone; a tile with no georeference keeps the model's verdict
-// and says NO_GEOREFERENCE, at (0, 0), unlocated (runtime/flight.py does the same).
-void test_budget_and_georeference(const std::string& vectors) {
+// and says NO_GEOREFERENCE, at (0, 0), unlocated, and a same-track pair with no coherence stays
+// NO_COHERENCE (judged after the georeference), as runtime/flight.py does.
+void test_budget_and_georeference(const std::string& vectors, const std::string& folder, const std::string& model) {
   std::string error;
-  const auto tiles = read_tile_list(vectors + "/runner/tiles.jsonl", error);
+  const auto tiles = read_tile_list(vectors + "/" + folder + "/tiles.jsonl", error);
   expect(error.empty() && !tiles.empty(), error);
   RunnerConfig plain;
   plain.gate = "off";
   RunnerConfig budget = plain;
   budget.deadline_s = 1e-9;
   Runner a, b;
-  expect(a.init(vectors + "/tiny_model", "pte-int8", plain) == Status::kOk, "budget: init");
-  expect(b.init(vectors + "/tiny_model", "pte-int8", budget) == Status::kOk, "budget: init");
+  expect(a.init(vectors + "/" + model, "pte-int8", plain) == Status::kOk, "budget: init");
+  expect(b.init(vectors + "/" + model, "pte-int8", budget) == Status::kOk, "budget: init");
   long reached = 0;
   bool georef_checked = false;
   for (const TileEntry& tile : tiles) {
@@ -169,23 +184,39 @@ void test_budget_and_georeference(const std::string& vectors) {
              "no georeference: judged, at (0, 0), unlocated");
       georef_checked = true;
     }
+    if (before == Status::kNoCoherence) {  // judged after the georeference: NO_GEOREFERENCE is processable
+      TileMeta nowhere = tile.meta;
+      nowhere.has_georef = false;
+      expect(a.run_files(tile.pre.c_str(), tile.post.c_str(), nowhere, out) == Status::kNoCoherence,
+             "no georeference: a pair with no coherence stays no_coherence");
+    }
   }
   expect(reached > 0 && b.deadlines_missed() == reached && georef_checked, "budget: tiles reached the model");
-  std::printf("budget: %ld tiles deadline_missed, the refused ones unchanged; no georeference: judged\n", reached);
+  std::printf("%s budget: %ld tiles deadline_missed, the refused ones unchanged; no georeference: judged\n",
+              folder.c_str(), reached);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string vectors = quakesat_test::vectors_dir(argc, argv);
-  test_parity(vectors, "manifest", RunnerConfig{});
+  test_parity(vectors, "runner", "tiny_model", "manifest", RunnerConfig{});
   RunnerConfig head;
   head.gate = "off";
   head.locate = "head";
-  test_parity(vectors, "nogate_head", head);
-  test_streams(vectors);
+  test_parity(vectors, "runner", "tiny_model", "nogate_head", head);
+  test_streams(vectors, "runner", "tiny_model");
+  // The same-track model: the checks fused with formation, NO_COHERENCE, WRONG_KIND for amplitude lines.
+  for (const auto& statuses : {test_parity(vectors, "runner_same_track", "tiny_insar_model", "manifest", RunnerConfig{}),
+                               test_parity(vectors, "runner_same_track", "tiny_insar_model", "head", head)}) {
+    expect(has(statuses, "no_coherence") && has(statuses, "wrong_kind") && has(statuses, "bad_dtype") &&
+               has(statuses, "partial_nodata") && has(statuses, "bad_georeference"),
+           "runner_same_track: the vectors cover the same-track statuses");
+  }
+  test_streams(vectors, "runner_same_track", "tiny_insar_model");
   test_faults(vectors);
-  test_budget_and_georeference(vectors);
+  test_budget_and_georeference(vectors, "runner", "tiny_model");
+  test_budget_and_georeference(vectors, "runner_same_track", "tiny_insar_model");
   std::printf("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 """`quakesat run` and `quakesat-runner` side by side: the same tile list and the same options
 (gate, location, emit mode, health cadence, queue capacity) give byte-identical downlink
 streams, queue order, drops and health reports included. On the parity tiles, on the hostile
-tile list, on the parity list three times over (the runner's --repeat), and in fault mode.
+tile list, on the parity list three times over (the runner's --repeat), and in fault mode; and
+for the same-track model on its parity tiles and on the hostile tile list.
 
 The Python CLI runs in this process (`quakesat.cli.main`, the code `quakesat run` runs,
 without paying the interpreter start per case); the runner as the built binary."""
@@ -41,6 +42,10 @@ SETTINGS = {
                                   "--health-every", "7"],
 }
 LISTS = {"parity": VECTORS / "runner" / "tiles.jsonl", "hostile": VECTORS / "hostile_list" / "tiles.jsonl"}
+#: The same-track model and the lists it runs here: its own parity tiles, and the hostile list
+#: (amplitude lines WRONG_KIND unread, its same-track lines read as complex pairs).
+TINY_INSAR = VECTORS / "tiny_insar_model"
+SAME_TRACK_LISTS = {"same_track": VECTORS / "runner_same_track" / "tiles.jsonl", "hostile": LISTS["hostile"]}
 
 
 def python_run(artifacts: Path, tiles: Path, out: Path, options: list[str]) -> bytes:
@@ -80,6 +85,15 @@ def test_both_clis_write_the_same_stream(tmp_path, tiles: Path, options: list[st
     cpp = cpp_run(TINY, tiles, tmp_path / "cpp.bin", options)
     messages = assert_same(python, cpp)
     assert sum(isinstance(m, HealthReport) for m in messages) == 1  # the waiting one, the others superseded
+
+
+@pytest.mark.parametrize("options", SETTINGS.values(), ids=SETTINGS.keys())
+@pytest.mark.parametrize("tiles", SAME_TRACK_LISTS.values(), ids=SAME_TRACK_LISTS.keys())
+def test_both_clis_write_the_same_stream_for_a_same_track_model(tmp_path, tiles: Path, options: list[str]) -> None:
+    python = python_run(TINY_INSAR, tiles, tmp_path / "python.bin", options)
+    cpp = cpp_run(TINY_INSAR, tiles, tmp_path / "cpp.bin", options)
+    messages = assert_same(python, cpp)
+    assert sum(isinstance(m, HealthReport) for m in messages) == 1
 
 
 def test_small_queues_do_drop_and_report_it(tmp_path) -> None:

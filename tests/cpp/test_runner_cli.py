@@ -3,7 +3,8 @@ tile list gives the committed Python stream byte for byte (queue order, drops, h
 tests/vectors/runner/expected_streams.jsonl) and every tile the committed Python message, and
 `quakesat decode` reads them; the runner's version is the package's, --help documents the
 options and the exit statuses, and a manifest the Python reader refuses (version 1) is refused
-on every tile. tests/cpp/test_queue_parity.py runs both CLIs side by side."""
+on every tile. The same for the same-track model (tests/vectors/tiny_insar_model) on
+tests/vectors/runner_same_track/. tests/cpp/test_queue_parity.py runs both CLIs side by side."""
 
 from __future__ import annotations
 
@@ -27,12 +28,16 @@ RUNNER = ROOT / "build" / "native" / "quakesat-runner"
 pytestmark = pytest.mark.skipif(not RUNNER.is_file(), reason="quakesat-runner not built (bash scripts/test.sh builds it)")
 
 
-def run(*args: str, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(RUNNER), str(VECTORS / "tiny_model"), str(VECTORS / "runner" / "tiles.jsonl"),
+def run(*args: str, out: Path, model: str = "tiny_model", folder: str = "runner") -> subprocess.CompletedProcess:
+    return subprocess.run([str(RUNNER), str(VECTORS / model), str(VECTORS / folder / "tiles.jsonl"),
                            "-o", str(out), *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 STREAMS = [json.loads(line) for line in (VECTORS / "runner" / "expected_streams.jsonl").read_text().splitlines()]
+#: The same-track model's vectors (make_same_track_runner_vectors.py): (model, folder).
+SAME_TRACK = ("tiny_insar_model", "runner_same_track")
+SAME_TRACK_STREAMS = [json.loads(line) for line in
+                      (VECTORS / SAME_TRACK[1] / "expected_streams.jsonl").read_text().splitlines()]
 
 
 def stream_args(settings: dict) -> list[str]:
@@ -53,16 +58,30 @@ def test_the_cli_writes_the_python_stream(tmp_path, settings) -> None:
     assert "tiles/s" in result.stdout and "memory:" in result.stdout
 
 
-@pytest.mark.parametrize("config,args", [("manifest", ["--artifact", "pte-int8"]),
-                                         ("nogate_head", ["--artifact", "pte-int8", "--gate", "off",
-                                                          "--locate", "head"])])
-def test_every_tile_gives_the_python_message(tmp_path, config, args) -> None:
+@pytest.mark.parametrize("settings", SAME_TRACK_STREAMS, ids=lambda s: s["name"])
+def test_the_cli_writes_the_python_stream_of_a_same_track_model(tmp_path, settings) -> None:
+    out = tmp_path / "cpp.bin"
+    result = run(*stream_args(settings), out=out, model=SAME_TRACK[0], folder=SAME_TRACK[1])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert out.read_bytes().hex() == settings["stream"]
+    assert f"{settings['tiles']} tiles -> {settings['messages']} messages" in result.stdout
+    assert f"{settings['dropped']} dropped" in result.stdout
+    assert "no_coherence" in result.stderr and "wrong_kind" in result.stderr  # bad tiles are named on stderr
+
+
+@pytest.mark.parametrize("config,args,model,folder", [
+    ("manifest", ["--artifact", "pte-int8"], "tiny_model", "runner"),
+    ("nogate_head", ["--artifact", "pte-int8", "--gate", "off", "--locate", "head"], "tiny_model", "runner"),
+    ("manifest", ["--artifact", "pte-int8"], *SAME_TRACK),
+    ("head", ["--artifact", "pte-int8", "--gate", "off", "--locate", "head"], *SAME_TRACK),
+])
+def test_every_tile_gives_the_python_message(tmp_path, config, args, model, folder) -> None:
     """A queue that holds every tile and no health report but the final one: each tile's
     message, found by its sequence count (the tile's index), is the committed Python one."""
     out = tmp_path / "cpp.bin"
-    result = run(*args, "--health-every", "0", "--queue-capacity", "64", out=out)
+    result = run(*args, "--health-every", "0", "--queue-capacity", "64", out=out, model=model, folder=folder)
     assert result.returncode == 0, result.stderr[-2000:]
-    expected = [json.loads(line)["message"] for line in (VECTORS / "runner" / f"expected_{config}.jsonl")
+    expected = [json.loads(line)["message"] for line in (VECTORS / folder / f"expected_{config}.jsonl")
                 .read_text().splitlines()]
     data = out.read_bytes()
     messages = [m for _, m in iter_stream(data)]

@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("torch")
 
 from quakesat.data.quakeset import QuakeSetFile, Task  # noqa: E402
-from quakesat.errors import ConfigError  # noqa: E402
 from quakesat.evaluation.baselines import pair_table  # noqa: E402
 from quakesat.evaluation.benchmark import NetworkRow, run_benchmark  # noqa: E402
 from quakesat.evaluation.difficulty import difficulty_report, format_difficulty  # noqa: E402
@@ -120,14 +119,16 @@ def test_an_interferometric_row_on_an_amplitude_file_is_left_out_with_a_note(fil
     assert "insar" not in result
 
 
-def test_an_interferometric_model_is_not_exported(files, tmp_path):
-    from quakesat.export.exporter import ExportOptions, export_model
-    from quakesat.models.train import TrainConfig, train
-
-    _, path, _ = files
-    folder = tmp_path / "model"
-    train(path, folder, TrainConfig(model="quakelite", task="detect", input="interferometric", epochs=1),
-          progress=False)
-    with pytest.raises(ConfigError, match="interferometric"):
-        export_model(folder, path, tmp_path / "artifacts", ExportOptions())
-    assert not (tmp_path / "artifacts").exists()
+def test_identical_negatives_have_no_same_track_pair_and_are_never_flagged(tmp_path):
+    """A file with the published file's identical negatives (as the demo simulates) still gets
+    its rows: those pairs have no same-track pair and score below every pair that has one."""
+    path = tmp_path / "identical.h5"
+    simulate_file(path, SimulationConfig(events=8, seed=4, size=32, slc=True, slc_side=64, slc_footprint_m=5120.0,
+                                         identical_negative_share=0.5), progress=False, workers=1)
+    table = pair_table(path)
+    insar = insar_table(path, table)
+    assert insar is not None and table.identical.any()
+    for name in INSAR_BASELINES:
+        scores = insar.scores[name]
+        assert np.all(np.isfinite(scores))
+        assert scores[table.identical].max() < scores[~table.identical].min()
