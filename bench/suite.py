@@ -116,9 +116,8 @@ def _instructions(config: BenchConfig, tiles: Path, artifact: str, say: Callable
 
 def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
     """Measure everything :class:`BenchConfig` asks for; returns the ``bench.json`` object."""
-    from quakesat.runtime.manifest import load_manifest
-
     from quakesat.errors import ConfigError
+    from quakesat.runtime.manifest import load_manifest
 
     manifest = load_manifest(config.artifacts)
     config.out.mkdir(parents=True, exist_ok=True)

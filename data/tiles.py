@@ -31,7 +31,6 @@ from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, location_truth
 from quakesat.runtime.status import Status
 from quakesat.runtime.tile import AMPLITUDE, SAME_TRACK, Tile, TileCheck
 
-
 #: An event's coordinate grids (``QuakeSetFile.grid_coordinates``), kept between samples.
 GridCache = dict[str, tuple[np.ndarray, np.ndarray] | None]
 

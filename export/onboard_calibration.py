@@ -51,7 +51,6 @@ from quakesat.runtime.preprocess import preprocess_pair
 from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M
 
 
-
 def _pixel_error_m(pixel: tuple[float, float] | None, truth: tuple[float, float], spacing: float) -> float | None:
     return None if pixel is None else math.hypot(pixel[0] - truth[0], pixel[1] - truth[1]) * spacing
 

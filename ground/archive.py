@@ -33,7 +33,6 @@ import os
 import re
 import sys
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence

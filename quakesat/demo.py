@@ -160,11 +160,10 @@ def _mission(out: Path, artifact: str | None, bench_json: Path, size: int) -> di
     (a smoke-test demo) the recording time per orbit shrinks by the pixel ratio, so the
     survey holds as many tiles as at full size (which earthquakes are imaged does not change)."""
     import dataclasses
+    import warnings
 
     from quakesat.mission.run import run_mission
     from quakesat.mission.scenario import Scenario
-
-    import warnings
 
     # The export stage loaded JAX (litert-torch), whose fork hook warns on every fork. The
     # mission's forked workers only simulate tiles with numpy and never touch JAX.
