@@ -340,7 +340,7 @@ class FlightRuntime:
         if tile.read_check is not None and tile.read_check.status != Status.OK:
             return tile.read_check
         if tile.kind != self.input_kind:  # a bad input like an unreadable file: no pixel is looked at
-            return TileCheck(Status.WRONG_KIND, f"a {tile.kind} tile; the model takes {self.input_kind} pairs")
+            return TileCheck(Status.WRONG_KIND, f"the tile is {tile.kind}; the model takes {self.input_kind} pairs")
         if self.input_kind == SAME_TRACK:
             pair = check_same_track_pair(tile.first, tile.second, self.side)
         else:

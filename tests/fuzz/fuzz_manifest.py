@@ -44,6 +44,7 @@ if FUZZING:
 
 with atheris.instrument_imports(include=["quakesat"]) if FUZZING else contextlib.nullcontext():
     from quakesat.errors import ManifestError
+    from quakesat.runtime.interferogram import InterferogramConfig
     from quakesat.runtime.manifest import MANIFEST_NAME, Manifest, load_manifest, read_manifest_text
     from quakesat.runtime.message import MAGNITUDE_MAX
 
@@ -55,6 +56,7 @@ BASES: tuple[dict[str, Any], ...] = (
     json.loads((VECTORS / "tiny_model" / MANIFEST_NAME).read_text(encoding="utf-8")),
     next(case["manifest"] for case in map(json.loads, (VECTORS / "manifests.jsonl").read_text(encoding="utf-8")
                                                    .splitlines()) if case["case"] == "base"),
+    json.loads((VECTORS / "tiny_insar_model" / MANIFEST_NAME).read_text(encoding="utf-8")),
 )
 #: At most this many edits, while the manifest has at most this many values (a copy may double it).
 MAX_EDITS = 16
@@ -91,17 +93,24 @@ def _check(manifest: Manifest) -> None:
     _within(decision.event_threshold, 0.0, 1.0, "decision.event_threshold")
     _within(decision.magnitude_min, 0.0, MAGNITUDE_MAX, "decision.magnitude_min")
     _within(manifest.gate.threshold, 0.0, 1.0, "gate.threshold")
-    _within(pre.floor_linear, 0.0, math.inf, "preprocess.floor_linear", low_open=True)
-    for band, (spread, mean) in enumerate(zip(pre.std_db, pre.mean_db)):
-        _within(spread, 0.0, math.inf, f"preprocess.std_db[{band}]", low_open=True)
-        _within(mean, -math.inf, math.inf, f"preprocess.mean_db[{band}]")
-    low, high = pre.clip_db
-    _within(low, -math.inf, high, "preprocess.clip_db[0]")
-    _within(high, low, math.inf, "preprocess.clip_db[1]")
-    assert low < high, f"clip window {pre.clip_db}"
     channels, side, width = spec.tile_shape
-    assert channels == 2 * spec.images and side == width, f"tile shape {spec.tile_shape}, {spec.images} image(s)"
-    assert spec.raw_side == side * pre.downsample, f"raw side {spec.raw_side}, {side} px x {pre.downsample}"
+    if isinstance(pre, InterferogramConfig):  # a same-track model: the interferogram's block
+        assert spec.kind == "same_track" and manifest.gate.statistic == "none" and manifest.gate.threshold == 0.0
+        assert pre.looks >= 1 and channels == 3 and spec.images == 2 and side == width, f"tile shape {spec.tile_shape}"
+        assert spec.raw_side == side * pre.looks, f"raw side {spec.raw_side}, {side} px x {pre.looks} looks"
+        assert manifest.locate.method in ("centre", "head"), f"locate {manifest.locate.method}"
+    else:
+        assert spec.kind == "amplitude" and manifest.gate.statistic == "changed_share", f"kind {spec.kind}"
+        _within(pre.floor_linear, 0.0, math.inf, "preprocess.floor_linear", low_open=True)
+        for band, (spread, mean) in enumerate(zip(pre.std_db, pre.mean_db)):
+            _within(spread, 0.0, math.inf, f"preprocess.std_db[{band}]", low_open=True)
+            _within(mean, -math.inf, math.inf, f"preprocess.mean_db[{band}]")
+        low, high = pre.clip_db
+        _within(low, -math.inf, high, "preprocess.clip_db[0]")
+        _within(high, low, math.inf, "preprocess.clip_db[1]")
+        assert low < high, f"clip window {pre.clip_db}"
+        assert channels == 2 * spec.images and side == width, f"tile shape {spec.tile_shape}, {spec.images} image(s)"
+        assert spec.raw_side == side * pre.downsample, f"raw side {spec.raw_side}, {side} px x {pre.downsample}"
     names = manifest.artifact_names
     assert names and len(set(names)) == len(names), f"artifact names {names}"
     assert manifest.default_artifact in names, f"default {manifest.default_artifact!r} not in {names}"
