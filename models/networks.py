@@ -6,9 +6,10 @@
 - the same backbone with several heads in one pass (:class:`MultiHead`): event logit,
   magnitude and, where ground truth has it, the epicentre offset inside the tile;
 - :class:`QuakeLite` — a purpose-built low-resource net for int8 and ARM cores: multilooked
-  input, a bitemporal stem that also sees the change (second minus first), depthwise
-  separable blocks, ReLU6, only operators that quantize and export cleanly (Conv, ReLU6,
-  Add, Sub, Concat, global average pool, Linear).
+  input, a bitemporal stem that also sees the change (second minus first) or, on an
+  interferogram, the fringes (:func:`phase_gradients`), depthwise separable blocks, ReLU6,
+  only operators that quantize and export cleanly (Conv, ReLU6, Add, Sub, Mul, Slice, Pad,
+  Concat, global average pool, Linear).
 
 Every network returns a dict of heads: ``event`` (logit, shape N), ``magnitude`` (mb,
 shape N) and optionally ``location`` (N x 2, offset of the epicentre from the tile centre in
@@ -165,6 +166,36 @@ class DepthwiseSeparable(nn.Sequential):
         super().__init__(ConvBNReLU6(c_in, c_in, stride=stride, groups=c_in), ConvBNReLU6(c_in, c_out, kernel=1))
 
 
+#: Channels of an interferometric input (runtime/interferogram.py CHANNELS): cos φ, sin φ, coherence.
+INTERFEROGRAM_CHANNELS = 3
+
+
+def phase_gradients(x: torch.Tensor) -> torch.Tensor:
+    """The fringes of an interferogram input (``N x 3 x H x W``: cos φ, sin φ, coherence) as
+    four channels: the phasor of the phase step to the right-hand and to the lower neighbour,
+    ``u[r, c+1] conj(u[r, c])`` and ``u[r+1, c] conj(u[r, c])`` (real, imaginary), each
+    weighted by the product of the two cells' coherence, zero on the last column / row.
+
+    The unknown phase offset of the pair cancels in these products: a fringe pattern reads the
+    same whatever the pair's reference, as in the blind fringe rule
+    (:func:`quakesat.evaluation.insar_ceiling.phase_gradient_statistic`), and noise (low
+    coherence) is damped. Only products, sums, slices and padding: they export and quantize.
+    """
+    cos, sin, coherence = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+
+    def step(c0: torch.Tensor, s0: torch.Tensor, c1: torch.Tensor, s1: torch.Tensor, w: torch.Tensor,
+             pad: tuple[int, int, int, int]) -> list[torch.Tensor]:
+        real = (c1 * c0 + s1 * s0) * w
+        imag = (s1 * c0 - c1 * s0) * w
+        return [nn.functional.pad(real, pad), nn.functional.pad(imag, pad)]
+
+    along = step(cos[..., :-1], sin[..., :-1], cos[..., 1:], sin[..., 1:],
+                 coherence[..., :-1] * coherence[..., 1:], (0, 1, 0, 0))
+    down = step(cos[..., :-1, :], sin[..., :-1, :], cos[..., 1:, :], sin[..., 1:, :],
+                coherence[..., :-1, :] * coherence[..., 1:, :], (0, 0, 0, 1))
+    return torch.cat(along + down, dim=1)
+
+
 class QuakeLite(nn.Module):
     """Low-resource bitemporal net for int8 on ARM cores.
 
@@ -172,18 +203,23 @@ class QuakeLite(nn.Module):
     a 512 x 512 tile becomes 256 x 256, which also suppresses speckle the way SAR processors
     do). For a bitemporal input (4 channels) the stem sees both images and their change
     (second minus first: the log-ratio in normalised dB), so change is a first-layer
-    feature rather than something the network must discover.
+    feature rather than something the network must discover. For an interferogram (3
+    channels) the stem also sees its fringes (:func:`phase_gradients`), which do not depend on
+    the pair's unknown phase offset.
 
     Args:
         spec: input channels and heads.
         widths: channels of the stem and of each stage; every stage halves the resolution.
+        fringe_stem: on an interferogram, add :func:`phase_gradients` to the stem's input.
     """
 
-    def __init__(self, spec: NetSpec = NetSpec(), widths: tuple[int, ...] = QUAKELITE_WIDTHS) -> None:
+    def __init__(self, spec: NetSpec = NetSpec(), widths: tuple[int, ...] = QUAKELITE_WIDTHS,
+                 fringe_stem: bool = True) -> None:
         super().__init__()
         self.spec = spec
         self.bitemporal = spec.in_channels == 4
-        stem_in = 6 if self.bitemporal else spec.in_channels
+        self.fringes = fringe_stem and spec.in_channels == INTERFEROGRAM_CHANNELS
+        stem_in = 6 if self.bitemporal else spec.in_channels + (4 if self.fringes else 0)
         layers: list[nn.Module] = [ConvBNReLU6(stem_in, widths[0], stride=2)]
         for c_in, c_out in zip(widths[:-1], widths[1:]):
             layers.append(DepthwiseSeparable(c_in, c_out, stride=2))
@@ -196,6 +232,8 @@ class QuakeLite(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         if self.bitemporal:
             x = torch.cat([x, x[:, 2:4] - x[:, 0:2]], dim=1)
+        elif self.fringes:
+            x = torch.cat([x, phase_gradients(x)], dim=1)
         return self.heads(torch.flatten(self.pool(self.features(x)), 1))
 
 
@@ -220,13 +258,15 @@ NETWORKS = {
 }
 
 
-def build_network(name: str, spec: NetSpec) -> nn.Module:
-    """Instantiate a network by name.
+def build_network(name: str, spec: NetSpec, fringe_stem: bool = True) -> nn.Module:
+    """Instantiate a network by name. ``fringe_stem``: a QuakeLite on an interferogram adds
+    :func:`phase_gradients` to its stem (folders trained before the stem existed say False).
 
     Raises:
         ConfigError: unknown name (the message lists the known ones).
     """
-    try:
-        return NETWORKS[name](spec)
-    except KeyError:
-        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}") from None
+    if name not in NETWORKS:
+        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}")
+    if name.startswith("quakelite") and spec.in_channels == INTERFEROGRAM_CHANNELS:
+        return NETWORKS[name](spec, fringe_stem=fringe_stem)
+    return NETWORKS[name](spec)

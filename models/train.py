@@ -37,6 +37,7 @@ from quakesat import __version__
 from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import ConfigError, ModelNotFoundError
 from quakesat.files import atomic_output, write_text_atomic
+from quakesat.models.augment import augment_interferograms
 from quakesat.models.networks import NETWORKS, NetSpec, build_network
 from quakesat.models.torch_data import TorchQuakeSet
 from quakesat.runtime.interferogram import CHANNELS as INTERFEROMETRIC_CHANNELS
@@ -77,6 +78,8 @@ class TrainConfig:
     device: str = "cpu"  # cpu | cuda | auto (cuda when available); results do not depend on it beyond float noise
     keep_best: bool = True  # keep the epoch with the best validation score (early stopping on validation)
     hard_negative_weight: float = 0.0  # weight of the hardest-negative ranking term (compute_loss); 0: BCE only
+    augment: bool = False  # interferometric input: random phase turn and flip/quarter turn per tile (models.augment)
+    fringe_stem: bool = True  # interferometric QuakeLite: phase gradients in the stem (models.networks.phase_gradients)
 
     def __post_init__(self) -> None:
         if self.model not in NETWORKS:
@@ -90,6 +93,8 @@ class TrainConfig:
             raise ConfigError(f"hard_negative_weight must be a finite number >= 0, got {self.hard_negative_weight}")
         if self.device not in DEVICES:
             raise ConfigError(f"unknown device {self.device!r}; choose one of {list(DEVICES)}")
+        if self.augment and self.input != "interferometric":
+            raise ConfigError("augment applies to interferometric input only (the amplitude recipe is the paper's)")
 
     @property
     def paper_task(self) -> Task:
@@ -291,7 +296,7 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             raise ConfigError(f"{data}: no training samples for task {int(config.paper_task)}")
         train_set.preload(config.data_workers)
         val_set.preload(config.data_workers)
-        net = build_network(config.model, config.spec())
+        net = build_network(config.model, config.spec(), config.fringe_stem)
         magnitude_head = getattr(getattr(net, "heads", None), "magnitude", None)
         if magnitude_head is not None:
             # Start the regressor at the mean target instead of 0, so the few epochs of the
@@ -321,6 +326,8 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             running, seen = 0.0, 0
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", disable=not progress)
             for x, batch_targets in bar:
+                if config.augment:
+                    x, batch_targets = augment_interferograms(x, batch_targets, generator)
                 x = x.to(device, non_blocking=True)
                 batch_targets = {name: value.to(device, non_blocking=True) for name, value in batch_targets.items()}
                 optimiser.zero_grad()
@@ -397,6 +404,8 @@ def load_network(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         raise ModelNotFoundError(f"{model_dir}: no trained network (config.json + model.pt); "
                                  "make one with `quakesat train --out DIR`")
     config = json.loads((model_dir / "config.json").read_text())
-    net = build_network(config["train"]["model"], NetSpec(**config["net_spec"]))
+    # a folder trained before the fringe stem existed has no "fringe_stem": it had none
+    net = build_network(config["train"]["model"], NetSpec(**config["net_spec"]),
+                        bool(config["train"].get("fringe_stem", False)))
     net.load_state_dict(torch.load(model_dir / "model.pt", weights_only=True, map_location="cpu"))
     return net.eval(), config
