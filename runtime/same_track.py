@@ -58,55 +58,83 @@ def _as_parts(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image, dtype=np.complex64).view(np.float32).reshape(*image.shape, 2)
 
 
-def check_same_track_image(image: object, side: int, max_nodata: float = MAX_NODATA) -> TileCheck:
-    """Check one complex image (the module table)."""
+def _fill(good: np.ndarray) -> tuple[int, complex] | None:
+    """(count, value) of the one complex value more than :data:`MAX_REPEATED` of ``good`` (the
+    valid pixels, complex64) hold, or None. Exact and linear: a value held by more than half
+    of them sits in the middle of their sorted bit patterns (+0 and -0 made one first), so
+    that one candidate is counted."""
+    keys = (good + np.complex64(0)).view(np.uint64)  # + 0 makes -0 into +0: one value
+    candidate = np.partition(keys, keys.size // 2)[keys.size // 2]
+    count = int(np.count_nonzero(keys == candidate))
+    if count > MAX_REPEATED * keys.size:
+        return count, complex(np.array([candidate], dtype=np.uint64).view(np.complex64)[0])
+    return None
+
+
+def _brightest(good: np.ndarray) -> float:
+    """The largest intensity ``re² + im²`` (in double) among ``good`` where it may pass
+    :data:`MAX_INTENSITY`; a bound below it otherwise (no pixel can then be out of range)."""
+    parts = good.view(np.float32)
+    bound = float(np.max(np.abs(parts))) if parts.size else 0.0
+    if 2.0 * bound * bound <= MAX_INTENSITY:
+        return 2.0 * bound * bound
+    wide = parts.reshape(-1, 2).astype(np.float64)
+    return float(np.max(wide[:, 0] * wide[:, 0] + wide[:, 1] * wide[:, 1]))
+
+
+def _check_image(image: object, side: int, max_nodata: float) -> tuple[TileCheck, np.ndarray | None]:
+    """:func:`check_same_track_image` and the image's no-data mask (None when not computed)."""
     if not isinstance(image, np.ndarray) or not np.issubdtype(image.dtype, np.complexfloating):
         kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
-        return TileCheck(Status.BAD_DTYPE, f"expected a complex64 array, got {kind}")
+        return TileCheck(Status.BAD_DTYPE, f"expected a complex64 array, got {kind}"), None
     if image.shape != (side, side):
-        return TileCheck(Status.BAD_SHAPE, f"expected shape {(side, side)}, got {image.shape}")
-    parts = _as_parts(image)
-    nodata = np.isnan(parts).any(axis=-1)
-    valid = parts.shape[0] * parts.shape[1] - int(np.count_nonzero(nodata))
+        return TileCheck(Status.BAD_SHAPE, f"expected shape {(side, side)}, got {image.shape}"), None
+    z = np.ascontiguousarray(image, dtype=np.complex64)
+    nodata = np.isnan(z)  # NaN in either part
+    missing = int(np.count_nonzero(nodata))
+    valid = z.size - missing
     if valid == 0:
-        return TileCheck(Status.ALL_NODATA, "every pixel is NaN")
-    infinite = int(np.count_nonzero(np.isinf(parts)))
-    if infinite:
-        return TileCheck(Status.NON_FINITE, f"{infinite} infinite values")
-    share = 1.0 - valid / nodata.size
+        return TileCheck(Status.ALL_NODATA, "every pixel is NaN"), nodata
+    if np.isinf(z).any():  # an Inf in either part, whatever the other holds
+        infinite = int(np.count_nonzero(np.isinf(z.view(np.float32))))
+        return TileCheck(Status.NON_FINITE, f"{infinite} infinite values"), nodata
+    share = missing / nodata.size
     if share > max_nodata:
-        return TileCheck(Status.MOSTLY_NODATA, f"{share:.1%} of the pixels are NaN (limit {max_nodata:.0%})")
-    good = parts[~nodata]
+        return TileCheck(Status.MOSTLY_NODATA, f"{share:.1%} of the pixels are NaN (limit {max_nodata:.0%})"), nodata
+    good = z[~nodata] if missing else z.reshape(-1)
     if not good.any():
-        return TileCheck(Status.ALL_ZERO, "every valid pixel is 0")
-    keys = (good + np.float32(0.0)).view(np.uint64).reshape(-1)  # + 0 makes -0 into +0: one value
-    values, counts = np.unique(keys, return_counts=True)
-    most = int(np.argmax(counts))
-    if counts[most] > MAX_REPEATED * valid:
-        value = values[most:most + 1].view(np.complex64)[0]
-        return TileCheck(Status.CONSTANT, f"{int(counts[most])} of the {valid} valid pixels are {complex(value)!r}")
-    wide = good.astype(np.float64)
-    intensity = wide[:, 0] * wide[:, 0] + wide[:, 1] * wide[:, 1]
-    if float(intensity.max()) > MAX_INTENSITY:
-        return TileCheck(Status.OUT_OF_RANGE, f"intensity up to {float(intensity.max()):.4g}; a pixel's |z|^2 lies in "
-                                              f"0..{MAX_INTENSITY:g}")
+        return TileCheck(Status.ALL_ZERO, "every valid pixel is 0"), nodata
+    fill = _fill(good)
+    if fill is not None:
+        return TileCheck(Status.CONSTANT, f"{fill[0]} of the {valid} valid pixels are {fill[1]!r}"), nodata
+    brightest = _brightest(good)
+    if brightest > MAX_INTENSITY:
+        return TileCheck(Status.OUT_OF_RANGE, f"intensity up to {brightest:.4g}; a pixel's |z|^2 lies in "
+                                              f"0..{MAX_INTENSITY:g}"), nodata
     if share > 0:
-        return TileCheck(Status.PARTIAL_NODATA, f"{share:.1%} of the pixels are NaN")
-    return TileCheck(Status.OK)
+        return TileCheck(Status.PARTIAL_NODATA, f"{share:.1%} of the pixels are NaN"), nodata
+    return TileCheck(Status.OK), nodata
+
+
+def check_same_track_image(image: object, side: int, max_nodata: float = MAX_NODATA) -> TileCheck:
+    """Check one complex image (the module table)."""
+    return _check_image(image, side, max_nodata)[0]
 
 
 def check_same_track_pair(pre: object, post: object, side: int, max_nodata: float = MAX_NODATA) -> TileCheck:
     """Check a same-track pair (module doc): each image, then the pixels lost in either."""
-    checks = [check_same_track_image(image, side, max_nodata) for image in (pre, post)]
-    for label, check in zip(("pre", "post"), checks):
+    checked = [_check_image(image, side, max_nodata) for image in (pre, post)]
+    for label, (check, _) in zip(("pre", "post"), checked):
         if not check.processable:
             return TileCheck(check.status, f"{label} image: {check.detail}")
-    lost = np.isnan(_as_parts(pre)).any(axis=-1) | np.isnan(_as_parts(post)).any(axis=-1)  # type: ignore[arg-type]
+    masks = [mask for _, mask in checked]
+    assert masks[0] is not None and masks[1] is not None  # both images were looked at
+    lost = masks[0] | masks[1]
     share = float(np.count_nonzero(lost)) / lost.size
     if share > max_nodata:
         return TileCheck(Status.MOSTLY_NODATA, f"{share:.1%} of the pixels are NaN in one image or the other "
                                                f"(limit {max_nodata:.0%})")
-    for label, check in zip(("pre", "post"), checks):
+    for label, (check, _) in zip(("pre", "post"), checked):
         if check.status != Status.OK:
             return TileCheck(check.status, f"{label} image: {check.detail}")
     return TileCheck(Status.OK)
