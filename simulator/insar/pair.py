@@ -7,12 +7,17 @@ epicentre, and the event's fault, if any) into co-registered complex images of o
 acquisition, the event-free pair ``before`` -> ``pre``). The interferometric phase of each
 pair (``arg(later * conj(earlier))``) is
 
-    4 pi / lambda * (d_LOS - delay)
+    4 pi / lambda * (d_LOS - delay) + phi_0
 
 with ``d_LOS`` the line-of-sight ground motion toward the satellite between the two dates
-(co-seismic, from the dislocation, plus non-seismic motion) and ``delay`` the differential
+(co-seismic, from the dislocation, plus non-seismic motion), ``delay`` the differential
 one-way path delay (turbulent and stratified troposphere, residual orbit and ionospheric
-ramps): a delay lengthens the range as motion away from the satellite does. Each image's
+ramps): a delay lengthens the range as motion away from the satellite does; and ``phi_0`` a
+constant drawn uniformly in [0, 2 pi) per pair. A wrapped interferogram's phase is known only
+up to such a constant (its reference: what is left of the absolute path difference after the
+orbit and the terrain are taken out), so the level of the phase says nothing; only its
+spatial changes (fringes) do. Without ``phi_0`` every event-free pair would sit near phase 0,
+a cue no real pair offers: a network trained on it reads the level, not the fringes. Each image's
 speckle is circular complex Gaussian, correlated with ``pre``'s by the pair's coherence
 (temporal decorrelation by land cover and time gap, and co-seismic loss on damaged ground),
 so the phase noise is what that coherence and any later multilook give. VV only.
@@ -73,6 +78,7 @@ class PairTruth:
     delay_m: np.ndarray
     coherence: np.ndarray
     nonseismic_kinds: tuple[str, ...]
+    reference_phase_rad: float = 0.0  # the pair's constant phi_0 (module doc)
 
     @property
     def coseismic_fringes(self) -> float:
@@ -162,7 +168,8 @@ def simulate_slc_images(rng: np.random.Generator, *, land_cover: np.ndarray, ele
         if name == "event":
             gamma = coherence.coseismic_coherence(gamma, damage)
             signal = signal + coseismic
-        phase = 4.0 * np.pi / WAVELENGTH_M * (signal - delay)
+        reference_phase = rng.uniform(0.0, 2.0 * np.pi)  # phi_0 (module doc)
+        phase = 4.0 * np.pi / WAVELENGTH_M * (signal - delay) + reference_phase
         amplitude = np.sqrt(np.nan_to_num(sigma0[other]))
         # The event pair is pre -> post (post * conj(pre)); the quiet one before -> pre, so
         # before carries the conjugate phase: pre * conj(before) has the pair's phase.
@@ -170,7 +177,7 @@ def simulate_slc_images(rng: np.random.Generator, *, land_cover: np.ndarray, ele
                                                    phase if name == "event" else -phase)
         pairs[name] = PairTruth(gap, (coseismic if name == "event" else np.zeros_like(coseismic)).astype(np.float32),
                                 nonseismic_los.astype(np.float32), delay.astype(np.float32),
-                                gamma.astype(np.float32), tuple(kinds))
+                                gamma.astype(np.float32), tuple(kinds), float(reference_phase))
     for name, image in images.items():
         image[np.isnan(sigma0[name])] = np.complex64(complex(np.nan, np.nan))
     return SlcImages(track, images, pairs)

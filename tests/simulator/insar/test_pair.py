@@ -45,7 +45,8 @@ def _images(seed: int = 0, cover: LandCover = LandCover.BARE, source: FaultSourc
 def _phase_error(later: np.ndarray, earlier: np.ndarray, truth: pair.PairTruth) -> float:
     """Circular mean |difference| between the 4 x 4-look interferogram phase and the truth's."""
     interferogram, _ = multilook(earlier, later, 4)
-    expected = 4 * np.pi / WAVELENGTH_M * (truth.coseismic_los_m + truth.nonseismic_los_m - truth.delay_m)
+    expected = (4 * np.pi / WAVELENGTH_M * (truth.coseismic_los_m + truth.nonseismic_los_m - truth.delay_m)
+                + truth.reference_phase_rad)
     expected_looked = np.angle(multilook(np.ones_like(earlier), np.exp(1j * expected).astype(np.complex64), 4)[0])
     return float(np.mean(np.abs(wrap(np.angle(interferogram) - expected_looked))))
 
@@ -66,6 +67,17 @@ def test_the_quiet_pair_has_no_coseismic_motion_and_its_own_phase() -> None:
     event_phase = np.angle(multilook(images.images["pre"], images.images["post"], 4)[0])
     quiet_phase = np.angle(multilook(images.images["before"], images.images["pre"], 4)[0])
     assert np.mean(np.abs(wrap(event_phase - quiet_phase))) > 0.5
+
+
+def test_each_pair_has_its_own_arbitrary_phase_reference() -> None:
+    """The level of a wrapped phase says nothing (the pair's reference is arbitrary): the
+    constants are uniform over the circle, so event-free pairs do not sit near phase 0."""
+    offsets = [_images(source=None, seed=seed).pairs["quiet"].reference_phase_rad for seed in range(40)]
+    assert all(0.0 <= o < 2 * np.pi for o in offsets)
+    assert abs(np.mean(np.exp(1j * np.array(offsets)))) < 0.35  # a uniform draw, not a constant
+    images = _images(source=None, seed=3)
+    quiet = images.pairs["quiet"]
+    assert _phase_error(images.images["pre"], images.images["before"], quiet) < 0.15
 
 
 def test_low_coherence_scrambles_the_phase_and_damage_lowers_it() -> None:
