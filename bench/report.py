@@ -21,7 +21,9 @@ def markdown(result: dict) -> str:
     """The benchmark as Markdown: the seed line, one row per artifact x runtime x threads."""
     seed = result.get("seed_equivalent") or {}
     seed_latency = seed.get("latency") or {}
-    lines = [f"Tiles: {result['tile_side']} x {result['tile_side']} pairs from `{Path(result['tiles']).name}`, "
+    kind = ("same-track complex pairs, formed into an interferogram on board" if result.get("tile_kind") == "same_track"
+            else "pairs")
+    lines = [f"Tiles: {result['tile_side']} x {result['tile_side']} {kind} from `{Path(result['tiles']).name}`, "
              f"gate off, preprocessing version {result['preprocess_version']}; "
              f"at least {result['policy']['min_runs']} runs and {result['policy']['min_seconds']} s per row "
              f"on {result['machine']['processor']} ({result['machine']['cpu_count']} cores).",
@@ -220,6 +222,12 @@ def plots(result: dict, folder: Path) -> list[Path]:
     fig.savefig(written[-1], dpi=110)
     plt.close(fig)
     return written
+
+
+def doc_names(result: dict) -> tuple[str, str]:
+    """(generated block, plot file prefix) of a bench in a Markdown document: one block per
+    tile kind, so that the amplitude and the same-track benches sit side by side."""
+    return ("bench", "") if result.get("tile_kind", "amplitude") == "amplitude" else ("bench-same-track", "same_track_")
 
 
 def write_report(result: dict, folder: Path) -> dict[str, Path]:

@@ -666,7 +666,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tiles", type=existing_file, default=None,
                    help="tile list (tiles.jsonl); default: 8 speckle pairs of the manifest's tile side")
     p.add_argument("--doc", type=existing_file, default=None, metavar="MARKDOWN",
-                   help="also replace the 'bench' generated block of this Markdown file and copy the plots beside it")
+                   help="also replace the 'bench' generated block of this Markdown file ('bench-same-track' for a "
+                        "same-track model) and copy the plots beside it")
     p.add_argument("--out", type=output_dir, default=Path("out/bench"), help="output folder (default out/bench)")
     p.add_argument("--artifact", dest="names", type=csv, default=(), help="only these artifacts (comma-separated)")
     p.add_argument("--min-runs", type=POSITIVE, default=50, help="timed runs per row, at least (default 50)")
@@ -711,15 +712,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _bench_outputs(result: dict, args: argparse.Namespace) -> int:
     import shutil
 
-    from quakesat.bench.report import markdown, write_report
+    from quakesat.bench.report import doc_names, markdown, write_report
     from quakesat.doc_blocks import replace_block
 
     paths = write_report(result, args.out)
     if args.doc is not None:
+        block, prefix = doc_names(result)  # one block (and plot names) per tile kind
         for name, path in paths.items():
             if name.startswith("bench_"):
-                shutil.copyfile(path, args.doc.parent / path.name)
-        replace_block(args.doc, "bench", markdown(result))
+                shutil.copyfile(path, args.doc.parent / (prefix + path.name))
+        replace_block(args.doc, block, markdown(result))
         print(f"updated {args.doc}", file=sys.stderr)
     print(json.dumps({name: str(path) for name, path in paths.items()}))
     return EXIT_OK
