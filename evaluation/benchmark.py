@@ -95,6 +95,8 @@ class NetworkRow:
         input: ``bitemporal`` (the amplitude pair) or ``interferometric`` (the same-track pair
             formed into an interferogram; ``downsample`` is then its looks). An interferometric
             row runs only on files that carry same-track pairs (``quakesat simulate --slc``).
+        augment: train with the interferogram's symmetries (:mod:`quakesat.models.augment`;
+            interferometric rows only).
     """
 
     model: str
@@ -105,6 +107,7 @@ class NetworkRow:
     label: str = ""
     hard_negative_weight: float = 0.0
     input: str = "bitemporal"
+    augment: bool = False
 
     @property
     def name(self) -> str:
@@ -123,11 +126,12 @@ PRESETS: dict[str, tuple[NetworkRow, ...]] = {
         NetworkRow("quakelite", "multi", downsample=(2,), hard_negative_weight=1.0, label="quakelite-multi-hn"),
         NetworkRow("mobilenetv2", "detect", downsample=(8,)),
         # on the same-track pairs of the same patches (files simulated with --slc): looks
-        # 4 (64 x 64 at 320 m) or 8 (32 x 32 at 640 m), chosen on validation
-        NetworkRow("quakelite", "multi", downsample=(4, 8), input="interferometric"),
+        # 4 (64 x 64 at 320 m) or 8 (32 x 32 at 640 m), chosen on validation; the fringe stem,
+        # the interferogram's symmetries and 30 epochs, chosen on validation (docs/results.md)
+        NetworkRow("quakelite", "multi", downsample=(4, 8), epochs=30, input="interferometric", augment=True),
     ),
     "ci": (NetworkRow("quakelite", "multi", downsample=(1, 2), epochs=2),
-           NetworkRow("quakelite", "multi", downsample=(8,), epochs=2, input="interferometric")),
+           NetworkRow("quakelite", "multi", downsample=(8,), epochs=2, input="interferometric", augment=True)),
     "full-resolution": (
         NetworkRow("quakelite", "multi", downsample=(2,)),
         NetworkRow("mobilenetv2", "multi", downsample=(1,)),
@@ -202,7 +206,7 @@ def _train_row(data: Path, out: Path, row: NetworkRow, seed: int, downsample: in
     folder = out / "models" / f"{row.name}-ml{downsample}-seed{seed}"
     config = TrainConfig(model=row.model, task=row.task, lr=row.lr, epochs=row.epochs, downsample=downsample,
                          seed=seed, device=device, keep_best=True, hard_negative_weight=row.hard_negative_weight,
-                         input=row.input)
+                         input=row.input, augment=row.augment)
     return folder, train(data, folder, config, progress=progress, shared_cache=shared)
 
 

@@ -196,6 +196,21 @@ def phase_gradients(x: torch.Tensor) -> torch.Tensor:
     return torch.cat(along + down, dim=1)
 
 
+def fringe_features(x: torch.Tensor) -> torch.Tensor:
+    """What the interferometric QuakeLite's stem reads (``N x 5 x H x W``): the coherence and
+    the four :func:`phase_gradients` channels.
+
+    The raw cos φ and sin φ are left out: the pair's phase is known only up to a constant, and
+    the steps carry everything else (they sum back to the phase, up to that constant). Chosen
+    on validation over keeping them and over adding windowed-consistency maps (docs/results.md).
+    """
+    return torch.cat([x[:, 2:3], phase_gradients(x)], dim=1)
+
+
+#: Channels of :func:`fringe_features`.
+FRINGE_CHANNELS = 5
+
+
 class QuakeLite(nn.Module):
     """Low-resource bitemporal net for int8 on ARM cores.
 
@@ -204,13 +219,14 @@ class QuakeLite(nn.Module):
     do). For a bitemporal input (4 channels) the stem sees both images and their change
     (second minus first: the log-ratio in normalised dB), so change is a first-layer
     feature rather than something the network must discover. For an interferogram (3
-    channels) the stem also sees its fringes (:func:`phase_gradients`), which do not depend on
-    the pair's unknown phase offset.
+    channels) the stem reads its fringes instead of its phase (:func:`fringe_features`): they
+    do not depend on the pair's unknown phase offset.
 
     Args:
         spec: input channels and heads.
         widths: channels of the stem and of each stage; every stage halves the resolution.
-        fringe_stem: on an interferogram, add :func:`phase_gradients` to the stem's input.
+        fringe_stem: on an interferogram, read :func:`fringe_features` (False: cos φ, sin φ
+            and the coherence as they are, as networks trained before the stem existed did).
     """
 
     def __init__(self, spec: NetSpec = NetSpec(), widths: tuple[int, ...] = QUAKELITE_WIDTHS,
@@ -219,7 +235,7 @@ class QuakeLite(nn.Module):
         self.spec = spec
         self.bitemporal = spec.in_channels == 4
         self.fringes = fringe_stem and spec.in_channels == INTERFEROGRAM_CHANNELS
-        stem_in = 6 if self.bitemporal else spec.in_channels + (4 if self.fringes else 0)
+        stem_in = 6 if self.bitemporal else FRINGE_CHANNELS if self.fringes else spec.in_channels
         layers: list[nn.Module] = [ConvBNReLU6(stem_in, widths[0], stride=2)]
         for c_in, c_out in zip(widths[:-1], widths[1:]):
             layers.append(DepthwiseSeparable(c_in, c_out, stride=2))
@@ -233,7 +249,7 @@ class QuakeLite(nn.Module):
         if self.bitemporal:
             x = torch.cat([x, x[:, 2:4] - x[:, 0:2]], dim=1)
         elif self.fringes:
-            x = torch.cat([x, phase_gradients(x)], dim=1)
+            x = fringe_features(x)
         return self.heads(torch.flatten(self.pool(self.features(x)), 1))
 
 

@@ -12,7 +12,13 @@ torch = pytest.importorskip("torch")
 
 from quakesat.errors import ConfigError  # noqa: E402
 from quakesat.models.augment import _dihedral, _move_offset, augment_interferograms  # noqa: E402
-from quakesat.models.networks import NetSpec, QuakeLite, phase_gradients  # noqa: E402
+from quakesat.models.networks import (  # noqa: E402
+    FRINGE_CHANNELS,
+    NetSpec,
+    QuakeLite,
+    fringe_features,
+    phase_gradients,
+)
 from quakesat.models.train import TrainConfig  # noqa: E402
 from quakesat.runtime.interferogram import InterferogramConfig, interferogram_features  # noqa: E402
 
@@ -39,12 +45,19 @@ def test_phase_gradients_read_the_fringe_and_not_the_offset() -> None:
 def test_the_interferometric_quakelite_has_the_fringe_stem_and_the_amplitude_one_has_not() -> None:
     insar = QuakeLite(NetSpec(in_channels=3, event=True, magnitude=True, location=True))
     amplitude = QuakeLite(NetSpec(in_channels=4))
-    assert insar.fringes and insar.features[0][0].in_channels == 7
+    assert insar.fringes and insar.features[0][0].in_channels == FRINGE_CHANNELS == 5
     assert not amplitude.fringes and amplitude.features[0][0].in_channels == 6
     pre = (np.random.default_rng(0).normal(size=(64, 64)) + 1j).astype(np.complex64)
     x = torch.from_numpy(interferogram_features(pre, pre * np.complex64(1j), InterferogramConfig(4)))[None]
     out = insar.eval()(x)
     assert out["event"].shape == (1,) and out["location"].shape == (1, 2)
+
+
+def test_the_fringe_features_are_blind_to_the_phase_offset() -> None:
+    ramp = np.tile(0.8 * np.arange(16), (16, 1))
+    steady, shifted = fringe_features(_interferogram(ramp, 0.6)), fringe_features(_interferogram(ramp + 1.3, 0.6))
+    assert steady.shape == (1, FRINGE_CHANNELS, 16, 16) and torch.allclose(steady, shifted, atol=1e-5)
+    assert torch.all(steady[0, 0] == 0.6)  # the coherence, as it is
 
 
 @pytest.mark.parametrize("k", range(8))
