@@ -48,8 +48,10 @@ def _runner_args(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> 
 
 #: The runner's stages as callgrind sees them: (stage, functions whose inclusive counts add up to it).
 STAGE_FUNCTIONS = (
-    ("read", ("quakesat::read_npy_image(",)),
-    ("checks + preprocess", ("quakesat::preprocess_image(",)),
+    ("read", ("quakesat::read_npy_image(", "quakesat::read_npy_complex(")),
+    # a same-track model: the checks' scan fused with the interferogram's formation, then the verdict
+    ("checks + preprocess", ("quakesat::preprocess_image(", "quakesat::interferogram_features(",
+                             "quakesat::judge_same_track_pair(")),
     ("checks (version 1)", ("quakesat::scan_image(",)),
     ("infer", ("quakesat::Model::run(", "quakesat::Model::run_in_place(")),
     ("tile", ("quakesat::Runner::run_files(",)),
@@ -61,6 +63,23 @@ def _callgrind_file(artifacts: Path, tiles: Path, artifact: str, scratch: Path) 
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(NATIVE),
                     *_runner_args(artifacts, tiles, artifact, scratch)], check=True, capture_output=True)
     return out
+
+
+def refused(scratch: Path) -> str | None:
+    """Why the runner's last run in ``scratch`` did not judge its tiles, or None: a model fault
+    (a stale binary that cannot read the manifest, say) makes every tile a cheap refusal, and
+    its instruction count would be a number about nothing."""
+    from quakesat.ground.decode import iter_stream
+    from quakesat.runtime.message import TileReport
+    from quakesat.runtime.status import StatusCategory
+
+    stream = scratch / "out.bin"
+    if not stream.is_file():
+        return "the runner wrote no messages"
+    for _, item in iter_stream(stream.read_bytes()):
+        if isinstance(item, TileReport) and item.status.category == StatusCategory.MODEL:
+            return f"the runner refused the model ({item.status.code_name}): rebuild it (bash scripts/test.sh)"
+    return None
 
 
 def callgrind(artifacts: Path, tiles: Path, artifact: str, scratch: Path) -> int:
@@ -131,6 +150,10 @@ def measure(artifacts: Path, tiles: Path, artifact: str, count: int, cpus: list[
             low, high = (callgrind(artifacts, t, artifact, scratch) for t in (one, many))
             out["x86-64"] = (high - low) // count
             out["x86-64 stages"] = callgrind_stages(artifacts, one, many, count, artifact, scratch)  # type: ignore[assignment]
+            why = refused(scratch)  # the last run was the many tiles'
+            if why:
+                out.pop("x86-64 stages")
+                out["x86-64"] = f"unavailable: {why}"
         except (OSError, subprocess.CalledProcessError, AttributeError) as err:
             out["x86-64"] = f"unavailable: {err}"[:300]
         try:
@@ -144,6 +167,10 @@ def measure(artifacts: Path, tiles: Path, artifact: str, count: int, cpus: list[
         for cpu in cpus:
             try:
                 low, high = (qemu_counts(artifacts, t, artifact, scratch, cpu, plugin) for t in (one, many))
+                why = refused(scratch)
+                if why:
+                    out[cpu] = f"unavailable: {why}"
+                    continue
                 out[cpu] = (high[0] - low[0]) // count
                 checks = (high[1] - low[1]) // count
                 out[f"{cpu} stages"] = {"checks + preprocess": checks,

@@ -187,6 +187,9 @@ def read_tiles(data: Path, task: int, split: str, config: PreprocessConfig | Int
     if tiles is None:
         if allow_empty:
             return Tiles(np.zeros((0, 1, 1, 1), dtype=np.float32), labels, magnitudes, identical, keys)
+        if isinstance(config, InterferogramConfig):
+            raise ConfigError(f"{data}: no same-track pairs of task {task} in split {split!r} to export an "
+                              "interferometric model with (it needs a file from `quakesat simulate --slc`)")
         raise ConfigError(f"{data}: no samples of task {task} in split {split!r} to export with")
     return Tiles(tiles.astype(np.float32), labels, magnitudes, identical, keys)
 

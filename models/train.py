@@ -398,6 +398,7 @@ def load_network(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
 
     Raises:
         ModelNotFoundError: no ``config.json`` / ``model.pt`` there.
+        ConfigError: the weights are not those of the network this version builds.
     """
     model_dir = Path(model_dir)
     if not (model_dir / "config.json").exists() or not (model_dir / "model.pt").exists():
@@ -407,5 +408,10 @@ def load_network(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     # a folder trained before the fringe stem existed has no "fringe_stem": it had none
     net = build_network(config["train"]["model"], NetSpec(**config["net_spec"]),
                         bool(config["train"].get("fringe_stem", False)))
-    net.load_state_dict(torch.load(model_dir / "model.pt", weights_only=True, map_location="cpu"))
+    try:
+        net.load_state_dict(torch.load(model_dir / "model.pt", weights_only=True, map_location="cpu"))
+    except RuntimeError as err:  # weights of another architecture (a folder from another quakesat version)
+        first = str(err).strip().splitlines()[-1].strip()
+        raise ConfigError(f"{model_dir}: its weights do not fit the {config['train']['model']} this quakesat builds "
+                          f"({first}); retrain it with `quakesat train`") from None
     return net.eval(), config

@@ -2,8 +2,8 @@
  * the aarch64 runner under emulation (docs/benchmarks.md). At every translated block it adds
  * the block's instruction count inline to one counter (a single-threaded guest: the runner at
  * one thread), and to a second one when the block belongs to the runner's preprocessing (the
- * input checks and both preprocessing versions: functions of quakesat::preprocess_image and
- * scan_image, by the symbol qemu finds for the block's first instruction in the runner binary).
+ * input checks and every preprocessing version: functions of quakesat::preprocess_image,
+ * scan_image and, for same-track pairs, interferogram_features and the same-track checks, by the symbol qemu finds for the block's first instruction in the runner binary).
  * At exit it prints "instructions: N" and "preprocess: M" through qemu's log (-d plugin).
  *
  *   gcc -shared -fPIC -O2 -o libinsncount.so bench/native/qemu_insn_count.c
@@ -42,7 +42,12 @@ static uint64_t executed, preprocess;
 static const char *const kPreprocessSymbols[] = {
     "_ZN8quakesat16preprocess_image", "_ZN8quakesat10scan_image", "_ZN8quakesat12_GLOBAL__N_18scan_row",
     "_ZN8quakesat12_GLOBAL__N_110finish_row", "_ZN8quakesat12_GLOBAL__N_110count_rows",
-    "_ZN8quakesat12_GLOBAL__N_113preprocess_v1", "_ZN8quakesat12_GLOBAL__N_111log2_approx"};
+    "_ZN8quakesat12_GLOBAL__N_113preprocess_v1", "_ZN8quakesat12_GLOBAL__N_111log2_approx",
+    /* preprocessing version 3 (interferogram.cpp, same_track.cpp): the fused formation and scan, the verdict */
+    "_ZN8quakesat22interferogram_features", "_ZN8quakesat19scan_same_track_row", "_ZN8quakesat20scan_same_track_rows",
+    "_ZN8quakesat22judge_same_track_image", "_ZN8quakesat21judge_same_track_pair", "_ZN8quakesat14check_coherence",
+    "_ZN8quakesat12_GLOBAL__N_18has_fill", "_ZN8quakesat12_GLOBAL__N_114row_too_bright",
+    "_ZN8quakesat12_GLOBAL__N_15merge"};
 
 static int is_preprocess(const char *symbol) {
   if (symbol == NULL) return 0;

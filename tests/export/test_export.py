@@ -361,10 +361,11 @@ def test_single_head_and_single_image_networks_export_too(data, tmp_path, task, 
     assert manifest.artifact("onnx-fp32").passed_gate
 
 
-def test_an_interferometric_network_exports_and_flies_on_same_track_tiles(tmp_path, capsys) -> None:
+def test_an_interferometric_network_exports_and_flies_on_same_track_tiles(data, tmp_path, capsys) -> None:
     """A network trained on same-track pairs exports through the same path (fidelity gate on
     held-out pairs, threshold, calibration), with a manifest that declares the kind, and
     `quakesat run` flies it on the file's same-track pairs."""
+    amplitude_only = data  # the module's file: no same-track pairs
     data = tmp_path / "slc.h5"
     simulate_file(data, SimulationConfig(events=16, seed=11, size=64, slc=True, slc_side=64, slc_footprint_m=5120.0),
                   progress=False, workers=1)
@@ -390,6 +391,16 @@ def test_an_interferometric_network_exports_and_flies_on_same_track_tiles(tmp_pa
         pairs = sum(1 for event in f.values() for name, patch in event.items()
                     if name.startswith("patch_") and "slc_post" in patch)
     assert 0 < report["tiles"] and report["messages"] == report["tiles"] + 1 and pairs > 0
+    # a file without same-track pairs: one clear error, nothing written
+    with pytest.raises(ConfigError, match="simulate --slc"):
+        export_model(folder, amplitude_only, tmp_path / "nothing")
+    assert not (tmp_path / "nothing" / "manifest.json").exists()
+    # weights of another architecture (a folder from another version): one clear error
+    config = json.loads((folder / "config.json").read_text())
+    config["train"]["fringe_stem"] = False
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ConfigError, match="retrain"):
+        load_network(folder)
 
 
 # ─── the log-ratio rule ─────────────────────────────────────────────────────────────────
