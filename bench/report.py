@@ -21,10 +21,11 @@ def markdown(result: dict) -> str:
     """The benchmark as Markdown: the seed line, one row per artifact x runtime x threads."""
     seed = result.get("seed_equivalent") or {}
     seed_latency = seed.get("latency") or {}
-    kind = ("same-track complex pairs, formed into an interferogram on board" if result.get("tile_kind") == "same_track"
-            else "pairs")
-    lines = [f"Tiles: {result['tile_side']} x {result['tile_side']} {kind} from `{Path(result['tiles']).name}`, "
-             f"gate off, preprocessing version {result['preprocess_version']}; "
+    same_track = result.get("tile_kind") == "same_track"
+    lines = [f"Tiles: {result['tile_side']} x {result['tile_side']} {'same-track complex ' if same_track else ''}pairs "
+             f"from `{Path(result['tiles']).name}`"
+             + (", formed into an interferogram on board" if same_track else "")
+             + f", gate off, preprocessing version {result['preprocess_version']}; "
              f"at least {result['policy']['min_runs']} runs and {result['policy']['min_seconds']} s per row "
              f"on {result['machine']['processor']} ({result['machine']['cpu_count']} cores).",
              "",

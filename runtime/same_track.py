@@ -127,9 +127,8 @@ def check_same_track_pair(pre: object, post: object, side: int, max_nodata: floa
     for label, (check, _) in zip(("pre", "post"), checked):
         if not check.processable:
             return TileCheck(check.status, f"{label} image: {check.detail}")
-    masks = [mask for _, mask in checked]
-    assert masks[0] is not None and masks[1] is not None  # both images were looked at
-    lost = masks[0] | masks[1]
+    pre_mask, post_mask = (mask if mask is not None else np.zeros((side, side), dtype=bool) for _, mask in checked)
+    lost = pre_mask | post_mask  # (both were looked at: a processable image has its mask)
     share = float(np.count_nonzero(lost)) / lost.size
     if share > max_nodata:
         return TileCheck(Status.MOSTLY_NODATA, f"{share:.1%} of the pixels are NaN in one image or the other "

@@ -130,7 +130,7 @@ def test_report_agrees_with_the_outputs(demo: Path, test_refs: list) -> None:
     evaluation = messages["evaluation"]
     assert evaluation["shortcut"]["identical_negatives"]["n"] == evaluation["gate"]["identical_skipped"]
     assert messages["profile"]["tiles"] == len(test_refs) and messages["profile"]["tiles_per_s"] > 0
-    assert set(report["export"]) == {"quakelite", "random-forest-nopca", "log-ratio"}
+    assert set(report["export"]) == {"quakelite-insar", "quakelite", "random-forest-nopca", "log-ratio"}
     assert report["baseline_messages"]["tile_reports"] == len(test_refs)
     assert report["data_info"]["events"] == EVENTS
     assert DIFFICULTY_KEYS <= set(report["difficulty"])
