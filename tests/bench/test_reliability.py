@@ -66,7 +66,9 @@ def test_a_decoder_that_raises_anything_else_is_a_crash(tmp_path, monkeypatch) -
 def test_the_command_line_writes_the_report_and_exits_zero(tmp_path, capsys) -> None:
     from quakesat.cli import main
 
-    assert main(["reliability", "--out", str(tmp_path), "--tiles", "60", "--packets", "500", "--manifests", "0"]) == 0
+    tiny = Path(__file__).resolve().parents[1] / "vectors" / "tiny_model"  # hermetic: not whatever out/demo holds
+    assert main(["reliability", "--out", str(tmp_path), "--tiles", "60", "--packets", "500", "--manifests", "0",
+                 "--artifacts", str(tiny)]) == 0
     assert (tmp_path / "reliability.json").is_file() and (tmp_path / "reliability.md").is_file()
     assert '"findings": 0' in capsys.readouterr().out
 
