@@ -361,8 +361,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="acquisition time of --post, Unix s (default: now)")
     p.add_argument("--tile-id", type=int_range(0, U32_MAX), default=0,
                    help="tile id carried in the message (default 0)")
-    p.add_argument("--pixel-spacing", type=float_range(0.0, 10_000.0, low_open=True), default=10.0,
-                   help="metres per pixel (default 10)")
+    p.add_argument("--pixel-spacing", type=float_range(0.0, 10_000.0, low_open=True), default=None,
+                   help="metres per pixel (default 10 for an amplitude pair, 80 for a same-track pair: the tile "
+                        "geometry the models are trained on)")
     p.add_argument("--out", type=output_file, required=True, help="binary message stream to write (e.g. messages.bin)")
     p.add_argument("--gate", choices=("off", "identical", "manifest"), default="manifest",
                    help="change gate: off, identical pairs only, or the manifest's calibrated threshold (default)")
@@ -396,6 +397,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from quakesat.export import executorch_backend  # noqa: F401 - .pte artifacts run here too (needs torch)
     from quakesat.ground.run import format_profile, npy_tile, run_tiles
     from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
+    from quakesat.runtime.tile import DEFAULT_PIXEL_SPACING_M, SAME_TRACK, SAME_TRACK_PIXEL_SPACING_M
 
     if args.pre is not None and (args.post is None or args.lat is None or args.lon is None):
         return _usage(args, "--pre needs --post, --lat and --lon")
@@ -430,7 +432,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         items = ((tile, None, seconds) for tile, seconds in tiles)
     else:
         when = int(_time.time()) if args.time is None else args.time
-        tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, args.pixel_spacing,
+        spacing = args.pixel_spacing or (SAME_TRACK_PIXEL_SPACING_M if runtime.input_kind == SAME_TRACK
+                                         else DEFAULT_PIXEL_SPACING_M)
+        tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, spacing,
                                       runtime.side, runtime.input_kind)
         items = iter([(tile, None, read_seconds)])
     report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None)

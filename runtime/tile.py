@@ -234,8 +234,11 @@ def check_pair(first: object, second: object, side: int, config: PreprocessConfi
 METRES_PER_DEGREE = 111_320.0
 #: Sentinel-1 IW GRD high-resolution pixel spacing (the QuakeSet tiles), metres.
 DEFAULT_PIXEL_SPACING_M = 10.0
-#: Tile kinds: an amplitude pair (``H x W x 2`` float32 sigma0, what every model flown today
-#: takes) and a same-track complex pair (``side x side`` complex64, for interferometry:
+#: Pixel spacing of the same-track tiles the interferometric models are trained on (20.48 km
+#: in 256 px: ``quakesat simulate --slc``, docs/simulator.md), metres.
+SAME_TRACK_PIXEL_SPACING_M = 80.0
+#: Tile kinds: an amplitude pair (``H x W x 2`` float32 sigma0, the QuakeSet kind) and a
+#: same-track complex pair (``side x side`` complex64, for interferometry:
 #: :mod:`quakesat.runtime.same_track`). A tile list line names its kind (``"kind"``, default
 #: ``"amplitude"``); a tile of another kind than the model's is ``WRONG_KIND``.
 AMPLITUDE = "amplitude"

@@ -251,3 +251,19 @@ def test_a_same_track_line_is_refused_wrong_kind_and_summarised_as_bad_input(tmp
     warnings = Warnings()
     stream_warnings(stream, warnings)
     assert any("refused as bad input" in w["text"] and "wrong_kind 2" in w["text"] for w in warnings.items)
+
+
+def test_one_same_track_pair_flies_at_the_same_track_pixel_spacing_by_default(tmp_path) -> None:
+    """`quakesat run --pre/--post` with a same-track model reads two <c8 files; without
+    --pixel-spacing a flagged pair is placed at the same-track tiles' 80 m, not the amplitude 10 m."""
+    insar = TINY.parent / "tiny_insar_model"
+    tiles = TINY.parent / "runner_same_track" / "tiles"
+    common = ["run", "--artifacts", str(insar), "--pre", str(tiles / "0_pre.npy"), "--post", str(tiles / "0_post.npy"),
+              "--lat", "38", "--lon", "13", "--time", "1700000000", "--locate", "head"]
+    streams = {}
+    for name, extra in (("default", []), ("eighty", ["--pixel-spacing", "80"]), ("ten", ["--pixel-spacing", "10"])):
+        assert main([*common, *extra, "--out", str(tmp_path / f"{name}.bin")]) == 0
+        streams[name] = (tmp_path / f"{name}.bin").read_bytes()
+    report = next(m for _, m in iter_stream(streams["default"]) if isinstance(m, TileReport))
+    assert report.status == Status.OK and report.event and report.located
+    assert streams["default"] == streams["eighty"] != streams["ten"]
