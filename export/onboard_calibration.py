@@ -59,6 +59,12 @@ def _median(values: list[float]) -> float | None:
     return round(float(np.median(values)), 1) if values else None
 
 
+def _closest(medians: dict[str, float | None]) -> str:
+    """The location method of the smallest median error; the tile centre on ties and without any."""
+    scored = {m: v for m, v in medians.items() if v is not None}
+    return min(scored, key=lambda m: (scored[m], m != "centre")) if scored else "centre"
+
+
 @dataclass(frozen=True)
 class OnboardCalibration:
     """The manifest's ``gate`` and ``locate`` blocks, each with its calibration report."""
@@ -124,8 +130,7 @@ def calibrate_onboard(data: str | Path, split: str = "validation", max_missed: f
     hard = [r for r in rows if r[0] == 0 and not r[1]]
     identical = [r for r in rows if r[0] == 0 and r[1]]
     medians = {method: _median(values) for method, values in errors.items()}
-    scored = {m: v for m, v in medians.items() if v is not None}
-    method = min(scored, key=lambda m: (scored[m], m != "centre")) if scored else "centre"
+    method = _closest(medians)
     gate_report = {
         "max_missed": max_missed, "split": split,
         "events_needed": needed if math.isfinite(needed) else None, "threshold_from_events": unconstrained,
@@ -181,8 +186,7 @@ def calibrate_same_track(data: str | Path, split: str = "validation", model: Any
                 if error is not None:
                     errors[method].append(error)
     medians = {method: _median(values) for method, values in errors.items()}
-    scored = {m: v for m, v in medians.items() if v is not None}
-    method = min(scored, key=lambda m: (scored[m], m != "centre")) if scored else "centre"
+    method = _closest(medians)
     report = {"split": split, "truth": ["rupture centroid"] if errors["centre"] else None,
               "tiles": len(errors["centre"]), "median_error_m": medians,
               "note": ("error from the surface projection of the simulated rupture's centroid, event pairs"
