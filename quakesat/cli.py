@@ -344,8 +344,10 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--artifact", default=None, help="which artifact of the manifest (default: its default)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=data_file,
-                     help="earthquakes.h5: its bitemporal pairs (task 1) are the tiles")
-    src.add_argument("--pre", type=Path, help="pre-event image, H x W x 2 float32 .npy (with --post, --lat, --lon)")
+                     help="earthquakes.h5: its bitemporal pairs (task 1) are the tiles (for a model taking "
+                          "same-track pairs, those pairs' same-track images)")
+    src.add_argument("--pre", type=Path, help="pre-event image, H x W x 2 float32 .npy, or H x W complex64 for a "
+                                              "model taking same-track pairs (with --post, --lat, --lon)")
     src.add_argument("--tiles", type=existing_file,
                      help="a tile list (JSON lines: tile_id, time, lat, lon, pre, post; the C++ runner reads "
                           "the same, see docs/runtime.md)")
