@@ -46,6 +46,9 @@ LISTS = {"parity": VECTORS / "runner" / "tiles.jsonl", "hostile": VECTORS / "hos
 #: (amplitude lines WRONG_KIND unread, its same-track lines read as complex pairs).
 TINY_INSAR = VECTORS / "tiny_insar_model"
 SAME_TRACK_LISTS = {"same_track": VECTORS / "runner_same_track" / "tiles.jsonl", "hostile": LISTS["hostile"]}
+#: (model, tile list) of every parity run: each model on its lists.
+RUNS = {**{f"amplitude-{name}": (TINY, tiles) for name, tiles in LISTS.items()},
+        **{f"same_track-{name}": (TINY_INSAR, tiles) for name, tiles in SAME_TRACK_LISTS.items()}}
 
 
 def python_run(artifacts: Path, tiles: Path, out: Path, options: list[str]) -> bytes:
@@ -79,21 +82,12 @@ def assert_same(python: bytes, cpp: bytes) -> list:
 
 
 @pytest.mark.parametrize("options", SETTINGS.values(), ids=SETTINGS.keys())
-@pytest.mark.parametrize("tiles", LISTS.values(), ids=LISTS.keys())
-def test_both_clis_write_the_same_stream(tmp_path, tiles: Path, options: list[str]) -> None:
-    python = python_run(TINY, tiles, tmp_path / "python.bin", options)
-    cpp = cpp_run(TINY, tiles, tmp_path / "cpp.bin", options)
+@pytest.mark.parametrize("model, tiles", RUNS.values(), ids=RUNS.keys())
+def test_both_clis_write_the_same_stream(tmp_path, model: Path, tiles: Path, options: list[str]) -> None:
+    python = python_run(model, tiles, tmp_path / "python.bin", options)
+    cpp = cpp_run(model, tiles, tmp_path / "cpp.bin", options)
     messages = assert_same(python, cpp)
     assert sum(isinstance(m, HealthReport) for m in messages) == 1  # the waiting one, the others superseded
-
-
-@pytest.mark.parametrize("options", SETTINGS.values(), ids=SETTINGS.keys())
-@pytest.mark.parametrize("tiles", SAME_TRACK_LISTS.values(), ids=SAME_TRACK_LISTS.keys())
-def test_both_clis_write_the_same_stream_for_a_same_track_model(tmp_path, tiles: Path, options: list[str]) -> None:
-    python = python_run(TINY_INSAR, tiles, tmp_path / "python.bin", options)
-    cpp = cpp_run(TINY_INSAR, tiles, tmp_path / "cpp.bin", options)
-    messages = assert_same(python, cpp)
-    assert sum(isinstance(m, HealthReport) for m in messages) == 1
 
 
 def test_small_queues_do_drop_and_report_it(tmp_path) -> None:
