@@ -45,11 +45,9 @@ from typing import Any, Protocol
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from quakesat.data.los import WAVELENGTH_M, los_phasor
 from quakesat.evaluation.operating_point import detection_by_bins, resolvable, threshold_for_false_alarm_rate
 
-#: Sentinel-1 C-band wavelength (m), ESA Sentinel-1 User Handbook (5.405 GHz); the pairs
-#: carry their own (``wavelength_m``), this is the default when they do not.
-WAVELENGTH_M = 0.055465
 #: The false-alarm rate of the onboard protocol (docs/results.md) and the fallback for the
 #: binned detection rates when 1 % is not resolvable.
 FALSE_ALARM_RATE = 0.01
@@ -131,10 +129,7 @@ def template_phasor(los_m: np.ndarray, looks: int, wavelength_m: float = WAVELEN
     Returns:
         complex128 ``... x H/looks x W/looks``.
     """
-    los = np.asarray(los_m, dtype=np.float64)
-    if looks < 1 or los.shape[-1] % looks or los.shape[-2] % looks:
-        raise ValueError(f"looks={looks} must be a positive divisor of the sides {los.shape[-2:]}")
-    return _blocks(np.exp(1j * 4.0 * np.pi / wavelength_m * los), looks) / looks ** 2
+    return los_phasor(los_m, looks, wavelength_m)
 
 
 def _check(interferogram: np.ndarray, coherence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

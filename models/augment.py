@@ -15,14 +15,14 @@ from __future__ import annotations
 import torch
 
 
-def _dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
-    """The ``k``-th (0..7) flip/quarter turn of ``C x H x W`` (square) tiles."""
+def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """The ``k``-th (0..7) flip/quarter turn of ``... x H x W`` (square) tiles."""
     turned = torch.rot90(x, k % 4, dims=(-2, -1))
     return torch.flip(turned, dims=(-1,)) if k >= 4 else turned
 
 
-def _move_offset(offset: torch.Tensor, k: int) -> torch.Tensor:
-    """Where a (row, col) offset from the tile centre goes under :func:`_dihedral` ``k``."""
+def move_offset(offset: torch.Tensor, k: int) -> torch.Tensor:
+    """Where a (row, col) offset from the tile centre goes under :func:`dihedral` ``k``."""
     row, col = offset[0], offset[1]
     for _ in range(k % 4):  # torch.rot90 by +90 degrees: (row, col) -> (-col, row)
         row, col = -col, row
@@ -43,13 +43,13 @@ def augment_interferograms(x: torch.Tensor, targets: dict[str, torch.Tensor],
     location = targets["location"].clone() if "location" in targets else None
     for i in range(n):
         k = int(ks[i])
-        tile = _dihedral(x[i], k)
+        tile = dihedral(x[i], k)
         cos, sin = torch.cos(angles[i]), torch.sin(angles[i])
         out[i, 0] = tile[0] * cos - tile[1] * sin
         out[i, 1] = tile[0] * sin + tile[1] * cos
         out[i, 2] = tile[2]
         if location is not None:
-            location[i] = _move_offset(location[i], k)
+            location[i] = move_offset(location[i], k)
     moved = dict(targets)
     if location is not None:
         moved["location"] = location

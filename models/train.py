@@ -38,6 +38,7 @@ from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import ConfigError, ModelNotFoundError
 from quakesat.files import atomic_output, write_text_atomic
 from quakesat.models.augment import augment_interferograms
+from quakesat.models.inject import SignalInjector, as_targets
 from quakesat.models.networks import NETWORKS, NetSpec, build_network
 from quakesat.models.torch_data import TorchQuakeSet
 from quakesat.runtime.interferogram import CHANNELS as INTERFEROMETRIC_CHANNELS
@@ -80,6 +81,7 @@ class TrainConfig:
     hard_negative_weight: float = 0.0  # weight of the hardest-negative ranking term (compute_loss); 0: BCE only
     augment: bool = False  # interferometric input: random phase turn and flip/quarter turn per tile (models.augment)
     fringe_stem: bool = True  # interferometric QuakeLite: phase gradients in the stem (models.networks.phase_gradients)
+    inject: int = 0  # interferometric input: composed training pairs per epoch (models.inject); 0: none
 
     def __post_init__(self) -> None:
         if self.model not in NETWORKS:
@@ -95,6 +97,10 @@ class TrainConfig:
             raise ConfigError(f"unknown device {self.device!r}; choose one of {list(DEVICES)}")
         if self.augment and self.input != "interferometric":
             raise ConfigError("augment applies to interferometric input only (the amplitude recipe is the paper's)")
+        if isinstance(self.inject, bool) or not isinstance(self.inject, int) or self.inject < 0:
+            raise ConfigError(f"inject must be a whole number of pairs >= 0, got {self.inject!r}")
+        if self.inject and self.input != "interferometric":
+            raise ConfigError("inject applies to interferometric input only (it composes same-track pairs)")
 
     @property
     def paper_task(self) -> Task:
@@ -321,11 +327,23 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
         val_magnitudes = np.array([r.magnitude for r in val_set.refs])
         val_identical = val_set.identical() if len(val_set) else np.zeros(0, dtype=bool)
         best: tuple[float, int, dict[str, torch.Tensor]] | None = None
+        try:
+            injector = SignalInjector(train_set, preprocess.looks) if config.inject else None
+        except ValueError as err:
+            raise ConfigError(f"{data}: --inject {config.inject}: {err}") from None
         for epoch in range(config.epochs):
             net.train()
             running, seen = 0.0, 0
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", disable=not progress)
+            composed = iter(()) if injector is None else iter(DataLoader(
+                injector.draw(config.inject, generator), batch_size=math.ceil(config.inject / len(loader))))
             for x, batch_targets in bar:
+                extra = next(composed, None)
+                if extra is not None:  # composed pairs ride along with every real batch (models.inject)
+                    extra_x, extra_targets = as_targets(extra)
+                    x = torch.cat([x, extra_x])
+                    batch_targets = {name: torch.cat([value, extra_targets[name]])
+                                     for name, value in batch_targets.items()}
                 if config.augment:
                     x, batch_targets = augment_interferograms(x, batch_targets, generator)
                 x = x.to(device, non_blocking=True)
@@ -364,7 +382,10 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
             "net_spec": asdict(config.spec()),
             "input_shape": list(input_shape),
             "preprocess": preprocess.to_dict(),
-            "data": {"file": str(data), "train_samples": len(train_set), "validation_samples": len(val_set)},
+            "data": {"file": str(data), "train_samples": len(train_set), "validation_samples": len(val_set),
+                     **({} if injector is None else {"injection": {"fields": injector.fields,
+                                                                   "noise_pairs": injector.noise_pairs,
+                                                                   "pairs_per_epoch": config.inject}})},
             "history": history,
             "selected_epoch": best[1] if best is not None else config.epochs,
             "selection": ("best validation score (event ROC AUC on non-identical pairs, or -MAE on events)"

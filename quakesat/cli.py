@@ -196,6 +196,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                         "low false-alarm end (docs/results.md; default 0: cross-entropy only)")
     p.add_argument("--downsample", type=int_range(1, 64), default=None,
                    help="multilook factor of the input (default: mobilenetv2 1, quakelite 2, log-ratio 4)")
+    p.add_argument("--augment", action="store_true",
+                   help="interferometric input: train with the interferogram's symmetries (a random phase turn, "
+                        "flips and quarter turns)")
+    p.add_argument("--inject", type=int_range(0, 10_000_000), default=0, metavar="PAIRS",
+                   help="interferometric input: compose this many training pairs per epoch from the training "
+                        "split's event fields laid over its event-free pairs (docs/results.md; default 0: none)")
     p.add_argument("--threads", type=int_range(1, 256), default=None, help="torch threads (default: torch's choice)")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
                    help="where a network trains (default cpu; auto: cuda when torch sees one)")
@@ -228,7 +234,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(model=args.model, task=args.task, input=args.input, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                          downsample=args.downsample, threads=args.threads, device=args.device,
-                         hard_negative_weight=args.hard_negative_weight)
+                         hard_negative_weight=args.hard_negative_weight, augment=args.augment,
+                         inject=args.inject)
     summary = train(args.data, args.out, config, progress=not args.quiet)
     print(json.dumps({"out": str(args.out), "validation": summary["validation"], "seconds": summary["seconds"]}))
     return EXIT_OK

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from quakesat.errors import ConfigError  # noqa: E402
-from quakesat.models.augment import _dihedral, _move_offset, augment_interferograms  # noqa: E402
+from quakesat.models.augment import augment_interferograms, dihedral, move_offset  # noqa: E402
 from quakesat.models.networks import (  # noqa: E402
     FRINGE_CHANNELS,
     NetSpec,
@@ -66,8 +66,8 @@ def test_each_flip_or_turn_moves_the_location_target_with_the_pixels(k: int) -> 
     x = torch.zeros(3, side, side)
     x[2, 1, 6] = 1.0
     centre, half = (side - 1) / 2, side / 2
-    moved = _move_offset(torch.tensor([(1 - centre) / half, (6 - centre) / half]), k)
-    row, col = (int(v) for v in (_dihedral(x, k)[2] == 1).nonzero()[0])
+    moved = move_offset(torch.tensor([(1 - centre) / half, (6 - centre) / half]), k)
+    row, col = (int(v) for v in (dihedral(x, k)[2] == 1).nonzero()[0])
     assert torch.allclose(moved, torch.tensor([(row - centre) / half, (col - centre) / half]))
 
 
