@@ -11,7 +11,11 @@ one at a time, drains the onboard queue at the end (one ground contact), and wri
   ``--evaluate``, its evaluation (:mod:`quakesat.evaluation.messages`).
 
 The three files are written whole or not at all (a temporary file renamed into place), so an
-interrupted run leaves no half-written output.
+interrupted run leaves no half-written output. The report counts the tiles by input status
+(``tile_statuses``). With ``refuse_mismatch``, a run with no tiles, or in which no tile could be
+judged because every one was of a kind, shape or type the model does not take, or unreadable
+(:data:`MISMATCH_STATUSES`), writes nothing and raises :class:`~quakesat.errors.RunRefusedError`:
+that is a wrong model or wrong data, not tiles the satellite would report on.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quakesat.errors import RunRefusedError
 from quakesat.files import write_bytes_atomic, write_text_atomic
 from quakesat.ground.decode import iter_stream, to_json_dict
 from quakesat.runtime.flight import STAGES, FlightRuntime, TileOutcome
@@ -32,6 +37,9 @@ from quakesat.runtime.tile_file import pair_tile
 
 if TYPE_CHECKING:  # the file reader needs h5py; `quakesat run --tiles` must not
     from quakesat.data.tiles import Truth
+
+#: Input statuses that, on every tile of a run, mean the model and the data do not go together.
+MISMATCH_STATUSES = frozenset({"bad_shape", "bad_dtype", "wrong_kind", "unreadable"})
 
 
 def npy_tile(pre: Path, post: Path, lat: float, lon: float, when: int, tile_id: int = 0,
@@ -75,20 +83,43 @@ def profile_report(runtime: FlightRuntime, read_seconds: float, tiles: int, wall
 
 
 def run_tiles(runtime: FlightRuntime, items: Iterator[tuple[Tile, Truth | None, float]], out: Path,
-              evaluate: bool = False) -> dict[str, Any]:
+              evaluate: bool = False, refuse_mismatch: bool = False) -> dict[str, Any]:
     """Feed ``items`` through ``runtime``, drain its queue at the end, write the stream, its
-    decode and the report (see the module doc); return the report."""
+    decode and the report (see the module doc); return the report.
+
+    Raises:
+        RunRefusedError: with ``refuse_mismatch``, no tile fitted the model (module doc).
+    """
     outcomes = ((tile.georef, truth, read_seconds, runtime.process(tile)) for tile, truth, read_seconds in items)
-    return write_run(runtime, outcomes, out, evaluate)
+    return write_run(runtime, outcomes, out, evaluate, refuse_mismatch=refuse_mismatch)
+
+
+def mismatch_refusal(tiles: int, statuses: Counter[str], first_detail: dict[str, str]) -> str | None:
+    """Why a run must be refused (module doc), or None: there were no tiles at all, or every
+    one has a status of :data:`MISMATCH_STATUSES`."""
+    if tiles == 0:
+        return "no tiles to fly (an empty split, --limit or tile list); nothing was written"
+    if sum(statuses[name] for name in MISMATCH_STATUSES) != tiles:
+        return None
+    name = statuses.most_common(1)[0][0]
+    detail = first_detail.get(name, "")
+    many = "the tile" if tiles == 1 else f"any of the {tiles} tiles"
+    return (f"no tile could be judged: the model does not take {many} ({name}"
+            f"{': ' + detail if detail else ''}); check --artifacts against the data; nothing was written")
 
 
 def write_run(runtime: FlightRuntime, outcomes: Iterable[tuple[Georef | None, Truth | None, float, TileOutcome]],
-              out: Path, evaluate: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+              out: Path, evaluate: bool = False, extra: dict[str, Any] | None = None,
+              refuse_mismatch: bool = False) -> dict[str, Any]:
     """:func:`run_tiles` for tiles already through ``runtime`` (``outcomes``: each tile's
     georeference, truth, read seconds and outcome, in stream order; consumed lazily, so the
     wall time covers producing them): the final health report, the drain, the three files;
     ``extra`` is added to the report. ``quakesat archive`` records verdicts judged on its
-    workers (:meth:`FlightRuntime.record`) and writes them here."""
+    workers (:meth:`FlightRuntime.record`) and writes them here.
+
+    Raises:
+        RunRefusedError: with ``refuse_mismatch``, no tile fitted the model (module doc).
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Rows are kept only for --evaluate (it scores every tile at the end); otherwise memory
@@ -96,15 +127,23 @@ def write_run(runtime: FlightRuntime, outcomes: Iterable[tuple[Georef | None, Tr
     rows: list[tuple[Georef | None, Truth | None, TileOutcome]] = []
     read_total, tiles, all_truth = 0.0, 0, True
     placed_by: Counter[str] = Counter()  # a file's tiles by georeference source (data.georef)
+    statuses: Counter[str] = Counter()  # tiles by input status
+    first_detail: dict[str, str] = {}
     started = time.perf_counter()
     for georef, truth, read_seconds, outcome in outcomes:
         read_total += read_seconds
         tiles += 1
+        status = outcome.check.status.code_name
+        statuses[status] += 1
+        first_detail.setdefault(status, outcome.check.detail)
         all_truth &= truth is not None
         if truth is not None:
             placed_by[truth.georef_source] += 1
         if evaluate:
             rows.append((georef, truth, replace(outcome, heads=None)))  # not the images, nor the heads
+    refusal = mismatch_refusal(tiles, statuses, first_detail) if refuse_mismatch else None
+    if refusal is not None:
+        raise RunRefusedError(refusal)
     runtime.health()
     stream = b"".join(runtime.drain())
     wall = time.perf_counter() - started
@@ -113,6 +152,7 @@ def write_run(runtime: FlightRuntime, outcomes: Iterable[tuple[Georef | None, Tr
     report: dict[str, Any] = {
         "stream": str(out), "decoded": str(jsonl), "messages": len(decoded), "bytes": len(stream),
         "tiles": tiles, "events_flagged": sum(1 for obj in decoded if obj.get("event")),
+        "tile_statuses": dict(sorted(statuses.items())),
         "dropped": runtime.queue.dropped_total, "deadlines_missed": runtime.deadlines_missed,
         "model": None if runtime.model is None else {"artifact": runtime.model.artifact.name,
                                                      "model_id": f"0x{runtime.model_id:04x}"},

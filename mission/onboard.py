@@ -79,8 +79,12 @@ class CppProcessor:
             raise ConfigError(f"the C++ runner {binary} is not built (bash scripts/build_native.sh)")
         manifest = load_manifest(artifacts)
         name = artifact or manifest.cpp_default_artifact
+        if not name and manifest.model.family != "cnn":
+            raise ConfigError(f"{artifacts} holds a {manifest.model.family} model, which exports to ONNX only: the C++ "
+                              "runner flies networks (.pte); use --runtime python for it")
         if not name:
-            raise ConfigError(f"{artifacts} has no .pte artifact for the C++ runner (pip install 'quakesat[pte]')")
+            raise ConfigError(f"{artifacts} has no .pte artifact for the C++ runner: it was exported without "
+                              "ExecuTorch (pip install 'quakesat[pte]', then export again)")
         entry = manifest.artifact(name)
         if not 1 <= batch <= SEQ_COUNT_MAX + 1:  # a batch's reports are put in order by their sequence counts
             raise ConfigError(f"a C++ batch holds 1..{SEQ_COUNT_MAX + 1} tiles, got {batch}")

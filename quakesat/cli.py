@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from quakesat import __version__
 from quakesat.cli_args import (
@@ -390,13 +391,67 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                         "over it is deadline_missed, a hung backend never stalls the run (default 0: no budget)")
     p.add_argument("--trusted-key", type=existing_file, default=None, metavar="PUBLIC_KEY",
                    help="refuse a manifest not signed with this Ed25519 key (signing.pub; quakesat sign)")
-    p.add_argument("--strict", action="store_true",
-                   help="exit 1 without processing when the model cannot be used (instead of flying in fault mode)")
+    _add_flight_policy(p)
     p.add_argument("--evaluate", action="store_true",
                    help="with --data: score the messages (overall, hard negatives, gate, location)")
     p.add_argument("--profile", action="store_true", help="print the time per stage and tiles/s")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=_cmd_run)
+
+
+def _add_flight_policy(p: argparse.ArgumentParser) -> None:
+    """What ``run`` and ``archive`` do with a model they should not fly (:func:`_flight_policy`)."""
+    p.add_argument("--fault-mode", action="store_true",
+                   help="fly whatever is wrong as the satellite would, every message carrying its status: a model "
+                        "that cannot be used (missing, tampered, unreadable manifest), tiles none of which fit the "
+                        "model, no tiles (default: exit 2, nothing written)")
+    p.add_argument("--allow-failed-gate", action="store_true",
+                   help="fly an artifact that failed its fidelity gate, with a warning (default: exit 2)")
+    p.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)  # the default since --fault-mode
+
+
+def _flight_policy(runtime: Any, args: argparse.Namespace) -> None:
+    """Refuse a run whose model cannot be used (unless ``--fault-mode``) or whose artifact failed
+    its fidelity gate (unless ``--allow-failed-gate``, then warn): one line, exit 2."""
+    from quakesat.errors import RunRefusedError
+
+    if runtime.fault is not None:
+        if not args.fault_mode:
+            raise RunRefusedError(f"the model cannot be used ({runtime.fault.status.code_name}: {runtime.fault.detail}); "
+                                  "nothing was written (--fault-mode flies it, every tile carrying that status)")
+        return
+    artifact = runtime.model.artifact
+    if artifact.passed_gate:
+        return
+    reasons = "; ".join(artifact.gate_failures) or "never scored by the gate"
+    if not args.allow_failed_gate:
+        raise RunRefusedError(f"artifact {artifact.name} failed its fidelity gate ({reasons}); nothing was written "
+                              "(fly the manifest's default, or pass --allow-failed-gate)")
+    print(f"quakesat {args.command}: warning: flying {artifact.name}, which failed its fidelity gate ({reasons})",
+          file=sys.stderr)
+
+
+def _summarised_log(hold: frozenset[str] = frozenset()) -> Any:
+    """Log lines on stderr with repeated per-tile lines summarised (:mod:`quakesat.ground.log_summary`)."""
+    import logging
+
+    from quakesat.ground.log_summary import RepeatSummary
+
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    summary = RepeatSummary(hold=hold)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(summary)
+    return summary
+
+
+def _end_log(summary: Any) -> None:
+    """Print what :func:`_summarised_log` held back and how many lines it left out."""
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        handler.removeFilter(summary)
+    for line in summary.held + [f"quakesat.runtime: {line}" for line in summary.summary()]:
+        print(line, file=sys.stderr)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -410,7 +465,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.pre is not None and (args.post is None or args.lat is None or args.lon is None):
         return _usage(args, "--pre needs --post, --lat and --lon")
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    from quakesat.ground.run import MISMATCH_STATUSES
+
+    summary = _summarised_log(hold=MISMATCH_STATUSES)
     trusted = None
     if args.trusted_key is not None:
         from quakesat.runtime.signature import read_public_key
@@ -420,14 +477,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
                            queue_capacity=args.queue_capacity, threads=args.threads, trusted_key=trusted,
                            deadline_s=args.deadline_ms / 1000 if args.deadline_ms else None)
     runtime_log = logging.getLogger("quakesat.runtime")
-    if args.strict:  # the fault becomes this command's one error line, not a log line too
+    if not args.fault_mode:  # a refused model is this command's one error line, not a log line too
         runtime_log.setLevel(logging.CRITICAL)
     runtime = FlightRuntime.open(args.artifacts, args.artifact, config)
     runtime_log.setLevel(logging.NOTSET)
-    if args.strict and runtime.fault is not None:
-        print(f"quakesat run: error: the model cannot be used ({runtime.fault.status.code_name}: "
-              f"{runtime.fault.detail}); --strict stops here", file=sys.stderr)
-        return EXIT_FAILURE
+    _flight_policy(runtime, args)
     if args.data is not None:
         from quakesat.data.tiles import file_tiles
 
@@ -446,7 +500,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, spacing,
                                       runtime.side, runtime.input_kind)
         items = iter([(tile, None, read_seconds)])
-    report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None)
+    report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None,
+                       refuse_mismatch=not args.fault_mode)
+    _end_log(summary)
     if args.json:
         print(json.dumps(report))
         return EXIT_OK
@@ -526,6 +582,7 @@ def _add_archive(sub: argparse._SubParsersAction) -> None:
                    help="time budget per tile in ms, as for quakesat run (default 0: no budget)")
     p.add_argument("--trusted-key", type=existing_file, default=None, metavar="PUBLIC_KEY",
                    help="refuse a manifest not signed with this Ed25519 key (checked on the driver and every worker)")
+    _add_flight_policy(p)
     p.add_argument("--evaluate", action="store_true",
                    help="score the messages (overall, hard negatives, gate, location)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -537,7 +594,7 @@ def _add_archive(sub: argparse._SubParsersAction) -> None:
 def _cmd_archive(args: argparse.Namespace) -> int:
     import logging
 
-    from quakesat.runtime.flight import RuntimeConfig
+    from quakesat.runtime.flight import FlightRuntime, RuntimeConfig
 
     if args.scheduler is not None and args.workers is not None:
         return _usage(args, "--workers sizes the local cluster; with --scheduler the workers are the scheduler's")
@@ -552,7 +609,7 @@ def _cmd_archive(args: argparse.Namespace) -> int:
     # .pte artifacts run on the driver and the workers as in quakesat run (the backend needs torch to open one)
     backends = ("quakesat.export.executorch_backend",)
 
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    summary = _summarised_log()
     trusted = None
     if args.trusted_key is not None:
         from quakesat.runtime.signature import read_public_key
@@ -561,6 +618,13 @@ def _cmd_archive(args: argparse.Namespace) -> int:
     config = RuntimeConfig(gate=args.gate, locate=args.locate, emit=args.emit, health_every=args.health_every,
                            queue_capacity=args.queue_capacity, threads=args.threads, trusted_key=trusted,
                            deadline_s=args.deadline_ms / 1000 if args.deadline_ms else None)
+    runtime_log = logging.getLogger("quakesat.runtime")
+    if not args.fault_mode:  # a refused model is this command's one error line, not a log line too
+        runtime_log.setLevel(logging.CRITICAL)
+    from quakesat.export import executorch_backend  # noqa: F401 - the driver opens .pte artifacts too
+
+    _flight_policy(FlightRuntime.open(args.artifacts, args.artifact, config), args)  # on the driver, first
+    runtime_log.setLevel(logging.NOTSET)
     try:
         report = run_archive(args.data, args.artifacts, args.out, artifact=args.artifact, config=config,
                              split=None if args.split == "all" else args.split, limit=args.limit,
@@ -570,6 +634,7 @@ def _cmd_archive(args: argparse.Namespace) -> int:
                              backends=backends)
     except ArchiveFailure as err:
         return _fail(args.command, str(err), EXIT_FAILURE)
+    _end_log(summary)
     if args.json:
         print(json.dumps(report))
         return EXIT_OK

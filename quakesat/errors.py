@@ -26,6 +26,11 @@ class ConfigError(QuakesatError, ValueError):
     """An option or a combination of options is invalid; the message lists the valid ones."""
 
 
+class RunRefusedError(QuakesatError, ValueError):
+    """A run could not do what was asked (no tile fits the model, the model cannot be used, an
+    artifact failed its gate); nothing was written. The message says why and what to change."""
+
+
 class ModelNotFoundError(QuakesatError, FileNotFoundError):
     """A model folder or artifact is missing; the message says which command makes it."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from quakesat.cli_args import EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from quakesat.cli_args import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from quakesat.runtime.message import TileReport, encode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,15 +112,15 @@ def test_a_file_that_is_not_hdf5_is_an_input_error(a_file: Path) -> None:
     one_line_error(quakesat("data", "info", str(a_file)), EXIT_USAGE, str(a_file))
 
 
-def test_strict_run_refuses_an_unusable_model(tmp_path: Path) -> None:
+def test_run_refuses_an_unusable_model_unless_told_to_fly_it_in_fault_mode(tmp_path: Path) -> None:
     out = tmp_path / "m.bin"
-    result = quakesat("run", "--artifacts", str(tmp_path / "no-model"), "--strict", "--pre", str(tmp_path / "a.npy"),
-                      "--post", str(tmp_path / "b.npy"), "--lat", "0", "--lon", "0", "--out", str(out))
-    one_line_error(result, EXIT_FAILURE, "model_missing", "--strict")
-    assert not out.exists()
-    # Without --strict the same run flies in fault mode and says so in every message.
-    loose = quakesat("run", "--artifacts", str(tmp_path / "no-model"), "--pre", str(tmp_path / "a.npy"),
-                     "--post", str(tmp_path / "b.npy"), "--lat", "0", "--lon", "0", "--out", str(out))
+    pair = ("--pre", str(tmp_path / "a.npy"), "--post", str(tmp_path / "b.npy"), "--lat", "0", "--lon", "0")
+    for extra in ((), ("--strict",)):  # --strict was the way to ask for this; it is the default now
+        result = quakesat("run", "--artifacts", str(tmp_path / "no-model"), *extra, *pair, "--out", str(out))
+        one_line_error(result, EXIT_USAGE, "model_missing", "--fault-mode", "nothing was written")
+        assert not out.exists()
+    # With --fault-mode the same run flies as the satellite would and says so in every message.
+    loose = quakesat("run", "--artifacts", str(tmp_path / "no-model"), "--fault-mode", *pair, "--out", str(out))
     assert loose.returncode == EXIT_OK and out.stat().st_size == 64  # one tile report, one health report
 
 
@@ -176,7 +176,8 @@ def test_the_cli_knows_every_model_name() -> None:
 
 def test_pre_npy_with_bad_content_is_a_status_not_an_error(tmp_path: Path) -> None:
     """Bad tile *content* is the runtime's business: a message with its status, exit 0."""
-    np.save(tmp_path / "a.npy", np.zeros((8, 8, 3), np.float32))
+    np.save(tmp_path / "a.npy", np.full((64, 64, 2), np.nan, np.float32))
     result = quakesat("run", "--artifacts", str(TINY), "--pre", str(tmp_path / "a.npy"), "--post",
                       str(tmp_path / "a.npy"), "--lat", "0", "--lon", "0", "--out", str(tmp_path / "m.bin"))
     assert result.returncode == EXIT_OK and "Traceback" not in result.stderr
+    assert "all_nodata" in (tmp_path / "m.jsonl").read_text()

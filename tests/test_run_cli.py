@@ -157,19 +157,28 @@ def test_a_npy_pair_gives_one_message_and_a_broken_file_is_unreadable_not_a_cras
     (tile,), _ = messages(out)
     assert tile.tile_id == 99 and tile.time == 1_700_000_000 and tile.status in (Status.OK, Status.PARTIAL_NODATA)
     (tmp_path / "broken.npy").write_bytes(b"\x93NUMPY garbage")
-    assert run("--pre", str(tmp_path / "broken.npy"), "--post", str(tmp_path / "post.npy"), *common) == 0
+    # the one tile asked for cannot be read: the run is refused, the earlier stream kept ...
+    before = out.read_bytes()
+    assert run("--pre", str(tmp_path / "broken.npy"), "--post", str(tmp_path / "post.npy"), *common) == 2
+    assert out.read_bytes() == before
+    # ... and in fault mode it flies as on board: its message says unreadable
+    assert run("--pre", str(tmp_path / "broken.npy"), "--post", str(tmp_path / "post.npy"), "--fault-mode",
+               *common) == 0
     (tile,), _ = messages(out)
     assert tile.status == Status.UNREADABLE and not tile.event
 
 
-def test_a_tampered_model_still_runs_and_every_message_says_so(data, tmp_path, capsys) -> None:
+def test_a_tampered_model_is_refused_and_in_fault_mode_every_message_says_so(data, tmp_path, capsys) -> None:
     folder = tmp_path / "model"
     shutil.copytree(TINY, folder)
     default = load_manifest(folder).artifact()  # the artifact `run` picks without --artifact
     target = folder / default.path
     target.write_bytes(target.read_bytes()[:-10])
     out = tmp_path / "t.bin"
-    assert main(["run", "--artifacts", str(folder), "--data", str(data), "--out", str(out), "--limit", "3"]) == 0
+    assert main(["run", "--artifacts", str(folder), "--data", str(data), "--out", str(out), "--limit", "3"]) == 2
+    assert not out.exists() and "hash_mismatch" in capsys.readouterr().err
+    assert main(["run", "--artifacts", str(folder), "--data", str(data), "--out", str(out), "--limit", "3",
+                 "--fault-mode"]) == 0
     tiles, health = messages(out)
     assert [t.status for t in tiles] == [Status.HASH_MISMATCH] * 3 and not any(t.event for t in tiles)
     assert health and health[-1].status == Status.HASH_MISMATCH

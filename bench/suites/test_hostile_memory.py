@@ -63,7 +63,7 @@ def test_python_overclaiming_header_costs_no_more_than_a_tile(benchmark, tmp_pat
     def run(post: str) -> float:
         return peak_rss_mb([sys.executable, "-m", "quakesat", "run", "--artifacts", str(TINY),
                             "--pre", str(tmp_path / "pre.npy"), "--post", str(tmp_path / post), "--lat", "1",
-                            "--lon", "2", "--out", str(tmp_path / f"{post}.bin")], tmp_path)
+                            "--lon", "2", "--fault-mode", "--out", str(tmp_path / f"{post}.bin")], tmp_path)
 
     figures: dict[str, float] = {}
     benchmark.pedantic(lambda: figures.update(normal=run("post.npy"), hostile=run("hostile.npy")), rounds=1)

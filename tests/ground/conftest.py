@@ -43,12 +43,14 @@ def tile_list(folder: Path) -> Path:
 
 
 def write_run(folder: Path, artifacts: Path = TINY, stream: str = "messages.bin") -> Path:
-    """``quakesat run`` over the runner's tile list into ``folder``; returns the stream's path."""
+    """``quakesat run`` over the runner's tile list into ``folder``; returns the stream's path.
+    In fault mode: a model that cannot be used flies as on board (the report shows it)."""
     from quakesat.cli import main
 
     folder.mkdir(parents=True, exist_ok=True)
     tiles = tile_list(folder)
-    assert main(["run", "--artifacts", str(artifacts), "--tiles", str(tiles), "--out", str(folder / stream)]) == 0
+    assert main(["run", "--artifacts", str(artifacts), "--tiles", str(tiles), "--out", str(folder / stream),
+                 "--fault-mode"]) == 0
     return folder / stream
 
 
