@@ -1,5 +1,5 @@
-// Change gate and change evidence, mirroring runtime/gate.py, runtime/change.py and
-// runtime/locate.py (block sums in row-major order, as numpy's strided views add them).
+// Change gate and change evidence, mirroring runtime/change.py (GateVerdict, changed_share,
+// change_peak; block sums in row-major order, as numpy's strided views add them).
 #include "quakesat/gate.hpp"
 
 #include <algorithm>

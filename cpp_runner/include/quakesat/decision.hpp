@@ -1,5 +1,5 @@
 // From head outputs to what a message says (runtime/decision.py, runtime/flight.py
-// judge_heads, runtime/locate.py head_to_pixel, runtime/tile.py pixel_to_latlon). The
+// judge_heads, runtime/change.py head_to_pixel, runtime/tile.py pixel_to_latlon). The
 // comparisons run in float32, as numpy compares a float32 array with a Python float.
 #pragma once
 

@@ -1,5 +1,5 @@
-// The change gate (runtime/gate.py) and the change evidence it and the location use
-// (runtime/change.py, runtime/locate.py).
+// The change gate and the change evidence it and the location use (runtime/change.py:
+// GateVerdict, changed_share, change_peak).
 #pragma once
 
 #include <cstddef>
@@ -30,7 +30,7 @@ double gate_confidence(const GateVerdict& verdict, double threshold);
 // Scratch the change peak needs for a side x side tile, in bytes.
 std::size_t change_peak_scratch_bytes(int side);
 
-// Pixel (row, col) of the densest change (runtime/locate.py change_peak); false if nothing
+// Pixel (row, col) of the densest change (runtime/change.py change_peak); false if nothing
 // changed. `scratch` holds change_peak_scratch_bytes(side) bytes, 8-byte aligned.
 bool change_peak(const float* first, const float* second, int side, void* scratch, double& row, double& col);
 
