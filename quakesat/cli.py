@@ -408,6 +408,11 @@ def _add_flight_policy(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-failed-gate", action="store_true",
                    help="fly an artifact that failed its fidelity gate, with a warning (default: exit 2)")
     p.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)  # the default since --fault-mode
+    loudness = p.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet-tiles", dest="verbosity", action="store_const", const=-1, default=0,
+                          help="no per-tile log lines (the messages and the report still carry every status)")
+    loudness.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1,
+                          help="every per-tile log line, none summarised, and the runtime's informational lines")
 
 
 def _flight_policy(runtime: Any, args: argparse.Namespace) -> None:
@@ -431,14 +436,17 @@ def _flight_policy(runtime: Any, args: argparse.Namespace) -> None:
           file=sys.stderr)
 
 
-def _summarised_log(hold: frozenset[str] = frozenset()) -> Any:
-    """Log lines on stderr with repeated per-tile lines summarised (:mod:`quakesat.ground.log_summary`)."""
+def _summarised_log(hold: frozenset[str] = frozenset(), verbosity: int = 0) -> Any:
+    """Log lines on stderr with repeated per-tile lines summarised (:mod:`quakesat.ground.log_summary`);
+    ``verbosity`` -1 (``-q``): errors only; 1 (``-v``): informational lines too, nothing summarised."""
     import logging
 
-    from quakesat.ground.log_summary import RepeatSummary
+    from quakesat.ground.log_summary import SHOWN_PER_KIND, RepeatSummary
 
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    summary = RepeatSummary(hold=hold)
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}[verbosity]
+    logging.basicConfig(level=level, format="%(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
+    summary = RepeatSummary(shown=1 << 62 if verbosity > 0 else SHOWN_PER_KIND, hold=hold)
     for handler in logging.getLogger().handlers:
         handler.addFilter(summary)
     return summary
@@ -467,7 +475,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _usage(args, "--pre needs --post, --lat and --lon")
     from quakesat.ground.run import MISMATCH_STATUSES
 
-    summary = _summarised_log(hold=MISMATCH_STATUSES)
+    summary = _summarised_log(hold=MISMATCH_STATUSES, verbosity=args.verbosity)
     trusted = None
     if args.trusted_key is not None:
         from quakesat.runtime.signature import read_public_key
@@ -609,7 +617,7 @@ def _cmd_archive(args: argparse.Namespace) -> int:
     # .pte artifacts run on the driver and the workers as in quakesat run (the backend needs torch to open one)
     backends = ("quakesat.export.executorch_backend",)
 
-    summary = _summarised_log()
+    summary = _summarised_log(verbosity=args.verbosity)
     trusted = None
     if args.trusted_key is not None:
         from quakesat.runtime.signature import read_public_key

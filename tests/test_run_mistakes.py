@@ -114,6 +114,10 @@ def test_repeated_per_tile_problems_are_summarised(tmp_path: Path) -> None:
     assert shown[-1].endswith(f"{bad_tiles - SHOWN_PER_KIND} more tiles with bad_shape (every message carries its status)")
     report = json.loads(out.with_suffix(".report.json").read_text())
     assert report["tile_statuses"] == {"bad_shape": bad_tiles, "ok": 2}
+    quiet = quakesat("run", "--artifacts", str(TINY), "--tiles", str(tmp_path / "tiles.jsonl"), "--out", str(out), "-q")
+    assert quiet.returncode == EXIT_OK and "bad_shape" not in quiet.stderr
+    loud = quakesat("run", "--artifacts", str(TINY), "--tiles", str(tmp_path / "tiles.jsonl"), "--out", str(out), "-v")
+    assert loud.returncode == EXIT_OK and sum("bad_shape" in line for line in loud.stderr.splitlines()) == bad_tiles
     assert sum("bad_shape" in line for line in out.with_suffix(".jsonl").read_text().splitlines()) == bad_tiles
 
 
