@@ -62,6 +62,8 @@ def fold_temperature(net: Any, temperature: float) -> Any:
     weight and bias scaled by ``1 / T``)."""
     import torch
 
+    if hasattr(net, "with_temperature"):  # a declared module (models/declared.py): folded in its wrapper
+        return net.with_temperature(temperature)
     net = copy.deepcopy(net)
     head = net.heads.event
     with torch.no_grad():

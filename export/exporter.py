@@ -258,7 +258,7 @@ class Exported:
 class _Run:
     """One export run: the staging folder, options, and the time spent per stage."""
 
-    def __init__(self, model_dir: Path, data: Path, staging: Path, options: ExportOptions) -> None:
+    def __init__(self, model_dir: Path | None, data: Path, staging: Path, options: ExportOptions) -> None:
         self.model_dir, self.data, self.staging, self.options = model_dir, data, staging, options
         self.seconds: dict[str, float] = {}
 
@@ -295,7 +295,9 @@ def _train_samples(data: Path, task: int) -> list[Any]:
         return qs.samples(Task(task), "train")
 
 
-def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
+def _export_network(run: _Run, config: dict[str, Any], net: Any = None) -> Exported:
+    """A quakesat network's folder, or ``net`` (a declared module, :func:`export_module`) with
+    the ``config`` its contract gives."""
     import torch
 
     from quakesat.export.onnx_export import network_heads
@@ -303,7 +305,8 @@ def _export_network(run: _Run, config: dict[str, Any]) -> Exported:
     from quakesat.models.train import load_network
 
     opts = run.options
-    net, _ = load_network(run.model_dir)
+    if net is None:
+        net, _ = load_network(run.model_dir)
     preprocess = input_preprocessing(config["preprocess"])
     task = int(config["paper_task"])
     calibration = None
@@ -525,12 +528,66 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
     family = config.get("family")
     if family not in FAMILIES:
         raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(FAMILIES)}")
+    return _export(lambda run: FAMILIES[family](run, config), model_dir, str(model_dir), data, out, options)
+
+
+def export_module(module: Any, contract: Any, data: str | Path, out: str | Path,
+                  options: ExportOptions = ExportOptions()) -> Manifest:
+    """Export any torch module whose contract is declared (:mod:`quakesat.models.declared`):
+    the same artifacts, calibration, gate and manifest as a quakesat network's
+    (:func:`export_model`), judged on ``data``'s splits. docs/own_model.md is the tutorial.
+
+    Args:
+        module: a ``torch.nn.Module`` with its trained weights.
+        contract: its :class:`~quakesat.models.declared.ModelContract`.
+        data: an ``earthquakes.h5`` whose tiles the contract's input fits.
+        out: the artifacts folder to write.
+        options: as for :func:`export_model`.
+
+    Returns:
+        The manifest, as written.
+
+    Raises:
+        ConfigError: the module does not give what the contract declares, or the data's tiles
+            are not of the contract's side.
+        ExportError, FidelityGateError: as for :func:`export_model`.
+    """
+    from quakesat.models.declared import DeclaredNetwork
+
+    net = DeclaredNetwork(module, contract).eval()
+    config = contract.export_config()
+    data = Path(data)
+    _check_side(data, contract)
+    return _export(lambda run: _export_network(run, config, net), None, f"torch module {contract.name}",
+                   data, Path(out), options)
+
+
+def _check_side(data: Path, contract: Any) -> None:
+    """A contract for ``side`` px tiles against the file's first tile of the contract's kind."""
+    from quakesat.data.quakeset import QuakeSetFile, Task
+
+    with QuakeSetFile(data) as qs:
+        refs = qs.samples(Task(contract.paper_task), None)
+        if contract.input == "interferometric":
+            shapes = (qs.same_track_shape(ref) for ref in refs)
+            shape = next((s for s in shapes if s is not None), None)
+        else:
+            shape = qs.image_shape(refs[0].event_id, refs[0].patch)[:2] if refs else None
+    if shape is None:
+        raise ConfigError(f"{data}: no {contract.input} tiles to export {contract.name} with")
+    if tuple(shape) != (contract.side, contract.side):
+        raise ConfigError(f"{data}: its tiles are {shape[0]} x {shape[1]} px; the contract of {contract.name} "
+                          f"says {contract.side} x {contract.side}")
+
+
+def _export(produce: Any, model_dir: Path | None, source: str, data: Path, out: Path, options: ExportOptions) -> Manifest:
+    """The export of one model (``produce``: a family's exporter on the run) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as staging_name:
         staging = Path(staging_name)
         run = _Run(model_dir, data, staging, options)
-        exported = FAMILIES[family](run, config)
+        exported = produce(run)
         spec = _input_spec(exported.model, exported.preprocess, exported.held_out.tiles.shape[1:])
         manifest = Manifest(
             model=exported.model, preprocess=exported.preprocess, input=spec, decision=exported.decision,
@@ -557,7 +614,7 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
                                                model=ExportedModel.open(staging, fp32, threads=options.threads))
             manifest = replace(manifest, gate=calibrated.gate, locate=calibrated.locate)
         report = {
-            "source": str(model_dir), **exported.report,
+            "source": source, **exported.report,
             "fidelity": {"split": options.split, "tiles": int(len(exported.held_out.tiles)), "data": str(data),
                          "tiles_note": exported.held_out.note,
                          "limits": asdict(options.limits), "reference": exported.reference_name},

@@ -678,7 +678,14 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
             "on the held-out split (docs/export.md)."
         ),
     )
-    p.add_argument("--model-dir", type=existing_dir, required=True, help="folder written by quakesat train")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model-dir", type=existing_dir, help="folder written by quakesat train")
+    source.add_argument("--torch-module", metavar="FILE.py:FUNCTION",
+                        help="your own torch module: FUNCTION() in FILE.py returns it, trained (with --contract; "
+                             "docs/own_model.md)")
+    p.add_argument("--contract", type=existing_file, metavar="CONTRACT.json",
+                   help="with --torch-module: what the module takes and gives (name, input, side, multilook, "
+                        "outputs; docs/own_model.md)")
     p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5 (calibration and held-out tiles)")
     p.add_argument("--out", type=output_dir, required=True, help="folder for the artifacts and manifest.json")
     p.add_argument("--formats", type=csv, default=("onnx", "tflite", "pte"),
@@ -709,9 +716,33 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_export)
 
 
+def _torch_module(spec: str) -> Any:
+    """The module ``FUNCTION()`` of ``FILE.py:FUNCTION`` returns (the file run as a script's module)."""
+    import runpy
+
+    from quakesat.errors import ConfigError
+
+    path, _, function = spec.rpartition(":")
+    if not path or not function.isidentifier():
+        raise ConfigError(f"--torch-module {spec!r}: give FILE.py:FUNCTION")
+    if not Path(path).is_file():
+        raise ConfigError(f"--torch-module: {path}: no such file")
+    namespace = runpy.run_path(path, run_name="quakesat_module")
+    factory = namespace.get(function)
+    if not callable(factory):
+        raise ConfigError(f"--torch-module: {path} defines no function {function!r}")
+    module = factory()
+    if not hasattr(module, "forward") or not hasattr(module, "eval"):
+        raise ConfigError(f"--torch-module: {function}() in {path} returned {type(module).__name__}, not a torch module")
+    return module
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
-    from quakesat.export.exporter import ExportOptions, export_model
+    from quakesat.export.exporter import ExportOptions, export_model, export_module
     from quakesat.export.fidelity import GateLimits, fidelity_summary
+
+    if (args.torch_module is None) != (args.contract is None):
+        return _usage(args, "--torch-module and --contract go together")
 
     per_channel = {"both": (True, False), "yes": (True,), "no": (False,)}[args.per_channel]
     options = ExportOptions(formats=args.formats, int8=args.int8, calibration_tiles=args.calibration_tiles,
@@ -720,7 +751,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
                             limits=GateLimits(args.min_agreement, args.max_magnitude_drift, args.min_fidelity_tiles),
                             threads=args.threads, false_alarm_rate=args.false_alarm_rate,
                             fidelity_tiles=max(args.fidelity_tiles, args.min_fidelity_tiles))
-    manifest = export_model(args.model_dir, args.data, args.out, options)
+    if args.torch_module is not None:
+        from quakesat.models.declared import ModelContract
+
+        manifest = export_module(_torch_module(args.torch_module), ModelContract.read(args.contract), args.data,
+                                 args.out, options)
+    else:
+        manifest = export_model(args.model_dir, args.data, args.out, options)
     print(json.dumps({
         "out": str(args.out), "seconds": manifest.report["seconds"],
         "default_artifacts": {"python": manifest.default_artifact, "cpp": manifest.cpp_default_artifact},
