@@ -3,10 +3,10 @@
 quakesat's exporter, runtimes and bench speak one contract: a float32 ``N x C x H x W`` tensor
 made by the shared preprocessing in, a dict of heads out (``event``: the logit, ``magnitude``:
 mb, ``location``: the ``N x 2`` offset of the event from the tile centre in half-tile units).
-A module written elsewhere does not have to know that. :class:`ModelContract` says, in plain
-values, what the module takes (an amplitude pair's preprocessing or a same-track pair's
-interferogram, and the raw tile side) and what its outputs are, in order;
-:class:`DeclaredNetwork` wraps the module so that it speaks the contract, and checks, by
+A module written elsewhere does not have to know that. A
+:class:`~quakesat.models.contract.ModelContract` says, in plain values, what the module takes
+(an amplitude pair's preprocessing or a same-track pair's interferogram, and the raw tile side)
+and what its outputs are, in order; :class:`DeclaredNetwork` wraps the module so that it speaks the contract, and checks, by
 running it once, that the module gives what the contract says. Nothing is inferred from the
 module's attribute names.
 
@@ -19,134 +19,12 @@ weights), the fidelity gate, the manifest. docs/own_model.md is the tutorial.
 from __future__ import annotations
 
 import copy
-import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
 
 from quakesat.errors import ConfigError
-from quakesat.models.networks import HEADS, NetSpec
-from quakesat.runtime.interferogram import CHANNELS as INTERFEROGRAM_CHANNELS
-from quakesat.runtime.interferogram import InterferogramConfig
-from quakesat.runtime.preprocess import PreprocessConfig
-
-#: What a module may take: an amplitude pair (pre VV, VH, post VV, VH) or the interferogram of
-#: a same-track pair (cos φ, sin φ, coherence).
-INPUTS = ("bitemporal", "interferometric")
-#: Per head, the shape of one tile's output.
-HEAD_SHAPES = {"event": (), "magnitude": (), "location": (2,)}
-
-
-@dataclass(frozen=True)
-class ModelContract:
-    """What a torch module takes and gives (module doc).
-
-    Attributes:
-        name: the model's name in the manifest.
-        input: ``bitemporal`` (an amplitude pair) or ``interferometric`` (a same-track pair).
-        side: the raw tile side (pixels) the module is for.
-        multilook: the amplitude pair's multilook factor (``downsample``), or the
-            interferogram's looks.
-        outputs: the module's outputs, in the order it returns them: names from
-            ``event`` (a logit), ``magnitude`` (mb), ``location``.
-        magnitude_given_event: with both ``event`` and ``magnitude``: the magnitude is the
-            event's, given that there is one (quakesat's multi-head networks); False: 0 means
-            no event.
-    """
-
-    name: str
-    input: str
-    side: int
-    multilook: int = 1
-    outputs: tuple[str, ...] = ("event",)
-    magnitude_given_event: bool = True
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ConfigError("a contract needs a model name")
-        if self.input not in INPUTS:
-            raise ConfigError(f"contract input {self.input!r}: choose one of {list(INPUTS)}")
-        outputs = tuple(self.outputs)
-        object.__setattr__(self, "outputs", outputs)
-        if not outputs or len(set(outputs)) != len(outputs) or set(outputs) - set(HEADS):
-            raise ConfigError(f"contract outputs {list(outputs)}: distinct names from {list(HEADS)}")
-        if "event" not in outputs and "magnitude" not in outputs:
-            raise ConfigError("contract outputs need an event or a magnitude head")
-        for name in ("side", "multilook"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"contract {name} must be a positive whole number, got {value!r}")
-        if self.side % self.multilook:
-            raise ConfigError(f"contract multilook {self.multilook} must divide the side {self.side}")
-
-    def preprocess(self) -> PreprocessConfig | InterferogramConfig:
-        """The shared preprocessing that makes the module's input."""
-        if self.input == "interferometric":
-            return InterferogramConfig(looks=self.multilook)
-        return PreprocessConfig(downsample=self.multilook)
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        """``(C, H, W)`` of one input tile."""
-        grid = self.side // self.multilook
-        channels = len(INTERFEROGRAM_CHANNELS) if self.input == "interferometric" else 4
-        return channels, grid, grid
-
-    @property
-    def paper_task(self) -> int:
-        """The QuakeSet task whose samples judge it: 1 (detection), or 2 (magnitude only)."""
-        return 1 if "event" in self.outputs else 2
-
-    def spec(self) -> NetSpec:
-        """The heads, as quakesat's networks declare theirs."""
-        return NetSpec(in_channels=self.input_shape[0], **{head: head in self.outputs for head in HEADS})
-
-    def to_dict(self) -> dict[str, Any]:
-        """As a JSON object (``quakesat export --contract``)."""
-        return {**asdict(self), "outputs": list(self.outputs)}
-
-    @classmethod
-    def from_dict(cls, values: Any) -> ModelContract:
-        """Read :meth:`to_dict`'s output (the keys ``name``, ``input`` and ``side`` at least).
-
-        Raises:
-            ConfigError: not an object, an unknown key, or a value the contract refuses.
-        """
-        if not isinstance(values, dict):
-            raise ConfigError("a contract is a JSON object")
-        unknown = set(values) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"contract: unknown keys {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}")
-        missing = {"name", "input", "side"} - set(values)
-        if missing:
-            raise ConfigError(f"contract: missing keys {sorted(missing)}")
-        try:
-            return cls(**{**values, "outputs": tuple(values.get("outputs", ("event",)))})
-        except TypeError as err:
-            raise ConfigError(f"contract: {err}") from None
-
-    @classmethod
-    def read(cls, path: str | Path) -> ModelContract:
-        """A contract from a JSON file.
-
-        Raises:
-            ConfigError: unreadable JSON or a refused contract.
-        """
-        try:
-            values = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ConfigError(f"{path}: not a readable JSON contract ({err})") from None
-        return cls.from_dict(values)
-
-    def export_config(self) -> dict[str, Any]:
-        """What the exporter reads of a model folder's ``config.json``, for this module."""
-        return {"family": "cnn", "paper_task": self.paper_task, "preprocess": self.preprocess().to_dict(),
-                "input_shape": list(self.input_shape), "net_spec": asdict(self.spec()),
-                "magnitude_given_event": bool(self.magnitude_given_event and {"event", "magnitude"} <= set(self.outputs)),
-                "train": {"model": self.name}, "validation": None, "contract": self.to_dict()}
+from quakesat.models.contract import HEAD_SHAPES, ModelContract
 
 
 class DeclaredNetwork(nn.Module):
@@ -165,6 +43,9 @@ class DeclaredNetwork(nn.Module):
 
     def __init__(self, module: nn.Module, contract: ModelContract) -> None:
         super().__init__()
+        if contract.event != "logit":
+            raise ConfigError(f"{contract.name}: a torch module's event output must be a logit (contract event "
+                              f"{contract.event!r}); return the logit and let the export calibrate it")
         self.module = module
         self.contract = contract
         self.spec = contract.spec()

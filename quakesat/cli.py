@@ -752,7 +752,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
                             threads=args.threads, false_alarm_rate=args.false_alarm_rate,
                             fidelity_tiles=max(args.fidelity_tiles, args.min_fidelity_tiles))
     if args.torch_module is not None:
-        from quakesat.models.declared import ModelContract
+        from quakesat.models.contract import ModelContract
 
         manifest = export_module(_torch_module(args.torch_module), ModelContract.read(args.contract), args.data,
                                  args.out, options)
@@ -765,6 +765,51 @@ def _cmd_export(args: argparse.Namespace) -> int:
         "magnitude_informative": manifest.decision.magnitude_informative,
         "artifacts": {a.name: fidelity_summary(a) for a in manifest.artifacts},
     }))
+    return EXIT_OK
+
+
+# ─── adopt ──────────────────────────────────────────────────────────────────────────────
+def _add_adopt(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "adopt",
+        help="an existing .onnx or .tflite file in: its manifest written, checked and calibrated",
+        description=(
+            "Adopt a model converted elsewhere: check FILE against --contract (its input shape and layout, its "
+            "outputs), copy it into --out with a manifest whose event threshold (at --false-alarm-rate), magnitude "
+            "skill, change gate and location are chosen on the validation split of --data, and score it on the "
+            "held-out tiles. run, archive, bench and mission then fly it (docs/own_model.md)."
+        ),
+    )
+    p.add_argument("file", type=existing_file, metavar="FILE", help="the .onnx (NCHW input) or .tflite (NHWC) file")
+    p.add_argument("--contract", type=existing_file, required=True, metavar="CONTRACT.json",
+                   help="what the file takes and gives: name, input, side, multilook, outputs in order, event "
+                        "(logit or probability)")
+    p.add_argument("--data", type=data_file, required=True, help="earthquakes.h5 (validation and held-out tiles)")
+    p.add_argument("--out", type=output_dir, required=True, help="folder for the artifact and its manifest")
+    p.add_argument("--split", choices=SPLITS, default="test", help="held-out split it is scored on (default test)")
+    p.add_argument("--min-fidelity-tiles", type=int_range(1, 1_000_000), default=200,
+                   help="least held-out tiles it is scored on (default 200)")
+    p.add_argument("--false-alarm-rate", type=float_range(0.0, 1.0, low_open=True), default=0.01,
+                   help="target false-alarm rate on changed negatives, for the event threshold (default 0.01)")
+    p.add_argument("--threads", type=int_range(1, 256), default=1, help="inference threads (default 1)")
+    p.set_defaults(func=_cmd_adopt)
+
+
+def _cmd_adopt(args: argparse.Namespace) -> int:
+    from quakesat.export.adopt import adopt_artifact
+    from quakesat.export.exporter import ExportOptions
+    from quakesat.export.fidelity import GateLimits, fidelity_summary
+    from quakesat.models.contract import ModelContract
+
+    options = ExportOptions(split=args.split, limits=GateLimits(min_tiles=args.min_fidelity_tiles),
+                            threads=args.threads, false_alarm_rate=args.false_alarm_rate,
+                            fidelity_tiles=max(400, args.min_fidelity_tiles))
+    manifest = adopt_artifact(args.file, ModelContract.read(args.contract), args.data, args.out, options)
+    print(json.dumps({"out": str(args.out), "seconds": manifest.report["seconds"],
+                      "default_artifacts": {"python": manifest.default_artifact, "cpp": manifest.cpp_default_artifact},
+                      "event_threshold": manifest.decision.event_threshold,
+                      "magnitude_informative": manifest.decision.magnitude_informative,
+                      "artifacts": {a.name: fidelity_summary(a) for a in manifest.artifacts}}))
     return EXIT_OK
 
 
@@ -1127,7 +1172,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "130 interrupted.")
     parser.add_argument("--version", action="version", version=f"quakesat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_simulate, _add_data, _add_train, _add_evaluate, _add_results, _add_export, _add_run,
+    for add in (_add_simulate, _add_data, _add_train, _add_evaluate, _add_results, _add_export, _add_adopt, _add_run,
                 _add_archive, _add_bench, _add_reliability, _add_decode, _add_keys, _add_mission, _add_report,
                 _add_demo):
         add(sub)

@@ -57,7 +57,7 @@ def test_the_python_route_exports_and_flies_the_module(tutorial: Path) -> None:
 
 
 def test_the_command_line_route_runs_as_written(tutorial: Path) -> None:
-    (block,) = _blocks("bash")
+    block = _blocks("bash")[0]
     commands = [c for c in re.split(r"(?<!\\)\n", block.strip()) if c.strip()]
     for command in commands:
         done = _shell(command, tutorial)
@@ -82,7 +82,7 @@ def test_a_contract_that_does_not_fit_is_one_line(tutorial: Path) -> None:
 
 def test_contract_values_are_checked() -> None:
     from quakesat.errors import ConfigError
-    from quakesat.models.declared import ModelContract
+    from quakesat.models.contract import ModelContract
 
     good = {"name": "m", "input": "bitemporal", "side": 64, "multilook": 2, "outputs": ["event"]}
     assert ModelContract.from_dict(good).input_shape == (4, 32, 32)
@@ -94,3 +94,35 @@ def test_contract_values_are_checked() -> None:
             ModelContract.from_dict({**good, **bad})
     with pytest.raises(ConfigError, match="missing"):
         ModelContract.from_dict({"name": "m"})
+
+
+def test_an_existing_artifact_is_adopted_run_and_benched_as_written(tutorial: Path) -> None:
+    (contract,) = _blocks("json")
+    (tutorial / "adopted.json").write_text(contract)
+    block = _blocks("bash")[1]
+    for command in [c for c in re.split(r"(?<!\\)\n", block.strip()) if c.strip()]:
+        done = _shell(command, tutorial)
+        assert done.returncode == 0, (command, done.stderr[-2000:])
+    manifest = json.loads((tutorial / "adopted" / "manifest.json").read_text())
+    (artifact,) = manifest["artifacts"]
+    assert artifact["name"] == "onnx-adopted" and artifact["fidelity"]["tiles"] >= 200
+    assert manifest["report"]["adopted"]["reference"].startswith("the adopted file itself")
+    assert manifest["decision"]["operating_point"] is not None  # the threshold chosen on validation
+    run = json.loads((tutorial / "adopted.report.json").read_text())
+    assert run["model"]["artifact"] == "onnx-adopted" and run["tiles"] > 1
+    bench = json.loads((tutorial / "adopted-bench" / "bench.json").read_text())
+    assert "onnx-adopted" in json.dumps(bench)
+
+
+def test_an_artifact_that_does_not_fit_its_contract_is_one_line(tutorial: Path) -> None:
+    contract = json.loads(_blocks("json")[0])
+    for edit, words in (({"outputs": ["event"]}, ("2 output(s)", "declares 1")),
+                        ({"multilook": 4}, ("[N, 4, 16, 16]",)),
+                        ({"input": "interferometric", "side": 64, "multilook": 4}, ("interferometric",))):
+        (tutorial / "bad-adopt.json").write_text(json.dumps({**contract, **edit}))
+        done = _shell("quakesat adopt artifacts/model.fp32.onnx --contract bad-adopt.json --data earthquakes.h5 "
+                      "--out bad-adopt", tutorial)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+        assert all(word in lines[0] for word in words), lines[0]
+        assert not (tutorial / "bad-adopt" / "manifest.json").exists()
