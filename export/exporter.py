@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -106,6 +107,7 @@ class ExportOptions:
     gate_max_missed: float = DEFAULT_MAX_MISSED
     false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
     fidelity_tiles: int = DEFAULT_FIDELITY_TILES
+    progress: bool = False  # a line on stderr as each stage starts and ends
 
     def __post_init__(self) -> None:
         unknown = set(self.formats) - set(FORMATS)
@@ -264,12 +266,18 @@ class _Run:
 
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        """Add the block's wall time to ``seconds[stage]`` (reported in the manifest)."""
+        """Add the block's wall time to ``seconds[stage]`` (reported in the manifest); with
+        ``options.progress``, say on stderr when the stage starts and how long it took."""
         started = time.perf_counter()
+        if self.options.progress:
+            print(f"export: {stage.replace('_', ' ')} ...", file=sys.stderr, flush=True)
         try:
             yield
         finally:
-            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - started, 2)
+            took = time.perf_counter() - started
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + took, 2)
+            if self.options.progress:
+                print(f"export: {stage.replace('_', ' ')} done in {took:.1f} s", file=sys.stderr, flush=True)
 
     def artifact(self, name: str, filename: str, fmt: str, precision: str, layout: str,
                  outputs: dict[str, OutputRef], **extra: Any) -> Artifact:

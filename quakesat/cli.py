@@ -508,8 +508,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         tile, read_seconds = npy_tile(args.pre, args.post, args.lat, args.lon, when, args.tile_id, spacing,
                                       runtime.side, runtime.input_kind)
         items = iter([(tile, None, read_seconds)])
-    report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None,
-                       refuse_mismatch=not args.fault_mode)
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    # a bar on a terminal (none when stderr is a file or a pipe); log lines print above it
+    items = tqdm(items, desc="run", unit="tile", disable=None, leave=False)
+    with logging_redirect_tqdm():
+        report = run_tiles(runtime, items, args.out, evaluate=args.evaluate and args.data is not None,
+                           refuse_mismatch=not args.fault_mode)
     _end_log(summary)
     if args.json:
         print(json.dumps(report))
@@ -713,6 +719,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
                         "on the validation split (default 0.01)")
     p.add_argument("--threads", type=int_range(1, 256), default=1,
                    help="inference threads for scoring and latency (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no stage lines on stderr")
     p.set_defaults(func=_cmd_export)
 
 
@@ -750,7 +757,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
                             split=args.split,
                             limits=GateLimits(args.min_agreement, args.max_magnitude_drift, args.min_fidelity_tiles),
                             threads=args.threads, false_alarm_rate=args.false_alarm_rate,
-                            fidelity_tiles=max(args.fidelity_tiles, args.min_fidelity_tiles))
+                            fidelity_tiles=max(args.fidelity_tiles, args.min_fidelity_tiles), progress=not args.quiet)
     if args.torch_module is not None:
         from quakesat.models.contract import ModelContract
 

@@ -207,7 +207,8 @@ def _export(out: Path) -> dict[str, Any]:
     for name in DEMO_MODELS:
         gate = "passed"
         try:
-            manifest = export_model(out / name, data, out / "artifacts" / name, ExportOptions(formats=formats))
+            manifest = export_model(out / name, data, out / "artifacts" / name,
+                                    ExportOptions(formats=formats, progress=True))
         except FidelityGateError as err:
             gate = str(err)
             print(f"   {name}: {err}")

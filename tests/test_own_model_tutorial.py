@@ -62,6 +62,8 @@ def test_the_command_line_route_runs_as_written(tutorial: Path) -> None:
     for command in commands:
         done = _shell(command, tutorial)
         assert done.returncode == 0, (command, done.stderr[-2000:])
+        if command.startswith("quakesat export"):  # the stages say when they start and end
+            assert "export: read tiles ..." in done.stderr and "export: score artifacts done in" in done.stderr
     decoded = [json.loads(line) for line in (tutorial / "messages.jsonl").read_text().splitlines()]
     report = json.loads((tutorial / "messages.report.json").read_text())
     assert report["tiles"] > 1 and len(decoded) == report["messages"] > report["tiles"]  # + health
