@@ -289,7 +289,10 @@ def to_json_dict(msg: TileReport | HealthReport) -> dict[str, Any]:
             time=_iso_utc(msg.time),
             lat=round(float(msg.lat), 7),
             lon=round(float(msg.lon), 7),
-            magnitude=round(float(msg.magnitude), 2),
+            # raw 0 is no estimate (no event, or a magnitude head no better than a constant):
+            # null, never a magnitude of 0.00
+            magnitude=round(float(msg.magnitude), 2) if msg.magnitude > 0 else None,
+            magnitude_estimated=bool(msg.magnitude > 0),
             confidence=round(float(msg.confidence), 4),
             model_id=f"{msg.model_id:04x}",
         )
@@ -303,6 +306,7 @@ def to_json_dict(msg: TileReport | HealthReport) -> dict[str, Any]:
             lat=round(float(msg.lat), 7),
             lon=round(float(msg.lon), 7),
             magnitude=None,
+            magnitude_estimated=False,
             confidence=None,
             model_id=f"{msg.model_id:04x}",
             tiles_processed=msg.tiles_processed,

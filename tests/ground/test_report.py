@@ -245,6 +245,15 @@ def test_a_corrupted_stream_counts_decode_errors(tmp_path: Path) -> None:
     assert any("crc_mismatch 1" in w["text"] and w["level"] == "error" for w in context["warnings"])
 
 
+def test_a_magnitude_that_was_not_estimated_reads_so(tmp_path: Path) -> None:
+    estimated = encode(TileReport(0, 1, 1_700_000_000, 38.1, 13.4, 5.7, 0.9, 0x1234, event=True))
+    unestimated = encode(TileReport(1, 2, 1_700_000_000, 38.2, 13.5, 0.0, 0.8, 0x1234, event=True))
+    (tmp_path / "downlink.bin").write_bytes(estimated + unestimated)
+    text = page(tmp_path)
+    assert text.count("not estimated") == 1 and ">5.70<" in text
+    assert ">0.00<" not in text
+
+
 def test_without_matplotlib_the_page_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              make: SimpleNamespace) -> None:
     from quakesat.ground import report_plots

@@ -452,14 +452,18 @@ def test_to_json_dict_keys_and_values() -> None:
     tile = to_json_dict(decode(encode(_tile(status=Status.PARTIAL_NODATA))))
     assert list(tile) == [
         "apid", "seq", "version", "kind", "status", "reason", "event", "gated", "located",
-        "tile_id", "time", "lat", "lon", "magnitude", "confidence", "model_id",
+        "tile_id", "time", "lat", "lon", "magnitude", "magnitude_estimated", "confidence", "model_id",
     ]
     assert tile["status"] == ["degraded"] and tile["reason"] == "partial_nodata"
+    assert tile["magnitude_estimated"] is (tile["magnitude"] is not None)
+    unestimated = to_json_dict(decode(encode(dataclasses.replace(_tile(), magnitude=0.0))))
+    assert unestimated["magnitude"] is None and unestimated["magnitude_estimated"] is False  # never 0.00
     assert tile["time"] == "2024-01-05T12:00:00Z" and tile["model_id"] == "abcd"
     assert tile["kind"] == "tile_report" and tile["version"] == m.MESSAGE_VERSION
     health = to_json_dict(decode(encode(_health(status=Status.MODEL_MISSING, time=m.U32_MAX))))
     assert health["kind"] == "health" and health["status"] == ["model_error"]
     assert health["tile_id"] is None and health["magnitude"] is None and health["confidence"] is None
+    assert health["magnitude_estimated"] is False
     assert health["tiles_processed"] == 99 and health["dropped"] == 3 and health["queue_fill"] == 0.251
     assert health["time"] == "2106-02-07T06:28:15Z"
     assert not (health["event"] or health["gated"] or health["located"])
