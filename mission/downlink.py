@@ -74,7 +74,8 @@ class OnboardQueue:
             self.result.dropped += 1
             if isinstance(lost, TileReport) and lost.event:
                 self.result.dropped_events += 1
-        self.result.max_queue = max(self.result.max_queue, len(self.queue))
+        # tile reports, the figure set against the capacity (the health report has its own slot)
+        self.result.max_queue = max(self.result.max_queue, self.queue.tile_reports)
 
 
 def run_downlink(arrivals: list[Arrival], contacts: list[Contact], link: DownlinkSpec, capacity: int,

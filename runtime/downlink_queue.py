@@ -74,6 +74,11 @@ class DownlinkQueue:
         return len(self._entries)
 
     @property
+    def tile_reports(self) -> int:
+        """Tile reports waiting (at most ``capacity``; the health report has its own slot)."""
+        return len(self._entries) - self._health_waiting()
+
+    @property
     def fill(self) -> float:
         """Occupied share of the tile capacity, 0..1 (the health report's ``queue_fill``)."""
         return (len(self._entries) - self._health_waiting()) / self.capacity
