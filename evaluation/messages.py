@@ -84,3 +84,27 @@ def evaluation_report(rows: list[tuple[Georef | None, Truth, TileOutcome]], runt
     }
     report["location"] = _location_errors(rows, runtime.side)
     return report
+
+
+def gate_sentence(gate: dict[str, Any]) -> str:
+    """:func:`evaluation_report`'s ``gate`` block as one plain sentence."""
+    if gate.get("mode") == "off":
+        return "The change gate was off: every tile that passed its checks met the model."
+    threshold = gate.get("threshold")
+    rule = "identical pairs only" if not threshold else f"changed share below {threshold:.4g}"
+    return (f"The change gate ({gate.get('mode')}, {rule}) skipped {gate['skipped']:,} tiles "
+            f"({100 * gate['share']:.1f} %): {gate['identical_skipped']:,} identical pairs, "
+            f"{gate['hard_negatives_skipped']:,} changed event-free pairs and {gate['events_skipped']:,} events; "
+            f"it saved {gate['net_seconds_saved']:.3f} s of model time net of its own {gate['gate_seconds']:.3f} s.")
+
+
+def location_sentence(location: dict[str, Any]) -> str:
+    """:func:`evaluation_report`'s ``location`` block as one plain sentence."""
+    if not location.get("tiles"):
+        return "Location: no flagged event tile had a known damage centroid to measure against."
+    methods = ", ".join(f"{count:,} by {method}" for method, count in sorted(location["methods"].items()))
+    reported, centre = location["reported_m"], location["tile_centre_m"]
+    return (f"Location: over {location['tiles']:,} flagged event tiles ({methods}), the reported place lies a "
+            f"median {reported['median']:,.0f} m from the damage centroid, against {centre['median']:,.0f} m for "
+            "the tile centre.")
+

@@ -533,8 +533,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"{hard.get('accuracy')}; hard negatives {ev['shortcut']['hard_negatives']}")
         if "magnitude" in ev:
             print(f"magnitude MAE {ev['magnitude']['mae']} mb (events only {ev['magnitude']['mae_events']})")
-        print(f"gate: {json.dumps(ev['gate'])}")
-        print(f"location: {json.dumps(ev['location'])}")
+        from quakesat.evaluation.messages import gate_sentence, location_sentence
+
+        print(gate_sentence(ev["gate"]))
+        print(location_sentence(ev["location"]))
     print(f"report: {report['report']}")
     return EXIT_OK
 

@@ -88,12 +88,18 @@ def test_message_decisions_equal_the_artifacts_batch_evaluation(data, tmp_path) 
                                                                    sorted(tiles, key=lambda t: t.tile_id))]
 
 
-def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_location(data, tmp_path) -> None:
+def test_evaluation_separates_the_identical_shortcut_and_scores_gate_and_location(data, tmp_path, capsys) -> None:
     out = tmp_path / "m.bin"
     args = ("--data", str(data), "--split", "all", "--out", str(out), "--evaluate", "--profile", "--gate", "identical")
+    capsys.readouterr()
     assert run(*args) == 0
     report = json.loads(out.with_suffix(".report.json").read_text())
     ev = report["evaluation"]
+    # the gate and location lines are sentences with the report's numbers, not dicts
+    printed = capsys.readouterr().out
+    gate_line = next(line for line in printed.splitlines() if line.startswith("The change gate"))
+    assert f"skipped {ev['gate']['skipped']:,} tiles" in gate_line and "{" not in gate_line
+    assert any(line.startswith("Location:") and "{" not in line for line in printed.splitlines())
     with QuakeSetFile(data) as qs:
         refs = qs.samples(1)
         same = [bool(np.array_equal(*qs.read(r), equal_nan=True)) for r in refs]
