@@ -452,6 +452,18 @@ def _summarised_log(hold: frozenset[str] = frozenset(), verbosity: int = 0) -> A
     return summary
 
 
+def _detach_summaries() -> None:
+    """Take every :func:`_summarised_log` filter off the root handlers (a command that raised
+    leaves its own on; ``main`` calls this last, so that the next in-process call starts clean)."""
+    import logging
+
+    from quakesat.ground.log_summary import RepeatSummary
+
+    for handler in logging.getLogger().handlers:
+        for found in [f for f in handler.filters if isinstance(f, RepeatSummary)]:
+            handler.removeFilter(found)
+
+
 def _end_log(summary: Any) -> None:
     """Print what :func:`_summarised_log` held back and how many lines it left out."""
     import logging
@@ -487,8 +499,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     runtime_log = logging.getLogger("quakesat.runtime")
     if not args.fault_mode:  # a refused model is this command's one error line, not a log line too
         runtime_log.setLevel(logging.CRITICAL)
-    runtime = FlightRuntime.open(args.artifacts, args.artifact, config)
-    runtime_log.setLevel(logging.NOTSET)
+    try:
+        runtime = FlightRuntime.open(args.artifacts, args.artifact, config)
+    finally:
+        runtime_log.setLevel(logging.NOTSET)
     _flight_policy(runtime, args)
     if args.data is not None:
         from quakesat.data.tiles import file_tiles
@@ -639,8 +653,10 @@ def _cmd_archive(args: argparse.Namespace) -> int:
         runtime_log.setLevel(logging.CRITICAL)
     from quakesat.export import executorch_backend  # noqa: F401 - the driver opens .pte artifacts too
 
-    _flight_policy(FlightRuntime.open(args.artifacts, args.artifact, config), args)  # on the driver, first
-    runtime_log.setLevel(logging.NOTSET)
+    try:
+        _flight_policy(FlightRuntime.open(args.artifacts, args.artifact, config), args)  # on the driver, first
+    finally:
+        runtime_log.setLevel(logging.NOTSET)
     try:
         report = run_archive(args.data, args.artifacts, args.out, artifact=args.artifact, config=config,
                              split=None if args.split == "all" else args.split, limit=args.limit,
@@ -1244,6 +1260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(command, f"unexpected {type(err).__name__}: {err} (set QUAKESAT_TRACEBACK=1 for the traceback; "
                               "please report it)", EXIT_FAILURE)
     finally:
+        if "quakesat.ground.log_summary" in sys.modules:
+            _detach_summaries()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 

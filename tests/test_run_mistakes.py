@@ -150,3 +150,18 @@ def test_mission_on_a_model_without_a_program_says_why(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         CppProcessor(forest, None, "manifest", binary=runner)
     assert "ONNX only" in str(err.value) and "--runtime python" in str(err.value) and "pip install" not in str(err.value)
+
+
+def test_a_refused_run_leaves_no_filter_behind_for_the_next_call(tmp_path: Path) -> None:
+    """In one process (as tests and notebooks call ``main``): a refused run must not leave its
+    summary filter or a silenced runtime logger for the next command."""
+    import logging
+
+    from quakesat.cli import main
+    from quakesat.ground.log_summary import RepeatSummary
+
+    code = main(["run", "--artifacts", str(tmp_path / "none"), "--pre", str(tmp_path / "a.npy"), "--post",
+                 str(tmp_path / "b.npy"), "--lat", "0", "--lon", "0", "--out", str(tmp_path / "m.bin")])
+    assert code == EXIT_USAGE
+    assert not any(isinstance(f, RepeatSummary) for h in logging.getLogger().handlers for f in h.filters)
+    assert logging.getLogger("quakesat.runtime").level == logging.NOTSET
