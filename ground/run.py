@@ -103,8 +103,9 @@ def mismatch_refusal(tiles: int, statuses: Counter[str], first_detail: dict[str,
         return None
     name = statuses.most_common(1)[0][0]
     detail = first_detail.get(name, "")
-    many = "the tile" if tiles == 1 else f"any of the {tiles} tiles"
-    return (f"no tile could be judged: the model does not take {many} ({name}"
+    which = "the tile could not be read or does not fit" if tiles == 1 else \
+        f"not one of the {tiles} tiles could be read and fits"
+    return (f"no tile could be judged: {which} the model ({name}"
             f"{': ' + detail if detail else ''}); check --artifacts against the data; nothing was written")
 
 
