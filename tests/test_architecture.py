@@ -95,3 +95,29 @@ def test_the_flight_path_has_no_assert() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         asserts = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Assert)]
         assert not asserts, f"{path.name} asserts on lines {asserts} (asserts vanish under python -O)"
+
+
+#: Where a module is imported by a name computed at run time, and why (anything else would hide
+#: an import from the layer check above).
+DYNAMIC_IMPORTS = {
+    "ground/archive.py": "a Dask worker imports the backends the driver names (quakesat.export.executorch_backend)",
+}
+
+
+def test_no_relative_and_no_hidden_imports() -> None:
+    """Every import is absolute, so the layer check sees it; ``importlib.import_module`` and
+    ``__import__`` only where :data:`DYNAMIC_IMPORTS` says why."""
+    relative, hidden = [], []
+    for folder in (*ALLOWED, "quakesat"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            name = str(path.relative_to(ROOT))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.level > 0:
+                    relative.append(f"{name}:{node.lineno}")
+                if isinstance(node, ast.Call) and name not in DYNAMIC_IMPORTS:
+                    func = node.func
+                    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    if called in ("import_module", "__import__"):
+                        hidden.append(f"{name}:{node.lineno}")
+    assert not relative, "relative imports: " + ", ".join(relative)
+    assert not hidden, "imports by a computed name outside DYNAMIC_IMPORTS: " + ", ".join(hidden)
