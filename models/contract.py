@@ -104,10 +104,10 @@ class ModelContract:
         """The heads, as quakesat's networks declare theirs (a :class:`~quakesat.models.networks.NetSpec`)."""
         from quakesat.models.networks import NetSpec
 
-        return NetSpec(in_channels=self.input_shape[0], **{head: head in self.outputs for head in HEADS})
+        return NetSpec(**self.net_spec())
 
     def net_spec(self) -> dict[str, Any]:
-        """:meth:`spec` as a plain dict."""
+        """The input channels and which heads there are, as a plain dict (:meth:`spec`'s fields)."""
         return {"in_channels": self.input_shape[0], **{head: head in self.outputs for head in HEADS}}
 
     def to_dict(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ weights), the fidelity gate, the manifest. docs/own_model.md is the tutorial.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import torch
 from torch import nn
@@ -53,18 +54,18 @@ class DeclaredNetwork(nn.Module):
         self._check()
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        raw = self.module(x)
-        if isinstance(raw, dict):
-            values = [raw[name] for name in self.contract.outputs]
-        elif isinstance(raw, (tuple, list)):
-            values = list(raw)
-        else:
-            values = [raw]
+        values = self._in_order(self.module(x))
         out: dict[str, torch.Tensor] = {}
         for name, value in zip(self.contract.outputs, values):
             value = value.reshape(value.shape[0], *HEAD_SHAPES[name]) if HEAD_SHAPES[name] else value.reshape(-1)
             out[name] = value / self.event_temperature if name == "event" else value
         return out
+
+    def _in_order(self, raw: Any) -> list[Any]:
+        """The module's outputs as a list in the contract's order (a dict, a tuple or list, or one tensor)."""
+        if isinstance(raw, dict):
+            return [raw[name] for name in self.contract.outputs]
+        return list(raw) if isinstance(raw, (tuple, list)) else [raw]
 
     def with_temperature(self, temperature: float) -> DeclaredNetwork:
         """A copy whose event logit is divided by ``temperature`` (the module untouched)."""
@@ -87,9 +88,7 @@ class DeclaredNetwork(nn.Module):
             missing = set(self.contract.outputs) - set(raw)
             if missing:
                 raise ConfigError(f"{self.contract.name}: the module's dict lacks {sorted(missing)}")
-            values = [raw[name] for name in self.contract.outputs]
-        else:
-            values = list(raw) if isinstance(raw, (tuple, list)) else [raw]
+        values = self._in_order(raw)
         if len(values) != len(self.contract.outputs):
             raise ConfigError(f"{self.contract.name}: the module returns {len(values)} output(s), the contract "
                               f"declares {len(self.contract.outputs)} ({list(self.contract.outputs)})")

@@ -466,10 +466,7 @@ def _detach_summaries() -> None:
 
 def _end_log(summary: Any) -> None:
     """Print what :func:`_summarised_log` held back and how many lines it left out."""
-    import logging
-
-    for handler in logging.getLogger().handlers:
-        handler.removeFilter(summary)
+    _detach_summaries()
     for line in summary.held + [f"quakesat.runtime: {line}" for line in summary.summary()]:
         print(line, file=sys.stderr)
 
