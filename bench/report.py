@@ -3,7 +3,6 @@ at the onboard operating point against latency and against energy)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 STAGE_ORDER = ("read", "check", "gate", "preprocess", "infer", "decide", "locate", "encode")
@@ -186,6 +185,8 @@ def plots(result: dict, folder: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from quakesat.evaluation.plots import plot_bench_accuracy
+
     rows = [r for r in result["rows"] if "latency" in r and r.get("threads") == 1]
     written = []
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * max(len(rows), 1)))
@@ -203,25 +204,14 @@ def plots(result: dict, folder: Path) -> list[Path]:
     written.append(folder / "bench_stages.png")
     fig.savefig(written[-1], dpi=110)
     plt.close(fig)
-    fig, (left_ax, right_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    points = []
     for r in rows:
-        accuracy = r.get("accuracy_at_operating_point")
-        if accuracy is None:
+        if r.get("accuracy_at_operating_point") is None:
             continue
-        left_ax.scatter(r["latency"]["p50_ms"], accuracy)
-        left_ax.annotate(f"{r['artifact']} ({r['runtime']})", (r["latency"]["p50_ms"], accuracy), fontsize=7)
         a53 = next((e for e in r.get("energy_estimates", []) if e.get("board_id", "").endswith("a53")), None)
-        if a53:
-            right_ax.scatter(1e3 * a53["joules_per_tile"], accuracy)
-            right_ax.annotate(r["artifact"], (1e3 * a53["joules_per_tile"], accuracy), fontsize=7)
-    left_ax.set_xlabel("p50 latency per tile, ms (this machine)")
-    right_ax.set_xlabel("estimated energy per tile on a Cortex-A53 board, mJ")
-    for axis in (left_ax, right_ax):
-        axis.set_ylabel("accuracy at the onboard threshold")
-    fig.tight_layout()
-    written.append(folder / "bench_accuracy.png")
-    fig.savefig(written[-1], dpi=110)
-    plt.close(fig)
+        points.append({"artifact": r["artifact"], "runtime": r["runtime"], "accuracy": r["accuracy_at_operating_point"],
+                       "latency_ms": r["latency"]["p50_ms"], "energy_mj": 1e3 * a53["joules_per_tile"] if a53 else None})
+    written.append(plot_bench_accuracy(points, folder / "bench_accuracy.png"))
     return written
 
 
@@ -233,11 +223,13 @@ def doc_names(result: dict) -> tuple[str, str]:
 
 def write_report(result: dict, folder: Path) -> dict[str, Path]:
     """Write bench.json, bench.md and the plots into ``folder``."""
+    from quakesat.bench.record import parse_bench_record, write_bench_record
     from quakesat.files import write_text_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "bench.json", "markdown": folder / "bench.md"}
-    write_text_atomic(paths["json"], json.dumps(result, indent=1) + "\n")  # whole or not at all (Ctrl-C)
+    # Through the typed record (bench/record.py), whole or not at all (Ctrl-C).
+    write_bench_record(parse_bench_record(result, str(paths["json"])), paths["json"])
     write_text_atomic(paths["markdown"], markdown(result))
     try:
         for path in plots(result, folder):

@@ -8,7 +8,8 @@ the C++ memory plan, the arena a microcontroller interpreter needs for each ``.t
 (:mod:`quakesat.bench.micro_arena`), model bytes, MACs and parameters (from the manifest's graph
 facts), instructions per tile on x86-64 and aarch64 cores (:mod:`quakesat.bench.instruction_counts`),
 energy per tile as a labelled estimate (:mod:`quakesat.bench.energy`), a long run (RSS growth,
-throughput drift), and threads 1 vs 2. The schema of ``bench.json`` is :data:`SCHEMA_VERSION`.
+throughput drift), and threads 1 vs 2. ``bench.json`` is the typed record of
+:mod:`quakesat.bench.record`, version :data:`SCHEMA_VERSION`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import numpy as np
 
 from quakesat.bench import cpp_runtime, energy
 from quakesat.bench.latency import RunPolicy
+from quakesat.bench.record import FORMAT as BENCH_FORMAT
+from quakesat.bench.record import VERSION
 
-#: Bumped when a field of bench.json changes meaning.
-SCHEMA_VERSION = 1
+#: Bumped when a field of bench.json changes meaning (its typed record: bench/record.py).
+SCHEMA_VERSION = VERSION
 #: Sentinel-1 IW: about 67 tiles of 512 x 512 (10 m) per second of acquisition (issue figure:
 #: a 250 km swath at ~7 km/s ground speed is ~175 km^2/s; a tile is 26 km^2).
 SENSOR_TILES_PER_S = 67.0
@@ -173,7 +176,7 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
     seed_ms = (seed.get("p50_ms_mean") or (seed.get("latency") or {}).get("p50_ms")) if seed else None
     for row in rows:
         _ratios(row, seed_ms)
-    result = {"schema": SCHEMA_VERSION, "format": "quakesat-bench", "artifacts": str(config.artifacts),
+    result = {"format": BENCH_FORMAT, "version": SCHEMA_VERSION, "artifacts": str(config.artifacts),
               "tiles": str(tiles), "tile_side": manifest.input.raw_side,
               "default_artifacts": {"python": manifest.default_artifact, "cpp": manifest.cpp_default_artifact},
               "tile_kind": manifest.input.kind, "preprocess_version": manifest.preprocess.version, "policy": asdict(config.policy),

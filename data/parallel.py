@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -17,6 +18,8 @@ from quakesat.files import raise_if_interrupted
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
+#: The start of JAX's warning on ``os.fork()`` (a regular expression, as ``warnings`` takes it).
+JAX_FORK_WARNING = r"os\.fork\(\) was called\. os\.fork\(\) is incompatible with multithreaded code, and JAX"
 #: Upper bound of :func:`default_workers` (beyond it the HDF5 writer/reader is the bottleneck).
 MAX_DEFAULT_WORKERS = 16
 
@@ -44,7 +47,15 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item], worke
         yield from _checked(map(function, items))
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(min(workers, len(items))) as pool:
+    with warnings.catch_warnings():
+        # Once JAX is up in this process (litert-torch, the TFLite converter, runs on it), its
+        # fork hook warns "os.fork() was called. os.fork() is incompatible with multithreaded
+        # code, and JAX is multithreaded, so this will likely lead to a deadlock." on every
+        # fork. The workers forked here never call JAX, so for them it is noise: that message
+        # only, while the pool forks its workers.
+        warnings.filterwarnings("ignore", message=JAX_FORK_WARNING, category=RuntimeWarning)
+        pool = multiprocessing.get_context(method).Pool(min(workers, len(items)))
+    with pool:
         yield from _checked(pool.imap(function, items, chunksize=chunksize))
 
 

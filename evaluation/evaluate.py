@@ -8,14 +8,13 @@ Plus the model's cost: parameters, MACs at its input size, and measured time per
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from quakesat.errors import ConfigError, ModelNotFoundError
+from quakesat.errors import ConfigError
 from quakesat.evaluation.metrics import MetricInputError, detection_report, magnitude_report
 from quakesat.evaluation.timing import TIMED_TILES, median_ms_per_tile
 from quakesat.runtime.tile import Georef
@@ -157,11 +156,10 @@ def evaluate(data: str | Path, model_dir: str | Path, split: str = "test", basel
         ModelNotFoundError: ``model_dir`` has no ``config.json``.
         ConfigError: the split has no samples for the model's task.
     """
+    from quakesat.models.model_config import read_model_config
+
     model_dir = Path(model_dir)
-    config_path = model_dir / "config.json"
-    if not config_path.exists():
-        raise ModelNotFoundError(f"{model_dir}: no config.json; train a model there with `quakesat train --out DIR`")
-    family = json.loads(config_path.read_text()).get("family")
+    family = read_model_config(model_dir).family  # ModelNotFoundError / ConfigError, one line each
     evaluators = {"cnn": _evaluate_cnn, "shallow": _evaluate_shallow}
     if family not in evaluators:
         raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(evaluators)}")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MultipleLocator
 
 from quakesat.errors import ConfigError
 from quakesat.files import atomic_output
@@ -200,4 +201,79 @@ def plot_reliability(calibration_by_model: Mapping[str, Mapping[str, Any]], path
     axis.set_title("Reliability on the test hard tiles (temperature from validation)", fontsize=9)
     axis.legend(fontsize=6, loc="upper left")
     figure.tight_layout()
+    return _save(figure, path)
+
+
+#: Marker per runtime in the accuracy trade-off plot (the C++ runner and the Python runtime).
+RUNTIME_MARKERS = {"python": "o", "cpp": "s"}
+
+
+def _accuracy_limits(accuracies: Sequence[float]) -> tuple[float, float]:
+    """The accuracy axis, in percent: at least 20 points wide, on 5-point steps, within 0..100,
+    so that a difference of one or two points is not drawn as the axis' full height."""
+    low = 5.0 * np.floor((100.0 * min(accuracies) - 2.0) / 5.0)
+    high = 5.0 * np.ceil((100.0 * max(accuracies) + 2.0) / 5.0)
+    while high - low < 20.0:
+        low, high = low - 2.5, high + 2.5
+    if low < 0.0:
+        low, high = 0.0, min(100.0, high - low)
+    if high > 100.0:
+        low, high = max(0.0, low - (high - 100.0)), 100.0
+    return float(low), float(high)
+
+
+def plot_bench_accuracy(points: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
+    """Accuracy at the onboard threshold against p50 latency (left) and against the estimated
+    energy per tile on a Cortex-A53 board (right), one marker per benchmarked artifact.
+
+    Each artifact has its own colour and each runtime its own marker shape, named in one legend
+    under the axes (no labels on the points, which would overlap where two artifacts tie). The
+    latency and energy axes start at 0, so that ratios read right; the accuracy axis is in
+    percent and at least 20 points wide. A panel with no point says why instead of drawing
+    empty axes.
+
+    Args:
+        points: one mapping per artifact row with ``artifact``, ``runtime``, ``accuracy``
+            (0..1), ``latency_ms`` and optionally ``energy_mj``.
+        path: the PNG to write; its folder must exist.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ConfigError: a point without those keys, or a missing folder.
+    """
+    for index, point in enumerate(points):
+        missing = [key for key in ("artifact", "runtime", "accuracy", "latency_ms") if key not in point]
+        if missing:
+            raise ConfigError(f"plot_bench_accuracy: point {index} lacks {', '.join(missing)}")
+    figure = Figure(figsize=(11.0, 4.8), layout="constrained")
+    by_latency, by_energy = figure.subplots(1, 2, sharey=True)
+    panels = ((by_latency, "latency_ms", "p50 latency per tile, ms (this machine, 1 thread)",
+               "no artifact with an accuracy was timed"),
+              (by_energy, "energy_mj", "estimated energy per tile on a Cortex-A53 board, mJ",
+               "no energy estimate: it needs the C++ runner's\ninstruction counts (valgrind, pte artifacts)"))
+    for axis, key, label, empty in panels:
+        drawn = [(index, point) for index, point in enumerate(points) if point.get(key) is not None]
+        for index, point in drawn:
+            axis.scatter(float(point[key]), 100.0 * float(point["accuracy"]), s=70, zorder=3,
+                         color=_style(index, str(point["artifact"]))["color"],
+                         marker=RUNTIME_MARKERS.get(str(point["runtime"]), "D"), edgecolors="black", linewidths=0.6,
+                         label=f"{point['artifact']} ({point['runtime']})")
+        if drawn:
+            axis.set_xlim(0.0, 1.15 * max(float(point[key]) for _, point in drawn))
+        else:
+            axis.text(0.5, 0.5, empty, transform=axis.transAxes, ha="center", va="center", fontsize=10, color="0.35")
+            axis.set_xticks([])
+        axis.set_xlabel(label, fontsize=10)
+        axis.grid(linewidth=0.4, alpha=0.6)
+    if points:
+        by_latency.set_ylim(*_accuracy_limits([float(point["accuracy"]) for point in points]))
+        by_latency.yaxis.set_major_locator(MultipleLocator(5.0))
+    by_latency.set_ylabel("accuracy at the onboard threshold, %", fontsize=10)
+    figure.suptitle("Accuracy against speed and energy, per exported artifact", fontsize=11)
+    handles, labels = by_latency.get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=9,
+                      title="artifact (runtime): circle = Python runtime, square = C++ runner", title_fontsize=9)
     return _save(figure, path)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from quakesat.errors import BackendError
+from quakesat.export.quiet import quiet_threadpool_start, quiet_torchao
 from quakesat.runtime.model import register_backend
 
 
@@ -27,12 +28,14 @@ class ExecuTorchBackend:
     """
 
     def __init__(self, path: str | Path, threads: int = 1) -> None:
+        quiet_torchao()  # executorch.runtime imports torchao
         try:
             import torch
             from executorch.runtime import Runtime
         except ImportError as err:
             raise BackendError(f"the ExecuTorch backend needs executorch and torch ({err}); "
                                "pip install 'quakesat[pte]'") from None
+        quiet_threadpool_start()
         self._torch = torch
         try:
             self.method = Runtime.get().load_program(str(path)).load_method("forward")

@@ -32,7 +32,6 @@ that passed the gate (:func:`choose_defaults`).
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import sys
 import tempfile
@@ -59,6 +58,7 @@ from quakesat.export.fidelity import GateLimits, compare, gate_failures, plot_sc
 from quakesat.export.formats import NETWORK_FORMATS, NetworkContext
 from quakesat.export.onboard_calibration import calibrate_onboard, calibrate_same_track
 from quakesat.export.onnx_export import CALIBRATION_METHODS
+from quakesat.models.model_config import read_model_config
 from quakesat.runtime.change import DEFAULT_MAX_MISSED
 from quakesat.runtime.decision import DEFAULT_DECISION, DecisionRule
 from quakesat.runtime.interferogram import CHANNELS as INTERFEROGRAM_CHANNELS
@@ -529,14 +529,11 @@ def export_model(model_dir: str | Path, data: str | Path, out: str | Path,
         FidelityGateError: an artifact failed the gate (everything is still written).
     """
     model_dir, data, out = Path(model_dir), Path(data), Path(out)
-    config_path = model_dir / "config.json"
-    if not config_path.is_file():
-        raise ModelNotFoundError(f"{model_dir}: no config.json; train a model there with `quakesat train --out DIR`")
-    config = json.loads(config_path.read_text())
-    family = config.get("family")
-    if family not in FAMILIES:
-        raise ConfigError(f"{model_dir}: unknown model family {family!r}; expected one of {sorted(FAMILIES)}")
-    return _export(lambda run: FAMILIES[family](run, config), model_dir, str(model_dir), data, out, options)
+    config = read_model_config(model_dir)  # ModelNotFoundError / ConfigError, one line each
+    if config.family not in FAMILIES:
+        raise ConfigError(f"{model_dir}: unknown model family {config.family!r}; expected one of {sorted(FAMILIES)}")
+    return _export(lambda run: FAMILIES[config.family](run, config.values), model_dir, str(model_dir), data, out,
+                   options)
 
 
 def export_module(module: Any, contract: Any, data: str | Path, out: str | Path,

@@ -28,24 +28,36 @@ import numpy as np
 from quakesat.errors import ExportError
 from quakesat.export.onnx_export import heads_module, network_heads
 from quakesat.export.pt2e import observers, quantize_pt2e
-from quakesat.export.quiet import silenced
+from quakesat.export.quiet import quiet_torchao, silenced
 
 
 def tflite_available() -> bool:
     """True where litert-torch (the converter) can be imported."""
     try:
-        import litert_torch  # noqa: F401
+        _quiet_import()
     except ImportError:
         return False
     return True
 
 
+def _quiet_import() -> Any:
+    """``import litert_torch``, without its known-harmless lines: the converter's C++ logs
+    through absl before anything initialises it ("WARNING: All log messages before
+    absl::InitializeLog() ..." and oneDNN's "I0000 ... port.cc] oneDNN custom operations are
+    on ..."), with no environment switch (``TF_CPP_MIN_LOG_LEVEL`` does not reach it), so the
+    import runs inside :func:`silenced`, which replays the lines if it fails; torchao, which it
+    imports, is quieted by its loggers (:func:`quiet_torchao`)."""
+    quiet_torchao()
+    with silenced():
+        import litert_torch
+    return litert_torch
+
+
 def _import_converter() -> Any:
     try:
-        import litert_torch
+        return _quiet_import()
     except ImportError as err:
         raise ExportError(f"TFLite export needs litert-torch ({err}); pip install 'quakesat[tflite]'") from None
-    return litert_torch
 
 
 def _channel_last(net: Any, heads: Sequence[str]) -> Any:

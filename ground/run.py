@@ -6,7 +6,8 @@ one at a time, drains the onboard queue at the end (one ground contact), and wri
 
 - ``OUT`` (e.g. ``messages.bin``): the binary stream, 32 bytes a message, in downlink order;
 - ``OUT.jsonl`` beside it: the same messages decoded (``quakesat decode``);
-- ``OUT.report.json``: the run's profile (time per stage, tiles/s), for a file's tiles how
+- ``OUT.report.json``: the run's record (:mod:`quakesat.ground.run_record`, ``"format":
+  "quakesat-run"``): the run's profile (time per stage, tiles/s), for a file's tiles how
   each was placed (``georeference_sources``, :mod:`quakesat.data.georef`) and, with
   ``--evaluate``, its evaluation (:mod:`quakesat.evaluation.messages`).
 
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from quakesat.errors import RunRefusedError
 from quakesat.files import write_bytes_atomic, write_text_atomic
 from quakesat.ground.decode import iter_stream, to_json_dict
+from quakesat.ground.run_record import RunFault, RunModel, RunRecord, write_run_record
 from quakesat.runtime.flight import STAGES, FlightRuntime, TileOutcome
 from quakesat.runtime.tile import AMPLITUDE, DEFAULT_PIXEL_SPACING_M, Georef, Tile
 from quakesat.runtime.tile_file import pair_tile
@@ -150,33 +152,28 @@ def write_run(runtime: FlightRuntime, outcomes: Iterable[tuple[Georef | None, Tr
     wall = time.perf_counter() - started
     decoded = [to_json_dict(item) for _, item in iter_stream(stream)]
     jsonl = out.with_name(out.name + ".jsonl") if out.suffix != ".bin" else out.with_suffix(".jsonl")
-    report: dict[str, Any] = {
-        "stream": str(out), "decoded": str(jsonl), "messages": len(decoded), "bytes": len(stream),
-        "tiles": tiles, "events_flagged": sum(1 for obj in decoded if obj.get("event")),
-        "tile_statuses": dict(sorted(statuses.items())),
-        "dropped": runtime.queue.dropped_total, "deadlines_missed": runtime.deadlines_missed,
-        "model": None if runtime.model is None else {"artifact": runtime.model.artifact.name,
-                                                     "model_id": f"0x{runtime.model_id:04x}"},
-        "fault": None if runtime.fault is None else {"status": runtime.fault.status.code_name,
-                                                     "detail": runtime.fault.detail},
-        "config": {"gate": runtime.config.gate, "locate": runtime.config.locate, "emit": runtime.config.emit,
-                   "health_every": runtime.config.health_every, "queue_capacity": runtime.config.queue_capacity,
-                   "deadline_s": runtime.config.deadline_s},
-        "profile": profile_report(runtime, read_total, tiles, wall),
-    }
-    if placed_by:
-        report["georeference_sources"] = dict(sorted(placed_by.items()))
+    evaluation = None
     if evaluate and rows and all_truth:
         from quakesat.evaluation.messages import evaluation_report
 
-        report["evaluation"] = evaluation_report(rows, runtime)  # type: ignore[arg-type]
-    report.update(extra or {})
+        evaluation = evaluation_report(rows, runtime)  # type: ignore[arg-type]
     report_path = out.with_suffix(".report.json")
-    report["report"] = str(report_path)
+    record = RunRecord(
+        stream=str(out), decoded=str(jsonl), messages=len(decoded), bytes=len(stream), tiles=tiles,
+        events_flagged=sum(1 for obj in decoded if obj.get("event")), tile_statuses=dict(sorted(statuses.items())),
+        dropped=runtime.queue.dropped_total, deadlines_missed=runtime.deadlines_missed,
+        model=None if runtime.model is None else RunModel(runtime.model.artifact.name, f"0x{runtime.model_id:04x}"),
+        fault=None if runtime.fault is None else RunFault(runtime.fault.status.code_name, runtime.fault.detail),
+        config={"gate": runtime.config.gate, "locate": runtime.config.locate, "emit": runtime.config.emit,
+                "health_every": runtime.config.health_every, "queue_capacity": runtime.config.queue_capacity,
+                "deadline_s": runtime.config.deadline_s},
+        profile=profile_report(runtime, read_total, tiles, wall), report=str(report_path),
+        georeference_sources=dict(sorted(placed_by.items())) if placed_by else None, evaluation=evaluation,
+        extra=dict(extra or {}))
     write_bytes_atomic(out, stream)
     write_text_atomic(jsonl, "".join(json.dumps(obj) + "\n" for obj in decoded))
-    write_text_atomic(report_path, json.dumps(report, indent=2))
-    return report
+    write_run_record(record, report_path)
+    return record.to_dict()
 
 
 def format_profile(profile: dict[str, Any]) -> str:

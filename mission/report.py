@@ -1,13 +1,13 @@
-"""The mission report: ``mission.json`` for machines, ``mission.md`` and three PNG plots for
-people (a map of the ground track, swath, stations and events; the contact timeline with the
-queue's fill; the time-to-alert CDF per mode).
+"""The mission report: ``mission.json`` for machines (the typed record of
+:mod:`quakesat.mission.record`), ``mission.md`` and three PNG plots for people (a map of the
+ground track, swath, stations and events; the contact timeline with the queue's fill; the
+time-to-alert CDF per mode).
 
 Every file is written whole or not at all (an interrupted run leaves the previous report).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from quakesat.mission.orbit import GroundTrack
+from quakesat.mission.record import parse_mission_record, write_mission_record
 from quakesat.mission.scenario import Scenario
 
 
@@ -222,6 +223,7 @@ def write_mission_report(result: dict[str, Any], track: GroundTrack, scenario: S
     except ImportError:  # matplotlib is in the data extra
         pass
     result = result | {"files": {k: str(v) for k, v in paths.items()}}
-    write_text_atomic(paths["json"], json.dumps(result, indent=1) + "\n")
+    # Through the typed record (mission/record.py): a result of the wrong shape fails here, not in a reader.
+    write_mission_record(parse_mission_record(result, str(paths["json"])), paths["json"])
     write_text_atomic(paths["markdown"], markdown(result))
     return paths

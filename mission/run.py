@@ -10,7 +10,6 @@ figures (:func:`mode_metrics`). Seeded: the same scenario and artifacts give the
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from quakesat.errors import ConfigError
+from quakesat.errors import ConfigError, RecordError
 from quakesat.mission.catalogue import Quake, build_catalogue
 from quakesat.mission.contacts import Contact, contacts
 from quakesat.mission.downlink import Delivery, run_downlink
@@ -96,12 +95,14 @@ def _instructions(scenario: Scenario, artifact: str, raw_side: int) -> tuple[flo
         return spec.instructions_per_tile, "the scenario's onboard.instructions_per_tile"
     cpu = next((c for c, board in QEMU_CPUS.items() if board == spec.board), None)
     if spec.bench_json and cpu:
+        from quakesat.bench.record import read_bench_record
+
         try:
-            bench = json.loads(Path(spec.bench_json).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ConfigError(f"cannot read onboard.bench_json {spec.bench_json}: {err}") from None
+            bench = read_bench_record(spec.bench_json)  # the typed record quakesat bench writes
+        except RecordError as err:
+            raise ConfigError(f"onboard.bench_json: {err}") from None
         # Counted rows only: a bench without qemu writes "unavailable: ..." where the count goes.
-        rows = [r for r in bench.get("rows", []) if _counted((r.get("instructions_per_tile") or {}).get(cpu))]
+        rows = [r for r in bench.rows if _counted((r.get("instructions_per_tile") or {}).get(cpu))]
         # The artifact itself, else the counted artifact of the same precision (the C++ runner's
         # .pte of the same network), else the first counted one; the basis names the row used.
         precision = artifact.rsplit("-", 1)[-1]
@@ -221,23 +222,54 @@ def _wilson(k: int, n: int) -> tuple[float, float]:
     return float(interval.low), float(interval.high)
 
 
-def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], processed: list[ProcessedTile],
-                 tiles_total: int, delivery: Delivery, scenario: Scenario, looks: dict[int, list[float]],
-                 uplinks: dict[int, float | None], processing: dict[str, Any], side_px: int, orbits: float,
-                 pool: list[TileReport]) -> dict[str, Any]:
-    """The figures of one mode (README "Mission simulation" explains each)."""
+@dataclass(frozen=True)
+class _Downlinked:
+    """What the ground decoded from one mode's stream, sorted by what it says."""
+
+    messages: int
+    decode_errors: int
+    first_alert: dict[int, float]
+    false_delivered: int
+    health: int
+    reported_drops: int
+
+
+@dataclass(frozen=True)
+class _OnBoard:
+    """What the runtime flagged on board: each earthquake's first detection and its tiles."""
+
+    detected: dict[int, float]
+    flagged_background: int
+    by_quake: dict[int, list[ProcessedTile]]
+
+
+@dataclass
+class _Timings:
+    """Seconds from each earthquake's origin (or acquisition) to each milestone, across events."""
+
+    acquisition: list[float]
+    detection: list[float]
+    alert: list[float]
+    after_acquisition: list[float]
+
+
+def _decoded(delivery: Delivery) -> tuple[list[tuple[float, Any]], int]:
+    """The ground's decode of the stream: (delivery time, message) pairs, and how many did not decode."""
     from quakesat.ground.decode import DecodeError, iter_stream
 
-    days = scenario.duration_hours / 24.0
-    quake_of = {r.plan.tile_id: r.plan.quake for r in results if r.plan.kind == EVENT}
-    damaged_tiles = {r.plan.tile_id for r in results if r.plan.kind == EVENT and r.damaged_fraction > 0}
     decoded, bad = [], 0
     for offset, message in iter_stream(bytes(delivery.stream)):
         if isinstance(message, DecodeError):
             bad += 1
             continue
         decoded.append((delivery.delivered_at[offset // MESSAGE_LENGTH], message))
-    alerts_by_quake: dict[int, float] = {}
+    return decoded, bad
+
+
+def _downlinked(delivery: Delivery, quake_of: dict[int, int]) -> _Downlinked:
+    """Decode the delivered stream; each earthquake's first alert on the ground, and the rest."""
+    decoded, bad = _decoded(delivery)
+    first_alert: dict[int, float] = {}
     false_delivered, health, reported_drops = 0, 0, 0
     for when, message in decoded:
         if not isinstance(message, TileReport):
@@ -248,95 +280,167 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
             quake = quake_of.get(message.tile_id)
             if quake is None:
                 false_delivered += 1
-            elif quake not in alerts_by_quake:
-                alerts_by_quake[quake] = when
+            elif quake not in first_alert:
+                first_alert[quake] = when
+    return _Downlinked(len(decoded), bad, first_alert, false_delivered, health, reported_drops)
+
+
+def _on_board(processed: list[ProcessedTile], quake_of: dict[int, int]) -> _OnBoard:
+    """Group the simulated tiles by earthquake; the first flagged time of each; flagged event-free tiles."""
     detected: dict[int, float] = {}
     flagged_background = 0
-    processed_by_quake: dict[int, list[ProcessedTile]] = {}
+    by_quake: dict[int, list[ProcessedTile]] = {}
     for p in processed:
         quake = quake_of.get(p.report.tile_id) if not p.drawn else None
         if quake is not None:
-            processed_by_quake.setdefault(quake, []).append(p)
+            by_quake.setdefault(quake, []).append(p)
             if p.report.event:
                 detected[quake] = min(detected.get(quake, math.inf), p.time)
         elif p.report.event:
             flagged_background += 1
+    return _OnBoard(detected, flagged_background, by_quake)
+
+
+def _hours(seconds: float) -> float:
+    return round(seconds / 3600.0, 3)
+
+
+def _event_entry(mode: str, quake: Quake, seen: list[ProcessedTile], first: float | None, alerted: float | None,
+                 onboard: _OnBoard, looks: dict[int, list[float]], uplinks: dict[int, float | None],
+                 damaged_tiles: set[int], timings: _Timings) -> dict[str, Any]:
+    """One earthquake's line of ``per_event``; its times join ``timings``."""
+    entry: dict[str, Any] = {"index": quake.index, "name": quake.name, "mw": quake.mw,
+                             "origin": quake.origin, "looks": len(looks.get(quake.index, [])),
+                             "tiles_processed": len(seen),
+                             "tiles_with_damage": sum(1 for p in seen if p.report.tile_id in damaged_tiles)}
+    if mode == "cued":
+        entry["cue_uplinked"] = uplinks.get(quake.index)
+    if first is not None:
+        entry["to_acquisition_h"] = _hours(first - quake.origin)
+        timings.acquisition.append(first - quake.origin)
+    if quake.index in onboard.detected:
+        entry["to_detection_h"] = _hours(onboard.detected[quake.index] - quake.origin)
+        timings.detection.append(onboard.detected[quake.index] - quake.origin)
+    if alerted is None:
+        entry["outcome"] = _why_missed(mode, quake, seen, looks, uplinks, onboard.detected, entry)
+        return entry
+    entry["to_alert_h"] = _hours(alerted - quake.origin)
+    timings.alert.append(alerted - quake.origin)
+    if first is not None:
+        entry["acquisition_to_alert_h"] = _hours(alerted - first)
+        timings.after_acquisition.append(alerted - first)
+    entry["outcome"] = "alerted"
+    return entry
+
+
+def _per_event(mode: str, quakes: list[Quake], onboard: _OnBoard, down: _Downlinked, looks: dict[int, list[float]],
+               uplinks: dict[int, float | None], damaged_tiles: set[int],
+               delay_s: float) -> tuple[list[dict[str, Any]], _Timings, dict[str, int]]:
+    """Each earthquake's line, the milestone times across them, and how many ended each way."""
     per_quake = []
-    acquisition, detection, alert, after_acquisition = [], [], [], []
+    timings = _Timings([], [], [], [])
     reasons: dict[str, int] = {}
     for quake in quakes:
-        seen = processed_by_quake.get(quake.index, [])
-        first = min((p.time - processing["delay_s"] for p in seen), default=None)
-        entry: dict[str, Any] = {"index": quake.index, "name": quake.name, "mw": quake.mw,
-                                 "origin": quake.origin, "looks": len(looks.get(quake.index, [])),
-                                 "tiles_processed": len(seen),
-                                 "tiles_with_damage": sum(1 for p in seen if p.report.tile_id in damaged_tiles)}
-        if mode == "cued":
-            entry["cue_uplinked"] = uplinks.get(quake.index)
-        if first is not None:
-            entry["to_acquisition_h"] = round((first - quake.origin) / 3600.0, 3)
-            acquisition.append(first - quake.origin)
-        if quake.index in detected:
-            entry["to_detection_h"] = round((detected[quake.index] - quake.origin) / 3600.0, 3)
-            detection.append(detected[quake.index] - quake.origin)
-        if quake.index in alerts_by_quake:
-            entry["to_alert_h"] = round((alerts_by_quake[quake.index] - quake.origin) / 3600.0, 3)
-            alert.append(alerts_by_quake[quake.index] - quake.origin)
-            if first is not None:
-                entry["acquisition_to_alert_h"] = round((alerts_by_quake[quake.index] - first) / 3600.0, 3)
-                after_acquisition.append(alerts_by_quake[quake.index] - first)
-            entry["outcome"] = "alerted"
-        else:
-            entry["outcome"] = _why_missed(mode, quake, seen, looks, uplinks, detected, entry)
+        seen = onboard.by_quake.get(quake.index, [])
+        first = min((p.time - delay_s for p in seen), default=None)
+        entry = _event_entry(mode, quake, seen, first, down.first_alert.get(quake.index), onboard, looks, uplinks,
+                             damaged_tiles, timings)
         reasons[entry["outcome"]] = reasons.get(entry["outcome"], 0) + 1
         per_quake.append(entry)
+    return per_quake, timings, reasons
+
+
+def _tile_counts(processed: list[ProcessedTile], tiles_total: int, onboard: _OnBoard, days: float) -> dict[str, Any]:
+    """The tiles processed: how many the runtime saw, how many were drawn from its sample, per day."""
+    drawn_tiles_count = tiles_total - sum(1 for p in processed if not p.drawn)
+    return {"processed": tiles_total, "run_through_runtime": tiles_total - drawn_tiles_count,
+            "drawn_from_sample": drawn_tiles_count, "event_tiles": sum(len(v) for v in onboard.by_quake.values()),
+            "per_day": round(tiles_total / days, 1)}
+
+
+def _false_alerts(onboard: _OnBoard, down: _Downlinked, results: list[TileResult], pool: list[TileReport],
+                  orbits: float, days: float) -> dict[str, Any]:
+    """Flagged event-free tiles, per orbit and day, and the sample's rate with its interval."""
     sampled = [r for r in results if r.plan.kind != EVENT]
     rate_k = sum(1 for r in pool if r.event)
     low, high = _wilson(rate_k, len(pool))
-    drawn_tiles_count = tiles_total - sum(1 for p in processed if not p.drawn)
-    raw_bytes = tiles_total * side_px * side_px * GRD_BYTES_PER_PIXEL
-    ground_route = [(min(p.time for p in processed_by_quake[q.index]) - processing["delay_s"] - q.origin)
-                    for q in quakes if processed_by_quake.get(q.index)]
+    flagged = onboard.flagged_background
+    return {
+        "flagged_on_board": flagged, "delivered": down.false_delivered,
+        "per_orbit": round(flagged / orbits, 2) if orbits else None,
+        "per_day": round(flagged / days, 1),
+        "sample_rate": round(rate_k / len(pool), 4) if pool else None,
+        "sample_rate_95ci": [round(low, 4), round(high, 4)], "sample_tiles": len(pool),
+        "sampled_kinds": {kind: sum(1 for r in sampled if r.plan.kind == kind) for kind in ("changed", "unchanged")},
+        "note": "flagged event-free tiles; beyond the simulated sample they are drawn from its outcomes, so the "
+                "rate's uncertainty is the sample's (95 % Wilson interval)"}
+
+
+def _downlink_figures(down: _Downlinked, delivery: Delivery, raw_bytes: int) -> dict[str, Any]:
+    """The stream's size against the raw images of the same tiles, and the contacts it used."""
+    return {"messages": down.messages, "bytes": len(delivery.stream), "decode_errors": down.decode_errors,
+            "health_reports_delivered": down.health, "drops_reported_in_delivered_health": down.reported_drops,
+            "raw_image_bytes_same_tiles": raw_bytes,
+            "ratio_raw_to_downlinked": round(raw_bytes / len(delivery.stream), 1) if delivery.stream else None,
+            "contacts": len(delivery.per_contact),
+            "contacts_used": sum(1 for c in delivery.per_contact if c["messages"])}
+
+
+def _queue_figures(delivery: Delivery, capacity: int) -> dict[str, Any]:
+    """The onboard queue's record: what it was offered, held, dropped and kept."""
+    return {"capacity": capacity, "messages_offered": delivery.queued_messages,
+            "max_fill": delivery.max_queue, "dropped": delivery.dropped, "dropped_events": delivery.dropped_events,
+            "left_on_board": delivery.left_on_board, "left_events_on_board": delivery.left_events_on_board,
+            "health_reports": delivery.health_reports, "health_reports_superseded": delivery.superseded_health}
+
+
+def _energy(tiles_total: int, processing: dict[str, Any], days: float) -> dict[str, Any]:
+    """The processing energy per day, every tile at the full per-tile figure."""
+    joules = processing["joules_per_tile"]
+    return {"joules_per_day": round(tiles_total * joules / days, 1),
+            "mean_watts": round(tiles_total * joules / (days * 86_400.0), 3),
+            "basis": f"{tiles_total:,} tiles x {joules:.4g} J "
+                     f"({processing['energy_basis']}); every tile at the full figure (gated tiles skip the "
+                     "network, so this is an upper bound)"}
+
+
+def _ground_route(quakes: list[Quake], onboard: _OnBoard, delay_s: float) -> dict[str, Any]:
+    """When the conventional route (NRT product, USGS, damage proxy map) would have told the ground."""
+    acquired = [(min(p.time for p in onboard.by_quake[q.index]) - delay_s - q.origin)
+                for q in quakes if onboard.by_quake.get(q.index)]
+    return {
+        "nrt_product_h": _quantiles([v + NRT_HOURS[0] * 3600 for v in acquired]) | {
+            "upper_median_h": _quantiles([v + NRT_HOURS[1] * 3600 for v in acquired])["median_h"]},
+        "usgs_minutes": USGS_MINUTES, "damage_proxy_map_days": list(DPM_DAYS)}
+
+
+def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], processed: list[ProcessedTile],
+                 tiles_total: int, delivery: Delivery, scenario: Scenario, looks: dict[int, list[float]],
+                 uplinks: dict[int, float | None], processing: dict[str, Any], side_px: int, orbits: float,
+                 pool: list[TileReport]) -> dict[str, Any]:
+    """The figures of one mode (README "Mission simulation" explains each)."""
+    days = scenario.duration_hours / 24.0
+    delay_s = processing["delay_s"]
+    quake_of = {r.plan.tile_id: r.plan.quake for r in results if r.plan.kind == EVENT}
+    damaged_tiles = {r.plan.tile_id for r in results if r.plan.kind == EVENT and r.damaged_fraction > 0}
+    down = _downlinked(delivery, quake_of)
+    onboard = _on_board(processed, quake_of)
+    per_quake, timings, reasons = _per_event(mode, quakes, onboard, down, looks, uplinks, damaged_tiles, delay_s)
     return {
         "mode": mode,
         "events": len(quakes),
         "outcomes": reasons,
-        "time_to_acquisition": _quantiles(acquisition),
-        "time_to_detection": _quantiles(detection),
-        "time_to_alert": _quantiles(alert),
-        "acquisition_to_alert": _quantiles(after_acquisition),
-        "alert_hours": sorted(round(v / 3600.0, 4) for v in alert),
-        "tiles": {"processed": tiles_total, "run_through_runtime": tiles_total - drawn_tiles_count,
-                  "drawn_from_sample": drawn_tiles_count, "event_tiles": sum(len(v) for v in processed_by_quake.values()),
-                  "per_day": round(tiles_total / days, 1)},
-        "false_alerts": {
-            "flagged_on_board": flagged_background, "delivered": false_delivered,
-            "per_orbit": round(flagged_background / orbits, 2) if orbits else None,
-            "per_day": round(flagged_background / days, 1),
-            "sample_rate": round(rate_k / len(pool), 4) if pool else None,
-            "sample_rate_95ci": [round(low, 4), round(high, 4)], "sample_tiles": len(pool),
-            "sampled_kinds": {kind: sum(1 for r in sampled if r.plan.kind == kind) for kind in ("changed", "unchanged")},
-            "note": "flagged event-free tiles; beyond the simulated sample they are drawn from its outcomes, so the "
-                    "rate's uncertainty is the sample's (95 % Wilson interval)"},
-        "downlink": {"messages": len(decoded), "bytes": len(delivery.stream), "decode_errors": bad,
-                     "health_reports_delivered": health, "drops_reported_in_delivered_health": reported_drops,
-                     "raw_image_bytes_same_tiles": raw_bytes,
-                     "ratio_raw_to_downlinked": round(raw_bytes / len(delivery.stream), 1) if delivery.stream else None,
-                     "contacts": len(delivery.per_contact),
-                     "contacts_used": sum(1 for c in delivery.per_contact if c["messages"])},
-        "queue": {"capacity": scenario.onboard.queue_capacity, "messages_offered": delivery.queued_messages,
-                  "max_fill": delivery.max_queue, "dropped": delivery.dropped, "dropped_events": delivery.dropped_events,
-                  "left_on_board": delivery.left_on_board, "left_events_on_board": delivery.left_events_on_board,
-                  "health_reports": delivery.health_reports, "health_reports_superseded": delivery.superseded_health},
-        "energy": {"joules_per_day": round(tiles_total * processing["joules_per_tile"] / days, 1),
-                   "mean_watts": round(tiles_total * processing["joules_per_tile"] / (days * 86_400.0), 3),
-                   "basis": f"{tiles_total:,} tiles x {processing['joules_per_tile']:.4g} J "
-                            f"({processing['energy_basis']}); every tile at the full figure (gated tiles skip the "
-                            "network, so this is an upper bound)"},
-        "ground_route": {
-            "nrt_product_h": _quantiles([v + NRT_HOURS[0] * 3600 for v in ground_route]) | {
-                "upper_median_h": _quantiles([v + NRT_HOURS[1] * 3600 for v in ground_route])["median_h"]},
-            "usgs_minutes": USGS_MINUTES, "damage_proxy_map_days": list(DPM_DAYS)},
+        "time_to_acquisition": _quantiles(timings.acquisition),
+        "time_to_detection": _quantiles(timings.detection),
+        "time_to_alert": _quantiles(timings.alert),
+        "acquisition_to_alert": _quantiles(timings.after_acquisition),
+        "alert_hours": sorted(round(v / 3600.0, 4) for v in timings.alert),
+        "tiles": _tile_counts(processed, tiles_total, onboard, days),
+        "false_alerts": _false_alerts(onboard, down, results, pool, orbits, days),
+        "downlink": _downlink_figures(down, delivery, tiles_total * side_px * side_px * GRD_BYTES_PER_PIXEL),
+        "queue": _queue_figures(delivery, scenario.onboard.queue_capacity),
+        "energy": _energy(tiles_total, processing, days),
+        "ground_route": _ground_route(quakes, onboard, delay_s),
         "per_event": per_quake,
     }
 
@@ -425,8 +529,10 @@ def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] 
             f"{modes[mode]['queue']['dropped']:,} dropped")
     nodes = ascending_node_times(track)
     near, far = swath_edges_km(scenario.instrument, float(np.mean(track.altitude_km)))
+    from quakesat.mission.record import FORMAT, VERSION
+
     result = {
-        "schema": 1,
+        "format": FORMAT, "version": VERSION,  # mission.json is a typed record (mission/record.py)
         "scenario": scenario.name,
         "window": {"start": start, "end": end, "hours": scenario.duration_hours, "orbits": round(orbits, 2)},
         "orbit": orbit | {"ascending_nodes": len(nodes), "mean_altitude_km_over_ellipsoid":

@@ -27,6 +27,7 @@ from quakesat import __version__
 from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import ConfigError
 from quakesat.files import write_text_atomic
+from quakesat.models.model_config import write_model_config
 from quakesat.runtime.preprocess import PreprocessConfig, preprocess_pair
 from quakesat.runtime.rules import ChangedShareRule, changed_share_of_tiles, event_score
 
@@ -89,5 +90,5 @@ def train_log_ratio_folder(data: str | Path, out: str | Path, downsample: int = 
         "preprocess": config.to_dict(), "rule": json.loads(rule.to_json()), "train_samples": int(len(labels)),
         "validation": validation, "data": {"file": str(data)},
     }
-    write_text_atomic(out / "config.json", json.dumps(summary, indent=2))
+    write_model_config(out, summary)
     return summary

@@ -19,7 +19,6 @@ Pickled models run code when loaded: load only files you wrote or trust.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -42,8 +41,9 @@ from tqdm import tqdm
 
 from quakesat.data.quakeset import QuakeSetFile, SampleRef, Task, parse_split
 from quakesat.errors import QuakesatError
-from quakesat.files import atomic_output, write_text_atomic
+from quakesat.files import atomic_output
 from quakesat.models.features import shallow_config, shallow_features
+from quakesat.models.model_config import write_model_config
 from quakesat.runtime.preprocess import PreprocessConfig
 
 # ─── model names and constants ──────────────────────────────────────────────────────────
@@ -478,7 +478,7 @@ def train_shallow_folder(
         "info": info,
         "data": {"file": str(data), "train_samples": info["n_samples"]},
     }
-    write_text_atomic(out / "config.json", json.dumps(config, indent=2))
+    write_model_config(out, config)
     return config
 
 

@@ -19,7 +19,6 @@ kind, training options, the preprocessing constants and version (one definition,
 from __future__ import annotations
 
 import copy
-import json
 import math
 import random
 import time
@@ -36,9 +35,10 @@ from torch.utils.data import DataLoader
 from quakesat import __version__
 from quakesat.data.quakeset import QuakeSetFile, Task
 from quakesat.errors import ConfigError, ModelNotFoundError
-from quakesat.files import atomic_output, write_text_atomic
+from quakesat.files import atomic_output
 from quakesat.models.augment import augment_interferograms
 from quakesat.models.inject import SignalInjector, as_targets
+from quakesat.models.model_config import CONFIG_NAME, read_model_config, write_model_config
 from quakesat.models.networks import NETWORKS, NetSpec, build_network
 from quakesat.models.torch_data import TorchQuakeSet
 from quakesat.runtime.interferogram import CHANNELS as INTERFEROMETRIC_CHANNELS
@@ -397,7 +397,7 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, progress: bool
         }
     with atomic_output(out / "model.pt") as partial:
         torch.save({name: value.cpu() for name, value in net.state_dict().items()}, partial)
-    write_text_atomic(out / "config.json", json.dumps(summary, indent=2))
+    write_model_config(out, summary)
     return summary
 
 
@@ -422,13 +422,15 @@ def load_network(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         ConfigError: the weights are not those of the network this version builds.
     """
     model_dir = Path(model_dir)
-    if not (model_dir / "config.json").exists() or not (model_dir / "model.pt").exists():
+    if not (model_dir / CONFIG_NAME).exists() or not (model_dir / "model.pt").exists():
         raise ModelNotFoundError(f"{model_dir}: no trained network (config.json + model.pt); "
                                  "make one with `quakesat train --out DIR`")
-    config = json.loads((model_dir / "config.json").read_text())
+    typed = read_model_config(model_dir)
+    if typed.family != "cnn" or typed.net_spec is None:
+        raise ConfigError(f"{model_dir}: a {typed.family} model, not a network; its folder is read by its own family")
+    config = typed.values
     # a folder trained before the fringe stem existed has no "fringe_stem": it had none
-    net = build_network(config["train"]["model"], NetSpec(**config["net_spec"]),
-                        bool(config["train"].get("fringe_stem", False)))
+    net = build_network(typed.name, NetSpec(**typed.net_spec), bool(config["train"].get("fringe_stem", False)))
     try:
         net.load_state_dict(torch.load(model_dir / "model.pt", weights_only=True, map_location="cpu"))
     except RuntimeError as err:  # weights of another architecture (a folder from another quakesat version)

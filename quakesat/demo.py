@@ -25,10 +25,12 @@ amplitude model and benchmarked.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
 
+from quakesat.demo_record import demo_summary, write_demo_record
 from quakesat.files import write_text_atomic
 
 #: The models the demo trains and exports: the interferometric network (the flagship), the
@@ -115,7 +117,10 @@ def _cpp_parity(data: Path, out: Path, model: str = "quakelite", folder: str = "
     if not binary.is_file():
         return {"skipped": f"{binary} not built (bash scripts/build_native.sh)"}
     kind = manifest.input.kind
-    tiles = write_tile_list([tile for tile, _, _ in file_tiles(data, "test", kind=kind)], out / folder)
+    items = list(file_tiles(data, "test", kind=kind))
+    # The labels go with the list: the report judges each alert caught or false by them.
+    tiles = write_tile_list([tile for tile, _, _ in items], out / folder,
+                            labels={tile.tile_id: truth.label for tile, truth, _ in items})
     # Both sides with the same defaults: the bounded queue, a health report every 100 tiles
     # and one at the end, drained in downlink order at one contact (as `quakesat run`).
     runtime = FlightRuntime.open(artifacts, program, RuntimeConfig())
@@ -163,14 +168,12 @@ def _mission(out: Path, artifact: str | None, bench_json: Path, size: int) -> di
     (a smoke-test demo) the recording time per orbit shrinks by the pixel ratio, so the
     survey holds as many tiles as at full size (which earthquakes are imaged does not change)."""
     import dataclasses
-    import warnings
 
     from quakesat.mission.run import run_mission
     from quakesat.mission.scenario import Scenario
 
-    # The export stage loaded JAX (litert-torch), whose fork hook warns on every fork. The
-    # mission's forked workers only simulate tiles with numpy and never touch JAX.
-    warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
+    # JAX's fork warning (the export stage loaded it) is filtered where the workers fork
+    # (quakesat.data.parallel.ordered_map).
     scenario = Scenario()
     if size < 512:
         scenario = dataclasses.replace(scenario, instrument=dataclasses.replace(
@@ -187,7 +190,15 @@ def _mission(out: Path, artifact: str | None, bench_json: Path, size: int) -> di
                        "false_alerts_per_day": mode["false_alerts"]["per_day"],
                        "false_alerts_delivered": mode["false_alerts"]["delivered"],
                        "bytes_downlinked": mode["downlink"]["bytes"], "queue_dropped": mode["queue"]["dropped"],
-                       "energy_j_per_day": mode["energy"]["joules_per_day"]}
+                       "energy_j_per_day": mode["energy"]["joules_per_day"],
+                       # What README "Mission simulation" quotes besides (quakesat/readme_figures.py).
+                       "imaged": mode["time_to_acquisition"]["n"],
+                       "time_to_acquisition_h": {k: mode["time_to_acquisition"][k] for k in ("n", "median_h", "p90_h")},
+                       "acquisition_to_alert_h": {k: mode["acquisition_to_alert"][k]
+                                                  for k in ("n", "median_h", "p90_h")},
+                       "tiles_processed": mode["tiles"]["processed"], "queue_capacity": mode["queue"]["capacity"],
+                       "false_alert_rate": mode["false_alerts"]["sample_rate"],
+                       "usgs_minutes": mode["ground_route"]["usgs_minutes"]}
     return {"report": result["files"]["markdown"], "json": result["files"]["json"], "seconds": result["seconds"],
             "model": result["model"]["artifact"], "modes": modes}
 
@@ -439,11 +450,14 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
         print(f"   {name}: {json.dumps(mode)}")
 
     report["seconds"] = round(time.perf_counter() - started, 1)
-    write_text_atomic(out / "demo_report.json", json.dumps(report, indent=2))
+    # Where and when, for the README's figures (quakesat/readme_figures.py).
+    report["date"] = time.strftime("%Y-%m-%d", time.gmtime())
+    report["cpus"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    write_demo_record(demo_summary(report), out / "demo_report.json")  # the typed record (demo_record.py)
 
     _stage("report: one self-contained HTML page of everything above (quakesat report)")
     try:
-        from quakesat.ground.report import write_report
+        from quakesat.report.build import write_report
 
         page = write_report(out, out / "report.html")
         print(f"   {page['report']}: {page['bytes']:,} bytes, {page['warnings']} warning(s)")

@@ -99,3 +99,18 @@ class FidelityGateError(QuakesatError):
     def __init__(self, message: str, manifest: object = None) -> None:
         super().__init__(message)
         self.manifest = manifest
+
+
+class RecordError(QuakesatError, ValueError):
+    """A command's result file (a run report, ``mission.json``, ``bench.json``, an export
+    summary, a demo summary) is unreadable, of another kind, written by a newer quakesat, or
+    breaks the shape its kind has (:mod:`quakesat.records`).
+
+    Attributes:
+        field: the offending top-level field (``format``, ``version``, ``rows``; ``json`` for
+            text that is not JSON), empty where no single field is at fault.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field

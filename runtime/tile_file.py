@@ -50,7 +50,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -338,11 +338,13 @@ def read_tile_list(path: str | Path, reuse_buffers: bool = False, side: int | No
             yield tile, time.perf_counter() - started
 
 
-def write_tile_list(tiles: list[Tile], folder: str | Path) -> Path:
+def write_tile_list(tiles: list[Tile], folder: str | Path, labels: Mapping[int, int] | None = None) -> Path:
     """Write tiles under the contract (``folder/tiles.jsonl`` and ``folder/tiles/*.npy``), for the
     C++ runner or any later ``quakesat run --tiles``; returns the list's path. Amplitude images
     are written as float32, same-track ones as complex64 (with ``"kind": "same_track"``); a tile
-    without images (unreadable) is skipped."""
+    without images (unreadable) is skipped. ``labels``: tile id → 1 (an earthquake) or 0, the
+    truth where it is known, written as ``"label"`` (both readers ignore it; ``quakesat report``
+    judges alerts by it)."""
     folder = Path(folder)
     (folder / "tiles").mkdir(parents=True, exist_ok=True)
     lines = []
@@ -354,6 +356,8 @@ def write_tile_list(tiles: list[Tile], folder: str | Path) -> Path:
         dtype = COMPLEX_DTYPE if tile.kind == SAME_TRACK else TILE_DTYPE
         if tile.kind != AMPLITUDE:
             entry["kind"] = tile.kind
+        if labels is not None and int(tile.tile_id) in labels:
+            entry["label"] = int(labels[int(tile.tile_id)])
         for name, image in (("pre", tile.first), ("post", tile.second)):
             entry[name] = f"tiles/{tile.tile_id}_{name}.npy"
             np.save(folder / entry[name], np.ascontiguousarray(image, dtype=dtype))

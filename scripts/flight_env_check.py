@@ -77,9 +77,11 @@ def run(folder: Path) -> None:
 def footprint(out: Path) -> None:
     """Every installed distribution of this environment with its installed bytes (the files
     its RECORD lists), largest first, as JSON in ``out`` and a table on stdout: the on-board
-    footprint of a runtime-only install (README "Installing by hand")."""
+    footprint of a runtime-only install (README "Installing by hand", where
+    ``python -m quakesat.readme_figures footprint OUT.json`` puts it)."""
     import importlib.metadata as metadata
     import os
+    import platform
 
     rows: dict[str, dict] = {}
     for dist in metadata.distributions():
@@ -96,7 +98,8 @@ def footprint(out: Path) -> None:
     table = sorted(rows.values(), key=lambda row: -row["bytes"])
     total = sum(row["bytes"] for row in table)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"python": sys.version.split()[0], "total_bytes": total, "packages": table}, indent=2))
+    out.write_text(json.dumps({"python": sys.version.split()[0], "machine": platform.machine(), "total_bytes": total,
+                               "packages": table}, indent=2))
     for row in table:
         print(f"{row['name']:24s} {row['version']:12s} {row['bytes'] / 2**20:8.1f} MB")
     print(f"{'total':24s} {'':12s} {total / 2**20:8.1f} MB ({len(table)} distributions)")

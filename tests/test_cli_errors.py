@@ -166,7 +166,7 @@ def test_help_and_version_exit_0(capsys) -> None:
 
 def test_the_cli_knows_every_model_name() -> None:
     pytest.importorskip("torch")
-    from quakesat.cli import MODEL_NAMES
+    from quakesat.commands.models import MODEL_NAMES
     from quakesat.models.log_ratio import LOG_RATIO_MODEL
     from quakesat.models.networks import NETWORKS
     from quakesat.models.shallow import SHALLOW_MODELS
@@ -181,3 +181,16 @@ def test_pre_npy_with_bad_content_is_a_status_not_an_error(tmp_path: Path) -> No
                       str(tmp_path / "a.npy"), "--lat", "0", "--lon", "0", "--out", str(tmp_path / "m.bin"))
     assert result.returncode == EXIT_OK and "Traceback" not in result.stderr
     assert "all_nodata" in (tmp_path / "m.jsonl").read_text()
+
+
+@pytest.mark.parametrize("content, words", [
+    ('{"format": "quakesat-mission", "version": 1}', ("not a quakesat bench", "quakesat-mission")),
+    ('{"format": "quakesat-bench", "version": 99, "rows": []}', ("newer quakesat",)),
+    ("[1, 2", ("not JSON",)),
+])
+def test_bench_render_reads_its_record_or_says_why_in_one_line(tmp_path: Path, content: str,
+                                                                 words: tuple[str, ...]) -> None:
+    record = tmp_path / "bench.json"
+    record.write_text(content)
+    one_line_error(quakesat("bench", "--render", str(record), "--out", str(tmp_path / "out")), EXIT_USAGE, *words)
+    assert not (tmp_path / "out").exists()

@@ -1,7 +1,9 @@
 """``quakesat demo`` end to end on a tiny file, and ``quakesat data difficulty --json``.
 
-The demo runs once per module (6 events, 64 px tiles: seconds); each test checks one of its
-outputs against the file it simulated.
+The demo runs once per module (6 events, 64 px tiles); each test checks one of its outputs
+against the file it simulated. The whole chain takes minutes on 2 cores, so it is marked
+``slow``: ``bash scripts/test.sh --all`` (and CI) runs it, the fast command leaves it out
+(each stage it chains has its own tests there).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ OUTPUTS = ("earthquakes.h5", "data_info.json", "sample.png", "messages.bin", "me
            "mission/survey_downlink.bin", "demo_report.json", "insar_messages.bin", "insar_messages.jsonl",
            "artifacts/quakelite-insar/manifest.json", "insar_tile_list/tiles.jsonl", "insar_bench/bench.json")
 DIFFICULTY_KEYS = {"file", "samples", "hard_negatives", "baselines", "magnitude", "signal", "seconds"}
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +248,18 @@ def test_the_mission_stage_reports_time_to_alert_in_both_modes(demo: Path) -> No
     stream = (demo / "mission" / "survey_downlink.bin").read_bytes()
     assert len(stream) == mission["modes"]["survey"]["bytes_downlinked"]
     assert not any(isinstance(m, DecodeError) for _, m in iter_stream(stream))
+
+
+def test_the_readme_figures_render_from_its_summary(demo: Path, tmp_path: Path) -> None:
+    """`python -m quakesat.readme_figures demo OUT` writes the README's two demo blocks from
+    this run: one duration, both benches, both mission modes."""
+    from quakesat.readme_figures import update_demo
+
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- generated:demo begin -->\n<!-- generated:demo end -->\n"
+                      "<!-- generated:demo-mission begin -->\n<!-- generated:demo-mission end -->\n")
+    assert update_demo(demo, readme, tmp_path / "figures.json") == ["demo", "demo-mission"]
+    text = readme.read_text()
+    seconds = _report(demo)["seconds"]
+    assert f"The demo took {seconds:.0f} s" in text
+    assert "same-track pairs" in text and "amplitude pairs" in text and "| | survey | cued |" in text

@@ -234,7 +234,7 @@ def test_a_same_track_line_is_refused_wrong_kind_and_summarised_as_bad_input(tmp
     """``quakesat run --tiles`` needs no option for the tile kind: a ``"kind": "same_track"`` line
     flows through as one tile, WRONG_KIND (the tiny model takes amplitude pairs), at its place, no
     event, and the run summary counts it with the bad input; a broken kind is UNREADABLE."""
-    from quakesat.ground.report import Stream, Warnings, stream_warnings
+    from quakesat.report.build import Stream, Warnings, stream_warnings
 
     runner = TINY.parent / "runner"
     base = {"time": 1_700_000_000, "lat": 10.5, "lon": 20.25}

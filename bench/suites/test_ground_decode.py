@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("pytest_benchmark")
 
 from quakesat.ground.decode import decode, iter_stream, to_json_dict  # noqa: E402
-from quakesat.ground.report import read_stream  # noqa: E402
+from quakesat.report.build import read_stream  # noqa: E402
 from quakesat.runtime.message import HealthReport, TileReport, encode  # noqa: E402
 from quakesat.runtime.status import Status  # noqa: E402
 

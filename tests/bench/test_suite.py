@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from quakesat.bench.latency import LatencyStats, RunPolicy, percentile, time_calls
+from quakesat.bench.record import parse_bench_record
 from quakesat.bench.report import markdown, write_report
 from quakesat.bench.suite import SCHEMA_VERSION, BenchConfig, run_bench, sensor_estimate
 
@@ -59,7 +60,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
 
 def test_bench_json_has_its_schema(bench) -> None:
     result, out = bench
-    assert result["schema"] == SCHEMA_VERSION and result["format"] == "quakesat-bench"
+    assert result["version"] == SCHEMA_VERSION and result["format"] == "quakesat-bench"
+    assert parse_bench_record(result).rows == result["rows"]  # the typed record's reader takes it
     assert result["tile_side"] == 64 and result["preprocess_version"] == 1  # the tiny model is a version 1 export
     assert Path(result["tiles"]).is_file()  # speckle pairs were made for it
     rows = {(row["artifact"], row["runtime"]): row for row in result["rows"]}

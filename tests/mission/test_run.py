@@ -12,11 +12,13 @@ import pytest
 
 pytest.importorskip("skyfield")
 
+from quakesat.errors import ConfigError  # noqa: E402
 from quakesat.ground.decode import iter_stream  # noqa: E402
 from quakesat.mission import run as mission_run  # noqa: E402
 from quakesat.mission.contacts import contacts  # noqa: E402
 from quakesat.mission.onboard import RUNNER, ModelInfo  # noqa: E402
 from quakesat.mission.orbit import design_sun_synchronous, ground_track, satellite_from_design  # noqa: E402
+from quakesat.mission.record import read_mission_record  # noqa: E402
 from quakesat.mission.scenario import (  # noqa: E402
     CatalogueSpec,
     EventSpec,
@@ -143,6 +145,9 @@ def test_the_report_files_and_the_stream_the_ground_decodes(oracle_run) -> None:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     stored = json.loads((out / "mission.json").read_text(encoding="utf-8"))
     assert stored["modes"]["survey"]["time_to_alert"] == result["modes"]["survey"]["time_to_alert"]
+    record = read_mission_record(out / "mission.json")  # written through its typed record, read back by its reader
+    assert stored["format"] == "quakesat-mission" and record.modes == stored["modes"]
+    assert record.window.start == result["window"]["start"] and record.files["json"] == str(out / "mission.json")
     stream = (out / "survey_downlink.bin").read_bytes()
     messages = [m for _, m in iter_stream(stream)]
     assert len(messages) == result["modes"]["survey"]["downlink"]["messages"] == 2
@@ -212,12 +217,18 @@ def test_a_bench_without_instruction_counts_falls_back_to_the_documented_figure(
     from quakesat.mission.scenario import Scenario
 
     bench = tmp_path / "bench.json"
-    bench.write_text(json.dumps({"rows": [
-        {"artifact": "pte-int8", "instructions_per_tile": {"cortex-a53": "unavailable: qemu-aarch64 not installed"}},
-        {"artifact": "pte-fp32", "instructions_per_tile": {"cortex-a53": True}}]}))
+    tag = {"format": "quakesat-bench", "version": 1, "artifacts": "artifacts/quakelite", "tiles": "tiles.jsonl"}
+    bench.write_text(json.dumps(tag | {"rows": [
+        {"artifact": "pte-int8", "runtime": "cpp",
+         "instructions_per_tile": {"cortex-a53": "unavailable: qemu-aarch64 not installed"}},
+        {"artifact": "pte-fp32", "runtime": "cpp", "instructions_per_tile": {"cortex-a53": True}}]}))
     scenario = Scenario()
     scenario = replace(scenario, onboard=replace(scenario.onboard, bench_json=str(bench), instructions_per_tile=0))
     count, basis = _instructions(scenario, "pte-int8", 512)
     assert count == DEFAULT_INSTRUCTIONS_PER_TILE and "docs/benchmarks.md" in basis
-    bench.write_text(json.dumps({"rows": [{"artifact": "pte-int8", "instructions_per_tile": {"cortex-a53": 1.5e8}}]}))
+    bench.write_text(json.dumps(tag | {"rows": [{"artifact": "pte-int8", "runtime": "cpp",
+                                                 "instructions_per_tile": {"cortex-a53": 1.5e8}}]}))
     assert _instructions(scenario, "pte-int8", 512) == (1.5e8, f"{bench}: pte-int8 on cortex-a53")
+    bench.write_text(json.dumps({"rows": []}))  # not a bench.json: one line that says so
+    with pytest.raises(ConfigError, match="onboard.bench_json: .*not a quakesat bench result"):
+        _instructions(scenario, "pte-int8", 512)

@@ -7,7 +7,7 @@ the warnings, the mission's plots, the bench and fidelity tables). A screenshot 
 pytest's tmp_path and, where ``QUAKESAT_TEST_ARTIFACTS`` names a folder, copied there.
 
 Skips, with the reason, where chromium (``apt-get install chromium``;
-scripts/system_packages.sh --aarch64) or Playwright for Python (the dev extra) is missing.
+scripts/system_packages.sh) or Playwright for Python (the all extra) is missing.
 ``playwright install`` is never needed: the system chromium is launched by path. Where
 Playwright cannot drive that chromium, the check falls back to chromium's own
 ``--headless --dump-dom`` and ``--screenshot`` modes.
@@ -15,45 +15,24 @@ Playwright cannot drive that chromium, the check falls back to chromium's own
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 pytest.importorskip("jinja2")
 
-from quakesat.ground.report import write_report
+from quakesat.report.build import write_report
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1300, "height": 900}
 SELECTORS = ("section#warnings ul.warnings li", "table.alerts", "img#ground-map", "img#mission-timeline",
              "img#mission-time-to-alert", "img#mission-map", "table.bench", "table.fidelity", "table.modes")
 
 
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("QUAKESAT_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-CHROMIUM = _chromium()
-if CHROMIUM is None:
-    pytest.skip("chromium is not installed (apt-get install -y chromium; scripts/system_packages.sh --aarch64)",
-                allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="Playwright for Python is not installed (pip install 'quakesat[dev]')")
-
-
-def _keep(screenshot: Path) -> None:
-    folder = os.environ.get("QUAKESAT_TEST_ARTIFACTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(screenshot, Path(folder) / screenshot.name)
+                               reason="Playwright for Python is not installed (pip install 'quakesat[all]')")
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +40,16 @@ def report_page(full_dir: Path) -> Path:
     return Path(write_report(full_dir)["report"])
 
 
-def test_the_page_in_chromium(report_page: Path, tmp_path: Path, make: SimpleNamespace) -> None:
-    chromium = str(CHROMIUM)
+def test_the_page_in_chromium(report_page: Path, tmp_path: Path, make: SimpleNamespace,
+                              chromium: SimpleNamespace) -> None:
+    keep, chromium_args, chromium = chromium.keep, chromium.args, chromium.path
     url = report_page.resolve().as_uri()
     screenshot = tmp_path / "report_browser.png"
     console, failed, requests, dialogs, errors = [], [], [], [], []
     try:
         with sync_api.sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                str(tmp_path / "profile"), executable_path=chromium, args=CHROMIUM_ARGS, headless=True,
+                str(tmp_path / "profile"), executable_path=chromium, args=chromium_args, headless=True,
                 viewport=VIEWPORT, offline=True, timeout=60_000)
             try:
                 page = context.new_page()
@@ -87,9 +67,9 @@ def test_the_page_in_chromium(report_page: Path, tmp_path: Path, make: SimpleNam
             finally:
                 context.close()
     except sync_api.Error as err:  # this Playwright cannot drive this chromium: its own headless modes
-        _fallback(chromium, url, tmp_path, screenshot, str(err).splitlines()[0])
+        _fallback(chromium, chromium_args, keep, url, tmp_path, screenshot, str(err).splitlines()[0])
         return
-    _keep(screenshot)
+    keep(screenshot)
     assert [m for m in console if m[0] in ("error", "warning")] == [] and errors == []
     assert failed == [] and dialogs == []
     assert [r for r in requests if not r.startswith("data:")] == [url]
@@ -99,14 +79,15 @@ def test_the_page_in_chromium(report_page: Path, tmp_path: Path, make: SimpleNam
     assert screenshot.stat().st_size > 10_000
 
 
-def _fallback(chromium: str, url: str, tmp_path: Path, screenshot: Path, why: str) -> None:
+def _fallback(chromium: str, chromium_args: list[str], keep: Any, url: str, tmp_path: Path, screenshot: Path,
+              why: str) -> None:
     """chromium --headless --dump-dom and --screenshot: the DOM has the elements, a screenshot is taken."""
-    common = [chromium, *CHROMIUM_ARGS, f"--user-data-dir={tmp_path / 'profile-cli'}", "--window-size=1300,2400"]
+    common = [chromium, *chromium_args, f"--user-data-dir={tmp_path / 'profile-cli'}", "--window-size=1300,2400"]
     dom = subprocess.run([*common, "--dump-dom", url], check=False, capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     shot = subprocess.run([*common, f"--screenshot={screenshot}", url], check=False, capture_output=True, text=True, timeout=120)
     assert shot.returncode == 0 and screenshot.is_file(), shot.stderr[-2000:]
-    _keep(screenshot)
+    keep(screenshot)
     for marker in ('class="alerts"', 'id="ground-map"', 'id="warnings"', 'class="bench"', 'class="fidelity"'):
         assert marker in dom.stdout, f"{marker} missing (Playwright fallback: {why})"
     assert "<script" not in dom.stdout

@@ -1,14 +1,15 @@
 """Folders for the ``quakesat report`` tests: what run, mission, bench and export write, small.
 
 A run is real (``quakesat run`` with the tiny model on the runner's tile list; it needs
-onnxruntime). The mission, bench and decoded files are written here in the shapes
-mission/report.py, bench/report.py and ``quakesat decode`` give them, small enough to read
+onnxruntime). The mission, bench and decoded files are written here in the shapes of their
+records (mission/record.py, bench/record.py) and of ``quakesat decode``, small enough to read
 and with hostile strings where a test asks for them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -82,7 +83,7 @@ def mission_result(name: str = "Durres, Albania", scenario: str = "default") -> 
         }
 
     return {
-        "schema": 1, "scenario": scenario, "window": {"start": start, "end": start + 86_400, "hours": 24.0, "orbits": 14.58},
+        "format": "quakesat-mission", "version": 1, "scenario": scenario, "window": {"start": start, "end": start + 86_400, "hours": 24.0, "orbits": 14.58},
         "orbit": {"source": "sun-synchronous repeat-track design", "period_min": 98.74},
         "swath": {"tile_km": 5.12},
         "stations": {"Svalbard": {"contacts": 2, "minutes": 18.0}, "Matera": {"contacts": 1, "minutes": 8.5}},
@@ -113,7 +114,7 @@ def write_mission(folder: Path, **kwargs: Any) -> Path:
 def bench_result(artifact: str = "onnx-fp32") -> dict[str, Any]:
     """A bench.json in the shape bench/suite.py writes: one measured row, one failed row."""
     return {
-        "schema": 1, "format": "quakesat-bench", "artifacts": "artifacts/quakelite", "tiles": "tiles.jsonl",
+        "format": "quakesat-bench", "version": 1, "artifacts": "artifacts/quakelite", "tiles": "tiles.jsonl",
         "tile_side": 64, "preprocess_version": 2, "policy": {"min_runs": 50, "min_seconds": 2.0},
         "default_artifacts": {"python": "onnx-fp32", "cpp": "pte-fp32"},
         "seed_equivalent": {"model": "MobileNetV2-1.0, PyTorch eager fp32", "latency": {"p50_ms": 113.9}},
@@ -164,12 +165,66 @@ def write_hostile_stream(folder: Path) -> Path:
     return path
 
 
+#: Three tiles on the Albanian coast: one earthquake tile, two without.
+COAST_TILES = ((7, 41.31, 19.45, 1), (8, 41.36, 19.49, 0), (9, 41.33, 19.40, 0))
+
+
+def write_labelled_tiles(folder: Path, labels: bool = True) -> Path:
+    """A tile list of :data:`COAST_TILES` (64 px .npy pairs at 10 m), labelled when ``labels``."""
+    import numpy as np
+
+    (folder / "tiles").mkdir(parents=True, exist_ok=True)
+    image = np.zeros((64, 64, 2), dtype=np.float32)
+    np.save(folder / "tiles" / "a.npy", image)
+    lines = []
+    for tile_id, lat, lon, label in COAST_TILES:
+        line = {"tile_id": tile_id, "time": 1_767_225_600, "lat": lat, "lon": lon, "pixel_spacing_m": 10.0,
+                "pre": "tiles/a.npy", "post": "tiles/a.npy"}
+        lines.append(json.dumps(line | ({"label": label} if labels else {})))
+    path = folder / "tiles.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_small_folder(folder: Path) -> Path:
+    """The folder the page tests read: a mission with a full queue (its downlink: an alert at
+    Durres, caught, and a false one in the Banda Sea with no magnitude), the flown model's
+    decoded stream over a labelled tile list (a caught alert with no magnitude estimate, a false
+    alert, a tile without alert), a baseline's stream, the demo summary naming both, a bench
+    with its accuracy plot."""
+    from quakesat.evaluation.plots import plot_bench_accuracy
+
+    write_mission(folder / "mission")
+    mission = mission_result()
+    for figures in mission["modes"].values():  # a full queue: as many waiting as it holds
+        figures["queue"] |= {"capacity": 64, "max_fill": 64, "dropped": 7, "dropped_events": 2}
+    (folder / "mission" / "mission.json").write_text(json.dumps(mission), encoding="utf-8")
+    write_labelled_tiles(folder / "tile_list")
+    (folder / "insar_messages.jsonl").write_text("\n".join([
+        decoded_line(seq=0, tile_id=7, lat=41.3102, lon=19.4507, magnitude=None, confidence=0.93),
+        decoded_line(seq=1, tile_id=8, lat=41.3598, lon=19.4903, magnitude=4.4, confidence=0.71),
+        decoded_line(seq=2, tile_id=9, lat=41.33, lon=19.40, event=False, magnitude=None, confidence=0.05),
+    ]) + "\n", encoding="utf-8")
+    (folder / "baseline_messages.jsonl").write_text(
+        decoded_line(seq=0, tile_id=9, lat=41.33, lon=19.40, magnitude=None, confidence=1.0) + "\n",
+        encoding="utf-8")
+    demo = {"format": "quakesat-demo", "version": 1, "out": ".", "simulate": {}, "verdict": {"says": "a verdict"},
+            "insar_messages": {"file": "out/insar_messages.bin"}, "baseline_messages": {"file": "baseline_messages.bin"}}
+    (folder / "demo_report.json").write_text(json.dumps(demo), encoding="utf-8")
+    write_bench(folder / "bench")
+    plot_bench_accuracy([{"artifact": "onnx-fp32", "runtime": "python", "accuracy": 0.56, "latency_ms": 0.65}],
+                        folder / "bench" / "bench_accuracy.png")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def make() -> SimpleNamespace:
     """The writers above and the hostile strings, for the tests (conftest is not importable)."""
-    return SimpleNamespace(run=write_run, mission=write_mission, bench=write_bench, export=write_export,
+    return SimpleNamespace(run=write_run, mission=write_mission, mission_result=mission_result, bench=write_bench,
+                           export=write_export,
                            hostile_stream=write_hostile_stream, decoded_line=decoded_line, HOSTILE=HOSTILE,
-                           HOSTILE_STATUS=HOSTILE_STATUS, HOSTILE_NAME=HOSTILE_NAME, TINY=TINY)
+                           HOSTILE_STATUS=HOSTILE_STATUS, HOSTILE_NAME=HOSTILE_NAME, TINY=TINY,
+                           labelled_tiles=write_labelled_tiles, small_folder=write_small_folder)
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +248,26 @@ def full_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_export(folder / "artifacts" / "quakelite")
     write_hostile_stream(folder)
     return folder
+
+
+#: Chromium's headless flags: no sandbox (root in CI), no GPU, nothing on the network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _keep_screenshot(screenshot: Path) -> None:
+    """Copy a page's screenshot to ``QUAKESAT_TEST_ARTIFACTS`` where that names a folder."""
+    folder = os.environ.get("QUAKESAT_TEST_ARTIFACTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, Path(folder) / screenshot.name)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> SimpleNamespace:
+    """The system chromium (``QUAKESAT_CHROMIUM``, else ``chromium`` on the PATH), its headless
+    flags and the screenshot keeper; the test skips, saying why, where there is none."""
+    for candidate in (os.environ.get("QUAKESAT_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return SimpleNamespace(path=candidate, args=list(CHROMIUM_ARGS), keep=_keep_screenshot)
+    pytest.skip("chromium is not installed (apt-get install -y chromium; bash scripts/system_packages.sh)")

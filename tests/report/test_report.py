@@ -2,7 +2,7 @@
 together; an empty folder is one error line (exit 2); hostile strings are escaped; the page
 references nothing outside itself.
 
-The browser check (the page opened in Chromium) is tests/ground/test_report_browser.py.
+The browser check (the page opened in Chromium) is tests/report/test_report_browser.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ pytest.importorskip("jinja2")
 from markupsafe import escape
 
 from quakesat.cli import main
-from quakesat.ground.report import NothingToReportError, build_context, read_tile_list, write_report
+from quakesat.report.build import NothingToReportError, build_context, read_tile_list, write_report
 from quakesat.runtime.message import TileReport, encode
 
 TINY = Path(__file__).resolve().parents[1] / "vectors" / "tiny_model"
@@ -197,7 +197,9 @@ def test_hostile_strings_are_escaped(tmp_path: Path, make: SimpleNamespace) -> N
     make.mission(tmp_path / "mission", name=HOSTILE_NAME, scenario=HOSTILE)
     make.bench(tmp_path / "bench", artifact=HOSTILE)
     (tmp_path / "x.report.json").write_text(json.dumps({
-        "stream": HOSTILE, "messages": 1, "profile": {"stages": {HOSTILE: {"ms_per_tile": HOSTILE}}},
+        "format": "quakesat-run", "version": 1, "stream": HOSTILE, "decoded": HOSTILE_NAME, "messages": 1,
+        "bytes": 32, "tiles": 1, "events_flagged": 0, "tile_statuses": {HOSTILE_STATUS: 1}, "dropped": 0,
+        "deadlines_missed": 0, "model": None, "profile": {"stages": {HOSTILE: {"ms_per_tile": HOSTILE}}},
         "fault": {"status": HOSTILE_STATUS, "detail": HOSTILE}, "config": {HOSTILE: HOSTILE}}))
     text = page(tmp_path)
     assert_self_contained(text)
@@ -221,18 +223,62 @@ def test_a_hostile_file_name_is_escaped(tmp_path: Path, make: SimpleNamespace) -
     assert '<b onclick="x">' not in text and escaped('<b onclick="x">.jsonl') in text
 
 
-def test_shapes_that_break_the_contract_are_warnings(tmp_path: Path) -> None:
-    (tmp_path / "mission.json").write_text(json.dumps({"window": "x", "contacts": 3, "modes": {"survey": "bad"},
+def test_shapes_that_break_the_contract_are_warnings(tmp_path: Path, make: SimpleNamespace) -> None:
+    """Each record's reader refuses a file of the wrong shape: a warning naming the field, never a crash."""
+    tag = {"version": 1}
+    (tmp_path / "mission.json").write_text(json.dumps({"format": "quakesat-mission", **tag, "window": "x",
+                                                        "contacts": 3, "modes": {"survey": "bad"},
                                                         "queue_timeline": {"survey": [[None, "x"], 5]}}))
-    (tmp_path / "bench.json").write_text(json.dumps({"format": "quakesat-bench", "rows": [5, {"latency": []}]}))
-    (tmp_path / "r.report.json").write_text(json.dumps({"stream": 1, "messages": "many", "profile": [],
-                                                         "fault": "yes", "evaluation": {"detection": 3}}))
+    (tmp_path / "bench.json").write_text(json.dumps({"format": "quakesat-bench", **tag, "artifacts": "a",
+                                                      "tiles": "t", "rows": [5, {"latency": []}]}))
+    (tmp_path / "r.report.json").write_text(json.dumps({"format": "quakesat-run", **tag, "stream": 1,
+                                                         "messages": "many", "profile": [], "fault": "yes",
+                                                         "evaluation": {"detection": 3}}))
+    (tmp_path / "demo_report.json").write_text(json.dumps({"format": "quakesat-demo", "version": 7}))
     (tmp_path / "broken.json").write_text("{not json")
+    make.hostile_stream(tmp_path)  # something the page can show
     text = page(tmp_path)
     assert_self_contained(text)
     context = build_context(tmp_path)
-    assert any(w["where"] == "broken.json" and "not JSON" in w["text"] for w in context["warnings"])
-    assert any("stream this run wrote is not in the folder" in w["text"] for w in context["warnings"])
+    said = {w["where"]: w["text"] for w in context["warnings"]}
+    assert "not JSON" in said["broken.json"]
+    assert "'window' must be an object" in said["mission.json"]
+    assert "'rows[0]' must be an object" in said["bench.json"]
+    assert "quakesat run report field 'fault' must be an object" in said["r.report.json"]
+    assert "version 7 was written by a newer quakesat" in said["demo_report.json"]
+    assert not (context["runs"] or context["missions"] or context["benches"] or context["demos"])
+
+
+def test_json_files_are_taken_by_their_format_tag_not_their_keys(tmp_path: Path, make: SimpleNamespace) -> None:
+    """A record under any name is found by its tag; the old key sets without a tag are just other files."""
+    make.mission(tmp_path / "a")
+    (tmp_path / "a" / "mission.json").rename(tmp_path / "a" / "renamed.json")
+    untagged = {k: v for k, v in make.mission_result().items() if k not in ("format", "version")}
+    (tmp_path / "old_mission.json").write_text(json.dumps(untagged))
+    (tmp_path / "run_lookalike.json").write_text(json.dumps({"stream": "s", "messages": 1, "profile": {}}))
+    (tmp_path / "foreign.json").write_text(json.dumps({"format": "someone-else", "window": {}, "contacts": [],
+                                                       "modes": {}}))
+    from quakesat.export.record import export_record
+    from quakesat.runtime.manifest import load_manifest
+
+    (tmp_path / "export.json").write_text(export_record(load_manifest(make.TINY), "artifacts").to_json())
+    context = build_context(tmp_path)
+    assert [name for name, kind in context["found"] if kind == "mission"] == ["a/renamed.json"]
+    assert [name for name, kind in context["found"] if kind == "export summary"] == ["export.json"]
+    assert not context["runs"]
+    assert {"old_mission.json", "run_lookalike.json", "foreign.json"} <= set(context["other_files"])
+
+
+def test_an_untagged_result_of_an_older_quakesat_is_a_warning_not_a_quiet_file(tmp_path: Path,
+                                                                             make: SimpleNamespace) -> None:
+    untagged = {k: v for k, v in make.mission_result().items() if k not in ("format", "version")}
+    (tmp_path / "mission.json").write_text(json.dumps(untagged))
+    (tmp_path / "old.report.json").write_text(json.dumps({"stream": "s", "messages": 1, "profile": {}}))
+    context = build_context(tmp_path)
+    said = {w["where"]: w["text"] for w in context["warnings"]}
+    assert "older than its typed records" in said["mission.json"]
+    assert "older than its typed records" in said["old.report.json"]
+    assert not context["missions"] and "mission.json" not in context["other_files"]
 
 
 def test_a_corrupted_stream_counts_decode_errors(tmp_path: Path) -> None:
@@ -256,7 +302,7 @@ def test_a_magnitude_that_was_not_estimated_reads_so(tmp_path: Path) -> None:
 
 def test_without_matplotlib_the_page_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              make: SimpleNamespace) -> None:
-    from quakesat.ground import report_plots
+    from quakesat.report import plots as report_plots
 
     monkeypatch.setattr(report_plots, "missing_reason", lambda: "the plots need matplotlib")
     make.mission(tmp_path)

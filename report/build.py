@@ -4,17 +4,22 @@
 alone) and renders ``report.html`` from the template ``templates/report.html.j2`` (Jinja2,
 autoescaping on):
 
-- a ``quakesat run`` report (``OUT.report.json``: ``stream``, ``messages``, ``profile``) with
-  the stream it describes (``OUT.bin``, else ``OUT.jsonl``);
+- a ``quakesat run`` record (``OUT.report.json``, ``"format": "quakesat-run"``) with the
+  stream it describes (``OUT.bin``, else ``OUT.jsonl``);
 - a downlink stream (``.bin``: whole 32-byte messages, the first one valid) or its decode
   (``.jsonl`` whose lines carry ``kind`` and ``reason``), read with :mod:`quakesat.ground.decode`;
 - a tile list (``.jsonl`` lines with ``pre``, ``post``, ``lat``, ``lon``): the tiles' footprints;
-- ``mission.json`` of ``quakesat mission`` (``window``, ``contacts``, ``modes``) and the
+- ``mission.json`` of ``quakesat mission`` (``"format": "quakesat-mission"``) and the
   ``MODE_downlink.bin`` streams beside it;
 - ``bench.json`` (``"format": "quakesat-bench"``);
 - an export's ``manifest.json`` (``"format": "quakesat-manifest"``), read by
-  :func:`quakesat.runtime.manifest.load_manifest`;
-- ``demo_report.json`` of ``quakesat demo`` (``verdict``, ``simulate``).
+  :func:`quakesat.runtime.manifest.load_manifest`, and a saved export summary
+  (``"format": "quakesat-export"``);
+- ``demo_report.json`` of ``quakesat demo`` (``"format": "quakesat-demo"``).
+
+A JSON file is taken by its ``format`` tag alone, and read by that record's own reader
+(:data:`READERS`, each beside its producer): a file the reader refuses (another version, a
+field of the wrong type) is a warning line on the page, never the end of the report.
 
 Any subset is fine: the page says plainly what was not found. Every string read from these
 files is untrusted (a tile id or a status name in a hostile stream): the template escapes
@@ -38,9 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from quakesat import __version__
-from quakesat.errors import QuakesatError
+from quakesat.bench.record import BenchRecord, parse_bench_record
+from quakesat.demo_record import DemoRecord, parse_demo_record
+from quakesat.errors import QuakesatError, RecordError
+from quakesat.export.record import ExportRecord, parse_export_record
 from quakesat.files import write_text_atomic
 from quakesat.ground.decode import iter_stream, to_json_dict
+from quakesat.ground.run_record import RunRecord, parse_run_record
+from quakesat.mission.record import MissionRecord, parse_mission_record
+from quakesat.records import MAX_RECORD_BYTES
+from quakesat.report.alerts import Truth, alert_truth, demo_roles, mission_truth, order_streams, tile_list_truth
 from quakesat.runtime.message import MESSAGE_LENGTH
 from quakesat.runtime.status import parse_status
 
@@ -52,7 +64,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_DEPTH = 4
 MAX_FILES = 20_000
 #: Larger JSON files are not read (mission.json of a one-day mission is about 80 kB).
-MAX_JSON_BYTES = 64 * 2**20
+MAX_JSON_BYTES = MAX_RECORD_BYTES
 #: A stream is decoded up to this many bytes (a million messages); the rest is reported as not read.
 MAX_STREAM_BYTES = 32 * 2**20
 MAX_JSONL_LINES = 1_000_000
@@ -138,6 +150,9 @@ class Stream:
     alerts: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)  # a heap of the most confident
     alert_points: list[tuple[float, float]] = field(default_factory=list)
     tile_points: list[tuple[str, float, float, bool]] = field(default_factory=list)
+    truth: Truth | None = None  # what the folder says is true of its alerts (report/alerts.py)
+    role_kind: str = ""  # in a demo folder: flown, seed, baseline or parity (report/alerts.py)
+    role_label: str = ""
 
     def add(self, obj: Any) -> None:
         """Count one message, given as the JSON object ``quakesat decode`` prints."""
@@ -299,15 +314,17 @@ class Scan:
     """Every file of the folder that the report can use, by kind, and what it could not read."""
 
     folder: Path
-    runs: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
-    missions: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
-    benches: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+    runs: list[tuple[Path, RunRecord]] = field(default_factory=list)
+    missions: list[tuple[Path, MissionRecord]] = field(default_factory=list)
+    benches: list[tuple[Path, BenchRecord]] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
-    demos: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+    exports: list[tuple[Path, ExportRecord]] = field(default_factory=list)
+    demos: list[tuple[Path, DemoRecord]] = field(default_factory=list)
     streams: list[Path] = field(default_factory=list)
     decoded: list[Path] = field(default_factory=list)
     tile_lists: list[Path] = field(default_factory=list)
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    rejected: list[tuple[Path, str]] = field(default_factory=list)  # a record its reader refused, and why
     other: list[Path] = field(default_factory=list)
     skipped_files: int = 0
 
@@ -320,8 +337,8 @@ class Scan:
 
     @property
     def empty(self) -> bool:
-        return not (self.runs or self.missions or self.benches or self.manifests or self.demos or self.streams
-                    or self.decoded)
+        return not (self.runs or self.missions or self.benches or self.manifests or self.exports or self.demos
+                    or self.streams or self.decoded or self.rejected)
 
 
 def _files(folder: Path, skip: Path | None) -> tuple[list[Path], int]:
@@ -369,7 +386,20 @@ def scan(folder: Path, skip: Path | None = None) -> Scan:
     return result
 
 
+#: A record's ``format`` tag → its reader (beside its producer) and the Scan list it goes to.
+READERS: dict[str, tuple[Any, str]] = {
+    "quakesat-run": (parse_run_record, "runs"),
+    "quakesat-mission": (parse_mission_record, "missions"),
+    "quakesat-bench": (parse_bench_record, "benches"),
+    "quakesat-export": (parse_export_record, "exports"),
+    "quakesat-demo": (parse_demo_record, "demos"),
+}
+#: The manifest has its own reader (load_manifest), run when its section is built.
+MANIFEST_FORMAT = "quakesat-manifest"
+
+
 def _sort_json(result: Scan, path: Path) -> None:
+    """File a JSON file by its ``format`` tag, read by that record's reader; no tag, no kind."""
     if path.stat().st_size > MAX_JSON_BYTES:
         result.unreadable.append((path, f"larger than {MAX_JSON_BYTES // 2**20} MiB, not read"))
         return
@@ -378,20 +408,31 @@ def _sort_json(result: Scan, path: Path) -> None:
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         result.unreadable.append((path, f"not JSON ({_text(err, 200)})"))
         return
-    if not isinstance(obj, dict):
-        result.other.append(path)
-    elif obj.get("format") == "quakesat-bench":
-        result.benches.append((path, obj))
-    elif obj.get("format") == "quakesat-manifest":
+    fmt = obj.get("format") if isinstance(obj, dict) else None
+    if fmt == MANIFEST_FORMAT:
         result.manifests.append(path)
-    elif {"stream", "messages", "profile"} <= obj.keys():
-        result.runs.append((path, obj))
-    elif {"window", "contacts", "modes"} <= obj.keys():
-        result.missions.append((path, obj))
-    elif {"verdict", "simulate"} <= obj.keys():
-        result.demos.append((path, obj))
+    elif isinstance(fmt, str) and fmt in READERS:
+        reader, kind = READERS[fmt]
+        try:
+            record = reader(obj, result.name(path))
+        except RecordError as err:
+            result.rejected.append((path, _text(err)))
+            return
+        getattr(result, kind).append((path, record))
+    elif fmt is None and _written_by_quakesat(path):
+        result.rejected.append((path, "no \"format\" tag: a result file of a quakesat older than its typed records; "
+                                      "run the command again to include it"))
     else:
         result.other.append(path)
+
+
+#: Names quakesat's commands give their result files: an untagged JSON file of such a name was
+#: written before the records had tags, and the page says so instead of listing it quietly.
+RESULT_NAMES = ("mission.json", "bench.json", "demo_report.json")
+
+
+def _written_by_quakesat(path: Path) -> bool:
+    return path.name in RESULT_NAMES or path.name.endswith(".report.json")
 
 
 # ─── warnings ───────────────────────────────────────────────────────────────────────────
@@ -444,25 +485,26 @@ def stream_warnings(stream: Stream, warn: Warnings, *, model_known: bool = False
 
 # ─── sections ───────────────────────────────────────────────────────────────────────────
 def _stream_view(stream: Stream) -> dict[str, Any]:
+    """One stream as the page shows it: its counts, its role, its alerts with their verdicts."""
     return {"name": stream.name, "source": stream.source, "role": stream.role, "messages": stream.messages,
             "tile_reports": stream.tile_reports, "health": stream.health, "events": stream.events,
             "statuses": stream.statuses.most_common(), "errors": sum(stream.errors.values()),
-            "alerts": stream.alert_rows(), "model_ids": [m for m, _ in stream.model_ids.most_common(4)],
-            "unplaced": stream.unplaced}
+            "alerts": [alert_truth(row, stream.truth) for row in stream.alert_rows()],
+            "model_ids": [m for m, _ in stream.model_ids.most_common(4)], "unplaced": stream.unplaced,
+            "role_kind": stream.role_kind, "role_label": stream.role_label,
+            "truth_source": stream.truth.source if stream.truth is not None and stream.truth.known else ""}
 
 
-def _run_view(name: str, report: dict[str, Any], stream: Stream | None, warn: Warnings) -> dict[str, Any]:
-    """One ``quakesat run`` report (untrusted JSON) as the page shows it; its warnings."""
-    model = _dict(report.get("model"))
-    fault = report.get("fault")
-    profile = _dict(report.get("profile"))
+def _run_view(name: str, report: RunRecord, stream: Stream | None, warn: Warnings) -> dict[str, Any]:
+    """One ``quakesat run`` record as the page shows it (its nested blocks are still untrusted); its warnings."""
+    model, fault, profile = report.model, report.fault, report.profile
     stages = [{"stage": _text(stage, 40), "ms_per_tile": _num(_dict(row).get("ms_per_tile")),
                "ms_when_run": _num(_dict(row).get("ms_when_run")), "runs": _int(_dict(row).get("runs"))}
               for stage, row in _dict(profile.get("stages")).items()]
-    sources = {_text(k, 40): _int(v) for k, v in _dict(report.get("georeference_sources")).items()}
-    if isinstance(fault, dict):
-        warn.add("error", name, f"model fault: {_text(fault.get('status'), 80)}: {_text(fault.get('detail'))}")
-    dropped, missed = _int(report.get("dropped")), _int(report.get("deadlines_missed"))
+    sources = {_text(k, 40): v for k, v in (report.georeference_sources or {}).items()}
+    if fault is not None:
+        warn.add("error", name, f"model fault: {_text(fault.status, 80)}: {_text(fault.detail)}")
+    dropped, missed = report.dropped, report.deadlines_missed
     if dropped:
         warn.add("error", name, f"the onboard queue dropped {dropped:,} message(s)")
     if missed:
@@ -470,19 +512,18 @@ def _run_view(name: str, report: dict[str, Any], stream: Stream | None, warn: Wa
     unplaced = sources.get("none") or 0
     if unplaced:
         warn.add("warning", name, f"{unplaced:,} tile(s) had no georeference in the file (source 'none')")
-    evaluation = _dict(report.get("evaluation"))
+    evaluation = report.evaluation or {}
     detection = _dict(evaluation.get("detection"))
     shortcut = _dict(evaluation.get("shortcut"))
     hard = _dict(shortcut.get("hard"))
     hard_negatives = _dict(shortcut.get("hard_negatives"))
     magnitude = _dict(evaluation.get("magnitude"))
-    view = {"name": name, "stream": _text(report.get("stream")), "tiles": _int(report.get("tiles")),
-            "messages": _int(report.get("messages")), "bytes": _int(report.get("bytes")),
-            "events_flagged": _int(report.get("events_flagged")), "dropped": dropped, "deadlines_missed": missed,
-            "artifact": _text(model.get("artifact"), 80), "model_id": _text(model.get("model_id"), 16),
-            "fault": None if not isinstance(fault, dict) else
-            f"{_text(fault.get('status'), 80)}: {_text(fault.get('detail'))}",
-            "config": [(_text(k, 40), _text(v, 80) or "none") for k, v in _dict(report.get("config")).items()],
+    view = {"name": name, "stream": _text(report.stream), "tiles": report.tiles,
+            "messages": report.messages, "bytes": report.bytes,
+            "events_flagged": report.events_flagged, "dropped": dropped, "deadlines_missed": missed,
+            "artifact": _text(model.artifact, 80) if model else "", "model_id": _text(model.model_id, 16) if model else "",
+            "fault": None if fault is None else f"{_text(fault.status, 80)}: {_text(fault.detail)}",
+            "config": [(_text(k, 40), _text(v, 80) or "none") for k, v in report.config.items()],
             "stages": stages, "tiles_per_s": _num(profile.get("tiles_per_s")),
             "wall_tiles_per_s": _num(profile.get("wall_tiles_per_s")), "threads": _int(profile.get("threads")),
             "georeference_sources": sorted(sources.items()), "evaluation": None,
@@ -508,11 +549,11 @@ def _quantile_text(block: Any) -> str:
     return f"{median:.2f} h / {p90:.2f} h" if p90 is not None else f"{median:.2f} h"
 
 
-def _mission_view(name: str, mission: dict[str, Any], streams: list[Stream], warn: Warnings) -> dict[str, Any]:
-    """``mission.json`` (untrusted) as the page shows it; its warnings."""
-    window = _dict(mission.get("window"))
-    model = _dict(mission.get("model"))
-    modes = {_text(k, 40): _dict(v) for k, v in _dict(mission.get("modes")).items()}
+def _mission_view(name: str, mission: MissionRecord, streams: list[Stream], warn: Warnings) -> dict[str, Any]:
+    """A ``mission.json`` record as the page shows it (the per-mode figures still untrusted); its warnings."""
+    window = mission.window
+    model = mission.model
+    modes = {_text(k, 40): v for k, v in mission.modes.items()}
     rows: list[dict[str, Any]] = []
     per_event: dict[str, list[dict[str, Any]]] = {}
     for mode, figures in modes.items():
@@ -548,20 +589,20 @@ def _mission_view(name: str, mission: dict[str, Any], streams: list[Stream], war
                             "outcome": _text(e.get("outcome"), 120)}
                            for e in map(_dict, _list(figures.get("per_event")))]
     stations = [(_text(k, 80), _int(_dict(v).get("contacts")), _num(_dict(v).get("minutes")))
-                for k, v in _dict(mission.get("stations")).items()]
-    return {"name": name, "scenario": _text(mission.get("scenario"), 120), "start": _utc(window.get("start")),
-            "end": _utc(window.get("end")), "hours": _num(window.get("hours")), "orbits": _num(window.get("orbits")),
+                for k, v in mission.stations.items()]
+    return {"name": name, "scenario": _text(mission.scenario, 120), "start": _utc(window.start),
+            "end": _utc(window.end), "hours": _num(window.hours), "orbits": _num(window.orbits),
             "artifact": _text(model.get("artifact"), 80), "runtime": _text(model.get("runtime"), 40),
-            "contacts": len(_list(mission.get("contacts"))), "stations": stations, "modes": rows,
-            "per_event": per_event, "simulated_tiles": _int(mission.get("simulated_tiles")),
-            "seconds": _num(mission.get("seconds")), "streams": [_stream_view(s) for s in streams],
+            "contacts": len(mission.contacts), "stations": stations, "modes": rows,
+            "per_event": per_event, "simulated_tiles": mission.simulated_tiles,
+            "seconds": _num(mission.seconds), "streams": [_stream_view(s) for s in streams],
             "plots": {}}
 
 
-def _bench_view(name: str, bench: dict[str, Any], warn: Warnings) -> dict[str, Any]:
-    """``bench.json`` (untrusted) as a table."""
+def _bench_view(name: str, bench: BenchRecord, warn: Warnings) -> dict[str, Any]:
+    """A ``bench.json`` record as a table (each row's figures still untrusted)."""
     rows = []
-    for row in map(_dict, _list(bench.get("rows"))):
+    for row in bench.rows:
         latency = _dict(row.get("latency"))
         instructions = _dict(row.get("instructions_per_tile"))
         a53 = instructions.get("cortex-a53")
@@ -583,11 +624,11 @@ def _bench_view(name: str, bench: dict[str, Any], warn: Warnings) -> dict[str, A
                      "a53_mj": 1e3 * _num(energy.get("joules_per_tile")) if _num(energy.get("joules_per_tile"))
                      is not None else None,
                      "error": _text(row.get("error")) if "error" in row else ""})
-    seed = _dict(bench.get("seed_equivalent"))
-    machine = _dict(bench.get("machine"))
+    seed = bench.seed_equivalent or {}
+    machine = bench.machine
     return {"name": name, "rows": rows, "seed_model": _text(seed.get("model"), 120),
             "seed_p50": _num(_dict(seed.get("latency")).get("p50_ms")), "seed_note": _text(seed.get("note")),
-            "tile_side": _int(bench.get("tile_side")), "machine": f"{_text(machine.get('processor'), 120)} "
+            "tile_side": bench.tile_side, "machine": f"{_text(machine.get('processor'), 120)} "
             f"({_text(machine.get('cpu_count'), 8)} cores)" if machine else ""}
 
 
@@ -650,14 +691,14 @@ def _parity(name: str, cpp: dict[str, Any], warn: Warnings) -> str:
             "differs" if cpp.get("byte_identical") is False else "–")
 
 
-def _demo_view(name: str, demo: dict[str, Any], warn: Warnings) -> dict[str, Any]:
-    verdict = _dict(demo.get("verdict"))
-    cpp, insar_cpp = _dict(demo.get("cpp_runner")), _dict(demo.get("insar_cpp_runner"))
-    return {"name": name, "verdict": _text(verdict.get("says"), 2000),
-            "insar_verdict": _text(_dict(demo.get("insar_verdict")).get("says"), 2000),
+def _demo_view(name: str, demo: DemoRecord, warn: Warnings) -> dict[str, Any]:
+    """A ``demo_report.json`` record: the verdicts and the C++ parity; its warnings."""
+    cpp, insar_cpp = demo.cpp_runner or {}, demo.insar_cpp_runner or {}
+    return {"name": name, "verdict": _text(demo.verdict.get("says"), 2000),
+            "insar_verdict": _text((demo.insar_verdict or {}).get("says"), 2000),
             "parity": _parity(name, cpp, warn), "parity_artifact": _text(cpp.get("artifact"), 80),
             "insar_parity": _parity(name, insar_cpp, warn) if insar_cpp else "",
-            "insar_parity_artifact": _text(insar_cpp.get("artifact"), 80), "seconds": _num(demo.get("seconds"))}
+            "insar_parity_artifact": _text(insar_cpp.get("artifact"), 80), "seconds": _num(demo.seconds)}
 
 
 # ─── the page ───────────────────────────────────────────────────────────────────────────
@@ -667,7 +708,7 @@ def _pair_streams(scan_: Scan) -> tuple[dict[Path, Path], set[Path]]:
     streams, decoded = set(scan_.streams), set(scan_.decoded)
     for path, report in scan_.runs:
         stem = path.name[: -len(".report.json")] if path.name.endswith(".report.json") else path.stem
-        recorded = [Path(_text(report.get(k))).name for k in ("stream", "decoded")]
+        recorded = [Path(_text(name)).name for name in (report.stream, report.decoded)]
         candidates = [path.with_name(stem + ".bin"), path.with_name(stem + ".jsonl"),
                       *(path.with_name(n) for n in recorded if n)]
         chosen = next((c for c in candidates if c in streams), None) or next((c for c in candidates if c in decoded),
@@ -692,7 +733,7 @@ def build_context(folder: Path, skip: Path | None = None) -> dict[str, Any]:
     Raises:
         NothingToReportError: no file under ``folder`` is one the report reads.
     """
-    from quakesat.ground import report_plots
+    from quakesat.report import plots as report_plots
 
     folder = Path(folder)
     found = scan(folder, skip)
@@ -701,18 +742,76 @@ def build_context(folder: Path, skip: Path | None = None) -> dict[str, Any]:
             f"{folder} holds nothing quakesat run, mission, bench, export or demo writes (no *.report.json, "
             "downlink stream, mission.json, bench.json or manifest.json); point it at such a folder")
     warn = Warnings()
+    _scan_warnings(found, warn)
+    tiles = _footprints(found)
+    by_report, taken = _pair_streams(found)
+    runs, run_streams = _run_sections(found, by_report, warn)
+    missions = _mission_sections(found, taken, warn)
+    ground_streams = [*run_streams, *_other_streams(found, taken, warn)]
+    ground_truth = tile_list_truth(found.tile_lists)
+    for stream in ground_streams:
+        stream.truth = ground_truth
+    # The flown model's stream first, a baseline's labelled (report/alerts.py).
+    ground_streams = order_streams(ground_streams, {found.name(p): role for p, role in demo_roles(found.demos).items()})
+    context: dict[str, Any] = {
+        "title": f"quakesat report: {folder.name or folder.resolve().name or folder}",
+        "folder": str(folder), "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "version": __version__,
+        "found": _found(found), "absent": _absent(found), "other_files": [found.name(p) for p in found.other[:60]],
+        "other_more": max(0, len(found.other) - 60),
+        "warnings": warn.items,
+        "streams": [_stream_view(s) for s in ground_streams],
+        "map": _plots(warn, "map", report_plots.ground_map, ground_streams, tiles) if ground_streams else None,
+        "runs": runs, "missions": missions,
+        "benches": [_section(warn, found.name(p), _bench_view, found.name(p), b, warn) for p, b in found.benches],
+        "manifests": [_section(warn, found.name(p), _manifest_view, found, p, warn) for p in found.manifests],
+        "demos": [_section(warn, found.name(p), _demo_view, found.name(p), d, warn) for p, d in found.demos],
+        "plots_missing": report_plots.missing_reason(),
+        "limits": {"alert_rows": ALERT_ROWS},
+    }
+    grouped: dict[str, list[str]] = {}
+    for name, kind in context["found"]:
+        grouped.setdefault(kind, []).append(name)
+    context["found_by_kind"] = list(grouped.items())
+    _embed_plots(found, context)
+    return context
+
+
+def _embed_plots(found: Scan, context: dict[str, Any]) -> None:
+    """The PNG plots bench and export wrote beside their records, into their sections."""
+    from quakesat.report import plots as report_plots
+
+    for key, paths, names in (("benches", [p for p, _ in found.benches], report_plots.BENCH_PNGS),
+                              ("manifests", found.manifests, report_plots.FIDELITY_PNGS)):
+        for path, view in zip(paths, context[key]):
+            if view.get("name"):
+                view["plots"] = report_plots.embed_pngs(path.parent, names)
+
+
+def _scan_warnings(found: Scan, warn: Warnings) -> None:
+    """What the scan could not read, the records their readers refused, the files not looked at."""
     for path, why in found.unreadable:
         warn.add("warning", found.name(path), f"could not be read: {why}")
+    for path, why in found.rejected:
+        prefix = f"{found.name(path)}: "
+        warn.add("warning", found.name(path), f"not shown: {why[len(prefix):] if why.startswith(prefix) else why}")
     if found.skipped_files:
         warn.add("warning", ".", f"{found.skipped_files:,} file(s) beyond the first {MAX_FILES:,} were not looked at")
+
+
+def _footprints(found: Scan) -> dict[str, tuple[float, float, float | None]]:
+    """Tile id → (lat, lon, side in km or None) over every tile list (the first list naming a tile wins)."""
     tiles: dict[str, tuple[float, float, float | None]] = {}
     for path in found.tile_lists:
         for tile_id, where in read_tile_list(path).items():
             tiles.setdefault(tile_id, where)
+    return tiles
 
-    by_report, taken = _pair_streams(found)
-    runs = []
-    run_streams: list[Stream] = []
+
+def _run_sections(found: Scan, by_report: dict[Path, Path],
+                  warn: Warnings) -> tuple[list[dict[str, Any]], list[Stream]]:
+    """Each run record's section, with the stream it wrote where that is in the folder."""
+    runs, streams = [], []
     for path, report in found.runs:
         name = found.name(path)
         stream = None
@@ -720,32 +819,44 @@ def build_context(folder: Path, skip: Path | None = None) -> dict[str, Any]:
             try:
                 stream = _read_any(found, by_report[path])
                 stream.role = "run"
-                stream_warnings(stream, warn, model_known=isinstance(report.get("fault"), dict),
-                                drops_known=_int(report.get("dropped")) is not None)
-                run_streams.append(stream)
+                stream_warnings(stream, warn, model_known=report.fault is not None, drops_known=True)
+                streams.append(stream)
             except OSError as err:
                 warn.add("warning", found.name(by_report[path]), f"could not be read: {err.strerror or err}")
         else:
             warn.add("warning", name, "the stream this run wrote is not in the folder")
         runs.append(_section(warn, name, _run_view, name, report, stream, warn))
+    return runs, streams
+
+
+def _mission_sections(found: Scan, taken: set[Path], warn: Warnings) -> list[dict[str, Any]]:
+    """Each mission record's section with its modes' downlink streams (``MODE_downlink.bin``
+    beside it, marked ``taken``) and its plots."""
+    from quakesat.report import plots as report_plots
 
     missions = []
     for path, mission in found.missions:
-        modes = [str(m) for m in _dict(mission.get("modes"))]
+        truth = mission_truth(mission)  # the catalogue: which downlinked alert caught an earthquake
         streams = []
-        for mode in modes:
+        for mode in map(str, mission.modes):
             candidate = path.with_name(f"{mode}_downlink.bin")
             if candidate in found.streams and candidate not in taken:
                 taken.add(candidate)
                 stream = read_stream(candidate, found.name(candidate))
                 stream.role = "mission"
+                stream.truth = truth
                 stream_warnings(stream, warn, drops_known=True)
                 streams.append((mode, stream))
         view = _section(warn, found.name(path), _mission_view, found.name(path), mission, [s for _, s in streams], warn)
         if view.get("name"):
-            view["plots"] = _plots(warn, found.name(path), report_plots.mission_plots, mission, streams) or {}
+            view["plots"] = _plots(warn, found.name(path), report_plots.mission_plots, mission.to_dict(),
+                                   streams) or {}
         missions.append(view)
+    return missions
 
+
+def _other_streams(found: Scan, taken: set[Path], warn: Warnings) -> list[Stream]:
+    """The streams and decodes no run or mission took."""
     others = []
     for path in [*found.streams, *found.decoded]:
         if path in taken:
@@ -757,12 +868,22 @@ def build_context(folder: Path, skip: Path | None = None) -> dict[str, Any]:
             continue
         stream_warnings(stream, warn)
         others.append(stream)
+    return others
 
-    benches = [_section(warn, found.name(p), _bench_view, found.name(p), b, warn) for p, b in found.benches]
-    manifests = [_section(warn, found.name(p), _manifest_view, found, p, warn) for p in found.manifests]
-    demos = [_section(warn, found.name(p), _demo_view, found.name(p), d, warn) for p, d in found.demos]
-    ground_streams = [*run_streams, *others]
-    absent = [text for present, text in (
+
+def _found(found: Scan) -> list[tuple[str, str]]:
+    """(name, kind) of every file the page reads, kind by kind."""
+    return [(found.name(p), kind) for kind, paths in (
+        ("run report", [p for p, _ in found.runs]), ("mission", [p for p, _ in found.missions]),
+        ("bench", [p for p, _ in found.benches]), ("export manifest", found.manifests),
+        ("export summary", [p for p, _ in found.exports]),
+        ("demo report", [p for p, _ in found.demos]), ("downlink stream", found.streams),
+        ("decoded messages", found.decoded), ("tile list", found.tile_lists)) for p in paths]
+
+
+def _absent(found: Scan) -> list[str]:
+    """What kinds of input the folder lacks, as the page says it."""
+    return [text for present, text in (
         (found.runs, "no `quakesat run` report (OUT.report.json)"),
         (found.streams or found.decoded, "no downlink stream (.bin) or decoded messages (.jsonl)"),
         (found.missions, "no `quakesat mission` result (mission.json)"),
@@ -770,29 +891,6 @@ def build_context(folder: Path, skip: Path | None = None) -> dict[str, Any]:
         (found.manifests, "no `quakesat export` folder (manifest.json)"),
         (found.tile_lists, "no tile list (tile footprints are drawn around the reported positions instead)"),
     ) if not present]
-    context: dict[str, Any] = {
-        "title": f"quakesat report: {folder.name or folder.resolve().name or folder}",
-        "folder": str(folder), "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "version": __version__,
-        "found": [(found.name(p), kind) for kind, paths in (
-            ("run report", [p for p, _ in found.runs]), ("mission", [p for p, _ in found.missions]),
-            ("bench", [p for p, _ in found.benches]), ("export manifest", found.manifests),
-            ("demo report", [p for p, _ in found.demos]), ("downlink stream", found.streams),
-            ("decoded messages", found.decoded), ("tile list", found.tile_lists)) for p in paths],
-        "absent": absent, "other_files": [found.name(p) for p in found.other[:60]],
-        "other_more": max(0, len(found.other) - 60),
-        "warnings": warn.items,
-        "streams": [_stream_view(s) for s in ground_streams],
-        "map": _plots(warn, "map", report_plots.ground_map, ground_streams, tiles) if ground_streams else None,
-        "runs": runs, "missions": missions, "benches": benches, "manifests": manifests, "demos": demos,
-        "plots_missing": report_plots.missing_reason(),
-        "limits": {"alert_rows": ALERT_ROWS},
-    }
-    grouped: dict[str, list[str]] = {}
-    for name, kind in context["found"]:
-        grouped.setdefault(kind, []).append(name)
-    context["found_by_kind"] = list(grouped.items())
-    return context
 
 
 def _section(warn: Warnings, where: str, build: Any, *args: Any) -> dict[str, Any]:
