@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from quakesat.doc_blocks import markers
 from quakesat.mission.reference_store import (
     HEADER_BYTES,
     StoreFormat,
@@ -14,6 +17,7 @@ from quakesat.mission.reference_store import (
     kept,
     presum,
     quantise,
+    store_study_markdown,
 )
 
 
@@ -84,11 +88,19 @@ def test_costs_follow_the_number_of_looks_and_the_bits() -> None:
     assert costs[StoreFormat(1, 4)].phase_std / full.phase_std < 1.05 < costs[StoreFormat(1, 2)].phase_std / full.phase_std
 
 
-def test_choose_format_takes_the_cheapest_within_the_loss() -> None:
+def test_choose_format_takes_the_cheapest_within_the_loss_at_every_coherence() -> None:
     stores = [StoreFormat(p, b) for p in (1, 2) for b in (2, 3, 4, 8, 32)]
-    costs = coherence_cost(stores, [0.9], side_px=128, tiles=4, seed=2)
-    chosen = choose_format(costs, 128, 0.9, max_phase_std_ratio=1.1)
+    costs = coherence_cost(stores, [0.5, 0.9], side_px=128, tiles=4, seed=2)
+    chosen = choose_format(costs, 128, max_phase_std_ratio=1.1)
     assert chosen.presum == 1 and chosen.bits in (3, 4)
-    assert choose_format(costs, 128, 0.9, max_phase_std_ratio=100.0) == StoreFormat(2, 2)
+    assert choose_format(costs, 128, max_phase_std_ratio=100.0) == StoreFormat(2, 2)
+    without_reference = [cost for cost in costs if not (cost.store == StoreFormat(1, 32) and cost.coherence == 0.5)]
     with pytest.raises(ValueError):
-        choose_format(costs, 128, 0.5)
+        choose_format(without_reference, 128)
+
+
+def test_the_docs_block_is_what_the_study_renders() -> None:
+    document = (Path(__file__).resolve().parents[2] / "docs" / "mission.md").read_text(encoding="utf-8")
+    begin, end = markers("reference-store")
+    block = document.split(begin + "\n", 1)[1].split("\n" + end, 1)[0]
+    assert block == store_study_markdown()
