@@ -5,8 +5,11 @@ there was none; where the folder holds no truth for it, it is an *alert (truth u
 guessed. The truth the report can read:
 
 - a tile list (``tiles.jsonl``) whose lines carry ``"label"`` (1 or true: the tile shows an
-  earthquake; 0 or false: it does not): a ground stream's alert is judged by its tile id. Tile
-  ids that two lists label differently are left unknown, and so is an alert more than
+  earthquake; 0 or false: it does not): a ground stream's alert is judged by its tile id, in
+  the lists of its model's tile kind (``"kind"``; the model known from the id its messages
+  carry and a manifest in the folder), since lists of the two kinds number their tiles
+  independently. Where the kind is not known, tile ids that two lists label differently are
+  left unknown; so is an alert more than
   :data:`MATCH_KM` from the listed tile's centre (the id names another tile: a list of
   another run);
 - a mission's catalogue (``mission.json`` ``catalogue``): a downlinked alert within
@@ -120,8 +123,11 @@ class Truth:
         return (CAUGHT, "") if label else (FALSE, "")
 
 
-def tile_list_truth(paths: Iterable[Path]) -> Truth:
-    """The ``label`` of every tile list line that has one, by tile id (see the module doc)."""
+def tile_list_truth(paths: Iterable[Path], kind: str | None = None) -> Truth:
+    """The ``label`` of every tile list line that has one, by tile id (see the module doc).
+    With ``kind`` (``amplitude`` or ``same_track``), only lines of that tile kind count: lists
+    of the two kinds number their tiles independently, so a stream whose model takes one kind
+    is judged by that kind's lists alone."""
     labels: dict[str, tuple[bool, float | None, float | None]] = {}
     conflicting: set[str] = set()
     for path in paths:
@@ -135,6 +141,8 @@ def tile_list_truth(paths: Iterable[Path]) -> Truth:
                     except (ValueError, RecursionError):
                         continue
                     if not isinstance(obj, dict) or "label" not in obj:
+                        continue
+                    if kind is not None and obj.get("kind", "amplitude") != kind:
                         continue
                     label, tile_id = _label(obj.get("label")), obj.get("tile_id")
                     if label is None or isinstance(tile_id, bool) or not isinstance(tile_id, (int, str)):

@@ -748,9 +748,7 @@ def build_context(folder: Path, skip: Path | None = None) -> dict[str, Any]:
     runs, run_streams = _run_sections(found, by_report, warn)
     missions = _mission_sections(found, taken, warn)
     ground_streams = [*run_streams, *_other_streams(found, taken, warn)]
-    ground_truth = tile_list_truth(found.tile_lists)
-    for stream in ground_streams:
-        stream.truth = ground_truth
+    _judge_by_tile_lists(ground_streams, found)
     # The flown model's stream first, a baseline's labelled (report/alerts.py).
     ground_streams = order_streams(ground_streams, {found.name(p): role for p, role in demo_roles(found.demos).items()})
     context: dict[str, Any] = {
@@ -853,6 +851,27 @@ def _mission_sections(found: Scan, taken: set[Path], warn: Warnings) -> list[dic
                                    streams) or {}
         missions.append(view)
     return missions
+
+
+def _judge_by_tile_lists(streams: list[Stream], found: Scan) -> None:
+    """Give each ground stream the tile lists' truth: the lists of its model's tile kind where a
+    manifest in the folder names the model id its messages carry, else all lists (a tile id
+    the lists label differently then stays unknown)."""
+    from quakesat.runtime.manifest import load_manifest
+
+    kinds: dict[str, str] = {}
+    for path in found.manifests:
+        try:
+            manifest = load_manifest(path)
+        except QuakesatError:
+            continue  # its own section says why
+        kinds.update({f"{artifact.model_id:04x}": manifest.input.kind for artifact in manifest.artifacts})
+    merged = tile_list_truth(found.tile_lists)
+    by_kind = {kind: tile_list_truth(found.tile_lists, kind) for kind in set(kinds.values())}
+    for stream in streams:
+        ids = [model for model, _ in stream.model_ids.most_common()]
+        stream_kinds = {kinds[model] for model in ids if model in kinds}
+        stream.truth = by_kind[stream_kinds.pop()] if len(stream_kinds) == 1 else merged
 
 
 def _other_streams(found: Scan, taken: set[Path], warn: Warnings) -> list[Stream]:

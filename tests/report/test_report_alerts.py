@@ -44,6 +44,28 @@ def test_tile_labels_judge_alerts_and_conflicts_stay_unknown(tmp_path: Path, mak
     assert not alerts.tile_list_truth([]).known
 
 
+def test_a_stream_is_judged_by_the_tile_lists_of_its_models_kind(tmp_path: Path, make: SimpleNamespace) -> None:
+    """Lists of the two kinds number their tiles independently: tile 8 is an earthquake in the
+    same-track list and not in the amplitude list. The stream's model id names a manifest in
+    the folder, whose input kind picks the list; a stream of an unknown model stays unknown."""
+    from quakesat.runtime.manifest import load_manifest
+
+    make.labelled_tiles(tmp_path / "amplitude")  # tile 8: no earthquake
+    same_track = [{"tile_id": 8, "kind": "same_track", "lat": 41.36, "lon": 19.49, "pre": "p.npy", "post": "q.npy",
+                   "label": 1}]
+    (tmp_path / "same_track.jsonl").write_text("".join(json.dumps(line) + "\n" for line in same_track))
+    make.export(tmp_path / "artifacts")
+    manifest = load_manifest(make.TINY / "manifest.json")
+    flown = f"{manifest.artifacts[0].model_id:04x}"
+    assert manifest.input.kind == "amplitude"
+    line = make.decoded_line(tile_id=8, lat=41.36, lon=19.49, model_id=flown)
+    (tmp_path / "flown.jsonl").write_text(line + "\n")
+    (tmp_path / "stranger.jsonl").write_text(make.decoded_line(tile_id=8, lat=41.36, lon=19.49, model_id="ffff") + "\n")
+    streams = {s["name"]: s for s in build_context(tmp_path)["streams"]}
+    assert [a["truth"] for a in streams["flown.jsonl"]["alerts"]] == [FALSE]
+    assert [a["truth"] for a in streams["stranger.jsonl"]["alerts"]] == [UNKNOWN]
+
+
 def test_a_mission_alert_is_caught_near_an_epicentre(make: SimpleNamespace) -> None:
     truth = alerts.mission_truth(make.mission_result())
     assert [q.name for q in truth.quakes] == ["Durres, Albania", "Gorkha, Nepal"]
