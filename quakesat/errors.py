@@ -114,3 +114,8 @@ class RecordError(QuakesatError, ValueError):
     def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class DiskSpaceError(QuakesatError, OSError):
+    """Not enough free disk space for a file a command is about to write; raised before the
+    writing starts, so nothing is left half-written (HDF5 fails badly on a full disk)."""

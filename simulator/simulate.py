@@ -15,8 +15,10 @@ ignored by the reader.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +29,7 @@ import numpy as np
 
 from quakesat import __version__
 from quakesat.data.parallel import default_workers, ordered_map
-from quakesat.errors import QuakesatError
+from quakesat.errors import DiskSpaceError, QuakesatError
 from quakesat.files import atomic_output
 from quakesat.simulator.conditions import sample_conditions
 from quakesat.simulator.coseismic import CoseismicConfig, coseismic_change
@@ -387,6 +389,24 @@ def _event_attrs(event: Event, split: str) -> dict[str, Any]:
     }
 
 
+#: Free space kept beyond a file's estimated size (HDF5 metadata, the file system's own needs).
+DISK_MARGIN_BYTES = 64 * 2**20
+
+
+def check_disk_space(folder: Path, needed_bytes: int, what: Path, free_bytes: int | None = None) -> None:
+    """Refuse, before anything is written, a file of about ``needed_bytes`` that ``folder``'s
+    file system has no room for (a full disk in the middle of an HDF5 write can crash the
+    process rather than raise).
+
+    Raises:
+        DiskSpaceError: one line with both sizes.
+    """
+    free = shutil.disk_usage(folder).free if free_bytes is None else free_bytes
+    if needed_bytes + DISK_MARGIN_BYTES > free:
+        raise DiskSpaceError(f"{what}: not enough free disk space: the file needs about {needed_bytes / 1e9:.2f} GB "
+                             f"and {free / 1e9:.2f} GB is free; free some space or write elsewhere")
+
+
 def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(), progress: bool = True,
                   workers: int | None = None) -> dict[str, Any]:
     """Simulate ``config.events`` earthquakes and write them to ``path`` (overwritten).
@@ -426,6 +446,14 @@ def simulate_file(path: str | Path, config: SimulationConfig = SimulationConfig(
     path.parent.mkdir(parents=True, exist_ok=True)
     split_counts = {name: 0 for name in SPLIT_SHARES}
     results = ordered_map(_run_patch_job, jobs, workers)
+    first = next(results, None)
+    if first is not None:  # the first patch's arrays size the whole file
+        try:
+            check_disk_space(path.parent, sum(array.nbytes for array in first[0].values()) * len(jobs), path)
+        except DiskSpaceError:
+            results.close()
+            raise
+        results = itertools.chain([first], results)
     # Written beside the target and renamed when complete: an interrupted run leaves no half file.
     with atomic_output(path) as partial, h5py.File(partial, "w") as h5, \
             tqdm(total=len(jobs), desc="simulate", unit="patch", disable=not progress) as bar:

@@ -433,3 +433,33 @@ def test_cli_bad_options_exit_2_with_one_line_and_no_file(argv, named, tmp_path,
     assert named in captured.err and "Traceback" not in captured.err
     assert len(captured.err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_file_the_disk_has_no_room_for_is_refused_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A full disk in the middle of an HDF5 write can crash the process: the size is checked
+    against the free space first, one line, exit 2, nothing left behind."""
+    from types import SimpleNamespace
+
+    from quakesat.errors import DiskSpaceError
+    from quakesat.simulator import simulate
+
+    monkeypatch.setattr(simulate.shutil, "disk_usage", lambda _: SimpleNamespace(total=10**9, used=10**9 - 10**6,
+                                                                                   free=10**6))
+    out = tmp_path / "q.h5"
+    with pytest.raises(DiskSpaceError, match="not enough free disk space"):
+        simulate_file(out, replace(BASE, events=4), progress=False, workers=1)
+    assert list(tmp_path.iterdir()) == []
+    assert main(["simulate", "--events", "4", "--size", "64", "--out", str(out)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "GB is free" in lines[0], lines
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_disk_check_by_hand(tmp_path: Path) -> None:
+    from quakesat.errors import DiskSpaceError
+    from quakesat.simulator.simulate import DISK_MARGIN_BYTES, check_disk_space
+
+    check_disk_space(tmp_path, 10**6, tmp_path / "f.h5", free_bytes=10**6 + DISK_MARGIN_BYTES)
+    with pytest.raises(DiskSpaceError, match="needs about 0.00 GB and 0.07 GB is free"):
+        check_disk_space(tmp_path, 10**6, tmp_path / "f.h5", free_bytes=10**6 + DISK_MARGIN_BYTES - 1)
