@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from quakesat.report.values import finite_number
+
 #: The three verdicts on an alert, in the order the legend lists them.
 CAUGHT, FALSE, UNKNOWN = "caught", "false", "unknown"
 TRUTH_TEXT = {CAUGHT: "caught earthquake", FALSE: "false alert", UNKNOWN: "alert (truth unknown)"}
@@ -46,13 +48,6 @@ MATCH_KM = 50.0
 EARTH_RADIUS_KM = 6371.0
 MAX_LINES = 1_000_000
 MAX_QUAKES = 10_000
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _as_dict(record: Any) -> Mapping[str, Any]:
@@ -148,7 +143,7 @@ def tile_list_truth(paths: Iterable[Path], kind: str | None = None) -> Truth:
                     if label is None or isinstance(tile_id, bool) or not isinstance(tile_id, (int, str)):
                         continue
                     key = str(tile_id)[:40]
-                    lat, lon = _finite(obj.get("lat")), _finite(obj.get("lon"))
+                    lat, lon = finite_number(obj.get("lat")), finite_number(obj.get("lon"))
                     centre = (lat, lon) if lat is not None and lon is not None else (None, None)
                     if labels.setdefault(key, (label, *centre))[0] != label:
                         conflicting.add(key)
@@ -167,12 +162,12 @@ def catalogue_quakes(mission: Any) -> list[Quake]:
     for quake in catalogue[:MAX_QUAKES] if isinstance(catalogue, list) else []:
         if not isinstance(quake, dict):
             continue
-        lat, lon = _finite(quake.get("latitude")), _finite(quake.get("longitude"))
+        lat, lon = finite_number(quake.get("latitude")), finite_number(quake.get("longitude"))
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             continue
         name = quake.get("name")
         quakes.append(Quake(quake.get("index"), name[:120] if isinstance(name, str) else "", lat, lon,
-                            _finite(quake.get("mw"))))
+                            finite_number(quake.get("mw"))))
     return quakes
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import functools
 import heapq
 import json
-import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ from quakesat.ground.run_record import RunRecord, parse_run_record
 from quakesat.mission.record import MissionRecord, parse_mission_record
 from quakesat.records import MAX_RECORD_BYTES
 from quakesat.report.alerts import Truth, alert_truth, demo_roles, mission_truth, order_streams, tile_list_truth
+from quakesat.report.values import finite_number
 from quakesat.runtime.message import MESSAGE_LENGTH
 from quakesat.runtime.status import parse_status
 
@@ -83,14 +83,6 @@ class NothingToReportError(QuakesatError, FileNotFoundError):
 
 
 # ─── untrusted values ───────────────────────────────────────────────────────────────────
-def _num(value: Any) -> float | None:
-    """``value`` as a finite float, None for anything else (bools, strings, NaN)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -122,7 +114,7 @@ def _category(reason: str) -> str:
 
 
 def _utc(unix: Any) -> str:
-    seconds = _num(unix)
+    seconds = finite_number(unix)
     if seconds is None or not -1e11 < seconds < 1e11:
         return "–"
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -174,7 +166,7 @@ class Stream:
         self.statuses[reason] += 1
         category = _category(reason)
         self.categories[category] += 1
-        lat, lon = _num(obj.get("lat")), _num(obj.get("lon"))
+        lat, lon = finite_number(obj.get("lat")), finite_number(obj.get("lon"))
         event = obj.get("event") is True
         located = obj.get("located") is True
         placed = (lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
@@ -188,9 +180,9 @@ class Stream:
         self.events += 1
         if placed and len(self.alert_points) < MAP_POINTS:
             self.alert_points.append((lat, lon))  # type: ignore[arg-type]
-        confidence = _num(obj.get("confidence"))
+        confidence = finite_number(obj.get("confidence"))
         row = {"tile_id": _text(obj.get("tile_id"), 40), "seq": _text(obj.get("seq"), 12), "reason": reason,
-               "category": category, "confidence": confidence, "magnitude": _num(obj.get("magnitude")),
+               "category": category, "confidence": confidence, "magnitude": finite_number(obj.get("magnitude")),
                "time": _text(obj.get("time"), 40), "lat": lat, "lon": lon, "located": located,
                "model_id": _text(obj.get("model_id"), 16)}
         item = (-1.0 if confidence is None else confidence, -self.events, row)
@@ -291,10 +283,10 @@ def read_tile_list(path: Path) -> dict[str, tuple[float, float, float | None]]:
                 continue
             if not isinstance(obj, dict):
                 continue
-            lat, lon = _num(obj.get("lat")), _num(obj.get("lon"))
+            lat, lon = finite_number(obj.get("lat")), finite_number(obj.get("lon"))
             if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 continue
-            spacing = _num(obj.get("pixel_spacing_m")) or 10.0
+            spacing = finite_number(obj.get("pixel_spacing_m")) or 10.0
             side = None
             pre = obj.get("pre")
             if isinstance(pre, str) and len(tiles) < FOOTPRINT_HEADERS:
@@ -498,8 +490,8 @@ def _stream_view(stream: Stream) -> dict[str, Any]:
 def _run_view(name: str, report: RunRecord, stream: Stream | None, warn: Warnings) -> dict[str, Any]:
     """One ``quakesat run`` record as the page shows it (its nested blocks are still untrusted); its warnings."""
     model, fault, profile = report.model, report.fault, report.profile
-    stages = [{"stage": _text(stage, 40), "ms_per_tile": _num(_dict(row).get("ms_per_tile")),
-               "ms_when_run": _num(_dict(row).get("ms_when_run")), "runs": _int(_dict(row).get("runs"))}
+    stages = [{"stage": _text(stage, 40), "ms_per_tile": finite_number(_dict(row).get("ms_per_tile")),
+               "ms_when_run": finite_number(_dict(row).get("ms_when_run")), "runs": _int(_dict(row).get("runs"))}
               for stage, row in _dict(profile.get("stages")).items()]
     sources = {_text(k, 40): v for k, v in (report.georeference_sources or {}).items()}
     if fault is not None:
@@ -524,18 +516,18 @@ def _run_view(name: str, report: RunRecord, stream: Stream | None, warn: Warning
             "artifact": _text(model.artifact, 80) if model else "", "model_id": _text(model.model_id, 16) if model else "",
             "fault": None if fault is None else f"{_text(fault.status, 80)}: {_text(fault.detail)}",
             "config": [(_text(k, 40), _text(v, 80) or "none") for k, v in report.config.items()],
-            "stages": stages, "tiles_per_s": _num(profile.get("tiles_per_s")),
-            "wall_tiles_per_s": _num(profile.get("wall_tiles_per_s")), "threads": _int(profile.get("threads")),
+            "stages": stages, "tiles_per_s": finite_number(profile.get("tiles_per_s")),
+            "wall_tiles_per_s": finite_number(profile.get("wall_tiles_per_s")), "threads": _int(profile.get("threads")),
             "georeference_sources": sorted(sources.items()), "evaluation": None,
             "stream_view": None if stream is None else _stream_view(stream)}
     if evaluation:
         counts = _dict(detection.get("counts"))
         view["evaluation"] = {
-            "accuracy": _num(detection.get("accuracy")), "f1": _num(detection.get("f1")),
+            "accuracy": finite_number(detection.get("accuracy")), "f1": finite_number(detection.get("f1")),
             "counts": [(k, _int(counts.get(k))) for k in ("tp", "fp", "tn", "fn")],
-            "hard_accuracy": _num(hard.get("accuracy")), "hard_negatives": _int(hard_negatives.get("n")),
+            "hard_accuracy": finite_number(hard.get("accuracy")), "hard_negatives": _int(hard_negatives.get("n")),
             "hard_false_alarms": _int(hard_negatives.get("false_alarms")),
-            "magnitude_mae": _num(magnitude.get("mae")), "magnitude_mae_events": _num(magnitude.get("mae_events")),
+            "magnitude_mae": finite_number(magnitude.get("mae")), "magnitude_mae_events": finite_number(magnitude.get("mae_events")),
             "gate": [(_text(k, 40), _text(v, 80)) for k, v in _dict(evaluation.get("gate")).items()],
             "location": [(_text(k, 40), _text(v, 80)) for k, v in _dict(evaluation.get("location")).items()]}
     return view
@@ -543,7 +535,7 @@ def _run_view(name: str, report: RunRecord, stream: Stream | None, warn: Warning
 
 def _quantile_text(block: Any) -> str:
     block = _dict(block)
-    median, p90 = _num(block.get("median_h")), _num(block.get("p90_h"))
+    median, p90 = finite_number(block.get("median_h")), finite_number(block.get("p90_h"))
     if median is None:
         return "–"
     return f"{median:.2f} h / {p90:.2f} h" if p90 is not None else f"{median:.2f} h"
@@ -566,13 +558,13 @@ def _mission_view(name: str, mission: MissionRecord, streams: list[Stream], warn
                      "time_to_alert": _quantile_text(figures.get("time_to_alert")),
                      "acquisition_to_alert": _quantile_text(figures.get("acquisition_to_alert")),
                      "tiles": _int(_dict(figures.get("tiles")).get("processed")),
-                     "false_alerts_per_day": _num(false_alerts.get("per_day")),
+                     "false_alerts_per_day": finite_number(false_alerts.get("per_day")),
                      "false_alerts_delivered": _int(false_alerts.get("delivered")),
                      "messages": _int(downlink.get("messages")), "bytes": _int(downlink.get("bytes")),
                      "max_fill": _int(queue.get("max_fill")), "capacity": _int(queue.get("capacity")),
                      "dropped": _int(queue.get("dropped")), "dropped_events": _int(queue.get("dropped_events")),
                      "left_events": _int(queue.get("left_events_on_board")),
-                     "energy_j_per_day": _num(_dict(figures.get("energy")).get("joules_per_day"))})
+                     "energy_j_per_day": finite_number(_dict(figures.get("energy")).get("joules_per_day"))})
         where = f"{name} ({mode})"
         if _int(queue.get("dropped")):
             warn.add("error" if _int(queue.get("dropped_events")) else "warning", where,
@@ -583,19 +575,19 @@ def _mission_view(name: str, mission: MissionRecord, streams: list[Stream], warn
         if _int(queue.get("left_events_on_board")):
             warn.add("warning", where, f"{_int(queue.get('left_events_on_board')):,} event message(s) still on board "
                                        "at the end of the window")
-        per_event[mode] = [{"name": _text(e.get("name"), 120), "mw": _num(e.get("mw")), "looks": _int(e.get("looks")),
+        per_event[mode] = [{"name": _text(e.get("name"), 120), "mw": finite_number(e.get("mw")), "looks": _int(e.get("looks")),
                             "tiles": _int(e.get("tiles_processed")), "damaged": _int(e.get("tiles_with_damage")),
-                            "to_acquisition": _num(e.get("to_acquisition_h")), "to_alert": _num(e.get("to_alert_h")),
+                            "to_acquisition": finite_number(e.get("to_acquisition_h")), "to_alert": finite_number(e.get("to_alert_h")),
                             "outcome": _text(e.get("outcome"), 120)}
                            for e in map(_dict, _list(figures.get("per_event")))]
-    stations = [(_text(k, 80), _int(_dict(v).get("contacts")), _num(_dict(v).get("minutes")))
+    stations = [(_text(k, 80), _int(_dict(v).get("contacts")), finite_number(_dict(v).get("minutes")))
                 for k, v in mission.stations.items()]
     return {"name": name, "scenario": _text(mission.scenario, 120), "start": _utc(window.start),
-            "end": _utc(window.end), "hours": _num(window.hours), "orbits": _num(window.orbits),
+            "end": _utc(window.end), "hours": finite_number(window.hours), "orbits": finite_number(window.orbits),
             "artifact": _text(model.get("artifact"), 80), "runtime": _text(model.get("runtime"), 40),
             "contacts": len(mission.contacts), "stations": stations, "modes": rows,
             "per_event": per_event, "simulated_tiles": mission.simulated_tiles,
-            "seconds": _num(mission.seconds), "streams": [_stream_view(s) for s in streams],
+            "seconds": finite_number(mission.seconds), "streams": [_stream_view(s) for s in streams],
             "plots": {}}
 
 
@@ -612,22 +604,22 @@ def _bench_view(name: str, bench: BenchRecord, warn: Warnings) -> dict[str, Any]
             warn.add("warning", name, f"{_text(row.get('artifact'), 80)} ({_text(row.get('runtime'), 20)}): "
                                       f"{_text(row.get('error'))}")
         rows.append({"artifact": _text(row.get("artifact"), 80), "runtime": _text(row.get("runtime"), 20),
-                     "threads": _int(row.get("threads")), "p50": _num(latency.get("p50_ms")),
-                     "p90": _num(latency.get("p90_ms")), "p99": _num(latency.get("p99_ms")),
-                     "tiles_per_s": _num(latency.get("tiles_per_s")), "speedup": _num(row.get("speedup_vs_seed")),
-                     "rss_mb": None if _num(row.get("rss_peak_bytes")) is None else _num(row.get("rss_peak_bytes")) / 1e6,
-                     "model_kb": None if _num(row.get("model_bytes")) is None else _num(row.get("model_bytes")) / 1e3,
-                     "accuracy": _num(row.get("accuracy_at_operating_point")),
-                     "agreement": _num(row.get("flag_agreement")),
+                     "threads": _int(row.get("threads")), "p50": finite_number(latency.get("p50_ms")),
+                     "p90": finite_number(latency.get("p90_ms")), "p99": finite_number(latency.get("p99_ms")),
+                     "tiles_per_s": finite_number(latency.get("tiles_per_s")), "speedup": finite_number(row.get("speedup_vs_seed")),
+                     "rss_mb": None if finite_number(row.get("rss_peak_bytes")) is None else finite_number(row.get("rss_peak_bytes")) / 1e6,
+                     "model_kb": None if finite_number(row.get("model_bytes")) is None else finite_number(row.get("model_bytes")) / 1e3,
+                     "accuracy": finite_number(row.get("accuracy_at_operating_point")),
+                     "agreement": finite_number(row.get("flag_agreement")),
                      "gate_passed": row.get("gate_passed") if isinstance(row.get("gate_passed"), bool) else None,
-                     "a53_minstr": _num(a53) / 1e6 if _num(a53) is not None else None,
-                     "a53_mj": 1e3 * _num(energy.get("joules_per_tile")) if _num(energy.get("joules_per_tile"))
+                     "a53_minstr": finite_number(a53) / 1e6 if finite_number(a53) is not None else None,
+                     "a53_mj": 1e3 * finite_number(energy.get("joules_per_tile")) if finite_number(energy.get("joules_per_tile"))
                      is not None else None,
                      "error": _text(row.get("error")) if "error" in row else ""})
     seed = bench.seed_equivalent or {}
     machine = bench.machine
     return {"name": name, "rows": rows, "seed_model": _text(seed.get("model"), 120),
-            "seed_p50": _num(_dict(seed.get("latency")).get("p50_ms")), "seed_note": _text(seed.get("note")),
+            "seed_p50": finite_number(_dict(seed.get("latency")).get("p50_ms")), "seed_note": _text(seed.get("note")),
             "tile_side": bench.tile_side, "machine": f"{_text(machine.get('processor'), 120)} "
             f"({_text(machine.get('cpu_count'), 8)} cores)" if machine else ""}
 
@@ -656,26 +648,26 @@ def _manifest_view(scan_: Scan, path: Path, warn: Warnings) -> dict[str, Any]:
             warn.add("warning", name, f"{_text(artifact.name, 80)} was not scored by the fidelity gate")
         artifacts.append({"name": _text(artifact.name, 80), "format": artifact.format, "precision": artifact.precision,
                           "bytes": artifact.bytes, "tiles": _int(fidelity.get("tiles")),
-                          "agreement": _num(fidelity.get("flag_agreement")),
+                          "agreement": finite_number(fidelity.get("flag_agreement")),
                           "flags_changed": _int(fidelity.get("flags_changed")),
-                          "accuracy": _num(fidelity.get("accuracy")),
-                          "reference_accuracy": _num(fidelity.get("reference_accuracy")),
-                          "magnitude_drift": _num(_dict(fidelity.get("magnitude_abs_error")).get("mean")),
-                          "latency_ms": _num(artifact.latency_ms), "passed": artifact.passed_gate,
+                          "accuracy": finite_number(fidelity.get("accuracy")),
+                          "reference_accuracy": finite_number(fidelity.get("reference_accuracy")),
+                          "magnitude_drift": finite_number(_dict(fidelity.get("magnitude_abs_error")).get("mean")),
+                          "latency_ms": finite_number(artifact.latency_ms), "passed": artifact.passed_gate,
                           "failures": [_text(f) for f in artifact.gate_failures],
                           "default": [runtime for runtime, default in (("python", loaded.default_artifact),
                                                                        ("cpp", loaded.cpp_default_artifact))
                                       if default == artifact.name]})
     return {"name": name, "error": "", "model": _text(loaded.model.name, 80), "family": loaded.model.family,
             "heads": ", ".join(loaded.model.heads), "created": _text(loaded.created, 40),
-            "event_threshold": _num(decision.event_threshold),
-            "target_far": _num(point.get("target_false_alarm_rate")), "recall": _num(point.get("recall")),
+            "event_threshold": finite_number(decision.event_threshold),
+            "target_far": finite_number(point.get("target_false_alarm_rate")), "recall": finite_number(point.get("recall")),
             "resolvable": point.get("resolvable") if isinstance(point.get("resolvable"), bool) else None,
             "point_note": _text(point.get("note")), "magnitude_informative": decision.magnitude_informative,
-            "temperature": _num(_dict(decision.calibration).get("temperature")),
-            "gate_threshold": _num(loaded.gate.threshold), "gate_statistic": loaded.gate.statistic,
-            "locate": loaded.locate.method, "min_agreement": _num(limits.get("min_agreement")),
-            "max_magnitude_drift": _num(limits.get("max_magnitude_drift")), "min_tiles": _int(limits.get("min_tiles")),
+            "temperature": finite_number(_dict(decision.calibration).get("temperature")),
+            "gate_threshold": finite_number(loaded.gate.threshold), "gate_statistic": loaded.gate.statistic,
+            "locate": loaded.locate.method, "min_agreement": finite_number(limits.get("min_agreement")),
+            "max_magnitude_drift": finite_number(limits.get("max_magnitude_drift")), "min_tiles": _int(limits.get("min_tiles")),
             "tiles_note": _text(gate_report.get("tiles_note")), "artifacts": artifacts}
 
 
@@ -698,7 +690,7 @@ def _demo_view(name: str, demo: DemoRecord, warn: Warnings) -> dict[str, Any]:
             "insar_verdict": _text((demo.insar_verdict or {}).get("says"), 2000),
             "parity": _parity(name, cpp, warn), "parity_artifact": _text(cpp.get("artifact"), 80),
             "insar_parity": _parity(name, insar_cpp, warn) if insar_cpp else "",
-            "insar_parity_artifact": _text(insar_cpp.get("artifact"), 80), "seconds": _num(demo.seconds)}
+            "insar_parity_artifact": _text(insar_cpp.get("artifact"), 80), "seconds": finite_number(demo.seconds)}
 
 
 # ─── the page ───────────────────────────────────────────────────────────────────────────
@@ -941,7 +933,7 @@ def render(context: dict[str, Any]) -> str:
 
 
 def _format_number(value: Any, digits: int = 2) -> str:
-    number = _num(value)
+    number = finite_number(value)
     return "–" if number is None else f"{number:,.{digits}f}"
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quakesat.report.alerts import CAUGHT, FALSE, TRUTH_STYLES, TRUTH_TEXT, UNKNOWN, Quake, Truth
+from quakesat.report.values import finite_number
 
 if TYPE_CHECKING:
     from quakesat.report.build import Stream
@@ -94,12 +95,6 @@ def _label(text: str) -> str:
     """A legend label matplotlib shows as written: no mathtext, not hidden by a leading underscore."""
     text = text.replace("\\", "\\\\").replace("$", r"\$")[:60]
     return " " + text if text.startswith("_") else text
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 def _items(value: Any) -> list[Any]:
@@ -450,24 +445,24 @@ def embed_pngs(folder: Path, names: Sequence[str]) -> list[dict[str, str]]:
 
 def _timeline(mission: dict[str, Any], modes: dict[str, Any]) -> str | None:
     window = mission.get("window") if isinstance(mission.get("window"), dict) else {}
-    start = _finite(window.get("start"))
+    start = finite_number(window.get("start"))
     contacts = [c for c in _items(mission.get("contacts")) if isinstance(c, dict)]
     if start is None or not contacts:
         return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 3.4))
     for contact in contacts:
-        begin, end = _finite(contact.get("start")), _finite(contact.get("end"))
+        begin, end = finite_number(contact.get("start")), finite_number(contact.get("end"))
         if begin is not None and end is not None and end >= begin:
             ax.axvspan((begin - start) / 3600, (end - start) / 3600, color="tab:green", alpha=0.3, lw=0)
     timeline = mission.get("queue_timeline") if isinstance(mission.get("queue_timeline"), dict) else {}
     for index, (mode, samples) in enumerate(timeline.items()):
-        pairs = [(_finite(s[0]), _finite(s[1])) for s in _items(samples) if isinstance(s, list) and len(s) >= 2]
+        pairs = [(finite_number(s[0]), finite_number(s[1])) for s in _items(samples) if isinstance(s, list) and len(s) >= 2]
         pairs = [(t, n) for t, n in pairs if t is not None and n is not None]
         if pairs:
             ax.step([(t - start) / 3600 for t, _ in pairs], [n for _, n in pairs], where="post",
                     color=COLOURS[(index + 1) % len(COLOURS)], label=_label(f"{mode} queue"))
-    capacities = {_finite((figures.get("queue") or {}).get("capacity")) for figures in modes.values()
+    capacities = {finite_number((figures.get("queue") or {}).get("capacity")) for figures in modes.values()
                   if isinstance(figures, dict) and isinstance(figures.get("queue"), dict)} - {None}
     for capacity in sorted(capacities):  # type: ignore[type-var]
         ax.axhline(capacity, color="tab:red", ls="--", lw=1, label=f"queue capacity {capacity:,.0f}")
@@ -486,7 +481,7 @@ def _time_to_alert(modes: dict[str, Any]) -> str | None:
         if not isinstance(figures, dict):
             continue
         events = figures.get("events")
-        hours = sorted(h for h in map(_finite, _items(figures.get("alert_hours"))) if h is not None)
+        hours = sorted(h for h in map(finite_number, _items(figures.get("alert_hours"))) if h is not None)
         if isinstance(events, int) and not isinstance(events, bool) and events > 0:
             curves.append((str(mode), hours, events))
     if not curves:
