@@ -53,9 +53,7 @@ class BenchRecord:
 
     def to_json(self) -> str:
         """The record's JSON text."""
-        body = self.to_dict()
-        del body["format"], body["version"]
-        return record_json(FORMAT, VERSION, body)
+        return record_json(self.to_dict())
 
 
 def parse_bench_record(obj: Any, source: str = "bench result") -> BenchRecord:

@@ -51,9 +51,7 @@ class ExportRecord:
 
     def to_json(self, indent: int | None = None) -> str:
         """The record's JSON text (one line by default, as the commands print it)."""
-        body = self.to_dict()
-        del body["format"], body["version"]
-        return record_json(FORMAT, VERSION, body, indent=indent)
+        return record_json(self.to_dict(), indent=indent)
 
 
 def export_record(manifest: Any, out: str | Path) -> ExportRecord:

@@ -72,9 +72,7 @@ class MissionRecord:
 
     def to_json(self) -> str:
         """The record's JSON text."""
-        body = self.to_dict()
-        del body["format"], body["version"]
-        return record_json(FORMAT, VERSION, body)
+        return record_json(self.to_dict())
 
 
 def parse_mission_record(obj: Any, source: str = "mission result") -> MissionRecord:

@@ -49,9 +49,7 @@ class DemoRecord:
 
     def to_json(self) -> str:
         """The record's JSON text."""
-        body = self.to_dict()
-        del body["format"], body["version"]
-        return record_json(FORMAT, VERSION, body, indent=2)
+        return record_json(self.to_dict(), indent=2)
 
 
 def parse_demo_record(obj: Any, source: str = "demo summary") -> DemoRecord:

@@ -25,9 +25,10 @@ from quakesat.errors import RecordError
 MAX_RECORD_BYTES = 64 * 2**20
 
 
-def record_json(fmt: str, version: int, body: Mapping[str, Any], indent: int | None = 1) -> str:
-    """The record's JSON text: ``format`` and ``version`` first, then ``body``, one newline at the end."""
-    return json.dumps({"format": fmt, "version": version, **body}, indent=indent) + "\n"
+def record_json(record: Mapping[str, Any], indent: int | None = 1) -> str:
+    """A record's JSON text, one newline at the end; ``record`` is its ``to_dict()``, which puts
+    ``format`` and ``version`` first."""
+    return json.dumps(record, indent=indent) + "\n"
 
 
 def load_json(path: str | Path, what: str) -> Any:
