@@ -14,9 +14,8 @@ to the neighbouring cells (:func:`layer_from_catalogue`). Coverage measured on t
 the layer was built from is an upper bound (the layer has seen those events): split the
 catalogue in time, build from the earlier part and measure on the later one.
 
-What this module does not decide is *which* layer: the repository bundles only the mission's
-16-event sample (``historical_quakes.json``), too few to build a layer from. A layer from a
-cited hazard model or a bundled global catalogue plugs in here. numpy only.
+Which layer, from which catalogue, and the study that chooses it on past years and measures
+it on later ones: :mod:`quakesat.mission.store_study`. numpy only.
 """
 
 from __future__ import annotations
@@ -36,12 +35,15 @@ EARTH_RADIUS_KM = 6371.0088
 @dataclass(frozen=True)
 class HazardLayer:
     """Cell weights on a regular latitude/longitude grid: ``weights[row, col]`` for the cell whose
-    south-west corner is (``south + row * cell_deg``, ``west + col * cell_deg``)."""
+    south-west corner is (``south + row * cell_deg``, ``west + col * cell_deg``). ``land``, when
+    given, is each cell's land share in [0, 1] (:func:`quakesat.mission.land.land_fraction`):
+    the store then keeps only a cell's land, and never a cell without any."""
 
     weights: np.ndarray
     cell_deg: float
     south: float = -90.0
     west: float = -180.0
+    land: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         weights = np.asarray(self.weights, dtype=np.float64)
@@ -54,6 +56,13 @@ class HazardLayer:
         if self.south < -90 or self.south + weights.shape[0] * self.cell_deg > 90 + 1e-9:
             raise ValueError("the grid reaches beyond the poles")
         object.__setattr__(self, "weights", weights)
+        if self.land is not None:
+            land = np.asarray(self.land, dtype=np.float64)
+            if land.shape != weights.shape:
+                raise ValueError(f"land must have the weights' shape {weights.shape}, got {land.shape}")
+            if not np.all(np.isfinite(land)) or np.any(land < 0) or np.any(land > 1):
+                raise ValueError("land shares must be in [0, 1]")
+            object.__setattr__(self, "land", land)
 
     def cell_of(self, lat: float, lon: float) -> tuple[int, int] | None:
         """The (row, col) holding a point, or None outside the grid (longitude wraps)."""
@@ -71,11 +80,17 @@ class HazardLayer:
         return EARTH_RADIUS_KM**2 * math.radians(self.cell_deg) * (math.sin(north) - math.sin(south))
 
 
-def tiles_per_cell(layer: HazardLayer, row: int, tile_km: float) -> int:
-    """Tiles of ``tile_km`` on a side that cover one cell of ``row`` (rounded up)."""
+def tiles_per_cell(layer: HazardLayer, row: int, tile_km: float, col: int | None = None) -> int:
+    """Tiles of ``tile_km`` on a side that cover one cell of ``row`` (rounded up): its whole
+    area, or with a land layer and ``col`` given, its land (0 for a cell without land)."""
     if tile_km <= 0:
         raise ValueError(f"tile_km must be > 0, got {tile_km}")
-    return max(1, math.ceil(layer.cell_area_km2(row) / tile_km**2))
+    share = 1.0
+    if layer.land is not None and col is not None:
+        share = float(layer.land[row, col])
+        if share <= 0:
+            return 0
+    return max(1, math.ceil(layer.cell_area_km2(row) * share / tile_km**2))
 
 
 @dataclass(frozen=True)
@@ -97,7 +112,10 @@ def plan_store(layer: HazardLayer, budget_bytes: float, store: StoreFormat, side
         raise ValueError(f"budget must be >= 0 bytes, got {budget_bytes}")
     per_tile = store.tile_bytes(side_px)
     rows, cols = np.nonzero(layer.weights > 0)
-    tiles = np.array([tiles_per_cell(layer, int(r), tile_km) for r in rows], dtype=np.int64)
+    tiles = np.array([tiles_per_cell(layer, int(r), tile_km, int(c)) for r, c in zip(rows, cols, strict=True)],
+                     dtype=np.int64)
+    keepable = tiles > 0
+    rows, cols, tiles = rows[keepable], cols[keepable], tiles[keepable]
     density = layer.weights[rows, cols] / (tiles * per_tile)
     kept: set[tuple[int, int]] = set()
     used_tiles = 0
@@ -117,8 +135,32 @@ def coverage(plan: StorePlan, layer: HazardLayer, epicentres: Iterable[tuple[flo
     points = list(epicentres)
     if not points:
         return 0.0
-    inside = sum(1 for lat, lon in points if layer.cell_of(lat, lon) in plan.cells)
-    return inside / len(points)
+    return float(np.mean(kept_mask(plan, layer, [p[0] for p in points], [p[1] for p in points])))
+
+
+def kept_mask(plan: StorePlan, layer: HazardLayer, lats: Sequence[float] | np.ndarray,
+              lons: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Whether each point (``lats[i]``, ``lons[i]``) lies in a kept cell."""
+    kept = np.zeros(layer.weights.shape, dtype=bool)
+    for cell in plan.cells:
+        kept[cell] = True
+    rows, cols = cell_indices(layer, lats, lons)
+    inside = rows >= 0
+    out = np.zeros(rows.shape, dtype=bool)
+    out[inside] = kept[rows[inside], cols[inside]]
+    return out
+
+
+def cell_indices(layer: HazardLayer, lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`HazardLayer.cell_of` for arrays: (rows, cols), both -1 outside the grid."""
+    lat = np.asarray(lats, dtype=np.float64)
+    lon = np.asarray(lons, dtype=np.float64)
+    rows = np.floor((lat - layer.south) / layer.cell_deg).astype(np.int64)
+    cols = np.floor(((lon - layer.west) % 360.0) / layer.cell_deg).astype(np.int64)
+    n_rows, n_cols = layer.weights.shape
+    outside = (rows < 0) | (rows >= n_rows) | (cols < 0) | (cols >= n_cols)
+    return np.where(outside, -1, rows), np.where(outside, -1, cols)
 
 
 @dataclass(frozen=True)
@@ -142,7 +184,7 @@ def coverage_curve(layer: HazardLayer, epicentres: Sequence[tuple[float, float]]
 
 
 def layer_from_catalogue(epicentres: Iterable[tuple[float, float]], cell_deg: float, spread_cells: int = 0,
-                         weights: Iterable[float] | None = None) -> HazardLayer:
+                         weights: Iterable[float] | None = None, land: np.ndarray | None = None) -> HazardLayer:
     """A global layer counting the catalogue's earthquakes per cell (each its ``weights`` entry,
     else 1), each count also added to the cells within ``spread_cells`` (a square; the
     catalogue's epicentres are a sample of where the next ones fall)."""
@@ -164,4 +206,4 @@ def layer_from_catalogue(epicentres: Iterable[tuple[float, float]], cell_deg: fl
             if 0 <= row < rows:
                 for d_col in range(-spread_cells, spread_cells + 1):
                     grid[row, (cell[1] + d_col) % cols] += value
-    return HazardLayer(grid, cell_deg)
+    return HazardLayer(grid, cell_deg, land=land)

