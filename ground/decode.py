@@ -44,7 +44,7 @@ from quakesat.runtime.message import (
 )
 from quakesat.runtime.status import Status
 
-REJECT_REASONS: tuple[str, ...] = (
+PACKET_REJECT_REASONS: tuple[str, ...] = (
     "not_bytes",
     "bad_length",
     "crc_mismatch",
@@ -54,6 +54,10 @@ REJECT_REASONS: tuple[str, ...] = (
     "bad_apid",
     "bad_sequence_flags",
     "bad_data_length",
+)
+"""The reasons :func:`packet_fields` rejects with, in its order: every packet kind's first checks."""
+REJECT_REASONS: tuple[str, ...] = (
+    *PACKET_REJECT_REASONS,
     "unknown_version",
     "unknown_kind",
     "reserved_flags_set",
@@ -86,6 +90,47 @@ def _flag_names(flags: int) -> str:
     return "|".join(names) if names else "none"
 
 
+def packet_fields(data: Any, layout: Any, names: tuple[str, ...], crc_offset: int, apid: int,
+                  packet_data_length: int) -> dict[str, int]:
+    """The checks every quakesat packet passes before its own: bytes of ``layout.size``, the
+    CRC over ``data[:crc_offset]``, then the CCSDS primary header (version 0, telemetry, no
+    secondary header, ``apid``, unsegmented, ``packet_data_length``). Returns the unpacked
+    fields by ``names``; raises :class:`DecodeError` with the first failed check's reason."""
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    elif isinstance(data, bytearray):
+        data = bytes(data)
+    elif not isinstance(data, bytes):
+        raise DecodeError("not_bytes", f"expected bytes, got {type(data).__name__}")
+    if len(data) != layout.size:
+        raise DecodeError("bad_length", f"got {len(data)} bytes, expected {layout.size}")
+
+    raw = dict(zip(names, layout.unpack(data)))
+    computed = crc16(data[:crc_offset])
+    if raw["crc"] != computed:
+        raise DecodeError("crc_mismatch", f"CRC 0x{raw['crc']:04x} != computed 0x{computed:04x}")
+
+    packet_id = raw["packet_id"]
+    if packet_id >> 13 != CCSDS_VERSION:
+        raise DecodeError("bad_ccsds_version", f"packet version {packet_id >> 13}, expected 0")
+    if (packet_id >> 12) & 1 != PACKET_TYPE_TM:
+        raise DecodeError("not_telemetry", "packet type 1 (telecommand), expected 0 (telemetry)")
+    if (packet_id >> 11) & 1:
+        raise DecodeError("secondary_header_set", "secondary header flag 1, expected 0")
+    packet_apid = packet_id & APID_MAX
+    if packet_apid != apid:
+        raise DecodeError("bad_apid", f"APID 0x{packet_apid:03x}, expected 0x{apid:03x}")
+    seq_flags = raw["packet_sequence_control"] >> 14
+    if seq_flags != SEQ_FLAGS_UNSEGMENTED:
+        raise DecodeError("bad_sequence_flags", f"sequence flags 0b{seq_flags:02b}, expected 0b11")
+    data_length = raw["packet_data_length"]
+    if data_length != packet_data_length:
+        raise DecodeError(
+            "bad_data_length", f"packet data length {data_length}, expected {packet_data_length}"
+        )
+    return raw
+
+
 def decode(data: bytes, *, apid: int = APID) -> TileReport | HealthReport:
     """Decode and validate one downlink message.
 
@@ -104,38 +149,7 @@ def decode(data: bytes, *, apid: int = APID) -> TileReport | HealthReport:
         DecodeError: the only exception raised, for any input; ``reason`` names the failed
             check and ``detail`` gives the values involved.
     """
-    if isinstance(data, memoryview):
-        data = data.tobytes()
-    elif isinstance(data, bytearray):
-        data = bytes(data)
-    elif not isinstance(data, bytes):
-        raise DecodeError("not_bytes", f"expected bytes, got {type(data).__name__}")
-    if len(data) != MESSAGE_LENGTH:
-        raise DecodeError("bad_length", f"got {len(data)} bytes, expected {MESSAGE_LENGTH}")
-
-    raw = dict(zip(_FIELD_NAMES, LAYOUT.unpack(data)))
-    computed = crc16(data[:CRC_OFFSET])
-    if raw["crc"] != computed:
-        raise DecodeError("crc_mismatch", f"CRC 0x{raw['crc']:04x} != computed 0x{computed:04x}")
-
-    packet_id = raw["packet_id"]
-    if packet_id >> 13 != CCSDS_VERSION:
-        raise DecodeError("bad_ccsds_version", f"packet version {packet_id >> 13}, expected 0")
-    if (packet_id >> 12) & 1 != PACKET_TYPE_TM:
-        raise DecodeError("not_telemetry", "packet type 1 (telecommand), expected 0 (telemetry)")
-    if (packet_id >> 11) & 1:
-        raise DecodeError("secondary_header_set", "secondary header flag 1, expected 0")
-    packet_apid = packet_id & APID_MAX
-    if packet_apid != apid:
-        raise DecodeError("bad_apid", f"APID 0x{packet_apid:03x}, expected 0x{apid:03x}")
-    seq_flags = raw["packet_sequence_control"] >> 14
-    if seq_flags != SEQ_FLAGS_UNSEGMENTED:
-        raise DecodeError("bad_sequence_flags", f"sequence flags 0b{seq_flags:02b}, expected 0b11")
-    data_length = raw["packet_data_length"]
-    if data_length != PACKET_DATA_LENGTH:
-        raise DecodeError(
-            "bad_data_length", f"packet data length {data_length}, expected {PACKET_DATA_LENGTH}"
-        )
+    raw = packet_fields(data, LAYOUT, _FIELD_NAMES, CRC_OFFSET, apid, PACKET_DATA_LENGTH)
     version, kind_code = raw["version_kind"] >> 4, raw["version_kind"] & 0x0F
     if version != MESSAGE_VERSION:
         raise DecodeError(
@@ -196,7 +210,7 @@ def decode(data: bytes, *, apid: int = APID) -> TileReport | HealthReport:
             event=bool(flags & _EVENT_BIT),
             gated=bool(flags & _GATED_BIT),
             located=bool(flags & _LOCATED_BIT),
-            apid=packet_apid,
+            apid=apid,
         )
     return HealthReport(
         seq=seq,
@@ -208,7 +222,7 @@ def decode(data: bytes, *, apid: int = APID) -> TileReport | HealthReport:
         queue_fill=raw["confidence"] / UNIT_SCALE,
         model_id=raw["model_id"],
         status=status,
-        apid=packet_apid,
+        apid=apid,
     )
 
 

@@ -116,20 +116,20 @@ LAYOUT = struct.Struct(">" + "".join(f.fmt for f in FIELDS))
 CRC_OFFSET = FIELDS[-1].offset
 
 
-def _check_layout() -> None:
-    """Refuse to import a field table with gaps, overlaps or the wrong total length."""
+def check_layout(fields: tuple[Field, ...], layout: struct.Struct, length: int, what: str = "message") -> None:
+    """Refuse a field table with gaps, overlaps, the wrong total length or the CRC not last."""
     offset = 0
-    for field in FIELDS:
+    for field in fields:
         if field.offset != offset:
-            raise RuntimeError(f"field {field.name} at offset {field.offset}, expected {offset}")
+            raise RuntimeError(f"{what} field {field.name} at offset {field.offset}, expected {offset}")
         offset += field.size
-    if offset != MESSAGE_LENGTH or LAYOUT.size != MESSAGE_LENGTH:
-        raise RuntimeError(f"field table spans {offset} bytes, expected {MESSAGE_LENGTH}")
-    if FIELDS[-1].name != "crc" or CRC_OFFSET != MESSAGE_LENGTH - CRC_LENGTH:
-        raise RuntimeError("the CRC must be the last field")
+    if offset != length or layout.size != length:
+        raise RuntimeError(f"{what} field table spans {offset} bytes, expected {length}")
+    if fields[-1].name != "crc" or fields[-1].offset != length - CRC_LENGTH:
+        raise RuntimeError(f"the CRC must be the last {what} field")
 
 
-_check_layout()
+check_layout(FIELDS, LAYOUT, MESSAGE_LENGTH)
 
 
 class Kind(IntEnum):
