@@ -69,3 +69,22 @@ def test_stream_file_with_corrupt_middle(tmp_path: Path, capsys: pytest.CaptureF
     (report,) = [json.loads(line) for line in err.splitlines()]
     assert report["index"] == 1 and report["error"] == "crc_mismatch"
     assert "byte offset 32" in report["detail"]
+
+
+def test_decode_thumbnails_file_and_hex(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    vectors = Path(__file__).parent / "vectors"
+    valid = [json.loads(line) for line in (vectors / "thumbnail.jsonl").read_text().splitlines()]
+    invalid = [json.loads(line) for line in (vectors / "thumbnail_invalid.jsonl").read_text().splitlines()]
+    stream = tmp_path / "thumbnails.bin"
+    stream.write_bytes(b"".join(bytes.fromhex(v["hex"]) for v in valid))
+    assert main(["decode", "--thumbnails", str(stream)]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line) for line in out.splitlines()] == [v["decoded"] for v in valid] and err == ""
+    # A malformed one among them: reported with its reason, exit 1, the good ones still printed.
+    bad = next(v for v in invalid if v["reason"] == "crc_mismatch")
+    assert main(["decode", "--thumbnails", "--hex", valid[0]["hex"], bad["hex"]]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 1 and json.loads(err)["error"] == "crc_mismatch"
+    # A thumbnail read as a 32-byte message is a length error, never a message.
+    assert main(["decode", "--hex", valid[0]["hex"]]) == 1
+    assert json.loads(capsys.readouterr().err)["error"] == "bad_length"

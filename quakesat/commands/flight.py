@@ -225,14 +225,22 @@ def add_decode(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--hex", nargs="+", metavar="HEX", help="one or more messages as hex strings")
     src.add_argument("file", nargs="?", type=existing_file, help="a binary stream of concatenated messages")
+    p.add_argument("--thumbnails", action="store_true",
+                   help="the input is deformation thumbnails (160-byte packets, APID 0x2C2), not 32-byte messages")
     p.set_defaults(func=_cmd_decode)
 
 
 def _cmd_decode(args: argparse.Namespace) -> int:
     from quakesat.errors import DecodeError
     from quakesat.ground.decode import decode, iter_stream, to_json_dict
+    from quakesat.ground.thumbnail_decode import decode_thumbnail, iter_thumbnails, thumbnail_to_json_dict
     from quakesat.runtime.message import MESSAGE_LENGTH
+    from quakesat.runtime.thumbnail import THUMBNAIL_LENGTH
 
+    # One packet kind per stream (the ground routes on the APID before this).
+    decode_one, split, as_json, length = (
+        (decode_thumbnail, iter_thumbnails, thumbnail_to_json_dict, THUMBNAIL_LENGTH) if args.thumbnails
+        else (decode, iter_stream, to_json_dict, MESSAGE_LENGTH))
     results: list[tuple[int, object]] = []
     if args.hex is not None:
         for index, text in enumerate(args.hex):
@@ -242,17 +250,17 @@ def _cmd_decode(args: argparse.Namespace) -> int:
                 results.append((index, DecodeError("not_hex", f"{text!r} is not a hex string")))
                 continue
             try:
-                results.append((index, decode(data)))
+                results.append((index, decode_one(data)))
             except DecodeError as err:
                 results.append((index, err))
     else:
         data = args.file.read_bytes()
-        results = [(offset // MESSAGE_LENGTH, item) for offset, item in iter_stream(data)]
+        results = [(offset // length, item) for offset, item in split(data)]
     bad = 0
     for index, item in results:
         if isinstance(item, DecodeError):
             bad += 1
             print(json.dumps({"index": index, "error": item.reason, "detail": str(item)}), file=sys.stderr)
         else:
-            print(json.dumps(to_json_dict(item)))
+            print(json.dumps(as_json(item)))
     return EXIT_FAILURE if bad else EXIT_OK
