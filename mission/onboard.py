@@ -5,7 +5,11 @@ view of a whole day of tiles.
 :class:`CppProcessor` writes them as a tile list and runs ``build/native/quakesat-runner``
 (a queue that holds the whole batch, no health report but the final one), whose messages the
 ground decoder reads back and puts in tile order by their sequence counts. Either way each
-tile's report is the runtime's, byte for byte, save its packet sequence count.
+tile's report is the runtime's, byte for byte, save its packet sequence count. Both fly the
+tile kind the model's manifest declares (``input.kind``: amplitude pairs, or same-track complex
+pairs from :mod:`quakesat.mission.same_track_tiles`); :attr:`ModelInfo.kind` says which, and a
+tile of the other kind is a :class:`~quakesat.errors.ConfigError`, not a run of
+``WRONG_KIND`` reports.
 
 The survey processes far more event-free tiles than can be simulated (about 65 tiles a
 second of recording). Those beyond the simulated sample are *not* run: each takes the
@@ -31,6 +35,7 @@ from quakesat.errors import ConfigError
 from quakesat.mission.tiles import SimulatedTile
 from quakesat.runtime.flight import FlightRuntime, RuntimeConfig, emits
 from quakesat.runtime.message import SEQ_COUNT_MAX, HealthReport, TileReport
+from quakesat.runtime.tile import AMPLITUDE, DEFAULT_PIXEL_SPACING_M, SAME_TRACK, SAME_TRACK_PIXEL_SPACING_M
 
 ReportT = TypeVar("ReportT", TileReport, HealthReport)
 
@@ -40,13 +45,46 @@ RUNNER = ROOT / "build" / "native" / "quakesat-runner"
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What the mission needs to know of the model that flies."""
+    """What the mission needs to know of the model that flies.
+
+    ``kind`` is the tile kind it takes (the manifest's ``input.kind``): ``amplitude`` (the
+    mission simulates :func:`~quakesat.mission.tiles.simulate_tiles` pairs of 10 m pixels) or
+    ``same_track`` (complex pairs of 80 m pixels); ``pixel_spacing_m`` that kind's pixel, so
+    that a tile is ``raw_side * pixel_spacing_m`` on the ground (:attr:`tile_km`)."""
 
     artifacts: str
     artifact: str
     model_id: int
     raw_side: int
     runtime: str
+    kind: str = AMPLITUDE
+    pixel_spacing_m: float = DEFAULT_PIXEL_SPACING_M
+
+    @property
+    def tile_km(self) -> float:
+        """Side of a tile on the ground, km."""
+        return self.raw_side * self.pixel_spacing_m / 1000.0
+
+
+def pixel_spacing_m(kind: str) -> float:
+    """The pixel spacing of the mission's tiles of ``kind``: 10 m amplitude (Sentinel-1 IW
+    GRD, QuakeSet), 80 m same-track (the interferometric models' tiles)."""
+    return SAME_TRACK_PIXEL_SPACING_M if kind == SAME_TRACK else DEFAULT_PIXEL_SPACING_M
+
+
+def _model_info(artifacts: str | Path, artifact: str, model_id: int, raw_side: int, runtime: str,
+                kind: str) -> ModelInfo:
+    return ModelInfo(str(artifacts), artifact, model_id, raw_side, runtime, kind, pixel_spacing_m(kind))
+
+
+def _checked(simulated: SimulatedTile, info: ModelInfo) -> SimulatedTile:
+    """``simulated``, if it is a tile of the kind the model takes; a ConfigError otherwise."""
+    kind = simulated.tile.kind
+    if kind != info.kind:
+        raise ConfigError(f"tile {simulated.plan.tile_id} is a {kind} pair, but the model {info.artifact} of "
+                          f"{info.artifacts} takes {info.kind} pairs (its manifest's input.kind): simulate the "
+                          f"mission's tiles as the model's kind (simulate_tiles(..., kind={info.kind!r}))")
+    return simulated
 
 
 class PythonProcessor:
@@ -58,18 +96,21 @@ class PythonProcessor:
         if self.runtime.model is None:
             fault = self.runtime.fault
             raise ConfigError(f"the mission's model cannot be used: {fault.detail if fault else 'no model'}")
-        self.info = ModelInfo(str(artifacts), self.runtime.model.artifact.name, self.runtime.model_id,
-                              int(self.runtime.side or 0), "python")
+        self.info = _model_info(artifacts, self.runtime.model.artifact.name, self.runtime.model_id,
+                                int(self.runtime.side or 0), "python", self.runtime.input_kind)
 
     def run(self, tiles: Iterable[SimulatedTile]) -> Iterator[tuple[SimulatedTile, TileReport]]:
         for simulated in tiles:
+            _checked(simulated, self.info)
             report = self.runtime.process(simulated.tile).report
             self.runtime.queue.pop()  # the mission keeps its own queue
             yield simulated, report
 
 
 class CppProcessor:
-    """Tiles through the C++ runner, in batches written as tile lists (``.pte`` artifacts)."""
+    """Tiles through the C++ runner, in batches written as tile lists (``.pte`` artifacts): each
+    batch's ``.npy`` images (``<f4`` amplitude, ``<c8`` same-track pairs with ``"kind":
+    "same_track"``, docs/cpp_runner.md) in a temporary folder of its own."""
 
     def __init__(self, artifacts: str | Path, artifact: str | None, gate: str, binary: Path = RUNNER,
                  batch: int = 64) -> None:
@@ -89,7 +130,8 @@ class CppProcessor:
         if not 1 <= batch <= SEQ_COUNT_MAX + 1:  # a batch's reports are put in order by their sequence counts
             raise ConfigError(f"a C++ batch holds 1..{SEQ_COUNT_MAX + 1} tiles, got {batch}")
         self.binary, self.artifacts, self.name, self.gate, self.batch = binary, Path(artifacts), name, gate, batch
-        self.info = ModelInfo(str(artifacts), name, entry.model_id, manifest.input.raw_side, "cpp")
+        self.info = _model_info(artifacts, name, entry.model_id, manifest.input.raw_side, "cpp",
+                                manifest.input.kind)
 
     def _batch(self, batch: list[SimulatedTile]) -> list[TileReport]:
         from quakesat.ground.decode import DecodeError, iter_stream
@@ -120,7 +162,7 @@ class CppProcessor:
     def run(self, tiles: Iterable[SimulatedTile]) -> Iterator[tuple[SimulatedTile, TileReport]]:
         batch: list[SimulatedTile] = []
         for simulated in tiles:
-            batch.append(simulated)
+            batch.append(_checked(simulated, self.info))
             if len(batch) == self.batch:
                 yield from zip(batch, self._batch(batch))
                 batch = []

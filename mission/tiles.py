@@ -10,7 +10,9 @@ speckle only) are drawn at random places and times of the recording, as many as
 ``tiles.background_sample``: they stand for the survey's hundreds of thousands of event-free
 tiles, whose outcomes the onboard model draws from them (:mod:`quakesat.mission.onboard`).
 Every tile's pixels come from its own random stream, so the tiles do not depend on the
-worker count.
+worker count. These are amplitude tiles (QuakeSet's kind); for a model that takes same-track
+complex pairs the same plan is simulated by :mod:`quakesat.mission.same_track_tiles`
+(:func:`simulate_tiles` with ``kind="same_track"``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from quakesat.data.parallel import ordered_map
+from quakesat.errors import ConfigError
 from quakesat.mission.catalogue import Quake
 from quakesat.mission.orbit import GroundTrack
 from quakesat.mission.swath import Swath, looks_at, offset_latlon, swath_points
-from quakesat.runtime.tile import Georef, Tile
+from quakesat.runtime.tile import AMPLITUDE, SAME_TRACK, TILE_KINDS, Georef, Tile
 
 #: Looks per earthquake that get tiles (a one-day scenario sees at most two).
 MAX_LOOKS = 4
@@ -57,6 +60,14 @@ class SimulatedTile:
     damaged_fraction: float
     max_mmi: float
     changes: str
+    #: Peak-to-peak co-seismic line-of-sight motion in fringes (same-track tiles: how much
+    #: earthquake signal the pair holds; 0 for amplitude tiles and event-free pairs).
+    coseismic_fringes: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        """The tile kind (:data:`~quakesat.runtime.tile.TILE_KINDS`)."""
+        return self.tile.kind
 
 
 def plan_event_tiles(quakes: list[Quake], track: GroundTrack, swath: Swath, tile_km: float, grid: int,
@@ -138,8 +149,16 @@ def _simulate(job: _Job) -> SimulatedTile:
 
 
 def simulate_tiles(planned: list[PlannedTile], quakes: list[Quake], size: int, pixel_spacing_m: float,
-                   repeat_days: int, workers: int) -> Iterator[SimulatedTile]:
-    """The planned tiles' pixels, in plan order, simulated over ``workers`` processes."""
+                   repeat_days: int, workers: int, kind: str = AMPLITUDE) -> Iterator[SimulatedTile]:
+    """The planned tiles' pixels, in plan order, simulated over ``workers`` processes, as tiles
+    of ``kind``: amplitude pairs (``size x size x 2`` sigma0) or same-track complex pairs
+    (:func:`quakesat.mission.same_track_tiles.simulate_same_track_tiles`)."""
+    if kind == SAME_TRACK:
+        from quakesat.mission.same_track_tiles import simulate_same_track_tiles
+
+        return simulate_same_track_tiles(planned, quakes, size, pixel_spacing_m, repeat_days, workers)
+    if kind != AMPLITUDE:
+        raise ConfigError(f"tile kind must be one of {list(TILE_KINDS)}, got {kind!r}")
     by_index = {q.index: q for q in quakes}
     jobs = [_Job(p, size, pixel_spacing_m, by_index.get(p.quake), repeat_days) for p in planned]
     return ordered_map(_simulate, jobs, workers)
