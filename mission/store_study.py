@@ -31,6 +31,7 @@ energy model). numpy, the catalogue and the bench's energy model.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -217,8 +218,9 @@ def _default_budget(catalogue: GlobalCatalogue, choice: Choice) -> tuple[float, 
     return BUDGETS_GB[-1], value
 
 
+@functools.lru_cache(maxsize=4)
 def run_store_study(seed: int = 0, board_id: str | None = None) -> StoreStudy:
-    """The study on the bundled catalogue (a few seconds)."""
+    """The study on the bundled catalogue (about a second; cached)."""
     from quakesat.bench.energy import BOARDS, energy_from_instructions
     from quakesat.mission.scenario import OnboardSpec
 

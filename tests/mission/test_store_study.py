@@ -129,3 +129,10 @@ def test_the_markdown_marks_the_default_budget() -> None:
     study = run_store_study()
     other = replace(study, default_budget_gb=BUDGETS_GB[0])
     assert f"| {BUDGETS_GB[0]:g} (default) |" in store_plan_markdown(other)
+
+
+@needs_mask
+def test_the_survey_volume_the_aggregation_assumes_is_the_store_study_s() -> None:
+    from quakesat.mission.survey_aggregation import TILES_CHECKED_PER_DAY
+
+    assert round(run_store_study().tiles_checked_per_day) == TILES_CHECKED_PER_DAY
