@@ -824,29 +824,3 @@ def plot_recall_curve(study: AggregationStudy, path: str | Path) -> Path:
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m quakesat.mission.aggregation_study [--doc docs/mission.md] [--plot PNG]``: run
-    the default study (a few minutes on 2 cores) and write its block ``survey-aggregation``."""
-    import argparse
-
-    from quakesat.doc_blocks import replace_block
-
-    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0] if main.__doc__ else None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--doc", type=Path, help="a Markdown file holding the block survey-aggregation")
-    parser.add_argument("--plot", type=Path, help="where to write the recall curve (PNG)")
-    args = parser.parse_args(argv)
-    study = run_aggregation_study(args.seed)
-    text = aggregation_markdown(study)
-    print(text)
-    if args.doc:
-        replace_block(args.doc, "survey-aggregation", text)
-    if args.plot:
-        plot_recall_curve(study, args.plot)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

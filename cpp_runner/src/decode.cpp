@@ -1,6 +1,7 @@
 // Ground decoder of the downlink message: every byte read through the field table of
 // message.hpp, the checks of ground/decode.py decode one by one in its order, the first
-// failure returned (decode.hpp).
+// failure returned (decode.hpp); and the packet checks every packet kind runs first
+// (check_packet, ground/decode.py packet_fields), the thumbnail's decoder included.
 #include "quakesat/decode.hpp"
 
 namespace quakesat {
@@ -9,15 +10,18 @@ namespace {
 constexpr std::uint8_t kProblemFlags = bit(Flag::kInputInvalid) | bit(Flag::kModelError) | bit(Flag::kDegraded);
 constexpr std::uint8_t kTileOnlyFlags = bit(Flag::kEvent) | bit(Flag::kGated) | bit(Flag::kLocated);
 constexpr std::uint8_t kReservedFlagBits = static_cast<std::uint8_t>(~(kProblemFlags | kTileOnlyFlags));
-constexpr std::uint32_t kLatRawMax = 90 * 10'000'000;   // ±90° in 1e-7 degree
-constexpr std::uint32_t kLonRawMax = 180 * 10'000'000;  // ±180°
+
+// `size` bytes at `offset`, big-endian.
+std::uint32_t get(const std::uint8_t* data, std::size_t offset, std::size_t size) {
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < size; ++i) value = (value << 8) | data[offset + i];
+  return value;
+}
 
 // Field `which`, big-endian, as wide as the field's type.
 std::uint32_t get(const std::uint8_t* data, Field which) {
   const MessageField& f = field(which);
-  std::uint32_t value = 0;
-  for (std::size_t i = 0; i < size_of(f.type); ++i) value = (value << 8) | data[f.offset + i];
-  return value;
+  return get(data, f.offset, size_of(f.type));
 }
 
 bool defined(unsigned code) {
@@ -39,11 +43,6 @@ std::uint8_t implied_flags(Status status) {
   return 0;
 }
 
-bool within(std::int32_t raw, std::uint32_t limit) {
-  const std::int64_t value = raw;
-  return value >= -static_cast<std::int64_t>(limit) && value <= static_cast<std::int64_t>(limit);
-}
-
 Decoded rejected(Reject reject) {
   Decoded out;
   out.reject = reject;
@@ -52,22 +51,35 @@ Decoded rejected(Reject reject) {
 
 }  // namespace
 
-Decoded decode(const std::uint8_t* data, std::size_t length, std::uint16_t apid) {
-  if (data == nullptr) return rejected(Reject::kNotBytes);
-  if (length != kMessageLength) return rejected(Reject::kBadLength);
-  if (get(data, Field::kCrc) != crc16_ccitt_false(data, field(Field::kCrc).offset)) {
-    return rejected(Reject::kCrcMismatch);
-  }
-
+// The primary header's fields lie where the 32-byte message has them in every packet kind
+// (thumbnail.hpp checks its table against this one); the CRC is the last field of each.
+PacketCheck check_packet(const std::uint8_t* data, std::size_t length, std::size_t packet_length,
+                         std::uint16_t packet_data_length, std::uint16_t apid) {
+  PacketCheck out;
+  const auto failed = [&out](Reject reject) {
+    out.reject = reject;
+    return out;
+  };
+  if (data == nullptr) return failed(Reject::kNotBytes);
+  if (length != packet_length) return failed(Reject::kBadLength);
+  const std::size_t crc_size = size_of(field(Field::kCrc).type);
+  const std::size_t crc_offset = packet_length - crc_size;
+  if (get(data, crc_offset, crc_size) != crc16_ccitt_false(data, crc_offset)) return failed(Reject::kCrcMismatch);
   const std::uint32_t packet_id = get(data, Field::kPacketId);
-  if (packet_id >> 13 != 0) return rejected(Reject::kBadCcsdsVersion);  // packet version "000"
-  if ((packet_id >> 12) & 1) return rejected(Reject::kNotTelemetry);
-  if ((packet_id >> 11) & 1) return rejected(Reject::kSecondaryHeaderSet);
-  const auto packet_apid = static_cast<std::uint16_t>(packet_id & kApidMax);
-  if (packet_apid != apid) return rejected(Reject::kBadApid);
+  if (packet_id >> 13 != 0) return failed(Reject::kBadCcsdsVersion);  // packet version "000"
+  if ((packet_id >> 12) & 1) return failed(Reject::kNotTelemetry);
+  if ((packet_id >> 11) & 1) return failed(Reject::kSecondaryHeaderSet);
+  if ((packet_id & kApidMax) != apid) return failed(Reject::kBadApid);
   const std::uint32_t sequence_control = get(data, Field::kPacketSequenceControl);
-  if (sequence_control >> 14 != 0b11) return rejected(Reject::kBadSequenceFlags);  // unsegmented
-  if (get(data, Field::kPacketDataLength) != kPacketDataLength) return rejected(Reject::kBadDataLength);
+  if (sequence_control >> 14 != 0b11) return failed(Reject::kBadSequenceFlags);  // unsegmented
+  if (get(data, Field::kPacketDataLength) != packet_data_length) return failed(Reject::kBadDataLength);
+  out.seq = static_cast<std::uint16_t>(sequence_control & kSeqCountMax);
+  return out;
+}
+
+Decoded decode(const std::uint8_t* data, std::size_t length, std::uint16_t apid) {
+  const PacketCheck packet = check_packet(data, length, kMessageLength, kPacketDataLength, apid);
+  if (packet.reject != Reject::kNone) return rejected(packet.reject);
   const std::uint32_t version_kind = get(data, Field::kVersionKind);
   if (version_kind >> 4 != kMessageVersion) return rejected(Reject::kUnknownVersion);
   const std::uint32_t kind_code = version_kind & 0x0F;
@@ -89,12 +101,12 @@ Decoded decode(const std::uint8_t* data, std::size_t length, std::uint16_t apid)
   }
   const auto lat_raw = static_cast<std::int32_t>(get(data, Field::kLat));
   const auto lon_raw = static_cast<std::int32_t>(get(data, Field::kLon));
-  if (!within(lat_raw, kLatRawMax)) return rejected(Reject::kLatOutOfRange);
-  if (!within(lon_raw, kLonRawMax)) return rejected(Reject::kLonOutOfRange);
+  if (!lat_raw_in_range(lat_raw)) return rejected(Reject::kLatOutOfRange);
+  if (!lon_raw_in_range(lon_raw)) return rejected(Reject::kLonOutOfRange);
 
   Decoded out;
   out.kind = kind;
-  const auto seq = static_cast<std::uint16_t>(sequence_control & kSeqCountMax);
+  const std::uint16_t seq = packet.seq;
   const double lat = lat_raw / kLatLonScale;
   const double lon = lon_raw / kLatLonScale;
   const double unit = get(data, Field::kConfidence) / kUnitScale;
@@ -116,7 +128,7 @@ Decoded decode(const std::uint8_t* data, std::size_t length, std::uint16_t apid)
     r.event = flags & bit(Flag::kEvent);
     r.gated = flags & bit(Flag::kGated);
     r.located = flags & bit(Flag::kLocated);
-    r.apid = packet_apid;
+    r.apid = apid;
   } else {
     HealthReport& r = out.health;
     r.seq = seq;
@@ -128,7 +140,7 @@ Decoded decode(const std::uint8_t* data, std::size_t length, std::uint16_t apid)
     r.queue_fill = unit;
     r.model_id = model_id;
     r.status = status;
-    r.apid = packet_apid;
+    r.apid = apid;
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // Encoder, decoder and JSON view of the deformation thumbnail (thumbnail.hpp): every byte goes
 // through the field table kThumbnailFields (runtime/thumbnail.py THUMBNAIL_FIELDS), the checks
-// of ground/thumbnail_decode.py decode_thumbnail run one by one in its order, and the JSON is
-// written as Python's json.dumps writes thumbnail_to_json_dict.
+// of ground/thumbnail_decode.py decode_thumbnail run one by one in its order (the packet checks
+// they begin with are decode.hpp's check_packet), and the JSON is written as Python's
+// json.dumps writes thumbnail_to_json_dict.
 #include "quakesat/thumbnail.hpp"
 
 #include <cmath>
@@ -10,9 +11,6 @@
 
 namespace quakesat {
 namespace {
-
-constexpr std::uint32_t kLatRawMax = 90 * 10'000'000;   // ±90° in 1e-7 degree
-constexpr std::uint32_t kLonRawMax = 180 * 10'000'000;  // ±180°
 
 // `value` into field `which` (at most 4 bytes), big-endian.
 void put(std::uint8_t* out, ThumbnailField which, std::uint32_t value) {
@@ -33,11 +31,6 @@ bool scaled(double value, double limit, double& raw) {
   if (std::isnan(value) || value < -limit || value > limit) return false;
   raw = std::nearbyint(value * kLatLonScale);
   return true;
-}
-
-bool within(std::int32_t raw, std::uint32_t limit) {
-  const std::int64_t value = raw;
-  return value >= -static_cast<std::int64_t>(limit) && value <= static_cast<std::int64_t>(limit);
 }
 
 DecodedThumbnail rejected(ThumbnailReject reject) {
@@ -146,22 +139,8 @@ bool encode_thumbnail(const Thumbnail& t, ThumbnailBytes& out) {
 }
 
 DecodedThumbnail decode_thumbnail(const std::uint8_t* data, std::size_t length, std::uint16_t apid) {
-  if (data == nullptr) return rejected(ThumbnailReject::kNotBytes);
-  if (length != kThumbnailLength) return rejected(ThumbnailReject::kBadLength);
-  if (get(data, ThumbnailField::kCrc) != crc16_ccitt_false(data, field(ThumbnailField::kCrc).offset)) {
-    return rejected(ThumbnailReject::kCrcMismatch);
-  }
-  const std::uint32_t packet_id = get(data, ThumbnailField::kPacketId);
-  if (packet_id >> 13 != 0) return rejected(ThumbnailReject::kBadCcsdsVersion);  // packet version "000"
-  if ((packet_id >> 12) & 1) return rejected(ThumbnailReject::kNotTelemetry);
-  if ((packet_id >> 11) & 1) return rejected(ThumbnailReject::kSecondaryHeaderSet);
-  const auto packet_apid = static_cast<std::uint16_t>(packet_id & kApidMax);
-  if (packet_apid != apid) return rejected(ThumbnailReject::kBadApid);
-  const std::uint32_t sequence_control = get(data, ThumbnailField::kPacketSequenceControl);
-  if (sequence_control >> 14 != 0b11) return rejected(ThumbnailReject::kBadSequenceFlags);  // unsegmented
-  if (get(data, ThumbnailField::kPacketDataLength) != kThumbnailPacketDataLength) {
-    return rejected(ThumbnailReject::kBadDataLength);
-  }
+  const PacketCheck packet = check_packet(data, length, kThumbnailLength, kThumbnailPacketDataLength, apid);
+  if (packet.reject != Reject::kNone) return rejected(static_cast<ThumbnailReject>(packet.reject));
   const std::uint32_t version_kind = get(data, ThumbnailField::kVersionKind);
   if (version_kind >> 4 != kThumbnailVersion) return rejected(ThumbnailReject::kUnknownVersion);
   if ((version_kind & 0x0F) != kThumbnailKind) return rejected(ThumbnailReject::kUnknownKind);
@@ -173,12 +152,12 @@ DecodedThumbnail decode_thumbnail(const std::uint8_t* data, std::size_t length, 
   }
   const auto lat_raw = static_cast<std::int32_t>(get(data, ThumbnailField::kLat));
   const auto lon_raw = static_cast<std::int32_t>(get(data, ThumbnailField::kLon));
-  if (!within(lat_raw, kLatRawMax)) return rejected(ThumbnailReject::kLatOutOfRange);
-  if (!within(lon_raw, kLonRawMax)) return rejected(ThumbnailReject::kLonOutOfRange);
+  if (!lat_raw_in_range(lat_raw)) return rejected(ThumbnailReject::kLatOutOfRange);
+  if (!lon_raw_in_range(lon_raw)) return rejected(ThumbnailReject::kLonOutOfRange);
 
   DecodedThumbnail out;
   Thumbnail& t = out.thumbnail;
-  t.seq = static_cast<std::uint16_t>(sequence_control & kSeqCountMax);
+  t.seq = packet.seq;
   t.tile_id = get(data, ThumbnailField::kTileId);
   t.time = get(data, ThumbnailField::kTime);
   t.lat = lat_raw / kLatLonScale;
@@ -190,7 +169,7 @@ DecodedThumbnail decode_thumbnail(const std::uint8_t* data, std::size_t length, 
     t.codes[2 * i] = static_cast<std::uint8_t>(data[codes + i] >> 4);
     t.codes[2 * i + 1] = static_cast<std::uint8_t>(data[codes + i] & 0x0F);
   }
-  t.apid = packet_apid;
+  t.apid = apid;
   return out;
 }
 

@@ -8,7 +8,6 @@
 //   test_decode VECTORS_DIR DOWNLINK_MD
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -21,19 +20,12 @@
 namespace {
 
 using nlohmann::json;
+using quakesat_test::bytes_of;
 using quakesat_test::expect;
 using quakesat_test::failures;
 using quakesat_test::hex;
 using quakesat_test::read_jsonl;
 using namespace quakesat;
-
-std::vector<std::uint8_t> bytes_of(const std::string& text) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
 
 // What the encoder makes of `value`: round(value * scale) / scale, half to even.
 double quantized(double value, double scale) { return std::nearbyint(value * scale) / scale; }
@@ -101,56 +93,8 @@ int test_valid(const std::string& path) {
   return checked;
 }
 
-int test_invalid(const std::string& path, std::set<std::string>& seen) {
-  int checked = 0;
-  for (const json& v : read_jsonl(path)) {
-    const std::string name = v.at("name");
-    const std::string reason = v.at("reason");
-    const std::vector<std::uint8_t> bytes = bytes_of(v.at("hex"));
-    static const std::uint8_t nothing = 0;  // an empty vector's data() may be null: not "not bytes"
-    const Decoded d = decode(bytes.empty() ? &nothing : bytes.data(), bytes.size());
-    expect(reject_code(d.reject) == reason,
-           name + ": rejected as '" + reject_code(d.reject) + "', expected '" + reason + "'");
-    seen.insert(reason);
-    ++checked;
-  }
-  return checked;
-}
-
-// The numbered list after "<!-- list:reject-reasons -->" in docs/downlink.md.
-std::vector<std::string> documented_reasons(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::vector<std::string> reasons;
-  bool in_list = false;
-  while (std::getline(in, line)) {
-    if (line.find("<!-- list:reject-reasons -->") != std::string::npos) {
-      in_list = true;
-      continue;
-    }
-    if (!in_list) continue;
-    const auto dot = line.find(". `");
-    if (dot == std::string::npos || dot == 0 || line.find_first_not_of("0123456789") != dot) {
-      if (!reasons.empty() && line.empty()) break;
-      continue;
-    }
-    const auto end = line.find('`', dot + 3);
-    if (end != std::string::npos) reasons.push_back(line.substr(dot + 3, end - dot - 3));
-  }
-  return reasons;
-}
-
 void test_reasons(const std::string& doc, const std::set<std::string>& seen) {
-  const std::vector<std::string> listed = documented_reasons(doc);
-  expect(listed.size() == kRejectReasonCount, doc + ": " + std::to_string(listed.size()) + " reject reasons, the decoder has " +
-                                                  std::to_string(kRejectReasonCount));
-  for (std::size_t i = 0; i < listed.size() && i < kRejectReasonCount; ++i) {
-    expect(listed[i] == kRejectReasons[i], "reject reason " + std::to_string(i + 1) + ": the doc says '" + listed[i] +
-                                               "', the decoder '" + kRejectReasons[i] + "'");
-  }
-  for (std::size_t i = 1; i < kRejectReasonCount; ++i) {  // not_bytes has no byte vector
-    expect(seen.count(kRejectReasons[i]) == 1, std::string("no invalid vector is rejected as ") + kRejectReasons[i]);
-  }
+  quakesat_test::check_reject_reasons(doc, "<!-- list:reject-reasons -->", kRejectReasons, seen, "");
   expect(decode(nullptr, kMessageLength).reject == Reject::kNotBytes, "no bytes at all is not_bytes");
   expect(std::string(reject_code(Reject::kNone)).empty(), "kNone has no code");
 }
@@ -170,15 +114,13 @@ void test_apid() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s VECTORS_DIR DOWNLINK_MD\n", argv[0]);
-    return 2;
-  }
-  const std::string vectors = argv[1];
+  const std::vector<std::string> args = quakesat_test::arguments(argc, argv, "VECTORS_DIR DOWNLINK_MD");
   std::set<std::string> seen;
-  const int valid = test_valid(vectors + "/downlink.jsonl");
-  const int invalid = test_invalid(vectors + "/downlink_invalid.jsonl", seen);
-  test_reasons(argv[2], seen);
+  const int valid = test_valid(args[0] + "/downlink.jsonl");
+  const int invalid = quakesat_test::check_invalid_vectors(
+      args[0] + "/downlink_invalid.jsonl", seen,
+      [](const std::uint8_t* data, std::size_t length) { return reject_code(decode(data, length).reject); });
+  test_reasons(args[1], seen);
   test_apid();
   std::printf("decode: %d valid and %d invalid golden vectors: %s\n", valid, invalid, failures ? "FAILED" : "ok");
   return failures ? 1 : 0;

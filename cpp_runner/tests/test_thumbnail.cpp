@@ -9,7 +9,6 @@
 //   test_thumbnail VECTORS_DIR DOWNLINK_MD
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -21,26 +20,18 @@
 
 namespace {
 
-using nlohmann::json;
+using nlohmann::ordered_json;  // the vectors read with their objects' key order kept: the JSON's is checked
+using quakesat_test::bytes_of;
 using quakesat_test::expect;
 using quakesat_test::failures;
 using quakesat_test::hex;
-using quakesat_test::read_jsonl;
 using namespace quakesat;
-
-std::vector<std::uint8_t> bytes_of(const std::string& text) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
 
 // What the encoder makes of a latitude or longitude: round(value * 1e7) / 1e7, half to even.
 double quantized(double value) { return std::nearbyint(value * kLatLonScale) / kLatLonScale; }
 
 // The encoder's input a vector's "fields" object describes (runtime/thumbnail.py Thumbnail).
-Thumbnail thumbnail_of(const json& f) {
+Thumbnail thumbnail_of(const ordered_json& f) {
   Thumbnail t;
   t.seq = f.at("seq");
   t.tile_id = f.at("tile_id");
@@ -49,28 +40,16 @@ Thumbnail thumbnail_of(const json& f) {
   t.lon = f.at("lon");
   t.cell_m = f.at("cell_m");
   t.model_id = f.at("model_id");
-  const json& codes = f.at("codes");
+  const ordered_json& codes = f.at("codes");
   expect(codes.size() == kThumbnailCells, "a vector's fields hold 256 codes");
   for (std::size_t i = 0; i < kThumbnailCells && i < codes.size(); ++i) t.codes[i] = codes[i];
   t.apid = f.at("apid");
   return t;
 }
 
-// The vectors' lines again, with their objects' key order kept (read_jsonl sorts the keys).
-std::vector<nlohmann::ordered_json> read_jsonl_ordered(const std::string& path) {
-  std::vector<nlohmann::ordered_json> lines;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::ordered_json::parse(line));
-  }
-  return lines;
-}
-
 int test_valid(const std::string& path) {
   int checked = 0;
-  const std::vector<nlohmann::ordered_json> ordered = read_jsonl_ordered(path);
-  for (const json& v : read_jsonl(path)) {
+  for (const ordered_json& v : quakesat_test::read_jsonl<ordered_json>(path)) {
     const std::string name = v.at("name");
     const std::string bytes_hex = v.at("hex");
     const std::vector<std::uint8_t> bytes = bytes_of(bytes_hex);
@@ -97,14 +76,14 @@ int test_valid(const std::string& path) {
     // The JSON: parsed with its key order kept, equal to the vector's decoded object (written
     // by Python's json.dumps; doubles compare exactly, both read by a correctly rounding parser).
     const std::string text = thumbnail_json(t);
-    nlohmann::ordered_json written;
+    ordered_json written;
     try {
-      written = nlohmann::ordered_json::parse(text);
+      written = ordered_json::parse(text);
     } catch (const std::exception& err) {
       expect(false, name + ": thumbnail_json is not JSON: " + err.what());
       continue;
     }
-    const nlohmann::ordered_json expected = ordered.at(static_cast<std::size_t>(checked - 1)).at("decoded");
+    const ordered_json& expected = v.at("decoded");
     expect(written == expected, name + ": JSON differs:\n  C++:    " + text + "\n  Python: " + expected.dump());
     std::vector<std::string> keys_written, keys_expected;
     for (const auto& item : written.items()) keys_written.push_back(item.key());
@@ -114,59 +93,9 @@ int test_valid(const std::string& path) {
   return checked;
 }
 
-int test_invalid(const std::string& path, std::set<std::string>& seen) {
-  int checked = 0;
-  for (const json& v : read_jsonl(path)) {
-    const std::string name = v.at("name");
-    const std::string reason = v.at("reason");
-    const std::vector<std::uint8_t> bytes = bytes_of(v.at("hex"));
-    static const std::uint8_t nothing = 0;  // an empty vector's data() may be null: not "not bytes"
-    const DecodedThumbnail d = decode_thumbnail(bytes.empty() ? &nothing : bytes.data(), bytes.size());
-    expect(reject_code(d.reject) == reason,
-           name + ": rejected as '" + reject_code(d.reject) + "', expected '" + reason + "'");
-    seen.insert(reason);
-    ++checked;
-  }
-  return checked;
-}
-
-// The numbered list after "<!-- list:thumbnail-reject-reasons -->" in docs/downlink.md.
-std::vector<std::string> documented_reasons(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::vector<std::string> reasons;
-  bool in_list = false;
-  while (std::getline(in, line)) {
-    if (line.find("<!-- list:thumbnail-reject-reasons -->") != std::string::npos) {
-      in_list = true;
-      continue;
-    }
-    if (!in_list) continue;
-    const auto dot = line.find(". `");
-    if (dot == std::string::npos || dot == 0 || line.find_first_not_of("0123456789") != dot) {
-      if (!reasons.empty() && line.empty()) break;
-      continue;
-    }
-    const auto end = line.find('`', dot + 3);
-    if (end != std::string::npos) reasons.push_back(line.substr(dot + 3, end - dot - 3));
-  }
-  return reasons;
-}
-
 void test_reasons(const std::string& doc, const std::set<std::string>& seen) {
-  const std::vector<std::string> listed = documented_reasons(doc);
-  expect(listed.size() == kThumbnailRejectReasonCount,
-         doc + ": " + std::to_string(listed.size()) + " thumbnail reject reasons, the decoder has " +
-             std::to_string(kThumbnailRejectReasonCount));
-  for (std::size_t i = 0; i < listed.size() && i < kThumbnailRejectReasonCount; ++i) {
-    expect(listed[i] == kThumbnailRejectReasons[i], "thumbnail reject reason " + std::to_string(i + 1) +
-                                                        ": the doc says '" + listed[i] + "', the decoder '" +
-                                                        kThumbnailRejectReasons[i] + "'");
-  }
-  for (std::size_t i = 1; i < kThumbnailRejectReasonCount; ++i) {  // not_bytes has no byte vector
-    expect(seen.count(kThumbnailRejectReasons[i]) == 1,
-           std::string("no invalid thumbnail vector is rejected as ") + kThumbnailRejectReasons[i]);
-  }
+  quakesat_test::check_reject_reasons(doc, "<!-- list:thumbnail-reject-reasons -->", kThumbnailRejectReasons, seen,
+                                      "thumbnail ");
   expect(decode_thumbnail(nullptr, kThumbnailLength).reject == ThumbnailReject::kNotBytes, "no bytes at all is not_bytes");
   expect(std::string(reject_code(ThumbnailReject::kNone)).empty(), "kNone has no code");
 }
@@ -232,15 +161,13 @@ void test_apid() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s VECTORS_DIR DOWNLINK_MD\n", argv[0]);
-    return 2;
-  }
-  const std::string vectors = argv[1];
+  const std::vector<std::string> args = quakesat_test::arguments(argc, argv, "VECTORS_DIR DOWNLINK_MD");
   std::set<std::string> seen;
-  const int valid = test_valid(vectors + "/thumbnail.jsonl");
-  const int invalid = test_invalid(vectors + "/thumbnail_invalid.jsonl", seen);
-  test_reasons(argv[2], seen);
+  const int valid = test_valid(args[0] + "/thumbnail.jsonl");
+  const int invalid = quakesat_test::check_invalid_vectors(
+      args[0] + "/thumbnail_invalid.jsonl", seen,
+      [](const std::uint8_t* data, std::size_t length) { return reject_code(decode_thumbnail(data, length).reject); });
+  test_reasons(args[1], seen);
   test_encoder_limits();
   test_apid();
   std::printf("thumbnail: %d valid and %d invalid golden vectors: %s\n", valid, invalid, failures ? "FAILED" : "ok");

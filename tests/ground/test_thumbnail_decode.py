@@ -5,9 +5,6 @@ independent CCSDS parser on the header."""
 from __future__ import annotations
 
 import json
-import re
-import struct
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,8 +23,8 @@ from quakesat.ground.thumbnail_decode import (
 from quakesat.runtime import message as m
 from quakesat.runtime import thumbnail as t
 from quakesat.runtime.thumbnail import CELLS, NO_SIGNAL, THUMBNAIL_APID, THUMBNAIL_LENGTH, Thumbnail, encode_thumbnail
+from tests.downlink_helpers import doc_list, reseal
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "downlink.md"
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CRC_AT = t.THUMBNAIL_CRC_OFFSET
 
@@ -41,8 +38,7 @@ def _thumb(**overrides: object) -> Thumbnail:
 
 def _reseal(packet: bytes | bytearray) -> bytes:
     """Recompute the CRC of a (tampered) thumbnail so that later checks are reached."""
-    body = bytes(packet[:CRC_AT])
-    return body + struct.pack(">H", m.crc16(body))
+    return reseal(packet, CRC_AT)
 
 
 def _reason(data: object) -> str:
@@ -185,9 +181,7 @@ def test_json_view() -> None:
 
 # ─── docs/downlink.md: the reason list ──────────────────────────────────────────────────
 def test_doc_reject_reasons_in_order() -> None:
-    text = DOC.read_text(encoding="utf-8").split("<!-- list:thumbnail-reject-reasons -->")[1]
-    listed = re.findall(r"^\d+\. `([a-z_]+)`", text.split("\n\n")[0], flags=re.MULTILINE)
-    assert tuple(listed) == THUMBNAIL_REJECT_REASONS
+    assert doc_list("list:thumbnail-reject-reasons") == THUMBNAIL_REJECT_REASONS
     shared = set(THUMBNAIL_REJECT_REASONS) & set(ground_decode.REJECT_REASONS)
     assert shared == set(THUMBNAIL_REJECT_REASONS) - {"bad_grid"}
 

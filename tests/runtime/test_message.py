@@ -8,7 +8,6 @@ import json
 import math
 import re
 import struct
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,8 +30,8 @@ from quakesat.runtime.message import (
     model_id_from_sha256,
 )
 from quakesat.runtime.status import Status, StatusCategory
+from tests.downlink_helpers import DOC, doc_code, doc_list, doc_table, reseal
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "downlink.md"
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 NO_EVENT = [s for s in Status if s.category in (StatusCategory.BAD_INPUT, StatusCategory.MODEL)]
@@ -103,8 +102,7 @@ def _health(**overrides: object) -> HealthReport:
 
 def _reseal(packet: bytes | bytearray) -> bytes:
     """Recompute the CRC of a (tampered) message so that later checks are reached."""
-    body = bytes(packet[:30])
-    return body + struct.pack(">H", crc16(body))
+    return reseal(packet, m.CRC_OFFSET)
 
 
 SAMPLES = [
@@ -486,53 +484,33 @@ def test_kind_and_flag_values() -> None:
 
 
 # ─── docs/downlink.md is checked against the code ───────────────────────────────────────
-def _doc_table(marker: str) -> list[list[str]]:
-    """Cells of the Markdown table after ``<!-- marker -->`` in docs/downlink.md (no header)."""
-    lines = DOC.read_text(encoding="utf-8").splitlines()
-    start = lines.index(f"<!-- {marker} -->") + 1
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return rows
-
-
-def _code(cell: str) -> str | None:
-    found = re.match(r"`([^`]+)`", cell)
-    return found.group(1) if found else None
-
-
 def test_doc_field_table_matches_code() -> None:
-    rows = _doc_table("table:fields")
+    rows = doc_table("table:fields")
     assert len(rows) == len(FIELDS)
     for row, field in zip(rows, FIELDS):
         offset, size, type_name, name, _tile_text, health_text = row
-        assert (int(offset), int(size), type_name, _code(name)) == (
+        assert (int(offset), int(size), type_name, doc_code(name)) == (
             field.offset, field.size, field.type_name, field.name,
         )
         if field.health_name:
-            assert _code(health_text) == field.health_name
+            assert doc_code(health_text) == field.health_name
 
 
 def test_doc_flag_table_matches_code() -> None:
-    rows = [r for r in _doc_table("table:flags") if _code(r[1])]
-    assert [(int(r[0]), _code(r[1]), r[2]) for r in rows] == [
+    rows = [r for r in doc_table("table:flags") if doc_code(r[1])]
+    assert [(int(r[0]), doc_code(r[1]), r[2]) for r in rows] == [
         (int(f).bit_length() - 1, f.name, m.FLAG_DESCRIPTIONS[f]) for f in Flag
     ]
 
 
 def test_doc_reject_reasons_in_order() -> None:
-    # the list ends at the first blank line (the thumbnail's list comes later in the doc)
-    text = DOC.read_text(encoding="utf-8").split("<!-- list:reject-reasons -->")[1].split("\n\n")[0]
-    listed = re.findall(r"^\d+\. `([a-z_]+)`", text, flags=re.MULTILINE)
-    assert tuple(listed) == ground_decode.REJECT_REASONS
+    assert doc_list("list:reject-reasons") == ground_decode.REJECT_REASONS
 
 
 def test_doc_crc_and_budget() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert f"0x{m.CRC_CHECK:04X}" in text and "0x1021" in text and "0xFFFF" in text
-    budget = dict(_doc_table("table:budget"))
+    budget = dict(doc_table("table:budget"))
     assert int(budget["quakesat downlink message"]) == MESSAGE_LENGTH
     pytest.importorskip("spacepackets")
     from spacepackets.ecss.tm import PusTm

@@ -4,20 +4,18 @@ interferograms with a known answer, and the doc's tables against the code."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import math
 import re
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quakesat.errors import DecodeError, MessageFieldError
+from quakesat.errors import MessageFieldError
 from quakesat.ground.thumbnail_decode import (
     LOS_MODULO_MM,
     THUMBNAIL_REJECT_REASONS,
@@ -40,30 +38,21 @@ from quakesat.runtime.thumbnail import (
     los_wrapped_m,
     thumbnail_from_interferogram,
 )
+from tests.downlink_helpers import (
+    DOC,
+    assert_rejected_as,
+    assert_vectors_fresh,
+    doc_code,
+    doc_table,
+    generator,
+    read_vectors,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-VECTORS = ROOT / "tests" / "vectors"
-DOC = ROOT / "docs" / "downlink.md"
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-
-def _generator() -> ModuleType:
-    path = VECTORS / "make_thumbnail_vectors.py"
-    spec = importlib.util.spec_from_file_location("make_thumbnail_vectors", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
-
-
-def _load(name: str) -> list[dict]:
-    return [json.loads(line) for line in (VECTORS / name).read_text(encoding="utf-8").splitlines()]
-
-
-VALID = _load(GEN.VALID_NAME)
-INVALID = _load(GEN.INVALID_NAME)
+GEN = generator("make_thumbnail_vectors")
+VALID = read_vectors(GEN.VALID_NAME)
+INVALID = read_vectors(GEN.INVALID_NAME)
 
 
 def _thumb(**overrides: object) -> Thumbnail:
@@ -75,11 +64,7 @@ def _thumb(**overrides: object) -> Thumbnail:
 
 # ─── golden vectors ─────────────────────────────────────────────────────────────────────
 def test_committed_vectors_equal_a_fresh_generation(tmp_path: Path) -> None:
-    for path in GEN.write_vectors(tmp_path):
-        committed = VECTORS / path.name
-        assert committed.read_bytes() == path.read_bytes(), (
-            f"{committed} is stale: run python tests/vectors/make_thumbnail_vectors.py"
-        )
+    assert_vectors_fresh(GEN, tmp_path)
 
 
 def test_vector_names_unique() -> None:
@@ -99,9 +84,7 @@ def test_valid_vector_round_trips(vector: dict) -> None:
 
 @pytest.mark.parametrize("vector", INVALID, ids=lambda v: v["name"])
 def test_invalid_vector_is_rejected_with_its_reason(vector: dict) -> None:
-    with pytest.raises(DecodeError) as info:
-        decode_thumbnail(bytes.fromhex(vector["hex"]))
-    assert info.value.reason == vector["reason"]
+    assert_rejected_as(decode_thumbnail, vector)
 
 
 def test_vectors_cover_the_edges() -> None:
@@ -391,32 +374,15 @@ def test_codes_encode() -> None:
 
 
 # ─── docs/downlink.md is checked against the code ───────────────────────────────────────
-def _doc_table(marker: str) -> list[list[str]]:
-    """Cells of the Markdown table after ``<!-- marker -->`` in docs/downlink.md (no header)."""
-    lines = DOC.read_text(encoding="utf-8").splitlines()
-    start = lines.index(f"<!-- {marker} -->") + 1
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return rows
-
-
-def _code(cell: str) -> str | None:
-    found = re.match(r"`([^`]+)`", cell)
-    return found.group(1) if found else None
-
-
 def test_doc_field_table_matches_code() -> None:
-    rows = _doc_table("table:thumbnail-fields")
+    rows = doc_table("table:thumbnail-fields")
     assert len(rows) == len(THUMBNAIL_FIELDS)
     for row, field in zip(rows, THUMBNAIL_FIELDS):
         offset, size, type_name, name, _meaning = row
-        assert (int(offset), int(size), type_name, _code(name)) == (
+        assert (int(offset), int(size), type_name, doc_code(name)) == (
             field.offset, field.size, field_type_name(field), field.name,
         )
-    meaning = {_code(row[3]): row[4] for row in rows}
+    meaning = {doc_code(row[3]): row[4] for row in rows}
     assert f"`0x{t.THUMBNAIL_APID:03X}`" in meaning["packet_id"]
     assert meaning["packet_data_length"].startswith(f"{t.THUMBNAIL_PACKET_DATA_LENGTH} ")
     assert f"version {t.THUMBNAIL_VERSION}" in meaning["version_kind"]
@@ -433,7 +399,7 @@ def _phase_text(n: int) -> str:
 
 
 def test_doc_code_table_matches_code() -> None:
-    rows = _doc_table("table:thumbnail-codes")
+    rows = doc_table("table:thumbnail-codes")
     assert [int(row[0]) for row in rows] == list(range(16))
     for code, phase, shown in rows[:15]:
         k = int(code)
@@ -447,7 +413,7 @@ def test_doc_constants_and_budget() -> None:
     assert f"λ = {t.WAVELENGTH_M} m" in text
     assert f"λ/2 = {LOS_MODULO_MM} mm" in text and f"λ/30 = {t.LOS_STEP_MM:.3f} mm" in text
     assert f"`COHERENCE_MIN` = {t.COHERENCE_MIN}" in text
-    budget = dict(_doc_table("table:thumbnail-budget"))
+    budget = dict(doc_table("table:thumbnail-budget"))
     assert int(budget["quakesat thumbnail"]) == THUMBNAIL_LENGTH
     assert int(budget["alert and its thumbnail"]) == THUMBNAIL_LENGTH + m.MESSAGE_LENGTH
 

@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from quakesat.errors import DecodeError
 from quakesat.ground.decode import REJECT_REASONS, decode, to_json_dict
 from quakesat.runtime.message import HealthReport, TileReport, encode
 from quakesat.runtime.status import Status
+from tests.downlink_helpers import VECTORS, assert_rejected_as, assert_vectors_fresh, generator, read_vectors
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
-
-
-def _generator() -> ModuleType:
-    path = VECTORS / "make_downlink_vectors.py"
-    spec = importlib.util.spec_from_file_location("make_downlink_vectors", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
-
-
-def _load(name: str) -> list[dict]:
-    return [json.loads(line) for line in (VECTORS / name).read_text(encoding="utf-8").splitlines()]
-
-
-VALID = _load(GEN.VALID_NAME)
-INVALID = _load(GEN.INVALID_NAME)
+GEN = generator("make_downlink_vectors")
+VALID = read_vectors(GEN.VALID_NAME)
+INVALID = read_vectors(GEN.INVALID_NAME)
 
 
 def test_committed_files_equal_a_fresh_generation(tmp_path: Path) -> None:
-    for path in GEN.write_vectors(tmp_path):
-        committed = VECTORS / path.name
-        assert committed.read_bytes() == path.read_bytes(), (
-            f"{committed} is stale: run python tests/vectors/make_downlink_vectors.py"
-        )
+    assert_vectors_fresh(GEN, tmp_path)
 
 
 def test_names_unique() -> None:
@@ -60,9 +37,7 @@ def test_valid_vector(vector: dict) -> None:
 
 @pytest.mark.parametrize("vector", INVALID, ids=lambda v: v["name"])
 def test_invalid_vector(vector: dict) -> None:
-    with pytest.raises(DecodeError) as info:
-        decode(bytes.fromhex(vector["hex"]))
-    assert info.value.reason == vector["reason"]
+    assert_rejected_as(decode, vector)
 
 
 def test_coverage_of_the_sets() -> None:

@@ -7,13 +7,21 @@ against the same files. Change the seed or the cases only together with a format
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
-import struct
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from packet_vectors import (
+    TIME_RANGE,
+    PacketVectors,
+    SequenceDraw,
+    chain,
+    mutated,
+    or_u8,
+    seq_flags,
+    set_fmt,
+    set_u8,
+    xor_u8,
+)
 
 from quakesat.ground.decode import decode, to_json_dict
 from quakesat.runtime.message import (
@@ -25,7 +33,6 @@ from quakesat.runtime.message import (
     Flag,
     HealthReport,
     TileReport,
-    crc16,
     encode,
 )
 from quakesat.runtime.status import Status, StatusCategory
@@ -33,9 +40,6 @@ from quakesat.runtime.status import Status, StatusCategory
 SEED = 20240105
 VALID_NAME = "downlink.jsonl"
 INVALID_NAME = "downlink_invalid.jsonl"
-
-# Acquisition times drawn between 2015-01-01 and 2030-01-01 (Sentinel-1 era), Unix seconds.
-_TIME_RANGE = (1_420_070_400, 1_893_456_000)
 
 
 # ─── fields <-> messages (the "fields" object is the encoder's input) ──────────────────
@@ -78,16 +82,8 @@ def message_from_fields(fields: dict[str, Any]) -> TileReport | HealthReport:
 
 
 # ─── valid messages ─────────────────────────────────────────────────────────────────────
-class _Draw:
+class _Draw(SequenceDraw):
     """Seeded draws of plausible field values."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.seq = rng.randrange(SEQ_COUNT_MAX + 1)
-
-    def next_seq(self) -> int:
-        self.seq = (self.seq + 1) & SEQ_COUNT_MAX
-        return self.seq
 
     def tile(self, status: Status = Status.OK, **overrides: Any) -> TileReport:
         rng = self.rng
@@ -95,7 +91,7 @@ class _Draw:
         values: dict[str, Any] = {
             "seq": self.next_seq(),
             "tile_id": rng.randrange(U32_MAX + 1),
-            "time": rng.randrange(*_TIME_RANGE),
+            "time": rng.randrange(*TIME_RANGE),
             "lat": rng.uniform(-70.0, 70.0),
             "lon": rng.uniform(-180.0, 180.0),
             "magnitude": rng.uniform(4.0, 8.0) if event else 0.0,
@@ -112,7 +108,7 @@ class _Draw:
         rng = self.rng
         values: dict[str, Any] = {
             "seq": self.next_seq(),
-            "time": rng.randrange(*_TIME_RANGE),
+            "time": rng.randrange(*TIME_RANGE),
             "lat": rng.uniform(-90.0, 90.0),
             "lon": rng.uniform(-180.0, 180.0),
             "tiles_processed": rng.randrange(1_000_000),
@@ -207,58 +203,6 @@ def build_valid(rng: random.Random) -> list[tuple[str, TileReport | HealthReport
 
 
 # ─── invalid messages ───────────────────────────────────────────────────────────────────
-def _mutated(base: bytes, mutate: Callable[[bytearray], None], reseal: bool = True) -> bytes:
-    """Apply ``mutate`` to a copy of ``base``; recompute the CRC unless ``reseal`` is False."""
-    packet = bytearray(base)
-    mutate(packet)
-    if reseal:
-        struct.pack_into(">H", packet, 30, crc16(bytes(packet[:30])))
-    return bytes(packet)
-
-
-def _set_u8(offset: int, value: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[offset] = value
-
-    return mutate
-
-
-def _or_u8(offset: int, bits: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[offset] |= bits
-
-    return mutate
-
-
-def _xor_u8(offset: int, bits: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[offset] ^= bits
-
-    return mutate
-
-
-def _set_fmt(offset: int, fmt: str, value: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        struct.pack_into(">" + fmt, packet, offset, value)
-
-    return mutate
-
-
-def _seq_flags(value: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[2] = (packet[2] & 0x3F) | (value << 6)
-
-    return mutate
-
-
-def _chain(*mutations: Callable[[bytearray], None]) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        for m in mutations:
-            m(packet)
-
-    return mutate
-
-
 def build_invalid(rng: random.Random) -> list[tuple[str, bytes, str]]:
     """Malformed messages: at least one per reason producible from bytes, plus check order.
 
@@ -279,136 +223,81 @@ def build_invalid(rng: random.Random) -> list[tuple[str, bytes, str]]:
     bit = rng.randrange(6 * 8, 30 * 8)
     event, degraded = int(Flag.EVENT), int(Flag.DEGRADED)
     input_invalid, model_error = int(Flag.INPUT_INVALID), int(Flag.MODEL_ERROR)
-    lat_over, lon_under = _set_fmt(18, "i", 900_000_001), _set_fmt(22, "i", -1_800_000_001)
-    x = _mutated
+    lat_over, lon_under = set_fmt(18, "i", 900_000_001), set_fmt(22, "i", -1_800_000_001)
+    x = mutated
     cases: list[tuple[str, bytes, str]] = [
         ("empty", b"", "bad_length"),
         ("truncated_31", tile[:31], "bad_length"),
         ("header_only", tile[:6], "bad_length"),
         ("extended_33", tile + b"\x00", "bad_length"),
         ("two_messages_as_one", tile + health, "bad_length"),
-        ("payload_bit_flip", x(tile, _xor_u8(bit // 8, 0x80 >> bit % 8), False), "crc_mismatch"),
-        ("crc_field_bit_flip", x(tile, _xor_u8(31, 0x01), False), "crc_mismatch"),
+        ("payload_bit_flip", x(tile, xor_u8(bit // 8, 0x80 >> bit % 8), False), "crc_mismatch"),
+        ("crc_field_bit_flip", x(tile, xor_u8(31, 0x01), False), "crc_mismatch"),
         ("all_zero_bytes", bytes(32), "crc_mismatch"),
-        ("ccsds_version_1", x(tile, _or_u8(0, 0x20)), "bad_ccsds_version"),
-        ("telecommand_type", x(tile, _or_u8(0, 0x10)), "not_telemetry"),
-        ("secondary_header_flag", x(tile, _or_u8(0, 0x08)), "secondary_header_set"),
-        ("apid_0x2c2", x(tile, _set_fmt(0, "H", 0x2C2)), "bad_apid"),
-        ("apid_idle_0x7ff", x(health, _set_fmt(0, "H", 0x7FF)), "bad_apid"),
-        ("sequence_flags_first_segment", x(tile, _seq_flags(0b01)), "bad_sequence_flags"),
-        ("sequence_flags_continuation", x(tile, _seq_flags(0b00)), "bad_sequence_flags"),
-        ("data_length_26", x(tile, _set_fmt(4, "H", 26)), "bad_data_length"),
-        ("data_length_0", x(health, _set_fmt(4, "H", 0)), "bad_data_length"),
-        ("message_version_0", x(tile, _set_u8(6, 0x00)), "unknown_version"),
-        ("message_version_2", x(health, _set_u8(6, 0x21)), "unknown_version"),
-        ("kind_2", x(tile, _set_u8(6, 0x12)), "unknown_kind"),
-        ("kind_15", x(health, _set_u8(6, 0x1F)), "unknown_kind"),
-        ("reserved_flag_bit6", x(tile, _or_u8(7, 0x40)), "reserved_flags_set"),
-        ("reserved_flag_bit7", x(health, _or_u8(7, 0x80)), "reserved_flags_set"),
-        ("status_reserved_128", x(tile, _set_u8(8, 128)), "unknown_status"),
-        ("status_undefined_4", x(tile, _set_u8(8, 4)), "unknown_status"),
-        ("status_undefined_255", x(health, _set_u8(8, 255)), "unknown_status"),
-        ("ok_with_degraded_flag", x(tile, _or_u8(7, degraded)), "flags_inconsistent"),
-        ("bad_input_without_flag", x(bad_input, _set_u8(7, 0)), "flags_inconsistent"),
-        ("model_status_input_flag", x(model, _set_u8(7, input_invalid)), "flags_inconsistent"),
-        ("health_with_event", x(health, _or_u8(7, event)), "flags_inconsistent"),
-        ("health_with_gated", x(health, _or_u8(7, int(Flag.GATED))), "flags_inconsistent"),
-        ("event_on_bad_input", x(bad_input, _or_u8(7, event)), "event_on_error"),
-        ("event_on_model_error", x(model, _or_u8(7, event)), "event_on_error"),
+        ("ccsds_version_1", x(tile, or_u8(0, 0x20)), "bad_ccsds_version"),
+        ("telecommand_type", x(tile, or_u8(0, 0x10)), "not_telemetry"),
+        ("secondary_header_flag", x(tile, or_u8(0, 0x08)), "secondary_header_set"),
+        ("apid_0x2c2", x(tile, set_fmt(0, "H", 0x2C2)), "bad_apid"),
+        ("apid_idle_0x7ff", x(health, set_fmt(0, "H", 0x7FF)), "bad_apid"),
+        ("sequence_flags_first_segment", x(tile, seq_flags(0b01)), "bad_sequence_flags"),
+        ("sequence_flags_continuation", x(tile, seq_flags(0b00)), "bad_sequence_flags"),
+        ("data_length_26", x(tile, set_fmt(4, "H", 26)), "bad_data_length"),
+        ("data_length_0", x(health, set_fmt(4, "H", 0)), "bad_data_length"),
+        ("message_version_0", x(tile, set_u8(6, 0x00)), "unknown_version"),
+        ("message_version_2", x(health, set_u8(6, 0x21)), "unknown_version"),
+        ("kind_2", x(tile, set_u8(6, 0x12)), "unknown_kind"),
+        ("kind_15", x(health, set_u8(6, 0x1F)), "unknown_kind"),
+        ("reserved_flag_bit6", x(tile, or_u8(7, 0x40)), "reserved_flags_set"),
+        ("reserved_flag_bit7", x(health, or_u8(7, 0x80)), "reserved_flags_set"),
+        ("status_reserved_128", x(tile, set_u8(8, 128)), "unknown_status"),
+        ("status_undefined_4", x(tile, set_u8(8, 4)), "unknown_status"),
+        ("status_undefined_255", x(health, set_u8(8, 255)), "unknown_status"),
+        ("ok_with_degraded_flag", x(tile, or_u8(7, degraded)), "flags_inconsistent"),
+        ("bad_input_without_flag", x(bad_input, set_u8(7, 0)), "flags_inconsistent"),
+        ("model_status_input_flag", x(model, set_u8(7, input_invalid)), "flags_inconsistent"),
+        ("health_with_event", x(health, or_u8(7, event)), "flags_inconsistent"),
+        ("health_with_gated", x(health, or_u8(7, int(Flag.GATED))), "flags_inconsistent"),
+        ("event_on_bad_input", x(bad_input, or_u8(7, event)), "event_on_error"),
+        ("event_on_model_error", x(model, or_u8(7, event)), "event_on_error"),
         ("lat_above_90", x(tile, lat_over), "lat_out_of_range"),
-        ("lat_below_minus_90", x(health, _set_fmt(18, "i", -900_000_001)), "lat_out_of_range"),
-        ("lat_int32_min", x(tile, _set_fmt(18, "i", -(2**31))), "lat_out_of_range"),
-        ("lon_above_180", x(tile, _set_fmt(22, "i", 1_800_000_001)), "lon_out_of_range"),
+        ("lat_below_minus_90", x(health, set_fmt(18, "i", -900_000_001)), "lat_out_of_range"),
+        ("lat_int32_min", x(tile, set_fmt(18, "i", -(2**31))), "lat_out_of_range"),
+        ("lon_above_180", x(tile, set_fmt(22, "i", 1_800_000_001)), "lon_out_of_range"),
         ("lon_below_minus_180", x(health, lon_under), "lon_out_of_range"),
         # Several faults at once: the earliest check in REJECT_REASONS order must win.
         (
             "order_crc_before_header",
-            x(tile, _chain(_or_u8(0, 0x10), _set_u8(6, 0x32)), False),
+            x(tile, chain(or_u8(0, 0x10), set_u8(6, 0x32)), False),
             "crc_mismatch",
         ),
         (
             "order_apid_before_kind",
-            x(tile, _chain(_set_fmt(0, "H", 0x123), _set_u8(6, 0x13))),
+            x(tile, chain(set_fmt(0, "H", 0x123), set_u8(6, 0x13))),
             "bad_apid",
         ),
         (
             "order_status_before_flags",
-            x(tile, _chain(_set_u8(8, 200), _or_u8(7, input_invalid | model_error | degraded))),
+            x(tile, chain(set_u8(8, 200), or_u8(7, input_invalid | model_error | degraded))),
             "unknown_status",
         ),
         (
             "order_flags_before_lat",
-            x(tile, _chain(_or_u8(7, model_error), _set_fmt(18, "i", 2**31 - 1))),
+            x(tile, chain(or_u8(7, model_error), set_fmt(18, "i", 2**31 - 1))),
             "flags_inconsistent",
         ),
-        ("order_lat_before_lon", x(tile, _chain(lat_over, lon_under)), "lat_out_of_range"),
+        ("order_lat_before_lon", x(tile, chain(lat_over, lon_under)), "lat_out_of_range"),
     ]
     return cases
 
 
 # ─── files ──────────────────────────────────────────────────────────────────────────────
-def render(seed: int = SEED) -> dict[str, str]:
-    """Render both vector files' text.
-
-    Args:
-        seed: seed of ``random.Random``.
-
-    Returns:
-        ``{file name: file text}``.
-
-    Raises:
-        RuntimeError: a case does not behave as intended (an encoder/decoder bug).
-    """
-    rng = random.Random(seed)
-    valid_lines = []
-    for name, msg in build_valid(rng):
-        data = encode(msg)
-        decoded = to_json_dict(decode(data))
-        record = {"name": name, "hex": data.hex(), "fields": fields_of(msg), "decoded": decoded}
-        valid_lines.append(json.dumps(record))
-    invalid_lines = []
-    for name, data, reason in build_invalid(rng):
-        try:
-            decode(data)
-        except Exception as err:  # noqa: BLE001 — anything but the intended DecodeError is a bug
-            got = getattr(err, "reason", repr(err))
-        else:
-            got = "accepted"
-        if got != reason:
-            raise RuntimeError(f"invalid vector {name}: expected {reason}, decoder says {got}")
-        invalid_lines.append(json.dumps({"name": name, "hex": data.hex(), "reason": reason}))
-    return {VALID_NAME: "\n".join(valid_lines) + "\n", INVALID_NAME: "\n".join(invalid_lines) + "\n"}
-
-
-def write_vectors(out_dir: Path, seed: int = SEED) -> list[Path]:
-    """Write both vector files into ``out_dir``.
-
-    Args:
-        out_dir: destination folder (created if missing).
-        seed: seed of ``random.Random``.
-
-    Returns:
-        The written paths.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in render(seed).items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8", newline="\n")
-        paths.append(path)
-    return paths
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: write the vectors next to this script (or to ``--out``)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    here = Path(__file__).resolve().parent
-    parser.add_argument("--out", type=Path, default=here, help="output folder (default: here)")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
-    args = parser.parse_args(argv)
-    for path in write_vectors(args.out, args.seed):
-        print(f"wrote {path}")
-    return 0
+#: The two files, from the cases above (tests/vectors/packet_vectors.py writes them).
+FILES = PacketVectors(
+    seed=SEED, names=(VALID_NAME, INVALID_NAME), build_valid=build_valid, build_invalid=build_invalid,
+    encode=encode, decode=decode, to_json_dict=to_json_dict, fields_of=fields_of,
+    description=__doc__,
+)
+render, write_vectors, main = FILES.render, FILES.write_vectors, FILES.main
 
 
 if __name__ == "__main__":

@@ -9,16 +9,24 @@ every machine. Change the seed or the cases only together with a format change.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
-import struct
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from packet_vectors import (
+    TIME_RANGE,
+    PacketVectors,
+    SequenceDraw,
+    chain,
+    mutated,
+    or_u8,
+    seq_flags,
+    set_fmt,
+    set_u8,
+    xor_u8,
+)
+
 from quakesat.ground.thumbnail_decode import decode_thumbnail, thumbnail_to_json_dict
-from quakesat.runtime.message import LATLON_SCALE, SEQ_COUNT_MAX, U16_MAX, U32_MAX, TileReport, crc16, encode
+from quakesat.runtime.message import LATLON_SCALE, SEQ_COUNT_MAX, U16_MAX, U32_MAX, TileReport, encode
 from quakesat.runtime.thumbnail import (
     CELLS,
     GRID_SIDE,
@@ -34,8 +42,6 @@ SEED = 20260107
 VALID_NAME = "thumbnail.jsonl"
 INVALID_NAME = "thumbnail_invalid.jsonl"
 
-# Acquisition times drawn between 2015-01-01 and 2030-01-01 (Sentinel-1 era), Unix seconds.
-_TIME_RANGE = (1_420_070_400, 1_893_456_000)
 #: A 256 px tile of 80 m in 16 cells: 1280 m per cell (runtime/interferogram.py's geometry).
 _CELL_M = 1280
 
@@ -79,23 +85,15 @@ def _ramp(step_row: int, step_col: int) -> tuple[int, ...]:
 
 
 # ─── valid thumbnails ───────────────────────────────────────────────────────────────────
-class _Draw:
+class _Draw(SequenceDraw):
     """Seeded draws of plausible field values."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.seq = rng.randrange(SEQ_COUNT_MAX + 1)
-
-    def next_seq(self) -> int:
-        self.seq = (self.seq + 1) & SEQ_COUNT_MAX
-        return self.seq
 
     def thumbnail(self, **overrides: Any) -> Thumbnail:
         rng = self.rng
         values: dict[str, Any] = {
             "seq": self.next_seq(),
             "tile_id": rng.randrange(U32_MAX + 1),
-            "time": rng.randrange(*_TIME_RANGE),
+            "time": rng.randrange(*TIME_RANGE),
             "lat": rng.uniform(-70.0, 70.0),
             "lon": rng.uniform(-180.0, 180.0),
             "cell_m": _CELL_M,
@@ -107,15 +105,9 @@ class _Draw:
 
 
 def build_valid(rng: random.Random) -> list[tuple[str, Thumbnail]]:
-    """The valid cases: fringe patterns, uniform grids, every field at its extremes, a
-    sequence-count wrap, rounding ties and lat/lon small enough for exponent notation in JSON.
-
-    Args:
-        rng: the seeded generator (consumed in a fixed order).
-
-    Returns:
-        ``(name, thumbnail)`` pairs.
-    """
+    """The valid cases, ``(name, thumbnail)`` pairs drawn from ``rng`` in a fixed order: fringe
+    patterns, uniform grids, every field at its extremes, a sequence-count wrap, rounding ties
+    and lat/lon small enough for exponent notation in JSON."""
     d = _Draw(rng)
     cases: list[tuple[str, Thumbnail]] = [
         ("random_codes", d.thumbnail()),
@@ -147,78 +139,18 @@ def build_valid(rng: random.Random) -> list[tuple[str, Thumbnail]]:
 
 
 # ─── invalid thumbnails ─────────────────────────────────────────────────────────────────
-def _mutated(base: bytes, mutate: Callable[[bytearray], None], reseal: bool = True) -> bytes:
-    """Apply ``mutate`` to a copy of ``base``; recompute the CRC unless ``reseal`` is False."""
-    packet = bytearray(base)
-    mutate(packet)
-    if reseal:
-        struct.pack_into(">H", packet, THUMBNAIL_CRC_OFFSET, crc16(bytes(packet[:THUMBNAIL_CRC_OFFSET])))
-    return bytes(packet)
-
-
-def _set_u8(offset: int, value: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[offset] = value
-
-    return mutate
-
-
-def _or_u8(offset: int, bits: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[offset] |= bits
-
-    return mutate
-
-
-def _xor_u8(offset: int, bits: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[offset] ^= bits
-
-    return mutate
-
-
-def _set_fmt(offset: int, fmt: str, value: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        struct.pack_into(">" + fmt, packet, offset, value)
-
-    return mutate
-
-
-def _seq_flags(value: int) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        packet[2] = (packet[2] & 0x3F) | (value << 6)
-
-    return mutate
-
-
-def _chain(*mutations: Callable[[bytearray], None]) -> Callable[[bytearray], None]:
-    def mutate(packet: bytearray) -> None:
-        for m in mutations:
-            m(packet)
-
-    return mutate
-
-
 def build_invalid(rng: random.Random) -> list[tuple[str, bytes, str]]:
-    """Malformed thumbnails: at least one per reason producible from bytes, plus check order.
-
-    Each is a valid thumbnail corrupted so that exactly the named check fires first (the CRC
-    is recomputed for every check that runs after the CRC check).
-
-    Args:
-        rng: the seeded generator.
-
-    Returns:
-        ``(name, bytes, expected reason)`` triples.
-    """
+    """Malformed thumbnails, ``(name, bytes, expected reason)`` triples: at least one per reason
+    producible from bytes, plus check order. Each is a valid thumbnail corrupted so that exactly
+    the named check fires first (the CRC recomputed for every check after the CRC's)."""
     d = _Draw(rng)
     good = encode_thumbnail(d.thumbnail())
     other = encode_thumbnail(d.thumbnail(codes=(NO_SIGNAL,) * CELLS))
     alert = encode(TileReport(seq=1, tile_id=7, time=1_704_456_000, lat=1.0, lon=2.0, magnitude=6.0,
                               confidence=0.9, model_id=1, event=True))
     bit = rng.randrange(6 * 8, THUMBNAIL_CRC_OFFSET * 8)
-    lat_over, lon_under = _set_fmt(16, "i", 900_000_001), _set_fmt(20, "i", -1_800_000_001)
-    x = _mutated
+    lat_over, lon_under = set_fmt(16, "i", 900_000_001), set_fmt(20, "i", -1_800_000_001)
+    x = mutated
     last = THUMBNAIL_LENGTH - 1
     cases: list[tuple[str, bytes, str]] = [
         ("empty", b"", "bad_length"),
@@ -228,111 +160,56 @@ def build_invalid(rng: random.Random) -> list[tuple[str, bytes, str]]:
         ("a_32_byte_alert", alert, "bad_length"),
         ("alert_then_thumbnail", alert + good, "bad_length"),
         ("two_thumbnails_as_one", good + other, "bad_length"),
-        ("payload_bit_flip", x(good, _xor_u8(bit // 8, 0x80 >> bit % 8), False), "crc_mismatch"),
-        ("codes_nibble_flip", x(good, _xor_u8(100, 0x0F), False), "crc_mismatch"),
-        ("crc_field_bit_flip", x(good, _xor_u8(last, 0x01), False), "crc_mismatch"),
+        ("payload_bit_flip", x(good, xor_u8(bit // 8, 0x80 >> bit % 8), False), "crc_mismatch"),
+        ("codes_nibble_flip", x(good, xor_u8(100, 0x0F), False), "crc_mismatch"),
+        ("crc_field_bit_flip", x(good, xor_u8(last, 0x01), False), "crc_mismatch"),
         ("all_zero_bytes", bytes(THUMBNAIL_LENGTH), "crc_mismatch"),
-        ("ccsds_version_1", x(good, _or_u8(0, 0x20)), "bad_ccsds_version"),
-        ("telecommand_type", x(good, _or_u8(0, 0x10)), "not_telemetry"),
-        ("secondary_header_flag", x(good, _or_u8(0, 0x08)), "secondary_header_set"),
-        ("apid_0x2c1_of_the_alerts", x(good, _set_fmt(0, "H", 0x2C1)), "bad_apid"),
-        ("apid_idle_0x7ff", x(other, _set_fmt(0, "H", 0x7FF)), "bad_apid"),
-        ("sequence_flags_first_segment", x(good, _seq_flags(0b01)), "bad_sequence_flags"),
-        ("sequence_flags_continuation", x(good, _seq_flags(0b00)), "bad_sequence_flags"),
-        ("data_length_25_of_the_alerts", x(good, _set_fmt(4, "H", 25)), "bad_data_length"),
-        ("data_length_0", x(other, _set_fmt(4, "H", 0)), "bad_data_length"),
-        ("data_length_154", x(good, _set_fmt(4, "H", 154)), "bad_data_length"),
-        ("version_0", x(good, _set_u8(6, 0x02)), "unknown_version"),
-        ("version_2", x(other, _set_u8(6, 0x22)), "unknown_version"),
-        ("kind_0_tile_report", x(good, _set_u8(6, 0x10)), "unknown_kind"),
-        ("kind_1_health", x(good, _set_u8(6, 0x11)), "unknown_kind"),
-        ("kind_15", x(other, _set_u8(6, 0x1F)), "unknown_kind"),
-        ("reserved_flag_bit0", x(good, _or_u8(7, 0x01)), "reserved_flags_set"),
-        ("reserved_flag_bit7", x(other, _or_u8(7, 0x80)), "reserved_flags_set"),
-        ("rows_8", x(good, _set_u8(24, 8)), "bad_grid"),
-        ("cols_32", x(good, _set_u8(25, 32)), "bad_grid"),
-        ("rows_0_cols_0", x(other, _chain(_set_u8(24, 0), _set_u8(25, 0))), "bad_grid"),
-        ("cell_m_0", x(good, _set_fmt(26, "H", 0)), "bad_grid"),
+        ("ccsds_version_1", x(good, or_u8(0, 0x20)), "bad_ccsds_version"),
+        ("telecommand_type", x(good, or_u8(0, 0x10)), "not_telemetry"),
+        ("secondary_header_flag", x(good, or_u8(0, 0x08)), "secondary_header_set"),
+        ("apid_0x2c1_of_the_alerts", x(good, set_fmt(0, "H", 0x2C1)), "bad_apid"),
+        ("apid_idle_0x7ff", x(other, set_fmt(0, "H", 0x7FF)), "bad_apid"),
+        ("sequence_flags_first_segment", x(good, seq_flags(0b01)), "bad_sequence_flags"),
+        ("sequence_flags_continuation", x(good, seq_flags(0b00)), "bad_sequence_flags"),
+        ("data_length_25_of_the_alerts", x(good, set_fmt(4, "H", 25)), "bad_data_length"),
+        ("data_length_0", x(other, set_fmt(4, "H", 0)), "bad_data_length"),
+        ("data_length_154", x(good, set_fmt(4, "H", 154)), "bad_data_length"),
+        ("version_0", x(good, set_u8(6, 0x02)), "unknown_version"),
+        ("version_2", x(other, set_u8(6, 0x22)), "unknown_version"),
+        ("kind_0_tile_report", x(good, set_u8(6, 0x10)), "unknown_kind"),
+        ("kind_1_health", x(good, set_u8(6, 0x11)), "unknown_kind"),
+        ("kind_15", x(other, set_u8(6, 0x1F)), "unknown_kind"),
+        ("reserved_flag_bit0", x(good, or_u8(7, 0x01)), "reserved_flags_set"),
+        ("reserved_flag_bit7", x(other, or_u8(7, 0x80)), "reserved_flags_set"),
+        ("rows_8", x(good, set_u8(24, 8)), "bad_grid"),
+        ("cols_32", x(good, set_u8(25, 32)), "bad_grid"),
+        ("rows_0_cols_0", x(other, chain(set_u8(24, 0), set_u8(25, 0))), "bad_grid"),
+        ("cell_m_0", x(good, set_fmt(26, "H", 0)), "bad_grid"),
         ("lat_above_90", x(good, lat_over), "lat_out_of_range"),
-        ("lat_below_minus_90", x(other, _set_fmt(16, "i", -900_000_001)), "lat_out_of_range"),
-        ("lat_int32_min", x(good, _set_fmt(16, "i", -(2**31))), "lat_out_of_range"),
-        ("lon_above_180", x(good, _set_fmt(20, "i", 1_800_000_001)), "lon_out_of_range"),
+        ("lat_below_minus_90", x(other, set_fmt(16, "i", -900_000_001)), "lat_out_of_range"),
+        ("lat_int32_min", x(good, set_fmt(16, "i", -(2**31))), "lat_out_of_range"),
+        ("lon_above_180", x(good, set_fmt(20, "i", 1_800_000_001)), "lon_out_of_range"),
         ("lon_below_minus_180", x(other, lon_under), "lon_out_of_range"),
-        ("lon_int32_max", x(good, _set_fmt(20, "i", 2**31 - 1)), "lon_out_of_range"),
+        ("lon_int32_max", x(good, set_fmt(20, "i", 2**31 - 1)), "lon_out_of_range"),
         # Several faults at once: the earliest check in THUMBNAIL_REJECT_REASONS order must win.
-        ("order_crc_before_header", x(good, _chain(_or_u8(0, 0x10), _set_u8(6, 0x32)), False), "crc_mismatch"),
-        ("order_apid_before_kind", x(good, _chain(_set_fmt(0, "H", 0x2C1), _set_u8(6, 0x10))), "bad_apid"),
-        ("order_kind_before_flags", x(good, _chain(_set_u8(6, 0x11), _set_u8(7, 0xFF))), "unknown_kind"),
-        ("order_flags_before_grid", x(good, _chain(_set_u8(7, 0x40), _set_u8(24, 4))), "reserved_flags_set"),
-        ("order_grid_before_lat", x(good, _chain(_set_fmt(26, "H", 0), lat_over)), "bad_grid"),
-        ("order_lat_before_lon", x(good, _chain(lat_over, lon_under)), "lat_out_of_range"),
+        ("order_crc_before_header", x(good, chain(or_u8(0, 0x10), set_u8(6, 0x32)), False), "crc_mismatch"),
+        ("order_apid_before_kind", x(good, chain(set_fmt(0, "H", 0x2C1), set_u8(6, 0x10))), "bad_apid"),
+        ("order_kind_before_flags", x(good, chain(set_u8(6, 0x11), set_u8(7, 0xFF))), "unknown_kind"),
+        ("order_flags_before_grid", x(good, chain(set_u8(7, 0x40), set_u8(24, 4))), "reserved_flags_set"),
+        ("order_grid_before_lat", x(good, chain(set_fmt(26, "H", 0), lat_over)), "bad_grid"),
+        ("order_lat_before_lon", x(good, chain(lat_over, lon_under)), "lat_out_of_range"),
     ]
     return cases
 
 
 # ─── files ──────────────────────────────────────────────────────────────────────────────
-def render(seed: int = SEED) -> dict[str, str]:
-    """Render both vector files' text.
-
-    Args:
-        seed: seed of ``random.Random``.
-
-    Returns:
-        ``{file name: file text}``.
-
-    Raises:
-        RuntimeError: a case does not behave as intended (an encoder/decoder bug).
-    """
-    rng = random.Random(seed)
-    valid_lines = []
-    for name, th in build_valid(rng):
-        data = encode_thumbnail(th)
-        decoded = thumbnail_to_json_dict(decode_thumbnail(data))
-        record = {"name": name, "hex": data.hex(), "fields": fields_of(th), "decoded": decoded}
-        valid_lines.append(json.dumps(record))
-    invalid_lines = []
-    for name, data, reason in build_invalid(rng):
-        try:
-            decode_thumbnail(data)
-        except Exception as err:  # noqa: BLE001 — anything but the intended DecodeError is a bug
-            got = getattr(err, "reason", repr(err))
-        else:
-            got = "accepted"
-        if got != reason:
-            raise RuntimeError(f"invalid vector {name}: expected {reason}, decoder says {got}")
-        invalid_lines.append(json.dumps({"name": name, "hex": data.hex(), "reason": reason}))
-    return {VALID_NAME: "\n".join(valid_lines) + "\n", INVALID_NAME: "\n".join(invalid_lines) + "\n"}
-
-
-def write_vectors(out_dir: Path, seed: int = SEED) -> list[Path]:
-    """Write both vector files into ``out_dir``.
-
-    Args:
-        out_dir: destination folder (created if missing).
-        seed: seed of ``random.Random``.
-
-    Returns:
-        The written paths.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in render(seed).items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8", newline="\n")
-        paths.append(path)
-    return paths
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: write the vectors next to this script (or to ``--out``)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    here = Path(__file__).resolve().parent
-    parser.add_argument("--out", type=Path, default=here, help="output folder (default: here)")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
-    args = parser.parse_args(argv)
-    for path in write_vectors(args.out, args.seed):
-        print(f"wrote {path}")
-    return 0
+#: The two files, from the cases above (tests/vectors/packet_vectors.py writes them).
+FILES = PacketVectors(
+    seed=SEED, names=(VALID_NAME, INVALID_NAME), build_valid=build_valid, build_invalid=build_invalid,
+    encode=encode_thumbnail, decode=decode_thumbnail, to_json_dict=thumbnail_to_json_dict, fields_of=fields_of,
+    description=__doc__,
+)
+render, write_vectors, main = FILES.render, FILES.write_vectors, FILES.main
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 
+#include "quakesat/decode.hpp"
 #include "quakesat/message.hpp"
 
 namespace quakesat {
@@ -78,6 +79,11 @@ constexpr bool thumbnail_layout_is_whole() {
   return offset == kThumbnailLength && field(ThumbnailField::kCrc).offset + 2 == kThumbnailLength;
 }
 static_assert(thumbnail_layout_is_whole(), "the field table must tile the 160-byte thumbnail, CRC last");
+static_assert(field(ThumbnailField::kPacketId).offset == field(Field::kPacketId).offset &&
+                  field(ThumbnailField::kPacketSequenceControl).offset == field(Field::kPacketSequenceControl).offset &&
+                  field(ThumbnailField::kPacketDataLength).offset == field(Field::kPacketDataLength).offset &&
+                  field(ThumbnailField::kVersionKind).offset == kPrimaryHeaderLength,
+              "the primary header where the 32-byte message has it, where check_packet (decode.hpp) reads it");
 
 struct Thumbnail {
   std::uint16_t seq = 0;
@@ -98,7 +104,8 @@ using ThumbnailBytes = std::array<std::uint8_t, kThumbnailLength>;
 // encoder refuses. Allocates nothing.
 bool encode_thumbnail(const Thumbnail& thumbnail, ThumbnailBytes& out);
 
-// Why a thumbnail was rejected, in the order the checks run; kNone: it was not.
+// Why a thumbnail was rejected, in the order the checks run; kNone: it was not. kNotBytes..
+// kBadDataLength are check_packet's (decode.hpp), with the values they have in Reject.
 enum class ThumbnailReject : std::uint8_t {
   kNone,
   kNotBytes,  // no bytes at all (a null pointer)
@@ -118,20 +125,19 @@ enum class ThumbnailReject : std::uint8_t {
   kLonOutOfRange,
 };
 
+static_assert(static_cast<std::size_t>(ThumbnailReject::kBadDataLength) == kPacketRejectReasonCount &&
+                  static_cast<std::size_t>(ThumbnailReject::kUnknownVersion) == kPacketRejectReasonCount + 1,
+              "ThumbnailReject begins with check_packet's reasons, at their values in Reject");
+
 // The codes of kNotBytes..kLonOutOfRange, in that order (ground/thumbnail_decode.py THUMBNAIL_REJECT_REASONS).
-inline constexpr const char* kThumbnailRejectReasons[] = {
-    "not_bytes", "bad_length", "crc_mismatch", "bad_ccsds_version", "not_telemetry", "secondary_header_set",
-    "bad_apid", "bad_sequence_flags", "bad_data_length", "unknown_version", "unknown_kind", "reserved_flags_set",
-    "bad_grid", "lat_out_of_range", "lon_out_of_range",
-};
-constexpr std::size_t kThumbnailRejectReasonCount = sizeof kThumbnailRejectReasons / sizeof kThumbnailRejectReasons[0];
-static_assert(kThumbnailRejectReasonCount == static_cast<std::size_t>(ThumbnailReject::kLonOutOfRange),
+inline constexpr auto kThumbnailRejectReasons = with_packet_reasons({
+    "unknown_version", "unknown_kind", "reserved_flags_set", "bad_grid", "lat_out_of_range", "lon_out_of_range",
+});
+static_assert(kThumbnailRejectReasons.size() == static_cast<std::size_t>(ThumbnailReject::kLonOutOfRange),
               "one code per thumbnail reject reason");
 
 // The stable code of `reject` ("crc_mismatch"); "" for kNone.
-constexpr const char* reject_code(ThumbnailReject reject) {
-  return reject == ThumbnailReject::kNone ? "" : kThumbnailRejectReasons[static_cast<std::size_t>(reject) - 1];
-}
+constexpr const char* reject_code(ThumbnailReject reject) { return reject_code_in(reject, kThumbnailRejectReasons); }
 
 // A decoded thumbnail, valid when `reject` is kNone; lat/lon are raw / 1e7 (one IEEE division,
 // as in Python), so encoding it again gives back the same 160 bytes.
