@@ -21,7 +21,6 @@ from quakesat.runtime.downlink_queue import DownlinkQueue
 from quakesat.runtime.flight import health_report
 from quakesat.runtime.message import MESSAGE_LENGTH, SEQ_COUNT_MAX, HealthReport, TileReport, encode
 
-
 #: The queue's fill is sampled at most this often between contacts (and at every contact's
 #: start and end), for the timeline plot.
 QUEUE_SAMPLE_S = 60.0

@@ -10,6 +10,16 @@ period is ``2π / (Ṁ + ω̇)`` and the node must precess eastward at the Sun's
 ascension of the node at epoch is set from that local time (mean solar time, no equation of
 time). :func:`ground_track` samples the orbit on a regular time grid: subpoints, geocentric
 unit vectors and the along-track direction the swath geometry needs.
+
+A second satellite (:func:`interleave_phase_deg`) flies the same orbit plane at another
+along-track phase, chosen so that its ground track is the first one's half a repeat cycle
+later: at time ``t`` it is where the first satellite will be at ``t + repeat_days / 2``
+(Sentinel-1A and B: the same plane, 180° apart, a 6-day combined repeat). In ``repeat_days
+/ 2`` the first satellite flies ``orbits_per_repeat / 2`` revolutions, so the phase is the
+fraction of a revolution left over (180° for an odd number of orbits per repeat), and the
+plane needs no turn: the node of a sun-synchronous orbit precesses at the Sun's mean rate,
+which is also what Greenwich sidereal time gains on a solar day, so the node's place over the
+Earth after whole days is the same.
 """
 
 from __future__ import annotations
@@ -117,18 +127,32 @@ def _ut_hours(unix: float) -> float:
     return (unix % 86_400.0) / 3600.0
 
 
-def satellite_from_design(design: OrbitDesign, start_unix: float, timescale):
-    """A skyfield ``EarthSatellite`` flying ``design`` from epoch ``start_unix``."""
+def satellite_from_design(design: OrbitDesign, start_unix: float, timescale, phase_deg: float = 0.0):
+    """A skyfield ``EarthSatellite`` flying ``design`` from epoch ``start_unix``, ``phase_deg``
+    further along the orbit (its mean anomaly; 0 for the design itself)."""
     from skyfield.api import EarthSatellite
 
     sat = _satrec(unix_to_sgp4_epoch(start_unix), design.mean_motion_rad_min, math.radians(design.inclination_deg),
                   math.radians(design.raan_deg), design.eccentricity, math.radians(design.argument_of_perigee_deg),
-                  math.radians(design.mean_anomaly_deg))
+                  math.radians((design.mean_anomaly_deg + phase_deg) % 360.0))
     return EarthSatellite.from_satrec(sat, timescale)
 
 
-def satellite_from_tle(line1: str, line2: str, timescale):
-    """A skyfield ``EarthSatellite`` from a two-line element set; a malformed set is a ConfigError."""
+def interleave_phase_deg(orbits_per_repeat: int) -> float:
+    """The along-track phase of a second satellite in the same plane whose ground track is the
+    first one's half a repeat cycle later (see the module doc): the fraction of a revolution in
+    ``orbits_per_repeat / 2`` revolutions, 180° when the number is odd. An even number leaves
+    nothing: the second satellite would fly the first one's track at the same time."""
+    fraction = (orbits_per_repeat / 2.0) % 1.0
+    if fraction == 0.0:
+        raise ConfigError(f"a second satellite half a repeat behind needs an odd number of orbits per repeat "
+                          f"(got {orbits_per_repeat}): with an even one it flies the first one's track in step")
+    return 360.0 * fraction
+
+
+def satellite_from_tle(line1: str, line2: str, timescale, phase_deg: float = 0.0):
+    """A skyfield ``EarthSatellite`` from a two-line element set, ``phase_deg`` further along its
+    orbit (mean anomaly; 0: the set as given); a malformed set is a ConfigError."""
     from skyfield.api import EarthSatellite
 
     try:
@@ -137,6 +161,15 @@ def satellite_from_tle(line1: str, line2: str, timescale):
         raise ConfigError(f"the scenario's TLE cannot be read: {err}") from None
     if satellite.model.error:
         raise ConfigError(f"the scenario's TLE is rejected by SGP4 (error {satellite.model.error})")
+    if phase_deg:
+        from sgp4.api import WGS72, Satrec
+
+        m = satellite.model
+        shifted = Satrec()
+        shifted.sgp4init(WGS72, "i", m.satnum, m.jdsatepoch + m.jdsatepochF - 2433281.5, m.bstar, m.ndot, m.nddot,
+                         m.ecco, m.argpo, m.inclo, (m.mo + math.radians(phase_deg)) % (2.0 * math.pi), m.no_kozai,
+                         m.nodeo)
+        satellite = EarthSatellite.from_satrec(shifted, timescale)
     return satellite
 
 

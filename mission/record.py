@@ -3,8 +3,13 @@
 ``"format": "quakesat-mission"``, version :data:`VERSION`. The fields keep their names
 (docs/mission.md): the scenario, the window, the orbit and swath, the ground stations and the
 merged contacts, the model flown, the onboard processing, the catalogue and how often each
-earthquake was imaged, per mode (survey, cued) its figures (:func:`quakesat.mission.run.mode_metrics`),
-the queue's fill over time, and the files written. :func:`read_mission_record` is the one reader.
+earthquake was imaged, per mode (survey, cued) its figures (:func:`quakesat.mission.run.mode_metrics`;
+each event's ``chain`` of milestones and its ``ground_routes``), the queue's fill over time, and
+the files written. Added within version 1 (a reader of the first files finds them empty):
+``constellation`` (how many satellites flew, their phases and, with two, ``what_it_buys``),
+``satellites`` (with two: each one's own orbit, contacts and per-mode figures; ``modes`` then
+holds the pair's), and ``goal`` (each mode's acquisition → alert median against the goal).
+:func:`read_mission_record` is the one reader.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ class MissionRecord:
     simulated_tiles: int = 0
     seconds: float = 0.0
     files: dict[str, str] = field(default_factory=dict)
+    constellation: dict[str, Any] = field(default_factory=dict)
+    satellites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    goal: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +75,8 @@ class MissionRecord:
         }
         if self.files:
             body["files"] = dict(self.files)
+        body.update({key: value for key, value in (("constellation", self.constellation),
+                                                   ("satellites", self.satellites), ("goal", self.goal)) if value})
         body.update({k: v for k, v in self.extra.items() if k not in body})
         return body
 
@@ -94,6 +104,11 @@ def parse_mission_record(obj: Any, source: str = "mission result") -> MissionRec
             raise RecordError(f"{source}: {WHAT} field 'contacts[{number}]' must be an object with a start and an "
                               "end (Unix seconds)", f"contacts[{number}]")
     files = fields.optional_mapping("files") or {}
+    satellites = fields.optional_mapping("satellites") or {}
+    for name, satellite in satellites.items():
+        if not isinstance(satellite, dict) or not isinstance(satellite.get("modes", {}), dict):
+            raise RecordError(f"{source}: {WHAT} field 'satellites.{name}' must be an object whose 'modes' is an "
+                              "object", f"satellites.{name}")
     return MissionRecord(
         scenario=fields.text("scenario"),
         window=MissionWindow(*(_window_number(window, key, source) for key in ("start", "end", "hours", "orbits"))),
@@ -106,6 +121,9 @@ def parse_mission_record(obj: Any, source: str = "mission result") -> MissionRec
         simulated_tiles=fields.optional_count("simulated_tiles") or 0,
         seconds=fields.optional_number("seconds") or 0.0,
         files={str(k): str(v) for k, v in files.items()},
+        constellation=fields.optional_mapping("constellation") or {},
+        satellites=satellites,
+        goal=fields.optional_mapping("goal") or {},
         extra=fields.rest(),
     )
 

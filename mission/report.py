@@ -1,13 +1,15 @@
 """The mission report: ``mission.json`` for machines (the typed record of
 :mod:`quakesat.mission.record`), ``mission.md`` and three PNG plots for people (a map of the
 ground track, swath, stations and events; the contact timeline with the queue's fill; the
-time-to-alert CDF per mode).
+time-to-alert CDF per mode beside the ground routes' spans, and with two satellites the first
+satellite's own curve beside the pair's).
 
 Every file is written whole or not at all (an interrupted run leaves the previous report).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +70,129 @@ def _verdict(median_h: float | None) -> str:
     return f"behind the ground route: the alert takes {median_h:.2f} h after acquisition, the product 1–3 h"
 
 
+def _since(value: float | None, origin: float) -> str:
+    return "–" if value is None else f"{(value - origin) / 3600.0:.2f} h"
+
+
+def _goal_lines(result: dict[str, Any]) -> list[str]:
+    goal = result.get("goal")
+    if not goal:
+        return []
+    limit = goal["acquisition_to_alert_median_at_most_min"]
+    lines = [f"**Goal: acquisition → alert median at most {limit:g} min** (with the default stations; this run's: "
+             + ", ".join(result["stations"]) + "):", ""]
+    for mode, verdict in goal["modes"].items():
+        if verdict["met"] is None:
+            lines.append(f"- {mode}: no alert reached the ground, nothing to measure")
+        else:
+            lines.append(f"- {mode}: **{'met' if verdict['met'] else 'not met'}**, median {verdict['median_min']:g} min "
+                         f"(p90 {verdict['p90_min']:g} min) over {verdict['events']} alerted event(s)")
+    return lines + [""]
+
+
+def _route_lines(result: dict[str, Any]) -> list[str]:
+    """The ground routes (NRT product, LiCSAR, IREA-CNR) beside the onboard alert, per mode and per event."""
+    first = next(iter(result["modes"].values()))["ground_route"]
+    routes = first.get("routes")
+    if not routes:
+        return []
+    lines = ["The ground routes take each event's first acquisition after its origin (they need no cue); "
+             "acquisition → product is the route's own latency, as [earliest, latest]:", ""]
+    for route in routes.values():
+        low, high = route["acquisition_to_product_h"]
+        early, late = route["origin_to_product_earliest"], route["origin_to_product_latest"]
+        lines.append(f"- {route['label']} ({route['source']}): acquisition → product {low:g}–{high:g} h; origin → "
+                     f"product median {_h(early['median_h'])}–{_h(late['median_h'])}, p90 {_h(early['p90_h'])}–"
+                     f"{_h(late['p90_h'])} ({early['n']} events)")
+    lines.append("")
+    names = list(routes)
+    for mode, figures in result["modes"].items():
+        lines += [f"### {mode}: each event, on board and on the ground (hours from origin)", "",
+                  "| event | first look | on board: acquisition → alert | on board: origin → alert | "
+                  + " | ".join(f"{routes[n]['label']}: origin → product" for n in names) + " |",
+                  "|---|---|---|---|" + "---|" * len(names)]
+        for e in figures["per_event"]:
+            ground = e.get("ground_routes") or {}
+            if not ground:
+                continue
+            cells = [f"{ground[n]['origin_to_product_h'][0]:.2f}–{ground[n]['origin_to_product_h'][1]:.2f} h"
+                     for n in names]
+            lines.append(f"| {e['name']} | {_h(ground['first_look_h'])} | {_h(e.get('acquisition_to_alert_h'))} | "
+                         f"{_h(e.get('to_alert_h'))} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def _chain_lines(result: dict[str, Any]) -> list[str]:
+    """Cued mode's chain per event: notice, uplink, acquisition, message ready, alert."""
+    cued = result["modes"].get("cued")
+    if not cued:
+        return []
+    lines = ["### cued: the chain (hours from origin)", "",
+             "notice: the agency posts the event; uplink: the next contact sends the cue; acquisition: the first "
+             "look at the tile while the cue is on board; ready: the interferogram's message is ready on board; "
+             "alert: it reaches the ground at a contact.", "",
+             "| event | notice | uplink | acquisition | ready | alert | acquisition → alert |" +
+             (" by |" if len(result.get("satellites") or {}) > 1 else ""),
+             "|---|---|---|---|---|---|---|" + ("---|" if len(result.get("satellites") or {}) > 1 else "")]
+    for e in cued["per_event"]:
+        chain = e.get("chain")
+        if not chain:
+            continue
+        origin = chain["origin"]
+        row = (f"| {e['name']} | {_since(chain['notice'], origin)} | {_since(chain['uplink'], origin)} | "
+               f"{_since(chain['acquisition'], origin)} | {_since(chain['detection_ready'], origin)} | "
+               f"{_since(chain['alert'], origin)} | {_h(e.get('acquisition_to_alert_h'))} |")
+        if len(result.get("satellites") or {}) > 1:
+            row += f" {e.get('alerted_by') or '–'} |"
+        lines.append(row)
+    return lines + [""]
+
+
+def _constellation_lines(result: dict[str, Any]) -> list[str]:
+    """With two satellites: each one's own figures, and what the second buys."""
+    satellites = result.get("satellites") or {}
+    if len(satellites) < 2:
+        return []
+    constellation = result["constellation"]
+    lines = ["## Two satellites", "", f"{constellation['arrangement']}. Each flies its own mission (ground track, "
+             "contacts, tiles, queue, downlink); the ground takes the first alert of either.", "",
+             "| satellite, mode | phase | contacts | events alerted | origin → acquisition, median / p90 | "
+             "origin → alert, median / p90 | acquisition → alert, median | false alerts per day | bytes |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, sat in satellites.items():
+        for mode, m in sat["modes"].items():
+            lines.append(f"| {name}, {mode} | {sat['phase_deg']:g}° | {sat['contacts']} | "
+                         f"{m['outcomes'].get('alerted', 0)} of {m['events']} | "
+                         f"{_h(m['time_to_acquisition']['median_h'])} / {_h(m['time_to_acquisition']['p90_h'])} | "
+                         f"{_h(m['time_to_alert']['median_h'])} / {_h(m['time_to_alert']['p90_h'])} | "
+                         f"{_h(m['acquisition_to_alert']['median_h'])} | {m['false_alerts']['per_day']:,.0f} | "
+                         f"{m['downlink']['bytes']:,} |")
+    lines += ["", "What the second satellite buys (the pair against satellite A alone; a change below zero is "
+              "sooner):", "", "| mode | events acquired | events alerted | origin → acquisition, median / p90 | "
+              "origin → alert, median / p90 | alerts sooner (events, median) | false alerts per day | bytes |",
+              "|---|---|---|---|---|---|---|---|"]
+
+    def change(value: float | None) -> str:
+        return "–" if value is None else f"{value:+.2f} h"
+
+    for mode, buys in constellation["what_it_buys"].items():
+        acq, alert, earlier = buys["time_to_acquisition"], buys["time_to_alert"], buys["alert_earlier"]
+        lines.append(
+            f"| {mode} | {buys['events_acquired']['one_satellite']} → {buys['events_acquired']['two_satellites']} | "
+            f"{buys['events_alerted']['one_satellite']} → {buys['events_alerted']['two_satellites']} | "
+            f"{_h(acq['one_satellite']['median_h'])} → {_h(acq['two_satellites']['median_h'])} "
+            f"({change(acq['median_change_h'])}) / {_h(acq['one_satellite']['p90_h'])} → "
+            f"{_h(acq['two_satellites']['p90_h'])} ({change(acq['p90_change_h'])}) | "
+            f"{_h(alert['one_satellite']['median_h'])} → {_h(alert['two_satellites']['median_h'])} "
+            f"({change(alert['median_change_h'])}) / {_h(alert['one_satellite']['p90_h'])} → "
+            f"{_h(alert['two_satellites']['p90_h'])} ({change(alert['p90_change_h'])}) | "
+            f"{earlier['events']}, {_h(earlier['median_h'])} | "
+            f"{buys['false_alerts_per_day']['one_satellite']:,.0f} → {buys['false_alerts_per_day']['two_satellites']:,.0f} | "
+            f"{buys['bytes_downlinked']['one_satellite']:,} → {buys['bytes_downlinked']['two_satellites']:,} |")
+    return lines + [""]
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The human-readable report."""
     window, orbit, swath, proc = result["window"], result["orbit"], result["swath"], result["processing"]
@@ -91,7 +216,11 @@ def markdown(result: dict[str, Any]) -> str:
              f"{proc['board']} ({proc['cores']} cores; {proc['instructions_basis']}); load "
              f"{proc['load']:.2f} of the cores at the survey's tile rate, so a tile's message is ready "
              f"{proc['delay_s']:.3g} s after acquisition", "",
-             "## Per mode", "", *_mode_rows(result["modes"]), "",
+             *_constellation_lines(result),
+             "## Per mode", "", *(["The satellites together, as the ground sees them (each event's alert is the first "
+                                  "of either; tiles, false alerts and bytes add up).", ""]
+                                 if len(result.get("satellites") or {}) > 1 else []),
+             *_mode_rows(result["modes"]), "", *_goal_lines(result),
              "## Against the other routes to the same news", ""]
     for name, mode in result["modes"].items():
         route = mode["ground_route"]
@@ -105,7 +234,7 @@ def markdown(result: dict[str, Any]) -> str:
     usgs = next(iter(result["modes"].values()))["ground_route"]["usgs_minutes"]
     lines += [f"- seismic networks: USGS posts events outside the US in about {usgs:.0f} minutes. The onboard alert "
               "is not the first word that a quake happened: what it adds is a radar-confirmed damage footprint.",
-              "", "## Per event", ""]
+              "", *_route_lines(result), "## Per event", ""]
     for name, mode in result["modes"].items():
         lines += [f"### {name}", "", "| event | Mw | looks | tiles | damaged tiles | → acquisition | → detection | → alert | outcome |",
                   "|---|---|---|---|---|---|---|---|---|"]
@@ -114,6 +243,7 @@ def markdown(result: dict[str, Any]) -> str:
                          f"{_h(e.get('to_acquisition_h'))} | {_h(e.get('to_detection_h'))} | {_h(e.get('to_alert_h'))} | "
                          f"{e['outcome']} |")
         lines.append("")
+    lines += _chain_lines(result)
     fa = next(iter(result["modes"].values()))["false_alerts"]
     lines += ["## How the figures are made", "",
               f"- Event tiles are simulated with the simulator's physics (magnitude, depth, distance) and run through "
@@ -128,8 +258,9 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plots(result: dict[str, Any], track: GroundTrack, scenario: Scenario, folder: Path) -> list[Path]:
-    """The three plots (see the module doc); needs matplotlib."""
+def plots(result: dict[str, Any], track: GroundTrack, scenario: Scenario, folder: Path,
+          others: Sequence[GroundTrack] = ()) -> list[Path]:
+    """The three plots (see the module doc; ``others``: the other satellites' tracks); needs matplotlib."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -151,7 +282,10 @@ def plots(result: dict[str, Any], track: GroundTrack, scenario: Scenario, folder
     fig, ax = plt.subplots(figsize=(10, 5.2))
     lat, lon, inside = swath_points(track, scenario.instrument, samples=2)
     step = max(1, len(track.times) // 4000)
-    ax.scatter(track.lon[::step], track.lat[::step], s=0.3, color="0.6", label="ground track")
+    ax.scatter(track.lon[::step], track.lat[::step], s=0.3, color="0.6",
+               label="ground track" + (" (satellite A)" if others else ""))
+    for other in others:
+        ax.scatter(other.lon[::step], other.lat[::step], s=0.3, color="tab:orange", label="ground track (satellite B)")
     for j, label in ((0, "swath near edge"), (1, "swath far edge")):
         ax.scatter(lon[inside, j][::step], lat[inside, j][::step], s=0.3, color=("tab:blue", "tab:cyan")[j], label=label)
     for station in scenario.stations:
@@ -192,33 +326,70 @@ def plots(result: dict[str, Any], track: GroundTrack, scenario: Scenario, folder
     save(fig, "mission_timeline.png")
 
     # Time-to-alert CDF per mode, against the routes on the ground.
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    events = next(iter(result["modes"].values()))["events"] or 1
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    first_mode = next(iter(result["modes"].values()))
+    events = first_mode["events"] or 1
+
+    right = max(200.0, result["window"]["hours"] + 80.0)
+
+    def cdf(hours: list[float]) -> tuple[list[float], np.ndarray]:
+        """A post-step CDF over the events, drawn out to the plot's right edge."""
+        shares = np.arange(len(hours) + 1) / events
+        return [0.01, *hours, max([right, *hours])], np.append(shares, shares[-1])
+
+    # The ground routes: each a span between its earliest and its latest CDF (same events, the
+    # first look at each); routes of the same span share one band.
+    spans: dict[tuple[float, float], list[dict[str, Any]]] = {}
+    for route in (first_mode["ground_route"].get("routes") or {}).values():
+        spans.setdefault(tuple(route["acquisition_to_product_h"]), []).append(route)
+    for colour, ((low, high), routes) in zip(("tab:gray", "tab:purple", "tab:brown"), spans.items()):
+        early, late = cdf(routes[0]["earliest_hours"]), cdf(routes[0]["latest_hours"])
+        label = " / ".join(r["label"] for r in routes) + f" (acquisition + {low:g}–{high:g} h)"
+        ax.step(*early, where="post", color=colour, lw=1, alpha=0.8)
+        ax.step(*late, where="post", color=colour, lw=1, alpha=0.8, ls="--")
+        grid = np.unique(np.concatenate([early[0], late[0]]))
+        ax.fill_between(grid, _step_at(late, grid), _step_at(early, grid), step="post", color=colour, alpha=0.15,
+                        label=label)
     for mode, figures in result["modes"].items():
         hours = figures["alert_hours"]
         if hours:
-            ax.step([0.0, *hours], np.arange(len(hours) + 1) / events, where="post", label=f"{mode} (onboard alert)")
-    usgs = next(iter(result["modes"].values()))["ground_route"]["usgs_minutes"] / 60.0
+            several = len(figures.get("satellites") or []) > 1
+            ax.step(*cdf(hours), where="post", lw=2,
+                    label=f"{mode}: onboard alert" + (", both satellites" if several else ""))
+    for mode, figures in ((result.get("satellites") or {}).get("A", {}).get("modes") or {}).items():
+        if len(result.get("satellites") or {}) > 1 and figures["alert_hours"]:
+            ax.step(*cdf(figures["alert_hours"]), where="post", lw=1.2, ls=":",
+                    label=f"{mode}: onboard alert, satellite A alone")
+    usgs = first_mode["ground_route"]["usgs_minutes"] / 60.0
     ax.axvline(usgs, color="0.3", ls=":", label="USGS posting (~20 min)")
-    ax.set_xlabel("hours from origin")
-    ax.set_ylabel(f"share of the {events} events alerted")
+    ax.set_xscale("log")
+    ax.set_xlim(0.1, right)
+    ax.set_xlabel("hours from origin (log)")
+    ax.set_ylabel(f"share of the {events} events")
     ax.set_ylim(0, 1)
-    ax.set_title("Time from earthquake to alert on the ground")
-    ax.legend(fontsize=8)
+    ax.set_title("Time from earthquake to alert on the ground, beside the ground routes' products", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
     ax.grid(alpha=0.3)
     save(fig, "mission_time_to_alert.png")
     return written
 
 
+def _step_at(curve: tuple[list[float], np.ndarray], grid: np.ndarray) -> np.ndarray:
+    """A post-step CDF (``curve``: its x and y) sampled at ``grid``."""
+    x, y = np.asarray(curve[0]), curve[1]
+    return y[np.clip(np.searchsorted(x, grid, side="right") - 1, 0, len(y) - 1)]
+
+
 def write_mission_report(result: dict[str, Any], track: GroundTrack, scenario: Scenario,
-                         folder: Path) -> dict[str, Path]:
-    """Write mission.json, mission.md and the plots into ``folder``; return their paths."""
+                         folder: Path, others: Sequence[GroundTrack] = ()) -> dict[str, Path]:
+    """Write mission.json, mission.md and the plots into ``folder`` (``others``: the other
+    satellites' tracks, drawn on the map); return their paths."""
     from quakesat.files import write_text_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "mission.json", "markdown": folder / "mission.md"}
     try:
-        for path in plots(result, track, scenario, folder):
+        for path in plots(result, track, scenario, folder, others):
             paths[path.stem] = path
     except ImportError:  # matplotlib is in the data extra
         pass

@@ -6,6 +6,17 @@ once → per mode (*survey*: every recorded tile; *cued*: after the agency's not
 uplinked at a contact, only tiles within the cue radius) the onboard queue fed in time
 order, contacts releasing it under the link budget → the ground decodes the stream → the
 figures (:func:`mode_metrics`). Seeded: the same scenario and artifacts give the same bytes.
+
+Cued mode's chain, per event (``per_event[].chain``, Unix seconds): origin → the agency's
+notice → uplink at the next contact → the first acquisition of the tile after it → the
+interferogram's message ready on board → the alert on the ground at the next contact. Beside
+it, the ground routes (:data:`GROUND_ROUTES`): the same event's first acquisition as a
+Sentinel-1 NRT product, and as an interferogram of the automatic ground InSAR services.
+
+With ``satellite.count = 2`` each satellite flies its own mission (own ground track,
+contacts, tiles, queue and downlink; :class:`Flight`) and the ground merges them
+(:func:`constellation_metrics`): an event's alert is the first of either, false alerts and
+bytes add up; ``what_it_buys`` compares the pair with the first satellite alone.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +36,11 @@ from quakesat.mission.contacts import Contact, contacts
 from quakesat.mission.downlink import Delivery, run_downlink
 from quakesat.mission.onboard import ProcessedTile, TileClock, arrivals, drawn_tiles, open_processor
 from quakesat.mission.orbit import (
+    GroundTrack,
     ascending_node_times,
     design_sun_synchronous,
     ground_track,
+    interleave_phase_deg,
     satellite_from_design,
     satellite_from_tle,
 )
@@ -53,10 +66,53 @@ DEFAULT_INSTRUCTIONS_PER_TILE = 19_356_793
 NRT_HOURS = (1.0, 3.0)
 DPM_DAYS = (1.0, 5.0)
 USGS_MINUTES = 20.0
+#: The automatic ground interferometry routes, hours from the post-event data reaching users
+#: (that is, after the NRT product) to the interferogram. COMET LiCSAR (Lazecký et al. 2020,
+#: "LiCSAR: An Automatic InSAR Tool for Measuring and Monitoring Tectonic and Volcanic
+#: Activity", Remote Sensing 12(15):2430) processes new Sentinel-1 acquisitions into
+#: interferograms automatically, with a live-update strategy for priority areas; IREA-CNR's
+#: unsupervised coseismic archive (Monterroso et al. 2020, "A Global Archive of Coseismic
+#: DInSAR Products Obtained Through Unsupervised Sentinel-1 Data Processing", Remote Sensing
+#: 12(19):3189) is triggered by the USGS/INGV catalogues and downloads and processes the
+#: post-event data itself. Both deliver in hours to days; neither number is a stated
+#: guarantee, so both are modelled as the same conservative range, 3 h to 3 days.
+LICSAR_HOURS = (3.0, 72.0)
+IREA_HOURS = (3.0, 72.0)
+#: The cued mode's goal (issue "cued mode"): acquisition → alert median at most this, with
+#: the default ground stations.
+ALERT_GOAL_MINUTES = 30.0
+#: The satellites' names, in order; the second's tile ids start this far above the first's
+#: (u32 ids: the first's simulated and drawn tiles stay far below it).
+SATELLITE_NAMES = ("A", "B")
+SATELLITE_ID_STRIDE = 1 << 31
 #: Bytes of one tile's post-event image on the ground route: a GRD product's two 16-bit bands.
 GRD_BYTES_PER_PIXEL = 4
 #: Tile ids of the bootstrapped tiles start here (the simulated ones count from 1).
 DRAWN_FIRST_ID = 1_000_000
+
+
+@dataclass(frozen=True)
+class GroundRoute:
+    """A route on the ground from an acquisition to a product that shows the event: the
+    Sentinel-1 NRT product (``after_data_h`` 0), or an interferogram made from it."""
+
+    name: str
+    label: str
+    source: str
+    after_data_h: tuple[float, float]
+
+    @property
+    def acquisition_to_product_h(self) -> tuple[float, float]:
+        return NRT_HOURS[0] + self.after_data_h[0], NRT_HOURS[1] + self.after_data_h[1]
+
+
+GROUND_ROUTES = (
+    GroundRoute("nrt", "Sentinel-1 NRT product", "ESA Sentinel-1 User Handbook, NRT timeliness", (0.0, 0.0)),
+    GroundRoute("licsar", "COMET LiCSAR interferogram", "Lazecky et al. 2020, Remote Sensing 12(15):2430",
+                LICSAR_HOURS),
+    GroundRoute("irea", "IREA-CNR coseismic DInSAR", "Monterroso et al. 2020, Remote Sensing 12(19):3189",
+                IREA_HOURS),
+)
 
 
 @dataclass(frozen=True)
@@ -70,15 +126,24 @@ class TileResult:
     changes: str
 
 
-def _satellite(scenario: Scenario, timescale) -> tuple[Any, dict[str, Any]]:
+def satellite_phase_deg(scenario: Scenario, number: int) -> float:
+    """The along-track phase of satellite ``number`` (0: the first, at 0°): the second flies the
+    first one's ground track half a repeat cycle later (180° for a TLE: Sentinel-1A and B)."""
+    if number == 0:
+        return 0.0
+    spec = scenario.satellite
+    return 180.0 if spec.tle else interleave_phase_deg(spec.orbits_per_repeat)
+
+
+def _satellite(scenario: Scenario, timescale, phase_deg: float = 0.0) -> tuple[Any, dict[str, Any]]:
     spec = scenario.satellite
     if spec.tle:
-        satellite = satellite_from_tle(spec.tle[0], spec.tle[1], timescale)
+        satellite = satellite_from_tle(spec.tle[0], spec.tle[1], timescale, phase_deg)
         period = 2.0 * math.pi / satellite.model.no_kozai
         return satellite, {"source": "tle", "period_min": period, "inclination_deg": math.degrees(satellite.model.inclo)}
     design = design_sun_synchronous(scenario.start_unix, spec.repeat_days, spec.orbits_per_repeat, spec.ltan_hours,
                                     spec.eccentricity, spec.argument_of_perigee_deg, timescale)
-    return satellite_from_design(design, scenario.start_unix, timescale), {
+    return satellite_from_design(design, scenario.start_unix, timescale, phase_deg), {
         "source": "sun-synchronous repeat-track design", "period_min": design.nodal_period_min, **asdict(design)}
 
 
@@ -141,9 +206,11 @@ def _processing(scenario: Scenario, artifact: str, raw_side: int, rate_per_s: fl
             "delay_s": delay}
 
 
-def _cue_uplinks(quakes: list[Quake], windows: list[Contact], scenario: Scenario) -> dict[int, float | None]:
-    """When each quake's notification reaches the satellite: the first contact starting after
-    the agency posts it (uplink at the contact's start, after its overhead)."""
+def cue_uplinks(quakes: list[Quake], windows: list[Contact], scenario: Scenario) -> dict[int, float | None]:
+    """When each quake's notification reaches the satellite: the agency posts it
+    ``cue.agency_latency_s`` after the origin, and the first contact still open then sends it
+    once its overhead (acquisition of signal) is over: at the contact's start plus the
+    overhead, or the overhead after the posting when that falls inside the contact."""
     out: dict[int, float | None] = {}
     for quake in quakes:
         posted = quake.origin + scenario.cue.agency_latency_s
@@ -153,7 +220,8 @@ def _cue_uplinks(quakes: list[Quake], windows: list[Contact], scenario: Scenario
 
 
 def _survey_tiles(results: list[TileResult], pool: list[TileReport], track, scenario: Scenario, volume: float,
-                  delay: float, rng: np.random.Generator) -> tuple[list[ProcessedTile], TileClock, int]:
+                  delay: float, rng: np.random.Generator,
+                  first_id: int = DRAWN_FIRST_ID) -> tuple[list[ProcessedTile], TileClock, int]:
     """Survey: every simulated tile, plus the rest of the recording's tiles drawn from the
     event-free sample, spread evenly over the recorded track samples."""
     processed = [ProcessedTile(r.plan.time + delay, r.report, False) for r in results]
@@ -169,22 +237,30 @@ def _survey_tiles(results: list[TileResult], pool: list[TileReport], track, scen
         times = track.times[picks] + rng.uniform(0.0, track.step_s, size=k) + delay
         return times, np.stack([lat[picks, across], lon[picks, across]], axis=1).reshape(k, 2)
 
-    drawn = drawn_tiles(pool, count, place, DRAWN_FIRST_ID, scenario.onboard.emit, rng)
+    drawn = drawn_tiles(pool, count, place, first_id, scenario.onboard.emit, rng)
     per_row = (count + len(results)) / len(rows)
     clock = TileClock(track.times[rows] + track.step_s + delay, np.arange(1, len(rows) + 1) * per_row)
     return processed + drawn, clock, count + len(results)
 
 
-def _cued_tiles(results: list[TileResult], pool: list[TileReport], track, scenario: Scenario,
-                uplinks: dict[int, float | None], quakes: list[Quake], side_km: float, delay: float,
-                rng: np.random.Generator) -> tuple[list[ProcessedTile], TileClock, int]:
-    """Cued: the simulated event tiles acquired while their cue is active, plus the other
-    tiles recorded within the cue radius then, drawn from the event-free sample."""
+def cued_event_tiles(results: list[TileResult], uplinks: dict[int, float | None], active_s: float,
+                     delay: float) -> list[ProcessedTile]:
+    """The simulated event tiles cued mode processes: those acquired while their event's cue is
+    on board (from its uplink for ``active_s``), each ready ``delay`` after its acquisition."""
     processed = []
     for r in results:
         since = uplinks.get(r.plan.quake) if r.plan.kind == EVENT else None
-        if since is not None and since <= r.plan.time < since + scenario.cue.active_hours * 3600:
+        if since is not None and since <= r.plan.time < since + active_s:
             processed.append(ProcessedTile(r.plan.time + delay, r.report, False))
+    return processed
+
+
+def _cued_tiles(results: list[TileResult], pool: list[TileReport], track, scenario: Scenario,
+                uplinks: dict[int, float | None], quakes: list[Quake], side_km: float, delay: float,
+                rng: np.random.Generator, first_id: int = DRAWN_FIRST_ID) -> tuple[list[ProcessedTile], TileClock, int]:
+    """Cued: the simulated event tiles acquired while their cue is active, plus the other
+    tiles recorded within the cue radius then, drawn from the event-free sample."""
+    processed = cued_event_tiles(results, uplinks, scenario.cue.active_hours * 3600, delay)
     centres = [(q.latitude, q.longitude, uplinks[q.index], uplinks[q.index] + scenario.cue.active_hours * 3600)
                for q in quakes if uplinks.get(q.index) is not None]
     volume, cells = tiles_within(track, scenario.instrument, centres, scenario.cue.radius_km, side_km)
@@ -198,7 +274,7 @@ def _cued_tiles(results: list[TileResult], pool: list[TileReport], track, scenar
         chosen = cell_array[rng.integers(0, len(cells), size=k)]
         return chosen[:, 0] + rng.uniform(0.0, track.step_s, size=k) + delay, chosen[:, 1:3].reshape(k, 2)
 
-    drawn = drawn_tiles(pool, count, place, DRAWN_FIRST_ID, scenario.onboard.emit, rng)
+    drawn = drawn_tiles(pool, count, place, first_id, scenario.onboard.emit, rng)
     clock = TileClock(cell_array[:, 0] + track.step_s + delay, np.arange(1, len(cells) + 1) * (total / len(cells)))
     return processed + drawn, clock, total
 
@@ -210,6 +286,15 @@ def _quantiles(values: list[float]) -> dict[str, Any]:
     return {"n": len(values), "median_h": round(float(np.median(hours)), 3),
             "p90_h": round(float(np.percentile(hours, 90)), 3), "min_h": round(float(hours.min()), 3),
             "max_h": round(float(hours.max()), 3)}
+
+
+def _minutes(values: list[float]) -> dict[str, Any]:
+    """Median and p90 in minutes, to a hundredth (the goal's unit: hours to 3 decimals is too coarse)."""
+    if not values:
+        return {"n": 0, "median": None, "p90": None}
+    minutes = np.array(values) / 60.0
+    return {"n": len(values), "median": round(float(np.median(minutes)), 2),
+            "p90": round(float(np.percentile(minutes, 90)), 2)}
 
 
 def _wilson(k: int, n: int) -> tuple[float, float]:
@@ -305,37 +390,73 @@ def _hours(seconds: float) -> float:
     return round(seconds / 3600.0, 3)
 
 
+def _stamp(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+def event_routes(origin: float, first_look: float | None) -> dict[str, Any]:
+    """The ground routes for an event first acquired at ``first_look`` (Unix seconds; None: not
+    acquired in the window, then {}): per route, acquisition → product and origin → product,
+    hours, as [earliest, latest]."""
+    if first_look is None:
+        return {}
+    after = first_look - origin
+    routes: dict[str, Any] = {"first_look": _stamp(first_look), "first_look_h": _hours(after)}
+    for route in GROUND_ROUTES:
+        low, high = route.acquisition_to_product_h
+        routes[route.name] = {"acquisition_to_product_h": [low, high],
+                              "origin_to_product_h": [_hours(after + low * 3600), _hours(after + high * 3600)]}
+    return routes
+
+
+def _timed(entry: dict[str, Any], chain: dict[str, Any], outcome: str, timings: _Timings,
+           first_look: float | None) -> dict[str, Any]:
+    """``entry`` with the milestones of ``chain`` (Unix seconds or None) as hours from the
+    origin, its outcome, the chain itself and the ground routes; its times join ``timings``."""
+    origin, first, alerted = chain["origin"], chain["acquisition"], chain["alert"]
+    if first is not None:
+        entry["to_acquisition_h"] = _hours(first - origin)
+        timings.acquisition.append(first - origin)
+    if chain["detection_ready"] is not None:
+        entry["to_detection_h"] = _hours(chain["detection_ready"] - origin)
+        timings.detection.append(chain["detection_ready"] - origin)
+    if alerted is not None:
+        entry["to_alert_h"] = _hours(alerted - origin)
+        timings.alert.append(alerted - origin)
+        if first is not None:
+            entry["acquisition_to_alert_h"] = _hours(alerted - first)
+            timings.after_acquisition.append(alerted - first)
+    entry["outcome"] = outcome
+    entry["chain"] = {key: _stamp(value) for key, value in chain.items()}
+    entry["ground_routes"] = event_routes(origin, first_look)
+    return entry
+
+
 def _event_entry(mode: str, quake: Quake, seen: list[ProcessedTile], first: float | None, alerted: float | None,
                  onboard: _OnBoard, looks: dict[int, list[float]], uplinks: dict[int, float | None],
-                 damaged_tiles: set[int], timings: _Timings) -> dict[str, Any]:
-    """One earthquake's line of ``per_event``; its times join ``timings``."""
+                 damaged_tiles: set[int], timings: _Timings, notice_s: float = 0.0) -> dict[str, Any]:
+    """One earthquake's line of ``per_event``; its times join ``timings``. ``chain``: origin,
+    the agency's notice and the cue's uplink (cued mode), the first acquisition processed, the
+    first flagged tile's message ready on board, the alert on the ground (Unix seconds)."""
     entry: dict[str, Any] = {"index": quake.index, "name": quake.name, "mw": quake.mw,
                              "origin": quake.origin, "looks": len(looks.get(quake.index, [])),
                              "tiles_processed": len(seen),
                              "tiles_with_damage": sum(1 for p in seen if p.report.tile_id in damaged_tiles)}
-    if mode == "cued":
+    cued = mode == "cued"
+    if cued:
         entry["cue_uplinked"] = uplinks.get(quake.index)
-    if first is not None:
-        entry["to_acquisition_h"] = _hours(first - quake.origin)
-        timings.acquisition.append(first - quake.origin)
-    if quake.index in onboard.detected:
-        entry["to_detection_h"] = _hours(onboard.detected[quake.index] - quake.origin)
-        timings.detection.append(onboard.detected[quake.index] - quake.origin)
-    if alerted is None:
-        entry["outcome"] = _why_missed(mode, quake, seen, looks, uplinks, onboard.detected, entry)
-        return entry
-    entry["to_alert_h"] = _hours(alerted - quake.origin)
-    timings.alert.append(alerted - quake.origin)
-    if first is not None:
-        entry["acquisition_to_alert_h"] = _hours(alerted - first)
-        timings.after_acquisition.append(alerted - first)
-    entry["outcome"] = "alerted"
-    return entry
+    chain = {"origin": quake.origin, "notice": quake.origin + notice_s if cued else None,
+             "uplink": uplinks.get(quake.index) if cued else None, "acquisition": first,
+             "detection_ready": onboard.detected.get(quake.index), "alert": alerted}
+    outcome = "alerted" if alerted is not None else _why_missed(mode, quake, seen, looks, uplinks, onboard.detected,
+                                                                entry)
+    times = looks.get(quake.index)
+    return _timed(entry, chain, outcome, timings, min(times) if times else None)
 
 
 def _per_event(mode: str, quakes: list[Quake], onboard: _OnBoard, down: _Downlinked, looks: dict[int, list[float]],
                uplinks: dict[int, float | None], damaged_tiles: set[int],
-               delay_s: float) -> tuple[list[dict[str, Any]], _Timings, dict[str, int]]:
+               delay_s: float, notice_s: float = 0.0) -> tuple[list[dict[str, Any]], _Timings, dict[str, int]]:
     """Each earthquake's line, the milestone times across them, and how many ended each way."""
     per_quake = []
     timings = _Timings([], [], [], [])
@@ -344,7 +465,7 @@ def _per_event(mode: str, quakes: list[Quake], onboard: _OnBoard, down: _Downlin
         seen = onboard.by_quake.get(quake.index, [])
         first = min((p.time - delay_s for p in seen), default=None)
         entry = _event_entry(mode, quake, seen, first, down.first_alert.get(quake.index), onboard, looks, uplinks,
-                             damaged_tiles, timings)
+                             damaged_tiles, timings, notice_s)
         reasons[entry["outcome"]] = reasons.get(entry["outcome"], 0) + 1
         per_quake.append(entry)
     return per_quake, timings, reasons
@@ -404,14 +525,29 @@ def _energy(tiles_total: int, processing: dict[str, Any], days: float) -> dict[s
                      "network, so this is an upper bound)"}
 
 
-def _ground_route(quakes: list[Quake], onboard: _OnBoard, delay_s: float) -> dict[str, Any]:
-    """When the conventional route (NRT product, USGS, damage proxy map) would have told the ground."""
-    acquired = [(min(p.time for p in onboard.by_quake[q.index]) - delay_s - q.origin)
-                for q in quakes if onboard.by_quake.get(q.index)]
+def _ground_route(acquired: list[float], first_looks: list[float]) -> dict[str, Any]:
+    """When the routes on the ground would have told the same news. ``acquired``: seconds from
+    origin to the first acquisition the mode processed (the NRT product of that acquisition,
+    ``nrt_product_h``); ``first_looks``: to each event's first acquisition after its origin,
+    which the ground routes (``routes``, :data:`GROUND_ROUTES`) take whether or not a cue was on
+    board. Each route's origin → product at its earliest and its latest."""
+    routes: dict[str, Any] = {}
+    for route in GROUND_ROUTES:
+        low, high = route.acquisition_to_product_h
+        earliest = sorted(v + low * 3600 for v in first_looks)
+        latest = sorted(v + high * 3600 for v in first_looks)
+        routes[route.name] = {"label": route.label, "source": route.source,
+                              "after_data_h": list(route.after_data_h), "acquisition_to_product_h": [low, high],
+                              "origin_to_product_earliest": _quantiles(earliest),
+                              "origin_to_product_latest": _quantiles(latest),
+                              "earliest_hours": [round(v / 3600.0, 4) for v in earliest],
+                              "latest_hours": [round(v / 3600.0, 4) for v in latest]}
     return {
         "nrt_product_h": _quantiles([v + NRT_HOURS[0] * 3600 for v in acquired]) | {
             "upper_median_h": _quantiles([v + NRT_HOURS[1] * 3600 for v in acquired])["median_h"]},
-        "usgs_minutes": USGS_MINUTES, "damage_proxy_map_days": list(DPM_DAYS)}
+        "usgs_minutes": USGS_MINUTES, "damage_proxy_map_days": list(DPM_DAYS),
+        "routes": routes,
+        "routes_basis": "each event's first acquisition after its origin (a ground route needs no cue)"}
 
 
 def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], processed: list[ProcessedTile],
@@ -425,7 +561,9 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
     damaged_tiles = {r.plan.tile_id for r in results if r.plan.kind == EVENT and r.damaged_fraction > 0}
     down = _downlinked(delivery, quake_of)
     onboard = _on_board(processed, quake_of)
-    per_quake, timings, reasons = _per_event(mode, quakes, onboard, down, looks, uplinks, damaged_tiles, delay_s)
+    per_quake, timings, reasons = _per_event(mode, quakes, onboard, down, looks, uplinks, damaged_tiles, delay_s,
+                                             scenario.cue.agency_latency_s)
+    first_looks = [min(looks[q.index]) - q.origin for q in quakes if looks.get(q.index)]
     return {
         "mode": mode,
         "events": len(quakes),
@@ -434,13 +572,14 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
         "time_to_detection": _quantiles(timings.detection),
         "time_to_alert": _quantiles(timings.alert),
         "acquisition_to_alert": _quantiles(timings.after_acquisition),
+        "acquisition_to_alert_minutes": _minutes(timings.after_acquisition),
         "alert_hours": sorted(round(v / 3600.0, 4) for v in timings.alert),
         "tiles": _tile_counts(processed, tiles_total, onboard, days),
         "false_alerts": _false_alerts(onboard, down, results, pool, orbits, days),
         "downlink": _downlink_figures(down, delivery, tiles_total * side_px * side_px * GRD_BYTES_PER_PIXEL),
         "queue": _queue_figures(delivery, scenario.onboard.queue_capacity),
         "energy": _energy(tiles_total, processing, days),
-        "ground_route": _ground_route(quakes, onboard, delay_s),
+        "ground_route": _ground_route(timings.acquisition, first_looks),
         "per_event": per_quake,
     }
 
@@ -463,26 +602,59 @@ def _why_missed(mode: str, quake: Quake, seen: list[ProcessedTile], looks: dict[
     return "detected, alert dropped or still on board"
 
 
-def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run ``scenario`` into ``out`` (mission.json, mission.md, plots); return the result."""
-    from skyfield.api import load
+@dataclass
+class Flight:
+    """One satellite's own mission: its orbit, ground track and contacts, the tiles it
+    acquired and the runtime's verdicts, the cues it received, and per mode what reached the
+    ground (``modes``: :func:`mode_metrics`; ``deliveries``: the downlink)."""
 
-    started = time.perf_counter()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    timescale = load.timescale(builtin=True)
-    satellite, orbit = _satellite(scenario, timescale)
+    name: str
+    number: int
+    phase_deg: float
+    orbit: dict[str, Any]
+    track: GroundTrack
+    windows: list[Contact]
+    per_station: dict[str, list[Contact]]
+    looks: dict[int, list[float]]
+    results: list[TileResult]
+    pool: list[TileReport]
+    processing: dict[str, Any]
+    rate: float
+    volume: float
+    orbits: float
+    uplinks: dict[int, float | None]
+    modes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+
+    @property
+    def id_base(self) -> int:
+        """Added to this satellite's tile ids (0 for the first), so that no two satellites share one."""
+        return self.number * SATELLITE_ID_STRIDE
+
+
+def _renumbered(planned: list[PlannedTile], number: int) -> list[PlannedTile]:
+    """Satellite ``number``'s tiles: ids above the first satellite's, and pixels from their own
+    random streams (the event's own draws, keyed by the seed and the event, stay shared: one
+    earthquake). The first satellite's tiles are left as they are."""
+    if number == 0:
+        return planned
+    return [replace(p, tile_id=p.tile_id + number * SATELLITE_ID_STRIDE, seed=(*p.seed, number)) for p in planned]
+
+
+def _fly(scenario: Scenario, number: int, timescale, processor, quakes: list[Quake], workers: int,
+         say: Callable[[str], None]) -> Flight:
+    """Satellite ``number`` flies the scenario on its own: orbit, contacts, tiles through the
+    runtime, then each mode's queue and downlink."""
+    name = SATELLITE_NAMES[number]
+    phase = satellite_phase_deg(scenario, number)
+    prefix = f"satellite {name}: " if scenario.satellite.count > 1 else ""
+    satellite, orbit = _satellite(scenario, timescale, phase)
     start, end = scenario.start_unix, scenario.end_unix
     track = ground_track(satellite, timescale, start, end - start, scenario.step_s)
     windows, per_station = contacts(satellite, timescale, list(scenario.stations), start, end)
-    say(f"orbit: {orbit['source']}, period {orbit['period_min']:.2f} min; {len(windows)} contacts "
+    say(f"{prefix}orbit: {orbit['source']}, period {orbit['period_min']:.2f} min"
+        + (f", {phase:.0f}° behind satellite A" if number else "") + f"; {len(windows)} contacts "
         f"({', '.join(f'{n} {len(p)}' for n, p in per_station.items())})")
-    quakes = build_catalogue(scenario.catalogue, start, end, scenario.seed)
-    artifacts = scenario.onboard.artifacts
-    if not artifacts:
-        raise ConfigError("the scenario names no model: pass --artifacts DIR (e.g. out/demo/artifacts/quakelite)")
-    processor = open_processor(scenario.onboard.runtime, artifacts, scenario.onboard.artifact or None,
-                               scenario.onboard.gate)
     info = processor.info
     spacing = 10.0
     side_km = tile_km(info.raw_side, spacing)
@@ -491,72 +663,320 @@ def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] 
                                       scenario.seed)
     planned += plan_background_tiles(track, scenario.instrument, scenario.tiles.background_sample,
                                      scenario.tiles.changed_share, repeat, scenario.seed, len(planned) + 1)
+    planned = _renumbered(planned, number)
     imaged = sum(1 for q in quakes if looks[q.index])
-    say(f"catalogue: {len(quakes)} earthquakes, {imaged} imaged in the window; simulating {len(planned)} tiles "
-        f"({info.raw_side} x {info.raw_side} px) through the {info.runtime} runtime ({info.artifact})")
-    workers = scenario.tiles.workers or None
-    simulated = simulate_tiles(planned, quakes, info.raw_side, spacing, repeat,
-                               workers if workers is not None else _default_workers())
+    say(f"{prefix}catalogue: {len(quakes)} earthquakes, {imaged} imaged in the window; simulating {len(planned)} "
+        f"tiles ({info.raw_side} x {info.raw_side} px) through the {info.runtime} runtime ({info.artifact})")
+    simulated = simulate_tiles(planned, quakes, info.raw_side, spacing, repeat, workers)
     results = [TileResult(s.plan, report, s.damaged_fraction, s.max_mmi, s.changes)
                for s, report in processor.run(simulated)]
     pool = [r.report for r in results if r.plan.kind != EVENT]
     period = orbit["period_min"] * 60.0
-    orbits = (end - start) / period
     rate = tile_rate_per_s(track, scenario.instrument, side_km)
-    processing = _processing(scenario, info.artifact, info.raw_side, rate)
-    volume = recording_seconds(track, scenario.instrument, period) * rate
-    uplinks = _cue_uplinks(quakes, windows, scenario)
-    modes: dict[str, Any] = {}
-    deliveries: dict[str, Delivery] = {}
+    flight = Flight(name, number, phase, orbit, track, windows, per_station, looks, results, pool,
+                    _processing(scenario, info.artifact, info.raw_side, rate), rate,
+                    recording_seconds(track, scenario.instrument, period) * rate, (end - start) / period,
+                    cue_uplinks(quakes, windows, scenario))
     for mode in scenario.modes:
-        rng = np.random.default_rng([scenario.seed, 5, scenario.modes.index(mode)])
-        if mode == "survey":
-            processed, clock, total = _survey_tiles(results, pool, track, scenario, volume, processing["delay_s"], rng)
-        else:
-            processed, clock, total = _cued_tiles(results, pool, track, scenario, uplinks, quakes, side_km,
-                                                  processing["delay_s"], rng)
-        queue_in = arrivals(processed, clock, scenario.onboard.emit, scenario.onboard.health_every)
-        delivery = run_downlink(queue_in, windows, scenario.downlink, scenario.onboard.queue_capacity,
-                                info.model_id, end)
-        deliveries[mode] = delivery
-        (out / f"{mode}_downlink.bin").write_bytes(bytes(delivery.stream))
-        modes[mode] = mode_metrics(mode, quakes, results, processed, total, delivery, scenario, looks, uplinks,
-                                   processing, info.raw_side, orbits, pool)
-        tta = modes[mode]["time_to_alert"]
-        say(f"{mode}: {total:,} tiles, {modes[mode]['downlink']['messages']:,} messages down, "
-            f"{len(tta and modes[mode]['alert_hours'])} of {len(quakes)} events alerted (median {tta['median_h']} h), "
-            f"{modes[mode]['false_alerts']['flagged_on_board']:,} false alerts on board, "
-            f"{modes[mode]['queue']['dropped']:,} dropped")
-    nodes = ascending_node_times(track)
-    near, far = swath_edges_km(scenario.instrument, float(np.mean(track.altitude_km)))
+        _fly_mode(flight, mode, scenario, quakes, info, side_km, prefix, say)
+    return flight
+
+
+def _fly_mode(flight: Flight, mode: str, scenario: Scenario, quakes: list[Quake], info, side_km: float, prefix: str,
+              say: Callable[[str], None]) -> None:
+    """One mode of ``flight``: the tiles it processes, its queue, its downlink, its figures."""
+    key = [scenario.seed, 5, scenario.modes.index(mode)] + ([flight.number] if flight.number else [])
+    rng = np.random.default_rng(key)
+    delay = flight.processing["delay_s"]
+    first_id = DRAWN_FIRST_ID + flight.id_base
+    if mode == "survey":
+        processed, clock, total = _survey_tiles(flight.results, flight.pool, flight.track, scenario, flight.volume,
+                                                delay, rng, first_id)
+    else:
+        processed, clock, total = _cued_tiles(flight.results, flight.pool, flight.track, scenario, flight.uplinks,
+                                              quakes, side_km, delay, rng, first_id)
+    queue_in = arrivals(processed, clock, scenario.onboard.emit, scenario.onboard.health_every)
+    delivery = run_downlink(queue_in, flight.windows, scenario.downlink, scenario.onboard.queue_capacity,
+                            info.model_id, scenario.end_unix)
+    flight.deliveries[mode] = delivery
+    figures = mode_metrics(mode, quakes, flight.results, processed, total, delivery, scenario, flight.looks,
+                           flight.uplinks, flight.processing, info.raw_side, flight.orbits, flight.pool)
+    flight.modes[mode] = figures
+    _say_mode(say, prefix + mode, figures)
+
+
+def _say_mode(say: Callable[[str], None], label: str, figures: dict[str, Any]) -> None:
+    tta = figures["time_to_alert"]
+    say(f"{label}: {figures['tiles']['processed']:,} tiles, {figures['downlink']['messages']:,} messages down, "
+        f"{len(figures['alert_hours'])} of {figures['events']} events alerted (median {tta['median_h']} h), "
+        f"{figures['false_alerts']['flagged_on_board']:,} false alerts on board, "
+        f"{figures['queue']['dropped']:,} dropped")
+
+
+#: How far an event got, best first: the constellation's outcome of an event no satellite
+#: alerted is the furthest any of them got.
+_PROGRESS = ("alerted", "detected, alert dropped or still on board", "imaged, no tile flagged",
+             "imaged only outside the cue's active time", "imaged only before the cue reached the satellite",
+             "no cue uplinked in the window", "not imaged in the window")
+
+
+def _progress(outcome: str) -> int:
+    return next((k for k, prefix in enumerate(_PROGRESS) if outcome.startswith(prefix)), len(_PROGRESS))
+
+
+def merged_event(mode: str, quake: Quake, entries: list[dict[str, Any]], names: list[str],
+                 timings: _Timings) -> dict[str, Any]:
+    """One earthquake's line for the constellation, from each satellite's line (``entries``,
+    named ``names``): each milestone of the chain is the first of any satellite (the alert:
+    the first on the ground, from whichever satellite), the looks and tiles add up, the
+    outcome of an event no satellite alerted is the furthest any got; its times join
+    ``timings``."""
+
+    def first(key: str) -> tuple[float | None, str | None]:
+        found = [(e["chain"][key], n) for e, n in zip(entries, names) if e["chain"].get(key) is not None]
+        return min(found) if found else (None, None)
+
+    uplink, _ = first("uplink")
+    acquisition, acquired_by = first("acquisition")
+    detection, _ = first("detection_ready")
+    alert, alerted_by = first("alert")
+    entry: dict[str, Any] = {"index": quake.index, "name": quake.name, "mw": quake.mw, "origin": quake.origin,
+                             "looks": sum(e["looks"] for e in entries),
+                             "tiles_processed": sum(e["tiles_processed"] for e in entries),
+                             "tiles_with_damage": sum(e["tiles_with_damage"] for e in entries)}
+    if mode == "cued":
+        entry["cue_uplinked"] = uplink
+    chain = {"origin": quake.origin, "notice": entries[0]["chain"]["notice"], "uplink": uplink,
+             "acquisition": acquisition, "detection_ready": detection, "alert": alert}
+    outcome = "alerted" if alert is not None else min((e["outcome"] for e in entries), key=_progress)
+    looks = [e["ground_routes"]["first_look"] for e in entries if e["ground_routes"]]
+    entry = _timed(entry, chain, outcome, timings, min(looks) if looks else None)
+    entry["acquired_by"] = acquired_by
+    entry["alerted_by"] = alerted_by
+    entry["by_satellite"] = {n: {key: e.get(key) for key in ("outcome", "to_acquisition_h", "to_alert_h")}
+                             for n, e in zip(names, entries)}
+    return entry
+
+
+def _summed(parts: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: sum(p[key] for p in parts) for key in keys}
+
+
+def constellation_metrics(mode: str, quakes: list[Quake], flights: list[Flight], scenario: Scenario) -> dict[str, Any]:
+    """The figures of one mode for the satellites together, as the ground sees them: each
+    event's alert is the first of any satellite (:func:`merged_event`); tiles, false alerts,
+    bytes, queue drops and energy add up (each satellite has its own queue: ``max_fill`` is
+    the fuller one's)."""
+    names = [f.name for f in flights]
+    parts = [f.modes[mode] for f in flights]
+    days = scenario.duration_hours / 24.0
+    orbits = flights[0].orbits
+    timings = _Timings([], [], [], [])
+    per_event, reasons, first_looks = [], {}, []
+    for number, quake in enumerate(quakes):
+        entry = merged_event(mode, quake, [p["per_event"][number] for p in parts], names, timings)
+        reasons[entry["outcome"]] = reasons.get(entry["outcome"], 0) + 1
+        if entry["ground_routes"]:
+            first_looks.append(entry["ground_routes"]["first_look"] - quake.origin)
+        per_event.append(entry)
+    tiles = _summed([p["tiles"] for p in parts], ("processed", "run_through_runtime", "drawn_from_sample",
+                                                  "event_tiles"))
+    tiles["per_day"] = round(tiles["processed"] / days, 1)
+    pool = [r for f in flights for r in f.pool]
+    rate_k = sum(1 for r in pool if r.event)
+    low, high = _wilson(rate_k, len(pool))
+    flagged = sum(p["false_alerts"]["flagged_on_board"] for p in parts)
+    false_alerts = {
+        "flagged_on_board": flagged, "delivered": sum(p["false_alerts"]["delivered"] for p in parts),
+        "per_orbit": round(flagged / orbits, 2) if orbits else None, "per_day": round(flagged / days, 1),
+        "sample_rate": round(rate_k / len(pool), 4) if pool else None,
+        "sample_rate_95ci": [round(low, 4), round(high, 4)], "sample_tiles": len(pool),
+        "sampled_kinds": {kind: sum(p["false_alerts"]["sampled_kinds"][kind] for p in parts)
+                          for kind in ("changed", "unchanged")},
+        "note": "both satellites' flagged event-free tiles, per orbital period and per day of the window; the "
+                "rate is the pooled samples' (95 % Wilson interval)"}
+    downlink = _summed([p["downlink"] for p in parts], ("messages", "bytes", "decode_errors",
+                                                        "health_reports_delivered", "drops_reported_in_delivered_health",
+                                                        "raw_image_bytes_same_tiles", "contacts", "contacts_used"))
+    downlink["ratio_raw_to_downlinked"] = (round(downlink["raw_image_bytes_same_tiles"] / downlink["bytes"], 1)
+                                           if downlink["bytes"] else None)
+    queue = _summed([p["queue"] for p in parts], ("messages_offered", "dropped", "dropped_events", "left_on_board",
+                                                  "left_events_on_board", "health_reports",
+                                                  "health_reports_superseded"))
+    queue = {"capacity": parts[0]["queue"]["capacity"], "max_fill": max(p["queue"]["max_fill"] for p in parts),
+             **queue, "note": "each satellite has its own queue of this capacity; max_fill is the fuller one's"}
+    joules = sum(p["energy"]["joules_per_day"] for p in parts)
+    energy = {"joules_per_day": round(joules, 1), "mean_watts": round(sum(p["energy"]["mean_watts"] for p in parts), 3),
+              "basis": "the satellites together: " + "; ".join(f"{n}: {p['energy']['basis']}"
+                                                              for n, p in zip(names, parts))}
+    return {
+        "mode": mode,
+        "events": len(quakes),
+        "satellites": names,
+        "outcomes": reasons,
+        "time_to_acquisition": _quantiles(timings.acquisition),
+        "time_to_detection": _quantiles(timings.detection),
+        "time_to_alert": _quantiles(timings.alert),
+        "acquisition_to_alert": _quantiles(timings.after_acquisition),
+        "acquisition_to_alert_minutes": _minutes(timings.after_acquisition),
+        "alert_hours": sorted(round(v / 3600.0, 4) for v in timings.alert),
+        "tiles": tiles,
+        "false_alerts": false_alerts,
+        "downlink": downlink,
+        "queue": queue,
+        "energy": energy,
+        "ground_route": _ground_route(timings.acquisition, first_looks),
+        "per_event": per_event,
+    }
+
+
+def _change(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else round(after - before, 3)
+
+
+def what_it_buys(one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
+    """What the second satellite buys in one mode: the pair (``two``, the constellation's
+    figures) against the first satellite alone (``one``, its own flight's figures). Medians and
+    p90s are over the events that got that far, so they may compare different sets; ``alert_earlier``
+    compares each event both alerted."""
+    out: dict[str, Any] = {}
+    for key in ("time_to_acquisition", "time_to_alert", "acquisition_to_alert"):
+        a, b = one[key], two[key]
+        out[key] = {"one_satellite": a, "two_satellites": b, "median_change_h": _change(b["median_h"], a["median_h"]),
+                    "p90_change_h": _change(b["p90_h"], a["p90_h"])}
+    alone = {e["index"]: e for e in one["per_event"]}
+    earlier = [alone[e["index"]]["to_alert_h"] - e["to_alert_h"] for e in two["per_event"]
+               if "to_alert_h" in e and "to_alert_h" in alone.get(e["index"], {})]
+    out["events_acquired"] = {"one_satellite": one["time_to_acquisition"]["n"],
+                              "two_satellites": two["time_to_acquisition"]["n"]}
+    out["events_alerted"] = {"one_satellite": one["outcomes"].get("alerted", 0),
+                             "two_satellites": two["outcomes"].get("alerted", 0)}
+    out["alert_earlier"] = {"events": len(earlier),
+                            "median_h": round(float(np.median(earlier)), 3) if earlier else None,
+                            "max_h": round(max(earlier), 3) if earlier else None,
+                            "note": "hours by which the pair's alert beats the first satellite's own, over the "
+                                    "events both alerted"}
+    out["false_alerts_per_day"] = {"one_satellite": one["false_alerts"]["per_day"],
+                                   "two_satellites": two["false_alerts"]["per_day"]}
+    out["bytes_downlinked"] = {"one_satellite": one["downlink"]["bytes"], "two_satellites": two["downlink"]["bytes"]}
+    return out
+
+
+def merged_stream(deliveries: list[Delivery]) -> bytes:
+    """What the ground received from all the satellites: their messages in the order they
+    arrived (delivery time, then satellite)."""
+    order = sorted((when, number, k) for number, delivery in enumerate(deliveries)
+                   for k, when in enumerate(delivery.delivered_at))
+    return b"".join(bytes(deliveries[n].stream[k * MESSAGE_LENGTH:(k + 1) * MESSAGE_LENGTH]) for _, n, k in order)
+
+
+def goal_figures(modes: dict[str, Any]) -> dict[str, Any]:
+    """Each mode's acquisition → alert median against :data:`ALERT_GOAL_MINUTES`."""
+    out: dict[str, Any] = {"acquisition_to_alert_median_at_most_min": ALERT_GOAL_MINUTES, "modes": {}}
+    for mode, figures in modes.items():
+        minutes = figures["acquisition_to_alert_minutes"]
+        median = minutes["median"]
+        out["modes"][mode] = {"events": minutes["n"], "median_min": median, "p90_min": minutes["p90"],
+                              "met": None if median is None else median <= ALERT_GOAL_MINUTES}
+    return out
+
+
+def _stations(flights: list[Flight]) -> dict[str, Any]:
+    names = list(flights[0].per_station)
+    return {name: {"contacts": sum(len(f.per_station[name]) for f in flights),
+                   "minutes": round(sum(c.seconds for f in flights for c in f.per_station[name]) / 60.0, 1)}
+            for name in names}
+
+
+def _contacts(flights: list[Flight]) -> list[dict[str, Any]]:
+    several = len(flights) > 1
+    rows = [({"start": c.start, "end": c.end, "stations": list(c.stations),
+              "max_elevation_deg": round(c.max_elevation_deg, 1)} | ({"satellite": f.name} if several else {}))
+            for f in flights for c in f.windows]
+    return sorted(rows, key=lambda row: (row["start"], row.get("satellite", ""))) if several else rows
+
+
+def _satellite_figures(flight: Flight) -> dict[str, Any]:
+    return {"phase_deg": flight.phase_deg, "orbit": flight.orbit, "stations": _stations([flight]),
+            "contacts": len(flight.windows), "simulated_tiles": len(flight.results),
+            "looks": {str(k): v for k, v in flight.looks.items()}, "modes": flight.modes}
+
+
+def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run ``scenario`` into ``out`` (mission.json, mission.md, plots); return the result."""
+    from skyfield.api import load
+
+    started = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    timescale = load.timescale(builtin=True)
+    start, end = scenario.start_unix, scenario.end_unix
+    quakes = build_catalogue(scenario.catalogue, start, end, scenario.seed)
+    artifacts = scenario.onboard.artifacts
+    if not artifacts:
+        raise ConfigError("the scenario names no model: pass --artifacts DIR (e.g. out/demo/artifacts/quakelite)")
+    processor = open_processor(scenario.onboard.runtime, artifacts, scenario.onboard.artifact or None,
+                               scenario.onboard.gate)
+    info = processor.info
+    workers = scenario.tiles.workers or _default_workers()
+    count = scenario.satellite.count
+    flights = [_fly(scenario, number, timescale, processor, quakes, workers, say) for number in range(count)]
+    lead = flights[0]
+    if count == 1:
+        modes = lead.modes
+        streams = {mode: bytes(lead.deliveries[mode].stream) for mode in scenario.modes}
+        queue_timeline = {mode: d.queue_samples for mode, d in lead.deliveries.items()}
+    else:
+        modes = {mode: constellation_metrics(mode, quakes, flights, scenario) for mode in scenario.modes}
+        streams = {mode: merged_stream([f.deliveries[mode] for f in flights]) for mode in scenario.modes}
+        queue_timeline = {f"{mode} {f.name}": f.deliveries[mode].queue_samples
+                          for mode in scenario.modes for f in flights}
+        for mode in scenario.modes:
+            _say_mode(say, f"{mode}, {count} satellites", modes[mode])
+    for mode, stream in streams.items():
+        (out / f"{mode}_downlink.bin").write_bytes(stream)
+    nodes = ascending_node_times(lead.track)
+    near, far = swath_edges_km(scenario.instrument, float(np.mean(lead.track.altitude_km)))
+    looks = {q.index: sorted(t for f in flights for t in f.looks.get(q.index, [])) for q in quakes}
     from quakesat.mission.record import FORMAT, VERSION
 
     result = {
         "format": FORMAT, "version": VERSION,  # mission.json is a typed record (mission/record.py)
         "scenario": scenario.name,
-        "window": {"start": start, "end": end, "hours": scenario.duration_hours, "orbits": round(orbits, 2)},
-        "orbit": orbit | {"ascending_nodes": len(nodes), "mean_altitude_km_over_ellipsoid":
-                          round(float(np.mean(track.altitude_km)), 1)},
+        "window": {"start": start, "end": end, "hours": scenario.duration_hours, "orbits": round(lead.orbits, 2)},
+        "orbit": lead.orbit | {"ascending_nodes": len(nodes), "mean_altitude_km_over_ellipsoid":
+                               round(float(np.mean(lead.track.altitude_km)), 1)},
         "swath": {"near_km": round(near, 1), "far_km": round(far, 1), "width_km": scenario.instrument.swath_km,
-                  "tile_km": side_km, "tiles_per_s_recording": round(rate, 2),
-                  "recording_hours": round(volume / rate / 3600.0, 2)},
-        "stations": {name: {"contacts": len(p), "minutes": round(sum(c.seconds for c in p) / 60.0, 1)}
-                     for name, p in per_station.items()},
-        "contacts": [{"start": c.start, "end": c.end, "stations": list(c.stations),
-                      "max_elevation_deg": round(c.max_elevation_deg, 1)} for c in windows],
+                  "tile_km": tile_km(info.raw_side, 10.0), "tiles_per_s_recording": round(lead.rate, 2),
+                  "recording_hours": round(lead.volume / lead.rate / 3600.0, 2)},
+        "stations": _stations(flights),
+        "contacts": _contacts(flights),
         "model": asdict(info),
-        "processing": processing,
+        "processing": lead.processing,
         "catalogue": [q.as_dict() for q in quakes],
         "looks": {str(k): v for k, v in looks.items()},
         "modes": modes,
-        "queue_timeline": {mode: d.queue_samples for mode, d in deliveries.items()},
-        "simulated_tiles": len(results),
+        "queue_timeline": queue_timeline,
+        "simulated_tiles": sum(len(f.results) for f in flights),
         "seconds": 0.0,
+        "constellation": {"count": count, "satellites": [f.name for f in flights],
+                          "phase_deg": [f.phase_deg for f in flights]},
+        "goal": goal_figures(modes),
     }
+    if count > 1:
+        spec = scenario.satellite
+        result["constellation"] |= {
+            "arrangement": "one orbit plane; satellite B flies satellite A's ground track "
+                           + ("half a revolution later (TLE: 180° apart)" if spec.tle else
+                              f"{spec.repeat_days / 2:g} days later (half the {spec.repeat_days}-day repeat): "
+                              f"a {spec.repeat_days / 2:g}-day combined repeat"),
+            "what_it_buys": {mode: what_it_buys(lead.modes[mode], modes[mode]) for mode in scenario.modes}}
+        result["satellites"] = {f.name: _satellite_figures(f) for f in flights}
     result["seconds"] = round(time.perf_counter() - started, 1)
     from quakesat.mission.report import write_mission_report
 
-    result["files"] = {k: str(v) for k, v in write_mission_report(result, track, scenario, out).items()}
+    result["files"] = {k: str(v) for k, v in write_mission_report(result, lead.track, scenario, out,
+                                                                  [f.track for f in flights[1:]]).items()}
     return result
 
 

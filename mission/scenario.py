@@ -34,7 +34,12 @@ CATALOGUE_SOURCES = ("historical", "random", "list")
 
 @dataclass(frozen=True)
 class SatelliteSpec:
-    """The orbit: a TLE (``tle = [line1, line2]``), else the repeat-track sun-synchronous design."""
+    """The orbit: a TLE (``tle = [line1, line2]``), else the repeat-track sun-synchronous design.
+
+    ``count = 2`` flies a second satellite in the same plane, its ground track the first one's
+    half a repeat cycle later (Sentinel-1A and B: 180° apart, a 6-day combined repeat;
+    :func:`quakesat.mission.orbit.interleave_phase_deg`); each flies its own mission and the
+    ground takes the first alert of either."""
 
     tle: tuple[str, ...] = ()
     repeat_days: int = 12
@@ -42,10 +47,17 @@ class SatelliteSpec:
     ltan_hours: float = 18.0
     eccentricity: float = 0.0001
     argument_of_perigee_deg: float = 90.0
+    count: int = 1
 
     def __post_init__(self) -> None:
         if self.tle and len(self.tle) != 2:
             raise ConfigError(f"satellite.tle must hold two lines, got {len(self.tle)}")
+        if isinstance(self.count, bool) or self.count not in (1, 2):
+            raise ConfigError(f"satellite.count must be 1 or 2, got {self.count!r}")
+        if self.count == 2 and not self.tle and self.orbits_per_repeat % 2 == 0:
+            raise ConfigError(f"satellite.count = 2 needs an odd orbits_per_repeat (got {self.orbits_per_repeat}): "
+                              "the second satellite flies the first one's track half a repeat later, which an even "
+                              "number puts in step with the first")
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,9 @@ def add_mission(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--modes", type=csv, default=None, help="operating modes, comma-separated (default survey,cued)")
     p.add_argument("--hours", type=float_range(0.5, 1440.0), default=None, help="window length in hours")
     p.add_argument("--seed", type=NON_NEGATIVE, default=None, help="random seed")
+    p.add_argument("--satellites", type=int, choices=(1, 2), default=None,
+                   help="satellites flying (default 1; 2: a second one in the same plane, half a repeat cycle "
+                        "behind, as Sentinel-1A and B)")
     p.add_argument("--bench-json", type=existing_file, default=None,
                    help="a quakesat bench result for the same artifacts (instructions per tile on the board)")
     p.add_argument("--out", type=output_dir, default=Path("out/mission"), help="output folder (default out/mission)")
@@ -71,6 +74,8 @@ def mission_scenario(args: argparse.Namespace) -> Scenario:
            if value is not None}
     if onboard:
         top["onboard"] = dataclasses.replace(scenario.onboard, **onboard)
+    if args.satellites is not None:
+        top["satellite"] = dataclasses.replace(scenario.satellite, count=args.satellites)
     return dataclasses.replace(scenario, **top) if top else scenario
 
 

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("skyfield")
 
-from quakesat.mission.contacts import Station, contacts, merge_contacts, Contact  # noqa: E402
+from quakesat.mission.contacts import Contact, Station, contacts, merge_contacts  # noqa: E402
 from quakesat.mission.orbit import (  # noqa: E402
     ascending_node_times,
     design_sun_synchronous,

@@ -154,6 +154,9 @@ def test_the_report_files_and_the_stream_the_ground_decodes(oracle_run) -> None:
     assert all(isinstance(m, TileReport) and m.event for m in messages)
     text = (out / "mission.md").read_text(encoding="utf-8")
     assert "origin → alert on the ground" in text and "USGS" in text
+    assert "COMET LiCSAR" in text and "IREA-CNR" in text and "### cued: the chain" in text
+    assert "Goal: acquisition → alert median at most 30 min" in text
+    assert result["goal"]["modes"]["survey"]["met"] is True  # the oracle's alerts leave at the next contact
 
 
 def test_the_same_scenario_gives_the_same_bytes(oracle_run, tmp_path) -> None:
@@ -166,6 +169,34 @@ def test_the_same_scenario_gives_the_same_bytes(oracle_run, tmp_path) -> None:
         mission_run.open_processor = original
     assert (tmp_path / "survey_downlink.bin").read_bytes() == (out / "survey_downlink.bin").read_bytes()
     assert again["modes"] == result["modes"]
+
+
+def test_a_second_satellite_leaves_the_first_ones_flight_as_it_was(oracle_run, tmp_path) -> None:
+    """Two satellites: A's own flight is the one-satellite run, byte for byte; the pair's figures
+    take the first alert of either; mission.json and mission.md carry both."""
+    result, scenario, out, _, _ = oracle_run
+    pair_scenario = dataclasses.replace(scenario, satellite=dataclasses.replace(scenario.satellite, count=2))
+    original = mission_run.open_processor
+    mission_run.open_processor = lambda *args: OracleProcessor()
+    try:
+        pair = mission_run.run_mission(pair_scenario, tmp_path, say=lambda line: None)
+    finally:
+        mission_run.open_processor = original
+    assert pair["satellites"]["A"]["modes"] == result["modes"]
+    assert pair["satellites"]["B"]["phase_deg"] == 180.0 and pair["constellation"]["count"] == 2
+    assert result["constellation"] == {"count": 1, "satellites": ["A"], "phase_deg": [0.0]}
+    for mode in ("survey", "cued"):
+        one, two = result["modes"][mode], pair["modes"][mode]
+        for alone, merged in zip(one["per_event"], two["per_event"]):
+            if "to_alert_h" in alone:  # the pair's alert is never later than A's own
+                assert merged["to_alert_h"] <= alone["to_alert_h"]
+        b = pair["satellites"]["B"]["modes"][mode]
+        assert two["downlink"]["bytes"] == one["downlink"]["bytes"] + b["downlink"]["bytes"]
+        assert len((tmp_path / f"{mode}_downlink.bin").read_bytes()) == two["downlink"]["bytes"]
+        assert set(pair["constellation"]["what_it_buys"][mode]) >= {"time_to_acquisition", "time_to_alert"}
+    assert read_mission_record(tmp_path / "mission.json").to_dict()["satellites"]["B"]["contacts"] > 0
+    text = (tmp_path / "mission.md").read_text(encoding="utf-8")
+    assert "## Two satellites" in text and "What the second satellite buys" in text
 
 
 def _short_scenario(runtime: str) -> Scenario:
