@@ -193,6 +193,33 @@ def _constellation_lines(result: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _store_lines(result: dict[str, Any]) -> list[str]:
+    """The reference store a same-track model flies with, and the cued thumbnails."""
+    store = result.get("store")
+    if not store:
+        return []
+    lines = ["## Reference store (same-track tiles)", "",
+             f"- {store['tiles']:,} tiles of {result['swath']['tile_km']} km kept ({store['format']}, "
+             f"{store['bytes'] / 1e9:.2f} GB of the {store['budget_gb']:g} GB budget; {store['cell_deg']:g}° cells of "
+             f"the seismicity layer, {store['direction']} passes), each rewritten once per cycle: "
+             f"{store['refresh_bytes_per_day'] / 1e6:,.0f} MB a day",
+             f"- survey checks {store['tiles_checked_per_day']:,.0f} stored tiles a day ({store['tiles_checked_per_orbit']:,.0f} "
+             f"an orbit; {store['joules_per_day']:,.0f} J a day); {100 * store['swath_share_over_store']:.1f} % of the "
+             "swath's passes of that direction lie over stored cells",
+             f"- earthquakes inside the store: {len(store['quakes_in_store'])} of "
+             f"{len(store['quakes_in_store']) + len(store['quakes_outside_store'])}; an event outside it has no "
+             "reference on board and no tile of it is formed (docs/mission.md: which tiles, and why)", ""]
+    for name, mode in result["modes"].items():
+        thumbs = mode.get("thumbnails")
+        if thumbs:
+            lines.append(f"- {name}: {thumbs['sent']} deformation thumbnails followed their alerts "
+                         f"({thumbs['bytes']:,} bytes, {thumbs['bytes_per_thumbnail']} each; median "
+                         f"{thumbs['after_alert_s']['median']} s after the alert; {thumbs['left_on_board']} left on board); "
+                         f"{thumbs['bytes_per_day']:,.0f} bytes a day against {thumbs['smallest_contact_bytes']:,} "
+                         f"in the smallest contact: {'fits' if thumbs['fits_one_contact'] else 'does NOT fit'} one contact")
+    return lines + [""]
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The human-readable report."""
     window, orbit, swath, proc = result["window"], result["orbit"], result["swath"], result["processing"]
@@ -216,7 +243,7 @@ def markdown(result: dict[str, Any]) -> str:
              f"{proc['board']} ({proc['cores']} cores; {proc['instructions_basis']}); load "
              f"{proc['load']:.2f} of the cores at the survey's tile rate, so a tile's message is ready "
              f"{proc['delay_s']:.3g} s after acquisition", "",
-             *_constellation_lines(result),
+             *_constellation_lines(result), *_store_lines(result),
              "## Per mode", "", *(["The satellites together, as the ground sees them (each event's alert is the first "
                                   "of either; tiles, false alerts and bytes add up).", ""]
                                  if len(result.get("satellites") or {}) > 1 else []),

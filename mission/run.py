@@ -46,20 +46,24 @@ from quakesat.mission.orbit import (
 )
 from quakesat.mission.scenario import Scenario
 from quakesat.mission.swath import recording_seconds, swath_edges_km, swath_points, tile_rate_per_s
+from quakesat.mission.thumbnails import make_thumbnail, send_thumbnails, thumbnail_figures
 from quakesat.mission.tiles import (
     EVENT,
     PlannedTile,
     plan_background_tiles,
     plan_event_tiles,
     simulate_tiles,
-    tile_km,
     tiles_within,
 )
 from quakesat.runtime.message import MESSAGE_LENGTH, TileReport
+from quakesat.runtime.tile import SAME_TRACK
 
 #: Instructions per tile on a Cortex-A53 when no bench result is given: the pte-fp32 figure
 #: of the last full ``quakesat bench`` (docs/benchmarks.md), for a 512 x 512 tile.
 DEFAULT_INSTRUCTIONS_PER_TILE = 19_356_793
+#: The same for a 256 x 256 same-track tile, interferogram formation included (the block
+#: ``bench-same-track`` of docs/benchmarks.md, pte-fp32 on cortex-a53).
+DEFAULT_SAME_TRACK_INSTRUCTIONS_PER_TILE = 5_668_053
 #: The ground-processing route (README "Mission simulation"): Sentinel-1 near-real-time
 #: products reach users 1–3 h after sensing (ESA Sentinel-1 User Handbook, "NRT"); damage
 #: proxy maps follow days later; USGS posts events outside the US in about 20 minutes.
@@ -85,8 +89,10 @@ ALERT_GOAL_MINUTES = 30.0
 #: (u32 ids: the first's simulated and drawn tiles stay far below it).
 SATELLITE_NAMES = ("A", "B")
 SATELLITE_ID_STRIDE = 1 << 31
-#: Bytes of one tile's post-event image on the ground route: a GRD product's two 16-bit bands.
+#: Bytes of one tile's post-event image on the ground route: a GRD product's two 16-bit bands;
+#: for a same-track tile, its complex64 post image.
 GRD_BYTES_PER_PIXEL = 4
+COMPLEX_BYTES_PER_PIXEL = 8
 #: Tile ids of the bootstrapped tiles start here (the simulated ones count from 1).
 DRAWN_FIRST_ID = 1_000_000
 
@@ -124,6 +130,13 @@ class TileResult:
     damaged_fraction: float
     max_mmi: float
     changes: str
+    coseismic_fringes: float = 0.0  # same-track tiles: the earthquake's signal in fringes
+
+    @property
+    def visible(self) -> bool:
+        """The tile holds what its kind can see of the earthquake: damage (amplitude) or half a
+        fringe of co-seismic motion or more (same-track)."""
+        return self.damaged_fraction > 0 or self.coseismic_fringes >= 0.5
 
 
 def satellite_phase_deg(scenario: Scenario, number: int) -> float:
@@ -152,7 +165,7 @@ def _counted(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
-def _instructions(scenario: Scenario, artifact: str, raw_side: int) -> tuple[float, str]:
+def _instructions(scenario: Scenario, artifact: str, raw_side: int, kind: str = "amplitude") -> tuple[float, str]:
     from quakesat.bench.energy import QEMU_CPUS
 
     spec = scenario.onboard
@@ -176,13 +189,17 @@ def _instructions(scenario: Scenario, artifact: str, raw_side: int) -> tuple[flo
                         rows[0] if rows else None))
         if row:
             return float(row["instructions_per_tile"][cpu]), f"{spec.bench_json}: {row['artifact']} on {cpu}"
+    if kind == SAME_TRACK:
+        return (float(DEFAULT_SAME_TRACK_INSTRUCTIONS_PER_TILE) * (raw_side / 256.0) ** 2,
+                "docs/benchmarks.md: the same-track path's pte-fp32 on cortex-a53 (the last full bench)")
     scale = (raw_side / 512.0) ** 2
     return (float(DEFAULT_INSTRUCTIONS_PER_TILE) * scale,
             "docs/benchmarks.md: pte-fp32 on cortex-a53 (the last full bench)"
             + ("" if scale == 1.0 else f", scaled by pixel count to {raw_side} x {raw_side}"))
 
 
-def _processing(scenario: Scenario, artifact: str, raw_side: int, rate_per_s: float) -> dict[str, Any]:
+def _processing(scenario: Scenario, artifact: str, raw_side: int, rate_per_s: float,
+                kind: str = "amplitude") -> dict[str, Any]:
     """Seconds per tile on the scenario's board, the cores' throughput against the tile rate,
     and the delay from acquisition to a tile's message."""
     from quakesat.bench.energy import BOARDS, energy_from_instructions
@@ -190,7 +207,7 @@ def _processing(scenario: Scenario, artifact: str, raw_side: int, rate_per_s: fl
     if scenario.onboard.board not in BOARDS:
         raise ConfigError(f"onboard.board must be one of {sorted(BOARDS)}, got {scenario.onboard.board!r}")
     board = BOARDS[scenario.onboard.board]
-    instructions, basis = _instructions(scenario, artifact, raw_side)
+    instructions, basis = _instructions(scenario, artifact, raw_side, kind)
     estimate = energy_from_instructions(instructions, board)
     cores = scenario.onboard.cores or board.cores
     throughput = cores / estimate.seconds_per_tile
@@ -434,7 +451,8 @@ def _timed(entry: dict[str, Any], chain: dict[str, Any], outcome: str, timings: 
 
 def _event_entry(mode: str, quake: Quake, seen: list[ProcessedTile], first: float | None, alerted: float | None,
                  onboard: _OnBoard, looks: dict[int, list[float]], uplinks: dict[int, float | None],
-                 damaged_tiles: set[int], timings: _Timings, notice_s: float = 0.0) -> dict[str, Any]:
+                 damaged_tiles: set[int], timings: _Timings, notice_s: float = 0.0,
+                 outside_store: frozenset[int] = frozenset()) -> dict[str, Any]:
     """One earthquake's line of ``per_event``; its times join ``timings``. ``chain``: origin,
     the agency's notice and the cue's uplink (cued mode), the first acquisition processed, the
     first flagged tile's message ready on board, the alert on the ground (Unix seconds)."""
@@ -448,15 +466,20 @@ def _event_entry(mode: str, quake: Quake, seen: list[ProcessedTile], first: floa
     chain = {"origin": quake.origin, "notice": quake.origin + notice_s if cued else None,
              "uplink": uplinks.get(quake.index) if cued else None, "acquisition": first,
              "detection_ready": onboard.detected.get(quake.index), "alert": alerted}
-    outcome = "alerted" if alerted is not None else _why_missed(mode, quake, seen, looks, uplinks, onboard.detected,
-                                                                entry)
+    if alerted is not None:
+        outcome = "alerted"
+    elif quake.index in outside_store and looks.get(quake.index):
+        outcome = "imaged, outside the reference store (no reference on board)"
+    else:
+        outcome = _why_missed(mode, quake, seen, looks, uplinks, onboard.detected, entry)
     times = looks.get(quake.index)
     return _timed(entry, chain, outcome, timings, min(times) if times else None)
 
 
 def _per_event(mode: str, quakes: list[Quake], onboard: _OnBoard, down: _Downlinked, looks: dict[int, list[float]],
                uplinks: dict[int, float | None], damaged_tiles: set[int],
-               delay_s: float, notice_s: float = 0.0) -> tuple[list[dict[str, Any]], _Timings, dict[str, int]]:
+               delay_s: float, notice_s: float = 0.0,
+               outside_store: frozenset[int] = frozenset()) -> tuple[list[dict[str, Any]], _Timings, dict[str, int]]:
     """Each earthquake's line, the milestone times across them, and how many ended each way."""
     per_quake = []
     timings = _Timings([], [], [], [])
@@ -465,7 +488,7 @@ def _per_event(mode: str, quakes: list[Quake], onboard: _OnBoard, down: _Downlin
         seen = onboard.by_quake.get(quake.index, [])
         first = min((p.time - delay_s for p in seen), default=None)
         entry = _event_entry(mode, quake, seen, first, down.first_alert.get(quake.index), onboard, looks, uplinks,
-                             damaged_tiles, timings, notice_s)
+                             damaged_tiles, timings, notice_s, outside_store)
         reasons[entry["outcome"]] = reasons.get(entry["outcome"], 0) + 1
         per_quake.append(entry)
     return per_quake, timings, reasons
@@ -553,16 +576,19 @@ def _ground_route(acquired: list[float], first_looks: list[float]) -> dict[str, 
 def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], processed: list[ProcessedTile],
                  tiles_total: int, delivery: Delivery, scenario: Scenario, looks: dict[int, list[float]],
                  uplinks: dict[int, float | None], processing: dict[str, Any], side_px: int, orbits: float,
-                 pool: list[TileReport]) -> dict[str, Any]:
-    """The figures of one mode (README "Mission simulation" explains each)."""
+                 pool: list[TileReport], kind: str = "amplitude",
+                 outside_store: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """The figures of one mode (README "Mission simulation" explains each). ``outside_store``:
+    same-track events that no stored reference covers."""
     days = scenario.duration_hours / 24.0
     delay_s = processing["delay_s"]
     quake_of = {r.plan.tile_id: r.plan.quake for r in results if r.plan.kind == EVENT}
-    damaged_tiles = {r.plan.tile_id for r in results if r.plan.kind == EVENT and r.damaged_fraction > 0}
+    damaged_tiles = {r.plan.tile_id for r in results if r.plan.kind == EVENT and r.visible}
     down = _downlinked(delivery, quake_of)
     onboard = _on_board(processed, quake_of)
     per_quake, timings, reasons = _per_event(mode, quakes, onboard, down, looks, uplinks, damaged_tiles, delay_s,
-                                             scenario.cue.agency_latency_s)
+                                             scenario.cue.agency_latency_s, outside_store)
+    pixel_bytes = COMPLEX_BYTES_PER_PIXEL if kind == SAME_TRACK else GRD_BYTES_PER_PIXEL
     first_looks = [min(looks[q.index]) - q.origin for q in quakes if looks.get(q.index)]
     return {
         "mode": mode,
@@ -576,7 +602,7 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
         "alert_hours": sorted(round(v / 3600.0, 4) for v in timings.alert),
         "tiles": _tile_counts(processed, tiles_total, onboard, days),
         "false_alerts": _false_alerts(onboard, down, results, pool, orbits, days),
-        "downlink": _downlink_figures(down, delivery, tiles_total * side_px * side_px * GRD_BYTES_PER_PIXEL),
+        "downlink": _downlink_figures(down, delivery, tiles_total * side_px * side_px * pixel_bytes),
         "queue": _queue_figures(delivery, scenario.onboard.queue_capacity),
         "energy": _energy(tiles_total, processing, days),
         "ground_route": _ground_route(timings.acquisition, first_looks),
@@ -623,8 +649,18 @@ class Flight:
     volume: float
     orbits: float
     uplinks: dict[int, float | None]
+    store: dict[str, Any] | None = None  # same-track: the reference store's figures (mission/store_survey.py)
+    thumbnails: dict[int, Any] = field(default_factory=dict)  # same-track event tiles flagged: tile id -> Thumbnail
     modes: dict[str, dict[str, Any]] = field(default_factory=dict)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
+    thumbnail_streams: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def outside_store(self) -> frozenset[int]:
+        """Events no stored reference covers (none for amplitude tiles, which need no reference)."""
+        if self.store is None:
+            return frozenset()
+        return frozenset(self.store["quakes_outside_store"])
 
     @property
     def id_base(self) -> int:
@@ -656,30 +692,54 @@ def _fly(scenario: Scenario, number: int, timescale, processor, quakes: list[Qua
         + (f", {phase:.0f}° behind satellite A" if number else "") + f"; {len(windows)} contacts "
         f"({', '.join(f'{n} {len(p)}' for n, p in per_station.items())})")
     info = processor.info
-    spacing = 10.0
-    side_km = tile_km(info.raw_side, spacing)
+    side_km = info.tile_km
     repeat = scenario.satellite.repeat_days
+    period = orbit["period_min"] * 60.0
+    store = _store(scenario, info, track, quakes, period) if info.kind == SAME_TRACK else None
+    reachable = quakes if store is None else [q for q in quakes if q.index in store["quakes_in_store"]]
     planned, looks = plan_event_tiles(quakes, track, scenario.instrument, side_km, scenario.tiles.event_grid, repeat,
                                       scenario.seed)
+    # Same-track: an event outside the store has no reference on board, so no tile of it is formed.
+    planned = [p for p in planned if store is None or p.quake in store["quakes_in_store"]]
     planned += plan_background_tiles(track, scenario.instrument, scenario.tiles.background_sample,
                                      scenario.tiles.changed_share, repeat, scenario.seed, len(planned) + 1)
     planned = _renumbered(planned, number)
     imaged = sum(1 for q in quakes if looks[q.index])
-    say(f"{prefix}catalogue: {len(quakes)} earthquakes, {imaged} imaged in the window; simulating {len(planned)} "
-        f"tiles ({info.raw_side} x {info.raw_side} px) through the {info.runtime} runtime ({info.artifact})")
-    simulated = simulate_tiles(planned, quakes, info.raw_side, spacing, repeat, workers)
-    results = [TileResult(s.plan, report, s.damaged_fraction, s.max_mmi, s.changes)
-               for s, report in processor.run(simulated)]
+    say(f"{prefix}catalogue: {len(quakes)} earthquakes, {imaged} imaged in the window"
+        + ("" if store is None else f", {len(reachable)} inside the reference store ({store['budget_gb']:g} GB)")
+        + f"; simulating {len(planned)} {info.kind.replace('_', '-')} tiles ({info.raw_side} x {info.raw_side} px) "
+        f"through the {info.runtime} runtime ({info.artifact})")
+    simulated = simulate_tiles(planned, quakes, info.raw_side, info.pixel_spacing_m, repeat, workers, kind=info.kind)
+    results, thumbnails = [], {}
+    for sim, report in processor.run(simulated):
+        results.append(TileResult(sim.plan, report, sim.damaged_fraction, sim.max_mmi, sim.changes, sim.coseismic_fringes))
+        if sim.kind == SAME_TRACK and sim.plan.kind == EVENT and report.event:
+            thumbnails[report.tile_id] = make_thumbnail(sim.tile.first, sim.tile.second, report, info.pixel_spacing_m)
     pool = [r.report for r in results if r.plan.kind != EVENT]
-    period = orbit["period_min"] * 60.0
     rate = tile_rate_per_s(track, scenario.instrument, side_km)
+    # Survey volume: the recording's tiles, or for same-track tiles the stored tiles checked.
+    volume = recording_seconds(track, scenario.instrument, period) * rate if store is None else store["tiles_checked"]
     flight = Flight(name, number, phase, orbit, track, windows, per_station, looks, results, pool,
-                    _processing(scenario, info.artifact, info.raw_side, rate), rate,
-                    recording_seconds(track, scenario.instrument, period) * rate, (end - start) / period,
-                    cue_uplinks(quakes, windows, scenario))
+                    _processing(scenario, info.artifact, info.raw_side, rate, info.kind), rate, volume,
+                    (end - start) / period, cue_uplinks(quakes, windows, scenario), store, thumbnails)
     for mode in scenario.modes:
         _fly_mode(flight, mode, scenario, quakes, info, side_km, prefix, say)
     return flight
+
+
+def _store(scenario: Scenario, info, track: GroundTrack, quakes: list[Quake], period_s: float) -> dict[str, Any]:
+    """The reference store a same-track model needs, on this flight's window."""
+    from quakesat.bench.energy import BOARDS, energy_from_instructions
+    from quakesat.mission.store_survey import default_store, store_figures
+
+    store = default_store(scenario.store.budget_gb or None, scenario.store.direction)
+    instructions, _ = _instructions(scenario, info.artifact, info.raw_side, info.kind)
+    joules = energy_from_instructions(instructions, BOARDS[scenario.onboard.board]).joules_per_tile \
+        if scenario.onboard.board in BOARDS else 0.0
+    figures = store_figures(store, track, scenario.instrument, quakes, period_s, scenario.satellite.repeat_days,
+                            joules)
+    figures["quakes_outside_store"] = [q.index for q in quakes if q.index not in figures["quakes_in_store"]]
+    return figures
 
 
 def _fly_mode(flight: Flight, mode: str, scenario: Scenario, quakes: list[Quake], info, side_km: float, prefix: str,
@@ -693,14 +753,24 @@ def _fly_mode(flight: Flight, mode: str, scenario: Scenario, quakes: list[Quake]
         processed, clock, total = _survey_tiles(flight.results, flight.pool, flight.track, scenario, flight.volume,
                                                 delay, rng, first_id)
     else:
+        # Same-track: the cue radius holds tiles only where the store keeps references.
+        cued = [q for q in quakes if q.index not in flight.outside_store]
         processed, clock, total = _cued_tiles(flight.results, flight.pool, flight.track, scenario, flight.uplinks,
-                                              quakes, side_km, delay, rng, first_id)
+                                              cued, side_km, delay, rng, first_id)
     queue_in = arrivals(processed, clock, scenario.onboard.emit, scenario.onboard.health_every)
     delivery = run_downlink(queue_in, flight.windows, scenario.downlink, scenario.onboard.queue_capacity,
                             info.model_id, scenario.end_unix)
     flight.deliveries[mode] = delivery
     figures = mode_metrics(mode, quakes, flight.results, processed, total, delivery, scenario, flight.looks,
-                           flight.uplinks, flight.processing, info.raw_side, flight.orbits, flight.pool)
+                           flight.uplinks, flight.processing, info.raw_side, flight.orbits, flight.pool, info.kind,
+                           flight.outside_store)
+    if mode == "cued" and flight.thumbnails:
+        alerts = [(when, message) for when, message in _decoded(delivery)[0] if isinstance(message, TileReport)]
+        sent = send_thumbnails(alerts, flight.thumbnails, flight.windows, scenario.downlink.rate_bps,
+                               scenario.downlink.overhead_s)
+        flight.thumbnail_streams[mode] = bytes(sent.stream)
+        figures["thumbnails"] = thumbnail_figures(sent, flight.windows, scenario.downlink.rate_bps,
+                                                  scenario.downlink.overhead_s, scenario.duration_hours / 24.0)
     flight.modes[mode] = figures
     _say_mode(say, prefix + mode, figures)
 
@@ -935,6 +1005,10 @@ def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] 
             _say_mode(say, f"{mode}, {count} satellites", modes[mode])
     for mode, stream in streams.items():
         (out / f"{mode}_downlink.bin").write_bytes(stream)
+    for mode in scenario.modes:  # the cued follow-ups: their own stream (APID 0x2C2)
+        thumbnails = b"".join(f.thumbnail_streams.get(mode, b"") for f in flights)
+        if thumbnails:
+            (out / f"{mode}_thumbnails.bin").write_bytes(thumbnails)
     nodes = ascending_node_times(lead.track)
     near, far = swath_edges_km(scenario.instrument, float(np.mean(lead.track.altitude_km)))
     looks = {q.index: sorted(t for f in flights for t in f.looks.get(q.index, [])) for q in quakes}
@@ -947,7 +1021,7 @@ def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] 
         "orbit": lead.orbit | {"ascending_nodes": len(nodes), "mean_altitude_km_over_ellipsoid":
                                round(float(np.mean(lead.track.altitude_km)), 1)},
         "swath": {"near_km": round(near, 1), "far_km": round(far, 1), "width_km": scenario.instrument.swath_km,
-                  "tile_km": tile_km(info.raw_side, 10.0), "tiles_per_s_recording": round(lead.rate, 2),
+                  "tile_km": info.tile_km, "tiles_per_s_recording": round(lead.rate, 2),
                   "recording_hours": round(lead.volume / lead.rate / 3600.0, 2)},
         "stations": _stations(flights),
         "contacts": _contacts(flights),
@@ -963,6 +1037,8 @@ def run_mission(scenario: Scenario, out: str | Path, say: Callable[[str], None] 
                           "phase_deg": [f.phase_deg for f in flights]},
         "goal": goal_figures(modes),
     }
+    if lead.store is not None:
+        result["store"] = lead.store
     if count > 1:
         spec = scenario.satellite
         result["constellation"] |= {

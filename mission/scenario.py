@@ -30,6 +30,7 @@ from quakesat.runtime.flight import EMIT_MODES, GATE_MODES
 MODES = ("survey", "cued")
 RUNTIMES = ("python", "cpp")
 CATALOGUE_SOURCES = ("historical", "random", "list")
+STORE_DIRECTIONS = ("descending", "ascending")
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,23 @@ class CueSpec:
             raise ConfigError(f"cue.active_hours must be within 0..1440, got {self.active_hours}")
 
 
+@dataclass(frozen=True)
+class StoreSpec:
+    """The on-board reference store a same-track model needs (mission/store_survey.py):
+    ``budget_gb`` (0: the store study's default budget) and the pass direction its references
+    are of. Amplitude models need no store and ignore it."""
+
+    budget_gb: float = 0.0
+    direction: str = "descending"
+
+    def __post_init__(self) -> None:
+        if not (self.budget_gb == 0 or 0.01 <= self.budget_gb <= 10_000):
+            raise ConfigError(f"store.budget_gb must be 0 (the study's default) or within 0.01..10000, "
+                              f"got {self.budget_gb}")
+        if self.direction not in STORE_DIRECTIONS:
+            raise ConfigError(f"store.direction must be one of {STORE_DIRECTIONS}, got {self.direction!r}")
+
+
 def _default_stations() -> tuple[Station, ...]:
     return (Station("Svalbard", 78.2297, 15.3975, 500.0, 5.0), Station("Matera", 40.6486, 16.7046, 540.0, 5.0))
 
@@ -218,6 +236,7 @@ class Scenario:
     catalogue: CatalogueSpec = field(default_factory=CatalogueSpec)
     tiles: TilesSpec = field(default_factory=TilesSpec)
     cue: CueSpec = field(default_factory=CueSpec)
+    store: StoreSpec = field(default_factory=StoreSpec)
 
     def __post_init__(self) -> None:
         parse_time(self.start, "start")
