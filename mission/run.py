@@ -238,21 +238,34 @@ def cue_uplinks(quakes: list[Quake], windows: list[Contact], scenario: Scenario)
 
 def _survey_tiles(results: list[TileResult], pool: list[TileReport], track, scenario: Scenario, volume: float,
                   delay: float, rng: np.random.Generator,
-                  first_id: int = DRAWN_FIRST_ID) -> tuple[list[ProcessedTile], TileClock, int]:
+                  first_id: int = DRAWN_FIRST_ID, store: Any = None) -> tuple[list[ProcessedTile], TileClock, int]:
     """Survey: every simulated tile, plus the rest of the recording's tiles drawn from the
-    event-free sample, spread evenly over the recorded track samples."""
+    event-free sample, spread evenly over the recorded track samples (with a reference store:
+    over the swath's points above stored cells, :func:`~quakesat.mission.store_survey.stored_points`)."""
     processed = [ProcessedTile(r.plan.time + delay, r.report, False) for r in results]
-    lat, lon, inside = swath_points(track, scenario.instrument, samples=16)
+    if store is None:
+        lat, lon, inside = swath_points(track, scenario.instrument, samples=16)
+        held = None
+    else:
+        from quakesat.mission.store_survey import stored_points
+
+        lat, lon, held = stored_points(track, scenario.instrument, store, samples=16)
+        inside = held.any(axis=1)
     rows = np.nonzero(inside)[0]
     count = max(0, int(round(volume)) - len(results))
     if not len(rows):
         return processed, TileClock(np.zeros(0), np.zeros(0)), len(results)
 
     def place(k: int) -> tuple[np.ndarray, np.ndarray]:
-        picks = rng.choice(rows, size=k)
-        across = rng.integers(0, lat.shape[1], size=k)
-        times = track.times[picks] + rng.uniform(0.0, track.step_s, size=k) + delay
-        return times, np.stack([lat[picks, across], lon[picks, across]], axis=1).reshape(k, 2)
+        if held is None:  # anywhere across the recorded swath
+            row = rng.choice(rows, size=k)
+            across = rng.integers(0, lat.shape[1], size=k)
+        else:  # only over stored cells
+            points_rows, points_across = np.nonzero(held)
+            picks = rng.integers(0, len(points_rows), size=k)
+            row, across = points_rows[picks], points_across[picks]
+        times = track.times[row] + rng.uniform(0.0, track.step_s, size=k) + delay
+        return times, np.stack([lat[row, across], lon[row, across]], axis=1).reshape(k, 2)
 
     drawn = drawn_tiles(pool, count, place, first_id, scenario.onboard.emit, rng)
     per_row = (count + len(results)) / len(rows)
@@ -727,12 +740,19 @@ def _fly(scenario: Scenario, number: int, timescale, processor, quakes: list[Qua
     return flight
 
 
+def _onboard_store(scenario: Scenario) -> Any:
+    """The scenario's reference store (the store study's, cached)."""
+    from quakesat.mission.store_survey import default_store
+
+    return default_store(scenario.store.budget_gb or None, scenario.store.direction)
+
+
 def _store(scenario: Scenario, info, track: GroundTrack, quakes: list[Quake], period_s: float) -> dict[str, Any]:
     """The reference store a same-track model needs, on this flight's window."""
     from quakesat.bench.energy import BOARDS, energy_from_instructions
-    from quakesat.mission.store_survey import default_store, store_figures
+    from quakesat.mission.store_survey import store_figures
 
-    store = default_store(scenario.store.budget_gb or None, scenario.store.direction)
+    store = _onboard_store(scenario)
     instructions, _ = _instructions(scenario, info.artifact, info.raw_side, info.kind)
     joules = energy_from_instructions(instructions, BOARDS[scenario.onboard.board]).joules_per_tile \
         if scenario.onboard.board in BOARDS else 0.0
@@ -750,8 +770,9 @@ def _fly_mode(flight: Flight, mode: str, scenario: Scenario, quakes: list[Quake]
     delay = flight.processing["delay_s"]
     first_id = DRAWN_FIRST_ID + flight.id_base
     if mode == "survey":
+        store = None if flight.store is None else _onboard_store(scenario)
         processed, clock, total = _survey_tiles(flight.results, flight.pool, flight.track, scenario, flight.volume,
-                                                delay, rng, first_id)
+                                                delay, rng, first_id, store)
     else:
         # Same-track: the cue radius holds tiles only where the store keeps references.
         cued = [q for q in quakes if q.index not in flight.outside_store]

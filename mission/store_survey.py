@@ -85,12 +85,21 @@ def _direction_mask(lat_centre: np.ndarray, direction: str) -> np.ndarray:
     return step < 0 if direction == "descending" else step > 0
 
 
+def stored_points(track: Any, swath: Swath, store: OnboardStore, samples: int = 16
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The swath's points (``samples`` across it at every track sample) and whether each lies
+    over a stored cell on a pass of the store's direction inside the plan's latitudes:
+    (lat, lon, held), each of shape (track samples, ``samples``)."""
+    lat, lon, inside = swath_points(track, swath, samples=samples)
+    held = store.holds(lat.ravel(), lon.ravel()).reshape(lat.shape)
+    passes = inside & _direction_mask(lat[:, samples // 2], store.direction)
+    return lat, lon, held & passes[:, None]
+
+
 def stored_share(track: Any, swath: Swath, store: OnboardStore, samples: int = 16) -> np.ndarray:
     """Per track sample, the share of the swath (``samples`` points across it) over stored
     cells on a pass of the store's direction, 0 outside the plan's latitudes."""
-    lat, lon, inside = swath_points(track, swath, samples=samples)
-    held = store.holds(lat.ravel(), lon.ravel()).reshape(lat.shape).mean(axis=1)
-    return np.where(inside & _direction_mask(lat[:, samples // 2], store.direction), held, 0.0)
+    return stored_points(track, swath, store, samples)[2].mean(axis=1)
 
 
 def store_figures(store: OnboardStore, track: Any, swath: Swath, quakes: list[Any], period_s: float,

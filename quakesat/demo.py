@@ -162,11 +162,14 @@ def _bench(out: Path, model: str = "quakelite", tile_list: str = "tile_list", fo
             "rows": rows, "table": paths["markdown"].read_text(encoding="utf-8")}
 
 
-def _mission(out: Path, artifact: str | None, bench_json: Path, size: int) -> dict[str, Any]:
-    """The default one-day mission (``quakesat mission``) flying the exported QuakeLite:
-    the time-to-alert figures of both modes go in the report. With tiles smaller than 512 px
-    (a smoke-test demo) the recording time per orbit shrinks by the pixel ratio, so the
-    survey holds as many tiles as at full size (which earthquakes are imaged does not change)."""
+def _mission(out: Path, artifact: str | None, bench_json: Path, size: int, model: str = "quakelite",
+             folder: str = "mission") -> dict[str, Any]:
+    """The default one-day mission (``quakesat mission``) flying an exported model (``model``:
+    the amplitude QuakeLite, or the same-track flagship with its reference store) into
+    ``out/folder``: the time-to-alert figures of both modes go in the report. With amplitude
+    tiles smaller than 512 px (a smoke-test demo) the recording time per orbit shrinks by the
+    pixel ratio, so the survey holds as many tiles as at full size (which earthquakes are
+    imaged does not change); a same-track survey is the store's tiles whatever their size."""
     import dataclasses
 
     from quakesat.mission.run import run_mission
@@ -175,13 +178,13 @@ def _mission(out: Path, artifact: str | None, bench_json: Path, size: int) -> di
     # JAX's fork warning (the export stage loaded it) is filtered where the workers fork
     # (quakesat.data.parallel.ordered_map).
     scenario = Scenario()
-    if size < 512:
+    if size < 512 and model != INSAR_MODEL:
         scenario = dataclasses.replace(scenario, instrument=dataclasses.replace(
             scenario.instrument, minutes_per_orbit=scenario.instrument.minutes_per_orbit * (size / 512) ** 2))
     scenario = dataclasses.replace(scenario, onboard=dataclasses.replace(
-        scenario.onboard, artifacts=str(out / "artifacts" / "quakelite"), artifact=artifact or "",
+        scenario.onboard, artifacts=str(out / "artifacts" / model), artifact=artifact or "",
         bench_json=str(bench_json) if bench_json.is_file() else ""))
-    result = run_mission(scenario, out / "mission", say=lambda line: print(f"   mission: {line}", flush=True))
+    result = run_mission(scenario, out / folder, say=lambda line: print(f"   {folder}: {line}", flush=True))
     modes = {}
     for name, mode in result["modes"].items():
         modes[name] = {"events": mode["events"], "outcomes": mode["outcomes"],
@@ -199,8 +202,10 @@ def _mission(out: Path, artifact: str | None, bench_json: Path, size: int) -> di
                        "tiles_processed": mode["tiles"]["processed"], "queue_capacity": mode["queue"]["capacity"],
                        "false_alert_rate": mode["false_alerts"]["sample_rate"],
                        "usgs_minutes": mode["ground_route"]["usgs_minutes"]}
+    thumbnails = (result["modes"].get("cued") or {}).get("thumbnails")
     return {"report": result["files"]["markdown"], "json": result["files"]["json"], "seconds": result["seconds"],
-            "model": result["model"]["artifact"], "modes": modes}
+            "model": result["model"]["artifact"], "kind": result["model"].get("kind", "amplitude"), "modes": modes,
+            "store": result.get("store"), "thumbnails": thumbnails}
 
 
 def _export(out: Path) -> dict[str, Any]:
@@ -444,7 +449,12 @@ def run_demo(out: Path, events: int = 12, seed: int = 0, size: int = 512) -> int
     print("   " + report["bench"]["table"].replace("\n", "\n   "))
 
     t = _stage("mission: one day of orbit, swath and contacts; event and event-free tiles through the runtime; "
-               "time to alert (survey and cued)")
+               "time to alert (survey and cued): the same-track flagship with its reference store and cued "
+               "thumbnails, then the amplitude model")
+    report["mission_same_track"] = _mission(out, report["export"][INSAR_MODEL]["use"],
+                                            out / "insar_bench" / "bench.json", size, INSAR_MODEL, "mission_same_track")
+    for name, mode in report["mission_same_track"]["modes"].items():
+        print(f"   same-track {name}: {json.dumps(mode)}")
     report["mission"] = _mission(out, report["export"]["quakelite"]["use"], out / "bench" / "bench.json", size)
     for name, mode in report["mission"]["modes"].items():
         print(f"   {name}: {json.dumps(mode)}")

@@ -103,7 +103,13 @@ def demo_figures(summary: Mapping[str, Any]) -> dict[str, Any]:
                 artifact, speedup = max(rows, key=lambda item: item[1])
                 entry[runtime] = {"artifact": artifact, "speedup": speedup}
         figures["bench"][pairs] = entry
-    mission = summary.get("mission") or {}
+    figures["mission"] = _mission_figures(summary.get("mission") or {})
+    figures["mission_same_track"] = _mission_figures(summary.get("mission_same_track") or {})
+    return figures
+
+
+def _mission_figures(mission: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One demo mission's figures per mode (None when it did not run)."""
     if mission.get("modes"):
         modes = {}
         for name, mode in mission["modes"].items():
@@ -120,8 +126,9 @@ def demo_figures(summary: Mapping[str, Any]) -> dict[str, Any]:
                 "dropped": mode["queue_dropped"], "queue_capacity": mode["queue_capacity"],
                 "joules_per_day": mode["energy_j_per_day"], "nrt_median_h": mode["ground_route_nrt_median_h"],
                 "usgs_minutes": mode["usgs_minutes"], "false_alert_rate": mode["false_alert_rate"]}
-        figures["mission"] = {"artifact": mission.get("model"), "modes": modes}
-    return figures
+        return {"artifact": mission.get("model"), "modes": modes, "store": mission.get("store"),
+                "thumbnails": mission.get("thumbnails")}
+    return None
 
 
 def render_demo(figures: Mapping[str, Any]) -> str:
@@ -145,15 +152,32 @@ def render_demo(figures: Mapping[str, Any]) -> str:
 
 
 def render_demo_mission(figures: Mapping[str, Any]) -> str:
-    """Block ``demo-mission``: the demo's one-day mission, its table and its false alerts."""
-    mission = figures.get("mission")
-    if not mission:
-        return "The demo ran no mission."
+    """Block ``demo-mission``: the demo's one-day missions (the same-track flagship with its
+    reference store, then the amplitude model), their tables and their false alerts."""
+    parts = []
+    flagship = figures.get("mission_same_track")
+    if flagship:
+        store = flagship.get("store") or {}
+        thumbs = flagship.get("thumbnails") or {}
+        title = (f"The flagship, the demo's same-track QuakeLite ({flagship['artifact']}), with the reference store "
+                 f"({store.get('budget_gb', 0):g} GB, {store.get('tiles', 0):,} tiles; "
+                 f"{len(store.get('quakes_in_store', []))} of the day's earthquakes inside it) on the default day"
+                 + (f"; cued mode sent {thumbs['sent']} deformation thumbnails ({_bytes(thumbs['bytes'])})"
+                    if thumbs.get("sent") else "") + ":")
+        parts.append(_mission_table(flagship, title))
+    amplitude = figures.get("mission")
+    if amplitude:
+        parts.append(_mission_table(amplitude, f"The amplitude model, the seed's kind (its barely trained QuakeLite, "
+                                               f"{amplitude['artifact']}), on the same day:"))
+    return "\n\n".join(parts) if parts else "The demo ran no mission."
+
+
+def _mission_table(mission: Mapping[str, Any], title: str) -> str:
+    """One mission's table and its false-alert paragraph."""
     modes = mission["modes"]
     names = list(modes)
     events = next(iter(modes.values()))["events"]
-    lines = [f"The demo's mission (its barely trained QuakeLite, {mission['artifact']}, on the default day):", "",
-             "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines = [title, "", "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
 
     def row(label: str, cell: Callable[[dict[str, Any]], str], same: bool = False) -> None:
         cells = [cell(modes[name]) for name in names]

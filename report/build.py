@@ -841,8 +841,30 @@ def _mission_sections(found: Scan, taken: set[Path], warn: Warnings) -> list[dic
         if view.get("name"):
             view["plots"] = _plots(warn, found.name(path), report_plots.mission_plots, mission.to_dict(),
                                    streams) or {}
+            _add_store(view, path, mission, found, taken, warn)
         missions.append(view)
     return missions
+
+
+def _add_store(view: dict[str, Any], path: Path, mission: MissionRecord, found: Scan, taken: set[Path],
+               warn: Warnings) -> None:
+    """A same-track mission's reference store, its survey against the goal, the store study's
+    figure, and the thumbnails cued mode sent (``MODE_thumbnails.bin`` beside it, marked taken)."""
+    from quakesat.report import mission_store
+
+    record = mission.to_dict()
+    view["store"] = _section(warn, found.name(path), mission_store.store_view, record)
+    if view["store"] and "goal_met" in view["store"]:
+        view["store"]["plot"] = _plots(warn, found.name(path), mission_store.coverage_plot)
+        if not view["store"]["goal_met"] and view["store"]["survey_false_per_orbit"] is not None:
+            warn.add("warning", f"{found.name(path)} (survey)",
+                     f"{view['store']['survey_false_per_orbit']:,.1f} false alerts per orbit on board, against the "
+                     f"survey goal of at most {mission_store.GOAL_FALSE_PER_ORBIT:g}")
+    thumbnails, problems = mission_store.thumbnail_views(path, [str(mode) for mode in mission.modes])
+    view["thumbnails"] = thumbnails
+    for problem in problems:
+        warn.add("error", found.name(path), problem)
+    taken.update(path.with_name(f"{mode}_thumbnails.bin") for mode in mission.modes)
 
 
 def _judge_by_tile_lists(streams: list[Stream], found: Scan) -> None:

@@ -40,6 +40,7 @@ KM_PER_DEGREE = 111.32
 DPI = 80
 #: Graticule steps in degrees; the one giving 3 to 8 lines across the view is used.
 STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0)
+ROUTE_COLOURS = ("0.35", "tab:cyan", "tab:olive")
 COLOURS = ("tab:red", "tab:blue", "tab:orange", "tab:purple", "tab:green", "tab:brown", "tab:pink", "tab:olive")
 MAX_FOOTPRINTS = 5_000
 #: Points whose cells of this size touch are one area of the ground map; at most MAX_PANELS areas are drawn.
@@ -96,6 +97,10 @@ def _label(text: str) -> str:
     """A legend label matplotlib shows as written: no mathtext, not hidden by a leading underscore."""
     text = text.replace("\\", "\\\\").replace("$", r"\$")[:60]
     return " " + text if text.startswith("_") else text
+
+
+def _dict_of(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _items(value: Any) -> list[Any]:
@@ -485,7 +490,24 @@ def _time_to_alert(modes: dict[str, Any]) -> str | None:
     for index, (mode, hours, events) in enumerate(curves):
         ax.step([0.0, *hours], [i / events for i in range(len(hours) + 1)], where="post",
                 color=COLOURS[(index + 1) % len(COLOURS)], label=_label(f"{mode}: {len(hours)} of {events} alerted"))
-    ax.set_xlabel("hours from the earthquake's origin to the alert on the ground")
+    # The ground routes beside them: each route's product for the same first looks, as a band
+    # from its earliest to its latest time (the mission's per-mode ground_route.routes).
+    first = next((f for f in modes.values() if isinstance(f, dict)), {})
+    routes = _dict_of(_dict_of(first.get("ground_route")).get("routes"))
+    events = curves[0][2]
+    for index, (key, route) in enumerate(sorted(routes.items())):
+        route = _dict_of(route)
+        early = sorted(h for h in map(finite_number, _items(route.get("earliest_hours"))) if h is not None)
+        late = sorted(h for h in map(finite_number, _items(route.get("latest_hours"))) if h is not None)
+        if not early or len(early) != len(late):
+            continue
+        colour = ROUTE_COLOURS[index % len(ROUTE_COLOURS)]
+        share = [i / events for i in range(1, len(early) + 1)]
+        ax.fill_betweenx(share, early, late, step="post", color=colour, alpha=0.18, lw=0,
+                         label=_label(f"ground route: {route.get('label') or key} (earliest–latest)"))
+        ax.step(early, share, where="post", color=colour, lw=0.8, ls="--")
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlabel("hours from the earthquake's origin to the alert on the ground (log beyond 1 h)")
     ax.set_ylabel("share of the events")
     ax.set_ylim(0, 1)
     ax.set_title("Time to alert (CDF)", fontsize=10)

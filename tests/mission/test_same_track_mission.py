@@ -94,6 +94,15 @@ def test_a_same_track_model_flies_with_the_store(tmp_path: Path) -> None:
             if event["index"] in store["quakes_outside_store"]:
                 assert event["tiles_processed"] == 0 and event["outcome"] != "alerted"
     assert read_mission_record(tmp_path / "mission.json").to_dict()["store"]["tiles"] == store["tiles"]
+    # The survey's drawn tiles lie over stored cells: no message from a place without a reference.
+    from quakesat.ground.decode import iter_stream
+    from quakesat.mission.store_survey import default_store
+
+    held = default_store(1.0)
+    drawn = [m for _, m in iter_stream((tmp_path / "survey_downlink.bin").read_bytes())
+             if isinstance(m, TileReport) and m.tile_id >= mission_run.DRAWN_FIRST_ID]
+    if drawn:
+        assert held.holds(np.array([m.lat for m in drawn]), np.array([m.lon for m in drawn])).all()
     assert "## Reference store (same-track tiles)" in (tmp_path / "mission.md").read_text(encoding="utf-8")
     thumbnails = tmp_path / "cued_thumbnails.bin"
     figures = result["modes"]["cued"].get("thumbnails")
