@@ -84,8 +84,7 @@ def _picture(codes: tuple[int, ...]) -> str | None:
 
     grid = np.array(codes, dtype=float).reshape(16, 16)
     grid[grid == NO_SIGNAL] = np.nan
-    cmap = ListedColormap(plt.get_cmap("twilight")(np.linspace(0, 1, 15, endpoint=False)))
-    cmap.set_bad("0.75")
+    cmap = ListedColormap(plt.get_cmap("twilight")(np.linspace(0, 1, 15, endpoint=False))).with_extremes(bad="0.75")
     fig, ax = plt.subplots(figsize=(1.6, 1.6))
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=14.5, interpolation="nearest")
     ax.set_xticks([])
