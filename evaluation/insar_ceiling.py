@@ -45,6 +45,7 @@ from typing import Any, Protocol
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from quakesat.data.fringe import FRINGE_WINDOW, block_sums, phase_gradient, unit_phasor
 from quakesat.data.los import WAVELENGTH_M, los_phasor
 from quakesat.evaluation.operating_point import detection_by_bins, resolvable, threshold_for_false_alarm_rate
 
@@ -67,10 +68,8 @@ ORACLE_WINDOW_M = 2560.0
 MW_EDGES: tuple[float, ...] = (5.0, 5.5, 6.0)
 DEPTH_EDGES_KM: tuple[float, ...] = (10.0, 20.0)
 PEAK_LOS_EDGES_CM: tuple[float, ...] = (1.0, 3.0, 10.0)
-#: Side (multilooked pixels) of the windows the fringe rule averages neighbour phase
-#: differences over: 4 x 4 (modelling choice: 16 differences make the local gradient's phase
-#: usable at moderate coherence, yet a window stays below a fringe of a Mw 6 event at 8 looks).
-GRADIENT_WINDOW = 4
+#: Side of the windows the fringe rule averages over (quakesat.data.fringe: the reason for 4).
+GRADIENT_WINDOW = FRINGE_WINDOW
 #: Events per chunk when scoring (bounds the template memory at block side 1). Modelling choice.
 _CHUNK_EVENTS = 32
 #: Published Sentinel-1 co-seismic observations, as quoted by issue 27 (name, Mw, peak LOS in
@@ -101,19 +100,6 @@ class PairSet(Protocol):
 
 
 # ─── statistics of one multilooked interferogram ────────────────────────────────────────
-def _unit(values: np.ndarray) -> np.ndarray:
-    """``values / |values|``, 0 where ``values`` is 0."""
-    values = np.asarray(values, dtype=np.complex128)
-    magnitude = np.abs(values)
-    return np.divide(values, magnitude, out=np.zeros_like(values), where=magnitude > 0)
-
-
-def _blocks(values: np.ndarray, side: int) -> np.ndarray:
-    """Sum of ``values`` (``... x H x W``, sides multiples of ``side``) over ``side x side`` blocks."""
-    height, width = values.shape[-2:]
-    return values.reshape(values.shape[:-2] + (height // side, side, width // side, side)).sum(axis=(-3, -1))
-
-
 def template_phasor(los_m: np.ndarray, looks: int, wavelength_m: float = WAVELENGTH_M) -> np.ndarray:
     """The oracle's template on a multilooked grid: the block mean of exp(i 4π d_LOS / λ).
 
@@ -174,7 +160,7 @@ def oracle_statistic(interferogram: np.ndarray, coherence: np.ndarray, template:
         float64 ``...``: T per interferogram (0 where every weight is 0).
     """
     ifg, weights = _check(interferogram, coherence)
-    unit, shape_template = _unit(ifg), _unit(template)
+    unit, shape_template = unit_phasor(ifg), unit_phasor(template)
     total = weights.sum(axis=(-2, -1))
     matched, flat = weights * unit * np.conj(shape_template), weights * unit
     if window is None:
@@ -182,7 +168,7 @@ def oracle_statistic(interferogram: np.ndarray, coherence: np.ndarray, template:
     else:
         if window < 1 or ifg.shape[-1] % window or ifg.shape[-2] % window:
             raise ValueError(f"window {window} must divide the image sides {ifg.shape[-2:]}")
-        gain = (np.abs(_blocks(matched, window)) - np.abs(_blocks(flat, window))).sum(axis=(-2, -1))
+        gain = (np.abs(block_sums(matched, window)) - np.abs(block_sums(flat, window))).sum(axis=(-2, -1))
     return np.divide(gain, total, out=np.zeros_like(total), where=total > 0)
 
 
@@ -220,7 +206,7 @@ def oracle_re_statistic(interferogram: np.ndarray, coherence: np.ndarray, templa
     """
     ifg, weights = _check(interferogram, coherence)
     total = weights.sum(axis=(-2, -1))
-    matched = (weights * _unit(ifg) * np.conj(_unit(template))).sum(axis=(-2, -1)).real
+    matched = (weights * unit_phasor(ifg) * np.conj(unit_phasor(template))).sum(axis=(-2, -1)).real
     return np.divide(matched, total, out=np.zeros_like(total), where=total > 0)
 
 
@@ -247,26 +233,7 @@ def phase_gradient_statistic(interferogram: np.ndarray, coherence: np.ndarray,
         float64 ``...`` in radians per multilooked pixel.
     """
     ifg, weights = _check(interferogram, coherence)
-    height, width = ifg.shape[-2:]
-    if window < 1 or min(height, width) - 1 < window:
-        raise ValueError(f"window {window} needs images of at least {window + 1} pixels a side, got {height} x {width}")
-    unit = _unit(ifg)
-    rows, cols = (height - 1) // window * window, (width - 1) // window * window
-    crop = (Ellipsis, slice(0, rows), slice(0, cols))
-    along = (unit[..., :, 1:] * np.conj(unit[..., :, :-1]))[crop]
-    down = (unit[..., 1:, :] * np.conj(unit[..., :-1, :]))[crop]
-    w_along = np.sqrt(weights[..., :, 1:] * weights[..., :, :-1])[crop]
-    w_down = np.sqrt(weights[..., 1:, :] * weights[..., :-1, :])[crop]
-    parts, strength = [], 0.0
-    for products, w in ((along, w_along), (down, w_down)):
-        total = _blocks(w, window)
-        mean = np.divide(_blocks(w * products, window), total, out=np.zeros(total.shape, np.complex128),
-                         where=total > 0)
-        parts.append(np.abs(mean) * np.angle(mean))
-        strength = strength + total
-    gradient = np.hypot(*parts)
-    total = strength.sum(axis=(-2, -1))
-    return np.divide((strength * gradient).sum(axis=(-2, -1)), total, out=np.zeros_like(total), where=total > 0)
+    return phase_gradient(ifg, weights, window)
 
 
 def coherence_drop_statistic(coherence: np.ndarray) -> np.ndarray:

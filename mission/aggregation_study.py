@@ -75,6 +75,7 @@ from pathlib import Path
 
 import numpy as np
 
+from quakesat.data.fringe import FRINGE_WINDOW, phase_gradient
 from quakesat.data.parallel import default_workers, ordered_map
 from quakesat.mission.survey_aggregation import (
     TILES_PER_ORBIT,
@@ -142,7 +143,7 @@ RULES: tuple[AggregationRule, ...] = (
 )
 #: Side (multilooked cells) of the fringe statistic's windows (evaluation/insar_ceiling.py's
 #: GRADIENT_WINDOW).
-GRADIENT_WINDOW = 4
+GRADIENT_WINDOW = FRINGE_WINDOW
 #: The demo's exported interferometric model and the artifact scored.
 MODEL_DIR = Path("out/demo/artifacts/quakelite-insar")
 MODEL_ARTIFACT = "onnx-fp32"
@@ -157,24 +158,12 @@ GR_B = 1.0
 
 
 # ─── the per-tile statistic ─────────────────────────────────────────────────────────────
-def _unit(values: np.ndarray) -> np.ndarray:
-    values = np.asarray(values, dtype=np.complex128)
-    magnitude = np.abs(values)
-    return np.divide(values, magnitude, out=np.zeros_like(values), where=magnitude > 0)
-
-
-def _blocks(values: np.ndarray, side: int) -> np.ndarray:
-    height, width = values.shape[-2:]
-    return values.reshape(values.shape[:-2] + (height // side, side, width // side, side)).sum(axis=(-3, -1))
-
-
 def fringe_statistic(interferogram: np.ndarray, coherence: np.ndarray, window: int = GRADIENT_WINDOW) -> np.ndarray:
     """The fringe rule: coherence-weighted mean magnitude of the local phase gradient.
 
-    The same computation as ``quakesat.evaluation.insar_ceiling.phase_gradient_statistic``
-    (that module's doc; ``mission`` may not import ``evaluation``, docs/architecture.md, and a
-    test holds the two equal): neighbour products of the unit interferogram along and down,
-    weighted by the geometric mean of the two coherences, averaged over ``window x window``
+    The ceiling study's rule (:func:`quakesat.data.fringe.phase_gradient`, shared with
+    ``quakesat.evaluation.insar_ceiling.phase_gradient_statistic``): neighbour products of
+    the unit interferogram along and down, weighted by the geometric mean of the two coherences, averaged over ``window x window``
     windows to a mean phasor ``m``; the statistic is the weighted mean over windows of
     ``|(|m_x| arg m_x, |m_y| arg m_y)|``, radians per multilooked cell. It reads only the
     phase's changes, never its level.
@@ -190,26 +179,7 @@ def fringe_statistic(interferogram: np.ndarray, coherence: np.ndarray, window: i
     ifg, weights = np.asarray(interferogram), np.asarray(coherence, dtype=np.float64)
     if ifg.shape != weights.shape or ifg.ndim < 2:
         raise ValueError(f"interferogram {ifg.shape} and coherence {weights.shape} must be images of one shape")
-    height, width = ifg.shape[-2:]
-    if window < 1 or min(height, width) - 1 < window:
-        raise ValueError(f"window {window} needs images of at least {window + 1} cells a side, got {height} x {width}")
-    unit = _unit(ifg)
-    rows, cols = (height - 1) // window * window, (width - 1) // window * window
-    crop = (Ellipsis, slice(0, rows), slice(0, cols))
-    along = (unit[..., :, 1:] * np.conj(unit[..., :, :-1]))[crop]
-    down = (unit[..., 1:, :] * np.conj(unit[..., :-1, :]))[crop]
-    w_along = np.sqrt(weights[..., :, 1:] * weights[..., :, :-1])[crop]
-    w_down = np.sqrt(weights[..., 1:, :] * weights[..., :-1, :])[crop]
-    parts, strength = [], 0.0
-    for products, w in ((along, w_along), (down, w_down)):
-        total = _blocks(w, window)
-        mean = np.divide(_blocks(w * products, window), total, out=np.zeros(total.shape, np.complex128),
-                         where=total > 0)
-        parts.append(np.abs(mean) * np.angle(mean))
-        strength = strength + total
-    gradient = np.hypot(*parts)
-    total = strength.sum(axis=(-2, -1))
-    return np.divide((strength * gradient).sum(axis=(-2, -1)), total, out=np.zeros_like(total), where=total > 0)
+    return phase_gradient(ifg, weights, window)
 
 
 # ─── simulation of one block ────────────────────────────────────────────────────────────
