@@ -45,6 +45,7 @@ from quakesat.mission.orbit import (
     satellite_from_tle,
 )
 from quakesat.mission.scenario import Scenario
+from quakesat.mission.store_study import INSTRUCTIONS_PER_TILE as SAME_TRACK_INSTRUCTIONS_PER_TILE
 from quakesat.mission.swath import recording_seconds, swath_edges_km, swath_points, tile_rate_per_s
 from quakesat.mission.thumbnails import make_thumbnail, send_thumbnails, thumbnail_figures
 from quakesat.mission.tiles import (
@@ -61,9 +62,9 @@ from quakesat.runtime.tile import SAME_TRACK
 #: Instructions per tile on a Cortex-A53 when no bench result is given: the pte-fp32 figure
 #: of the last full ``quakesat bench`` (docs/benchmarks.md), for a 512 x 512 tile.
 DEFAULT_INSTRUCTIONS_PER_TILE = 19_356_793
-#: The same for a 256 x 256 same-track tile, interferogram formation included (the block
-#: ``bench-same-track`` of docs/benchmarks.md, pte-fp32 on cortex-a53).
-DEFAULT_SAME_TRACK_INSTRUCTIONS_PER_TILE = 5_668_053
+#: The same for a 256 x 256 same-track tile, interferogram formation included (the store
+#: study's figure: the block ``bench-same-track`` of docs/benchmarks.md).
+DEFAULT_SAME_TRACK_INSTRUCTIONS_PER_TILE = SAME_TRACK_INSTRUCTIONS_PER_TILE
 #: The ground-processing route (README "Mission simulation"): Sentinel-1 near-real-time
 #: products reach users 1–3 h after sensing (ESA Sentinel-1 User Handbook, "NRT"); damage
 #: proxy maps follow days later; USGS posts events outside the US in about 20 minutes.

@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from quakesat.mission.global_catalogue import GlobalCatalogue, load_global_catalogue
 from quakesat.mission.land import land_fraction, near_land
-from quakesat.mission.reference_store import GIB, StoreFormat
+from quakesat.mission.reference_store import StoreFormat
 from quakesat.mission.store_coverage import HazardLayer, StorePlan, kept_mask, layer_from_catalogue, plan_store
 
 #: The same-track tile: 256 x 256 px of 80 m (docs/simulator.md), 20.48 km on a side.
@@ -63,7 +62,7 @@ DAMAGING_MAGNITUDE = 6.5
 REPEAT_DAYS = 12
 #: Instructions per same-track tile on a Cortex-A53 (pte-fp32), the bench's generated block
 #: ``bench-same-track`` of docs/benchmarks.md.
-INSTRUCTIONS_PER_TILE = 5.6e6
+INSTRUCTIONS_PER_TILE = 5_668_053
 GR_SAMPLE = 4000
 GR_MAGNITUDES = (5.5, 8.5)
 DISC_POINTS = 64
@@ -287,15 +286,7 @@ def store_plan_markdown(study: StoreStudy | None = None) -> str:
         f"{TILE_SIDE_PX} px tile): refresh {study.refresh_bytes_per_day / 1e6:,.0f} MB a day written to the store "
         f"(each tile rewritten once per {REPEAT_DAYS}-day cycle), {study.tiles_checked_per_day:,.0f} stored tiles "
         f"checked a day, {_energy(study.joules_per_day)} a day on the {study.board} "
-        f"({INSTRUCTIONS_PER_TILE / 1e6:g} M instructions per tile).",
+        f"({INSTRUCTIONS_PER_TILE / 1e6:.1f} M instructions per tile).",
     ]
     return "\n".join(lines)
 
-
-def budget_gib(budget_gb: float) -> float:
-    """GB (10⁹ bytes) as GiB."""
-    return budget_gb * 1e9 / GIB
-
-
-__all__: Sequence[str] = ("StoreStudy", "run_store_study", "store_plan_markdown", "rupture_radius_km",
-                          "gutenberg_richter_sample", "area_coverage", "observable")
