@@ -72,6 +72,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -794,3 +795,41 @@ def plot_recall_curve(study: AggregationStudy, path: str | Path) -> Path:
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path
+
+
+# ─── the curve the mission's report draws ───────────────────────────────────────────────
+#: Where :func:`write_curve` keeps the measured curve inside the package, for the report.
+CURVE_FILE = Path(__file__).with_name("survey_aggregation_curve.json")
+CURVE_FORMAT = "quakesat-survey-aggregation-curve"
+
+
+def curve_dict(study: AggregationStudy, when: str) -> dict[str, Any]:
+    """The study's recall-against-false-alerts curves (test figures, threshold set on
+    validation per target) and the goal, as plain JSON for the report."""
+
+    def point(result: RuleResult) -> dict[str, Any]:
+        return {"target_per_orbit": result.target_per_orbit, "false_per_orbit": result.test.value,
+                "false_per_orbit_95": [result.test.low, result.test.high],
+                "recall_goal": result.recall_goal.value, "recall_goal_95": [result.recall_goal.low,
+                                                                            result.recall_goal.high],
+                "found": result.recall_goal.found, "events": result.recall_goal.events}
+
+    return {"format": CURVE_FORMAT, "version": 1, "measured": when, "seed": study.seed,
+            "tiles_per_orbit": study.tiles_per_orbit, "goal": {"false_per_orbit": GOAL_FALSE_PER_ORBIT,
+                                                                "recall": GOAL_RECALL, "mw": GOAL_MW},
+            "sizes": study.sizes, "neighbour_correlation": study.neighbour_correlation,
+            "curves": [{"statistic": statistic, "rule": label, "points": [point(r) for r in results]}
+                       for (statistic, label), results in study.curves.items()],
+            "made_by": "python scripts/survey_aggregation_study.py --curve mission/survey_aggregation_curve.json"}
+
+
+def read_curve(path: Path | None = None) -> dict[str, Any] | None:
+    """The packaged curve (:data:`CURVE_FILE`, or ``path``), None when absent or not one (the
+    report then says so)."""
+    import json
+
+    try:
+        data = json.loads((path or CURVE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == CURVE_FORMAT else None

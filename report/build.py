@@ -856,6 +856,8 @@ def _add_store(view: dict[str, Any], path: Path, mission: MissionRecord, found: 
     view["store"] = _section(warn, found.name(path), mission_store.store_view, record)
     if view["store"] and "goal_met" in view["store"]:
         view["store"]["plot"] = _plots(warn, found.name(path), mission_store.coverage_plot)
+        view["store"]["survey_curve"], view["store"]["survey_curve_note"] = \
+            _plots(warn, found.name(path), mission_store.survey_curve) or (None, "")
         if not view["store"]["goal_met"] and view["store"]["survey_false_per_orbit"] is not None:
             warn.add("warning", f"{found.name(path)} (survey)",
                      f"{view['store']['survey_false_per_orbit']:,.1f} false alerts per orbit on board, against the "

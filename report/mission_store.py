@@ -122,3 +122,49 @@ def thumbnail_views(mission_json: Path, modes: list[str]) -> tuple[list[dict[str
                           "coherent": coherent, "cells": CELLS, "picture": _picture(th.codes),
                           "of": len(good)})
     return views, problems
+
+
+def survey_curve() -> tuple[str | None, str]:
+    """The survey-aggregation study's measured curve (recall of Mw >= 5.5 against false alerts
+    per orbit, test figures) as a data URI, and the sentence that says where it comes from;
+    (None, why) when the packaged curve or matplotlib is missing."""
+    from quakesat.mission.aggregation_study import read_curve
+
+    data = read_curve()
+    if data is None:
+        return None, "the survey-aggregation curve is not packaged (scripts/survey_aggregation_study.py --curve)"
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None, "matplotlib is not installed"
+    goal = data.get("goal") or {}
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for index, curve in enumerate(data.get("curves") or []):
+        points = [p for p in curve.get("points") or [] if finite_number(p.get("false_per_orbit")) is not None
+                  and finite_number(p.get("recall_goal")) is not None]
+        if not points:
+            continue
+        ax.plot([p["false_per_orbit"] for p in points], [p["recall_goal"] for p in points], "o-", ms=3,
+                color=f"C{index % 10}", label=f"{curve.get('statistic')}: {curve.get('rule')}"[:60])
+    g_false, g_recall = finite_number(goal.get("false_per_orbit")), finite_number(goal.get("recall"))
+    if g_false is not None and g_recall is not None:
+        ax.fill_between([0, g_false], g_recall, 1, color="tab:green", alpha=0.12, label="the goal")
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("false alerts per orbit (test)")
+    ax.set_ylabel(f"recall of Mw >= {goal.get('mw', 5.5)} (test)")
+    ax.set_title("Survey on stored tiles: one event decision per acquisition", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="lower right")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    sizes = (data.get("sizes") or {}).get("test") or {}
+    note = (f"Measured {data.get('measured', '?')} by the survey-aggregation study (seed {data.get('seed')}, "
+            f"{sizes.get('event_blocks', '?')} event and {sizes.get('event_free_blocks', '?')} event-free test blocks "
+            f"of 3 x 3 same-track tiles sharing one atmosphere, {finite_number(data.get('tiles_per_orbit')) or 0:,.0f} "
+            "stored tiles an orbit), not by this mission: docs/mission.md has the protocol.")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), note

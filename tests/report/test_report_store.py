@@ -62,3 +62,23 @@ def test_an_amplitude_mission_has_no_store_section(tmp_path: Path) -> None:
     context = build_context(tmp_path)
     assert context["missions"][0]["store"] is None and context["missions"][0]["thumbnails"] == []
     assert 'id="survey-goal"' not in render(context)
+
+
+def test_the_survey_curve_is_drawn_with_its_provenance_or_its_absence_said(tmp_path: Path, monkeypatch) -> None:
+    from quakesat.mission import aggregation_study
+    from quakesat.report import mission_store
+
+    curve = {"format": aggregation_study.CURVE_FORMAT, "version": 1, "measured": "2026-12-06", "seed": 0,
+             "tiles_per_orbit": 346.0, "goal": {"false_per_orbit": 1.0, "recall": 0.5, "mw": 5.5},
+             "sizes": {"test": {"event_blocks": 50, "event_free_blocks": 130}},
+             "curves": [{"statistic": "fringe", "rule": "single tile",
+                         "points": [{"false_per_orbit": 0.5, "recall_goal": 0.3}, {"false_per_orbit": 8.0,
+                                                                                   "recall_goal": 0.55}]}]}
+    path = tmp_path / "curve.json"
+    path.write_text(json.dumps(curve), encoding="utf-8")
+    monkeypatch.setattr(aggregation_study, "CURVE_FILE", path)
+    picture, note = mission_store.survey_curve()
+    assert picture and picture.startswith("data:image/png") and "2026-12-06" in note and "not by this mission" in note
+    monkeypatch.setattr(aggregation_study, "CURVE_FILE", tmp_path / "absent.json")
+    picture, note = mission_store.survey_curve()
+    assert picture is None and "not packaged" in note
