@@ -728,7 +728,9 @@ def _fly(scenario: Scenario, number: int, timescale, processor, quakes: list[Qua
     for sim, report in processor.run(simulated):
         results.append(TileResult(sim.plan, report, sim.damaged_fraction, sim.max_mmi, sim.changes, sim.coseismic_fringes))
         if sim.kind == SAME_TRACK and sim.plan.kind == EVENT and report.event:
-            thumbnails[report.tile_id] = make_thumbnail(sim.tile.first, sim.tile.second, report, info.pixel_spacing_m)
+            thumbnail = make_thumbnail(sim.tile.first, sim.tile.second, report, info.pixel_spacing_m)
+            if thumbnail is not None:
+                thumbnails[report.tile_id] = thumbnail
     pool = [r.report for r in results if r.plan.kind != EVENT]
     rate = tile_rate_per_s(track, scenario.instrument, side_km)
     # Survey volume: the recording's tiles, or for same-track tiles the stored tiles checked.

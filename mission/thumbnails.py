@@ -30,14 +30,30 @@ from quakesat.runtime.thumbnail import (
     thumbnail_from_interferogram,
 )
 
-#: The multilook of the on-board interferogram (runtime/interferogram.py's default).
+#: The multilook of the on-board interferogram (runtime/interferogram.py's default), at which a
+#: 256 px tile's thumbnail cell holds 2 x 2 of its blocks.
 LOOKS = 8
 
 
-def make_thumbnail(pre: np.ndarray, post: np.ndarray, report: TileReport, pixel_m: float) -> Thumbnail:
+def thumbnail_looks(side: int) -> int | None:
+    """The multilook the thumbnail of a ``side``-pixel tile is made at: the on-board
+    interferogram's :data:`LOOKS` when its grid divides into the thumbnail's 16 x 16 cells, else
+    one block per cell (a small tile); None when the side is not a multiple of 16."""
+    if side % (LOOKS * GRID_SIDE) == 0:
+        return LOOKS
+    if side % GRID_SIDE == 0:
+        return side // GRID_SIDE
+    return None
+
+
+def make_thumbnail(pre: np.ndarray, post: np.ndarray, report: TileReport, pixel_m: float) -> Thumbnail | None:
     """The thumbnail of one same-track pair, stamped with its alert's tile, time, place and model
-    (``seq`` 0: :func:`send_thumbnails` numbers them in sending order)."""
-    interferogram, coherence = form_interferogram(pre, post, LOOKS)
+    (``seq`` 0: :func:`send_thumbnails` numbers them in sending order); None for a tile whose
+    side is not a multiple of the thumbnail's 16 cells."""
+    looks = thumbnail_looks(pre.shape[0]) if pre.shape[0] == pre.shape[1] else None
+    if looks is None:
+        return None
+    interferogram, coherence = form_interferogram(pre, post, looks)
     cell_m = int(round(pre.shape[0] / GRID_SIDE * pixel_m))
     return Thumbnail(0, report.tile_id, report.time, report.lat, report.lon, cell_m, report.model_id,
                      thumbnail_from_interferogram(interferogram, coherence))

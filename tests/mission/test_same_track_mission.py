@@ -118,3 +118,18 @@ def test_the_store_budget_is_checked() -> None:
         StoreSpec(budget_gb=-1.0)
     with pytest.raises(ConfigError, match="store.direction"):
         StoreSpec(direction="sideways")
+
+
+def test_small_tiles_get_a_thumbnail_at_fewer_looks_and_odd_ones_none() -> None:
+    from quakesat.mission.thumbnails import thumbnail_looks
+
+    assert thumbnail_looks(256) == 8 and thumbnail_looks(512) == 8
+    assert thumbnail_looks(64) == 4 and thumbnail_looks(16) == 1  # the demo's smoke-test tiles
+    assert thumbnail_looks(100) is None
+    rng = np.random.default_rng(1)
+    pre = (rng.normal(size=(64, 64)) + 1j * rng.normal(size=(64, 64))).astype(np.complex64)
+    small = make_thumbnail(pre, pre, _report(9), pixel_m=80.0)
+    # A pair with itself: zero phase everywhere, code floor(pi / (2 pi / 15)) = 7 in every cell.
+    assert small is not None and small.cell_m == 320 and set(small.codes) == {7}
+    odd = (rng.normal(size=(100, 100)) + 1j * rng.normal(size=(100, 100))).astype(np.complex64)
+    assert make_thumbnail(odd, odd, _report(10), pixel_m=80.0) is None
