@@ -212,16 +212,9 @@ def oracle_re_statistic(interferogram: np.ndarray, coherence: np.ndarray, templa
 
 def phase_gradient_statistic(interferogram: np.ndarray, coherence: np.ndarray,
                              window: int = GRADIENT_WINDOW) -> np.ndarray:
-    """The fringe rule: coherence-weighted mean magnitude of the local phase gradient.
-
-    Neighbour products ``u[r, c+1]·conj(u[r, c])`` (and down the rows) carry the wrapped
-    phase difference of neighbouring pixels; each is weighted by the geometric mean of the
-    two coherences and averaged over ``window x window`` windows, giving a local mean phasor
-    ``m`` whose phase is the local gradient (radians per multilooked pixel) and whose modulus
-    says how consistent it is (about 1 on clean fringes, ``1/window`` on pure noise). The
-    statistic is Σ_windows s·|g| / Σ s with ``g = (|m_x| arg m_x, |m_y| arg m_y)`` and ``s``
-    the window's weight: steep and consistent gradients count, noise barely, a flat phase
-    not at all. Knows nothing of the event: atmosphere, subsidence and landslides raise it
+    """The fringe rule: coherence-weighted mean magnitude of the local phase gradient
+    (:func:`quakesat.data.fringe.phase_gradient` has the definition), after this module's
+    input checks. Knows nothing of the event: atmosphere, subsidence and landslides raise it
     as fringes do.
 
     Args:

@@ -587,6 +587,16 @@ def _ground_route(acquired: list[float], first_looks: list[float]) -> dict[str, 
         "routes_basis": "each event's first acquisition after its origin (a ground route needs no cue)"}
 
 
+def _timing_figures(timings: _Timings) -> dict[str, Any]:
+    """A mode's milestone times across its events: medians, p90s and each alert's hours."""
+    return {"time_to_acquisition": _quantiles(timings.acquisition),
+            "time_to_detection": _quantiles(timings.detection),
+            "time_to_alert": _quantiles(timings.alert),
+            "acquisition_to_alert": _quantiles(timings.after_acquisition),
+            "acquisition_to_alert_minutes": _minutes(timings.after_acquisition),
+            "alert_hours": sorted(round(v / 3600.0, 4) for v in timings.alert)}
+
+
 def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], processed: list[ProcessedTile],
                  tiles_total: int, delivery: Delivery, scenario: Scenario, looks: dict[int, list[float]],
                  uplinks: dict[int, float | None], processing: dict[str, Any], side_px: int, orbits: float,
@@ -608,12 +618,7 @@ def mode_metrics(mode: str, quakes: list[Quake], results: list[TileResult], proc
         "mode": mode,
         "events": len(quakes),
         "outcomes": reasons,
-        "time_to_acquisition": _quantiles(timings.acquisition),
-        "time_to_detection": _quantiles(timings.detection),
-        "time_to_alert": _quantiles(timings.alert),
-        "acquisition_to_alert": _quantiles(timings.after_acquisition),
-        "acquisition_to_alert_minutes": _minutes(timings.after_acquisition),
-        "alert_hours": sorted(round(v / 3600.0, 4) for v in timings.alert),
+        **_timing_figures(timings),
         "tiles": _tile_counts(processed, tiles_total, onboard, days),
         "false_alerts": _false_alerts(onboard, down, results, pool, orbits, days),
         "downlink": _downlink_figures(down, delivery, tiles_total * side_px * side_px * pixel_bytes),
@@ -908,12 +913,7 @@ def constellation_metrics(mode: str, quakes: list[Quake], flights: list[Flight],
         "events": len(quakes),
         "satellites": names,
         "outcomes": reasons,
-        "time_to_acquisition": _quantiles(timings.acquisition),
-        "time_to_detection": _quantiles(timings.detection),
-        "time_to_alert": _quantiles(timings.alert),
-        "acquisition_to_alert": _quantiles(timings.after_acquisition),
-        "acquisition_to_alert_minutes": _minutes(timings.after_acquisition),
-        "alert_hours": sorted(round(v / 3600.0, 4) for v in timings.alert),
+        **_timing_figures(timings),
         "tiles": tiles,
         "false_alerts": false_alerts,
         "downlink": downlink,
