@@ -62,9 +62,6 @@ from quakesat.runtime.tile import SAME_TRACK
 #: Instructions per tile on a Cortex-A53 when no bench result is given: the pte-fp32 figure
 #: of the last full ``quakesat bench`` (docs/benchmarks.md), for a 512 x 512 tile.
 DEFAULT_INSTRUCTIONS_PER_TILE = 19_356_793
-#: The same for a 256 x 256 same-track tile, interferogram formation included (the store
-#: study's figure: the block ``bench-same-track`` of docs/benchmarks.md).
-DEFAULT_SAME_TRACK_INSTRUCTIONS_PER_TILE = SAME_TRACK_INSTRUCTIONS_PER_TILE
 #: The ground-processing route (README "Mission simulation"): Sentinel-1 near-real-time
 #: products reach users 1–3 h after sensing (ESA Sentinel-1 User Handbook, "NRT"); damage
 #: proxy maps follow days later; USGS posts events outside the US in about 20 minutes.
@@ -191,7 +188,7 @@ def _instructions(scenario: Scenario, artifact: str, raw_side: int, kind: str = 
         if row:
             return float(row["instructions_per_tile"][cpu]), f"{spec.bench_json}: {row['artifact']} on {cpu}"
     if kind == SAME_TRACK:
-        return (float(DEFAULT_SAME_TRACK_INSTRUCTIONS_PER_TILE) * (raw_side / 256.0) ** 2,
+        return (float(SAME_TRACK_INSTRUCTIONS_PER_TILE) * (raw_side / 256.0) ** 2,
                 "docs/benchmarks.md: the same-track path's pte-fp32 on cortex-a53 (the last full bench)")
     scale = (raw_side / 512.0) ** 2
     return (float(DEFAULT_INSTRUCTIONS_PER_TILE) * scale,
@@ -250,8 +247,9 @@ def _survey_tiles(results: list[TileResult], pool: list[TileReport], track, scen
     else:
         from quakesat.mission.store_survey import stored_points
 
-        lat, lon, held = stored_points(track, scenario.instrument, store, samples=16)
+        lat, lon, held, _ = stored_points(track, scenario.instrument, store, samples=16)
         inside = held.any(axis=1)
+        points_rows, points_across = np.nonzero(held)
     rows = np.nonzero(inside)[0]
     count = max(0, int(round(volume)) - len(results))
     if not len(rows):
@@ -262,7 +260,6 @@ def _survey_tiles(results: list[TileResult], pool: list[TileReport], track, scen
             row = rng.choice(rows, size=k)
             across = rng.integers(0, lat.shape[1], size=k)
         else:  # only over stored cells
-            points_rows, points_across = np.nonzero(held)
             picks = rng.integers(0, len(points_rows), size=k)
             row, across = points_rows[picks], points_across[picks]
         times = track.times[row] + rng.uniform(0.0, track.step_s, size=k) + delay

@@ -83,14 +83,27 @@ class HazardLayer:
 def tiles_per_cell(layer: HazardLayer, row: int, tile_km: float, col: int | None = None) -> int:
     """Tiles of ``tile_km`` on a side that cover one cell of ``row`` (rounded up): its whole
     area, or with a land layer and ``col`` given, its land (0 for a cell without land)."""
+    if col is None:
+        return int(_tiles(np.array(layer.cell_area_km2(row)), np.array(1.0), tile_km))
+    return int(tiles_grid(layer, tile_km)[row, col])
+
+
+def tiles_grid(layer: HazardLayer, tile_km: float) -> np.ndarray:
+    """:func:`tiles_per_cell` for every cell at once (its land only, with a land layer)."""
+    rows = np.arange(layer.weights.shape[0])
+    south = np.radians(layer.south + rows * layer.cell_deg)
+    north = np.radians(layer.south + (rows + 1) * layer.cell_deg)
+    area = EARTH_RADIUS_KM**2 * math.radians(layer.cell_deg) * (np.sin(north) - np.sin(south))
+    share = layer.land if layer.land is not None else np.ones(layer.weights.shape)
+    return _tiles(area[:, None], share, tile_km)
+
+
+def _tiles(area_km2: np.ndarray, share: np.ndarray, tile_km: float) -> np.ndarray:
+    """ceil(area x share / tile area), at least 1 where the share is positive, 0 where it is not."""
     if tile_km <= 0:
         raise ValueError(f"tile_km must be > 0, got {tile_km}")
-    share = 1.0
-    if layer.land is not None and col is not None:
-        share = float(layer.land[row, col])
-        if share <= 0:
-            return 0
-    return max(1, math.ceil(layer.cell_area_km2(row) * share / tile_km**2))
+    tiles = np.maximum(np.ceil(area_km2 * share / tile_km**2), 1)
+    return np.where(share > 0, tiles, 0).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -112,8 +125,7 @@ def plan_store(layer: HazardLayer, budget_bytes: float, store: StoreFormat, side
         raise ValueError(f"budget must be >= 0 bytes, got {budget_bytes}")
     per_tile = store.tile_bytes(side_px)
     rows, cols = np.nonzero(layer.weights > 0)
-    tiles = np.array([tiles_per_cell(layer, int(r), tile_km, int(c)) for r, c in zip(rows, cols, strict=True)],
-                     dtype=np.int64)
+    tiles = tiles_grid(layer, tile_km)[rows, cols]
     keepable = tiles > 0
     rows, cols, tiles = rows[keepable], cols[keepable], tiles[keepable]
     density = layer.weights[rows, cols] / (tiles * per_tile)

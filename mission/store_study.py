@@ -40,7 +40,14 @@ import numpy as np
 from quakesat.mission.global_catalogue import GlobalCatalogue, load_global_catalogue
 from quakesat.mission.land import land_fraction, near_land
 from quakesat.mission.reference_store import StoreFormat
-from quakesat.mission.store_coverage import HazardLayer, StorePlan, kept_mask, layer_from_catalogue, plan_store
+from quakesat.mission.store_coverage import (
+    HazardLayer,
+    StorePlan,
+    kept_mask,
+    layer_from_catalogue,
+    plan_store,
+    tiles_grid,
+)
 
 #: The same-track tile: 256 x 256 px of 80 m (docs/simulator.md), 20.48 km on a side.
 TILE_SIDE_PX = 256
@@ -127,20 +134,10 @@ def _coverage(plan: StorePlan, layer: HazardLayer, events: GlobalCatalogue) -> f
     return float(np.mean(kept_mask(plan, layer, events.latitude, events.longitude)))
 
 
-def _land_tiles(layer: HazardLayer) -> np.ndarray:
-    """Tiles per cell over land (whole cells without a mask), as a grid."""
-    rows = np.arange(layer.weights.shape[0])
-    south = np.radians(layer.south + rows * layer.cell_deg)
-    north = np.radians(layer.south + (rows + 1) * layer.cell_deg)
-    area = 6371.0088**2 * math.radians(layer.cell_deg) * (np.sin(north) - np.sin(south))
-    share = layer.land if layer.land is not None else np.ones(layer.weights.shape)
-    tiles = np.ceil(area[:, None] * share / TILE_KM**2)
-    return np.where(share > 0, np.maximum(tiles, 1), 0)
-
-
-def _random_coverage(layer: HazardLayer, events: GlobalCatalogue, tiles: int, seed: int) -> float:
-    """Coverage of a store of ``tiles`` tiles filled with land cells in random orders."""
-    per_cell = _land_tiles(layer)
+def _random_coverage(layer: HazardLayer, per_cell: np.ndarray, events: GlobalCatalogue, tiles: int,
+                     seed: int) -> float:
+    """Coverage of a store of ``tiles`` tiles filled with land cells (``per_cell``: their tiles)
+    in random orders."""
     rows, cols = np.nonzero(per_cell > 0)
     values = []
     for order in range(RANDOM_ORDERS):
@@ -231,13 +228,14 @@ def run_store_study(seed: int = 0, board_id: str | None = None) -> StoreStudy:
     events = observable(test)
     damaging = events.at_least(DAMAGING_MAGNITUDE)
     gr_lat, gr_lon, gr_mag = gutenberg_richter_sample(events, GR_SAMPLE, seed)
-    land_tiles = float(_land_tiles(layer).sum())
+    per_cell = tiles_grid(layer, TILE_KM)
+    land_tiles = float(per_cell.sum())
     rows = []
     for b in BUDGETS_GB:
         plan = plan_store(layer, b * 1e9, STORE_FORMAT, TILE_SIDE_PX, TILE_KM)
         rows.append(BudgetRow(b, plan.tiles, plan.tiles / land_tiles if land_tiles else 0.0,
                               _coverage(plan, layer, events), _coverage(plan, layer, damaging),
-                              _random_coverage(layer, events, plan.tiles, seed),
+                              _random_coverage(layer, per_cell, events, plan.tiles, seed),
                               area_coverage(plan, layer, gr_lat, gr_lon, gr_mag, seed)))
     default = next(r for r in rows if r.budget_gb == budget)
     board = BOARDS[board_id or OnboardSpec().board]

@@ -86,20 +86,15 @@ def _direction_mask(lat_centre: np.ndarray, direction: str) -> np.ndarray:
 
 
 def stored_points(track: Any, swath: Swath, store: OnboardStore, samples: int = 16
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The swath's points (``samples`` across it at every track sample) and whether each lies
-    over a stored cell on a pass of the store's direction inside the plan's latitudes:
-    (lat, lon, held), each of shape (track samples, ``samples``)."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The swath's points (``samples`` across it at every track sample), whether each lies over
+    a stored cell on a pass of the store's direction inside the plan's latitudes, and which
+    track samples fly that direction: (lat, lon, held, direction), the first three of shape
+    (track samples, ``samples``)."""
     lat, lon, inside = swath_points(track, swath, samples=samples)
     held = store.holds(lat.ravel(), lon.ravel()).reshape(lat.shape)
-    passes = inside & _direction_mask(lat[:, samples // 2], store.direction)
-    return lat, lon, held & passes[:, None]
-
-
-def stored_share(track: Any, swath: Swath, store: OnboardStore, samples: int = 16) -> np.ndarray:
-    """Per track sample, the share of the swath (``samples`` points across it) over stored
-    cells on a pass of the store's direction, 0 outside the plan's latitudes."""
-    return stored_points(track, swath, store, samples)[2].mean(axis=1)
+    direction = _direction_mask(lat[:, samples // 2], store.direction)
+    return lat, lon, held & (inside & direction)[:, None], direction
 
 
 def store_figures(store: OnboardStore, track: Any, swath: Swath, quakes: list[Any], period_s: float,
@@ -110,8 +105,8 @@ def store_figures(store: OnboardStore, track: Any, swath: Swath, quakes: list[An
     days = window_s / 86400.0
     checked = store.plan.tiles * days / repeat_days  # each tile on its own relative orbit's pass
     orbits = window_s / period_s
-    share = stored_share(track, swath, store)
-    direction = _direction_mask(swath_points(track, swath, samples=1)[0][:, 0], store.direction)
+    _, _, held, direction = stored_points(track, swath, store)
+    share = held.mean(axis=1)
     tile_bytes = store.store_format.tile_bytes(store.side_px)
     inside = store.holds(np.array([q.latitude for q in quakes]), np.array([q.longitude for q in quakes])) \
         if quakes else np.zeros(0, dtype=bool)

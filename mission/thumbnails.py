@@ -14,7 +14,7 @@ within one contact). numpy and the runtime's codec only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -94,10 +94,8 @@ def send_thumbnails(alerts: list[tuple[float, TileReport]], thumbnails: dict[int
         if sent is None:
             out.left_on_board += 1
             continue
-        stamped = Thumbnail(seq, thumbnail.tile_id, thumbnail.time, thumbnail.lat, thumbnail.lon, thumbnail.cell_m,
-                            thumbnail.model_id, thumbnail.codes)
+        out.stream += encode_thumbnail(replace(thumbnail, seq=seq))
         seq = (seq + 1) & SEQ_COUNT_MAX
-        out.stream += encode_thumbnail(stamped)
         out.delivered_at.append(sent)
         out.after_alert_s.append(sent - alerted)
         busy_until = sent
